@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { parseDuration } from "./duration.js";
+import { parsePeerArgs } from "./options.js";
+
+describe("parsePeerArgs", () => {
+  it("applies the defaults", () => {
+    expect(parsePeerArgs(["--name", "alice"], false)).toEqual({
+      name: "alice",
+      port: 7000,
+      connect: [],
+      mode: "tree",
+      events: "json",
+      hopLimit: 16,
+      heartbeatMs: 1000,
+      timeoutMs: 3000,
+      connectWindowMs: 30_000,
+      seenMaxEntries: 10_000,
+      seenMaxAgeMs: 60_000,
+    });
+    expect(parsePeerArgs(["--name", "alice"], true)).toMatchObject({ events: "text" });
+  });
+
+  it("takes repeated --connect and the dedup mode", () => {
+    expect(parsePeerArgs(["--name", "b", "--connect", "a:7000", "--connect", "c:7000", "--mode", "dedup"], false)).toMatchObject({
+      connect: ["a:7000", "c:7000"],
+      mode: "dedup",
+    });
+  });
+
+  it("explains bad arguments", () => {
+    expect(parsePeerArgs([], false)).toBe("--name is required");
+    expect(parsePeerArgs(["--name", "a", "--mode", "flood"], false)).toBe('--mode "flood": expected tree or dedup');
+    expect(parsePeerArgs(["--name", "a", "--port", "70000"], false)).toBe('--port "70000": expected an integer from 0 to 65535');
+    expect(parsePeerArgs(["--name", "a", "--timeout", "soon"], false)).toBe('--timeout "soon": expected a duration such as 500ms, 2s or 1m');
+    expect(parsePeerArgs(["--name", "a", "--heartbeat", "2s", "--timeout", "1s"], false)).toBe(
+      "--timeout (1s) must be longer than --heartbeat (2s)",
+    );
+    expect(parsePeerArgs(["--name", "a b"], false)).toMatch(/^--name "a b": use letters/);
+    expect(parsePeerArgs(["--name", "a", "--colour"], false)).toMatch(/Unknown option '--colour'/);
+  });
+
+  it("answers --help", () => {
+    expect(parsePeerArgs(["--help"], false)).toEqual({ help: true });
+  });
+});
+
+describe("parseDuration", () => {
+  it("reads the units", () => {
+    expect(parseDuration("500ms")).toBe(500);
+    expect(parseDuration("2s")).toBe(2000);
+    expect(parseDuration("1.5s")).toBe(1500);
+    expect(parseDuration("1m")).toBe(60_000);
+    expect(parseDuration("2")).toBeUndefined();
+    expect(parseDuration("-1s")).toBeUndefined();
+  });
+});

@@ -1,0 +1,112 @@
+import { parseArgs } from "node:util";
+import { parseDuration } from "./duration.js";
+import type { PeerMode } from "./peer.js";
+
+export interface PeerCliOptions {
+  name: string;
+  port: number;
+  connect: string[];
+  mode: PeerMode;
+  events: "json" | "text";
+  hopLimit: number;
+  heartbeatMs: number;
+  timeoutMs: number;
+  connectWindowMs: number;
+  seenMaxEntries: number;
+  seenMaxAgeMs: number;
+}
+
+export const USAGE = `usage: peer --name NAME [options]
+
+A p2p chat peer: listens on TCP, connects to its --connect targets, prints one event per
+line on stdout, and treats each line on stdin as a chat message (/peers, /connect host:port
+and /quit are commands).
+
+options:
+  --name NAME            this peer's name (required)
+  --port N               TCP port to listen on, all interfaces (default 7000; 0 picks one)
+  --connect HOST:PORT    a neighbour to connect to; repeat for several
+  --mode tree|dedup      tree: forward everything, no ids (default); dedup: each id once
+  --events json|text     event format on stdout (default: text on a terminal, else json)
+  --hop-limit N          drop messages after N hops (default 16)
+  --heartbeat DURATION   ping interval (default 1s)
+  --timeout DURATION     declare a silent neighbour down after this long (default 3s)
+  --connect-window DUR   keep retrying --connect targets this long (default 30s)
+  --seen-max N           dedup: most message ids remembered (default 10000)
+  --seen-age DURATION    dedup: how long an id is remembered (default 60s)
+  --help                 show this help`;
+
+/** Parses the peer's argv; a string result is the error to print with the usage. */
+export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOptions | { help: true } | string {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        name: { type: "string" },
+        port: { type: "string", default: "7000" },
+        connect: { type: "string", multiple: true, default: [] },
+        mode: { type: "string", default: "tree" },
+        events: { type: "string" },
+        "hop-limit": { type: "string", default: "16" },
+        heartbeat: { type: "string", default: "1s" },
+        timeout: { type: "string", default: "3s" },
+        "connect-window": { type: "string", default: "30s" },
+        "seen-max": { type: "string", default: "10000" },
+        "seen-age": { type: "string", default: "60s" },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (values.help) return { help: true };
+  if (!values.name) return "--name is required";
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(values.name)) {
+    return `--name "${values.name}": use letters, digits, '-', '_' or '.', at most 64 characters`;
+  }
+  if (values.mode !== "tree" && values.mode !== "dedup") return `--mode "${values.mode}": expected tree or dedup`;
+  const events = values.events ?? (stdoutIsTty ? "text" : "json");
+  if (events !== "json" && events !== "text") return `--events "${events}": expected json or text`;
+
+  const port = integer(values.port, "--port", 0, 65535);
+  const hopLimit = integer(values["hop-limit"], "--hop-limit", 1, 1000);
+  const seenMaxEntries = integer(values["seen-max"], "--seen-max", 1, 10_000_000);
+  const heartbeatMs = duration(values.heartbeat, "--heartbeat");
+  const timeoutMs = duration(values.timeout, "--timeout");
+  const connectWindowMs = duration(values["connect-window"], "--connect-window");
+  const seenMaxAgeMs = duration(values["seen-age"], "--seen-age");
+  for (const value of [port, hopLimit, seenMaxEntries, heartbeatMs, timeoutMs, connectWindowMs, seenMaxAgeMs]) {
+    if (typeof value === "string") return value;
+  }
+  if ((timeoutMs as number) <= (heartbeatMs as number)) {
+    return `--timeout (${values.timeout}) must be longer than --heartbeat (${values.heartbeat})`;
+  }
+  return {
+    name: values.name,
+    port: port as number,
+    connect: values.connect,
+    mode: values.mode,
+    events,
+    hopLimit: hopLimit as number,
+    heartbeatMs: heartbeatMs as number,
+    timeoutMs: timeoutMs as number,
+    connectWindowMs: connectWindowMs as number,
+    seenMaxEntries: seenMaxEntries as number,
+    seenMaxAgeMs: seenMaxAgeMs as number,
+  };
+}
+
+function integer(text: string, flag: string, min: number, max: number): number | string {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) return `${flag} "${text}": expected an integer from ${min} to ${max}`;
+  return value;
+}
+
+function duration(text: string, flag: string): number | string {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) return `${flag} "${text}": expected a duration such as 500ms, 2s or 1m`;
+  return ms;
+}

@@ -1,0 +1,195 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { hostname } from "node:os";
+import type { PeerEventBody } from "./events.js";
+import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
+import { SeenCache } from "./seen.js";
+import { PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
+
+export type PeerMode = "tree" | "dedup";
+
+export interface PeerOptions {
+  name: string;
+  port: number;
+  mode: PeerMode;
+  hopLimit: number;
+  heartbeatMs: number;
+  timeoutMs: number;
+  /** How long to keep retrying a `--connect` target before giving up. */
+  connectWindowMs: number;
+  seenMaxEntries: number;
+  seenMaxAgeMs: number;
+  emit(event: PeerEventBody): void;
+  diagnose(message: string): void;
+  /** `/quit` was typed. */
+  quit(): void;
+}
+
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2000;
+
+/**
+ * A chat peer: its neighbours and the forwarding policy of its mode.
+ * tree: forward to every other neighbour, no duplicate suppression (the assignment).
+ * dedup: show and forward each message id once.
+ * Both drop a message at the hop limit, so a cycle's storm is finite and visible.
+ */
+export class Peer {
+  private readonly links = new Set<Link>();
+  private readonly seen: SeenCache;
+  private readonly server: Server;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private seq = 0;
+  private stopping = false;
+
+  constructor(private readonly options: PeerOptions) {
+    this.seen = new SeenCache({ maxEntries: options.seenMaxEntries, maxAgeMs: options.seenMaxAgeMs });
+    this.server = createServer((socket) => this.adopt(socket, "in"));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port, () => {
+        this.server.off("error", reject);
+        const address = this.server.address();
+        const port = typeof address === "object" && address ? address.port : this.options.port;
+        this.options.emit({ ev: "listening", port });
+        resolve(port);
+      });
+    });
+  }
+
+  /** Connects to host:port, retrying with backoff until the connect window closes. */
+  connect(target: string): void {
+    const parsed = parseTarget(target);
+    if (!parsed) {
+      this.options.diagnose(`cannot connect to "${target}": expected host:port, e.g. bob:7000`);
+      return;
+    }
+    const deadline = Date.now() + this.options.connectWindowMs;
+    let attempts = 0;
+    const attempt = (delay: number): void => {
+      attempts += 1;
+      const socket = createConnection(parsed);
+      const failed = (reason: string): void => {
+        if (this.stopping) return;
+        if (Date.now() + delay > deadline) {
+          this.options.emit({ ev: "connect-failed", target, reason, attempts });
+          return;
+        }
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          attempt(Math.min(delay * 2, RETRY_MAX_MS));
+        }, delay);
+        this.retryTimers.add(timer);
+      };
+      socket.once("error", (error: NodeJS.ErrnoException) => failed(error.code ?? error.message));
+      socket.once("connect", () => {
+        socket.removeAllListeners("error");
+        this.adopt(socket, "out", failed);
+      });
+    };
+    attempt(RETRY_FIRST_MS);
+  }
+
+  /** A line typed on stdin: a chat message, or a command when it starts with `/`. */
+  input(line: string): void {
+    const text = line.replace(/\r$/, "");
+    if (text.trim() === "") return;
+    if (!text.startsWith("/")) return this.chat(text);
+    const [command, ...args] = text.trim().split(/\s+/);
+    switch (command) {
+      case "/peers":
+        return this.options.emit({ ev: "peers", neighbors: this.neighbors() });
+      case "/connect":
+        if (args.length !== 1) return this.options.diagnose("usage: /connect host:port");
+        return this.connect(args[0]!);
+      case "/quit":
+        return this.options.quit();
+      default:
+        return this.options.diagnose(`unknown command ${command}; commands: /peers, /connect host:port, /quit`);
+    }
+  }
+
+  chat(text: string): void {
+    this.seq += 1;
+    const id = `${this.options.name}:${this.seq}`;
+    this.seen.add(id);
+    const targets = [...this.links].filter((link) => link.isUp);
+    this.options.emit({ ev: "sent", id, origin: this.options.name, text, to: targets.map((link) => link.name) });
+    const frame: MsgFrame = { type: "msg", id, origin: this.options.name, text, hops: 1 };
+    for (const link of targets) link.send(frame);
+  }
+
+  neighbors(): string[] {
+    return [...this.links].filter((link) => link.isUp).map((link) => link.name);
+  }
+
+  /** Closes every link and the listener; resolves when the listener has closed. */
+  shutdown(reason: string): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.stopping = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    for (const link of this.links) link.close(`shutdown (${reason})`);
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private adopt(socket: Socket, dir: LinkDirection, retry?: (reason: string) => void): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const link = new Link(
+      socket,
+      dir,
+      {
+        hello: { type: "hello", name: this.options.name, listen: `${hostname()}:${this.options.port}`, version: PROTOCOL_VERSION },
+        heartbeatMs: this.options.heartbeatMs,
+        timeoutMs: this.options.timeoutMs,
+      },
+      this.handlers(retry),
+    );
+    this.links.add(link);
+  }
+
+  private handlers(retry?: (reason: string) => void): LinkHandlers {
+    const emit = this.options.emit;
+    return {
+      up: (link) => emit({ ev: "link-up", neighbor: link.name, addr: link.address, dir: link.dir }),
+      message: (link, frame) => this.receive(link, frame),
+      badFrame: (link, reason) => emit({ ev: "bad-frame", neighbor: link.name, reason }),
+      writeError: (link, reason) => emit({ ev: "write-error", neighbor: link.name, reason }),
+      closed: (link, reason, wasUp) => {
+        this.links.delete(link);
+        if (wasUp) emit({ ev: "link-down", neighbor: link.name, reason });
+        else if (retry && !reason.startsWith("bad-frame")) retry(`closed before hello: ${reason}`);
+      },
+    };
+  }
+
+  private receive(from: Link, frame: MsgFrame): void {
+    const { emit, hopLimit, mode } = this.options;
+    const seen = { id: frame.id, origin: frame.origin, from: from.name, hops: frame.hops };
+    if (mode === "dedup" && !this.seen.add(frame.id)) {
+      emit({ ev: "dup", ...seen });
+      return;
+    }
+    emit({ ev: "recv", ...seen, text: frame.text });
+    const onward = [...this.links].filter((link) => link !== from && link.isUp);
+    if (onward.length === 0) return;
+    if (frame.hops >= hopLimit) {
+      emit({ ev: "hop-limit", ...seen });
+      return;
+    }
+    const forward: MsgFrame = { ...frame, hops: frame.hops + 1 };
+    for (const link of onward) link.send(forward);
+  }
+}
+
+function parseTarget(target: string): { host: string; port: number } | undefined {
+  const match = /^(.+):(\d{1,5})$/.exec(target);
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port };
+}

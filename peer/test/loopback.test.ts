@@ -1,0 +1,191 @@
+import { connect, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { PeerProcess, chain, freePort, sleep } from "./peer-process.js";
+
+const FAST = ["--heartbeat", "200ms", "--timeout", "800ms"];
+let running: PeerProcess[] = [];
+
+afterEach(() => {
+  for (const peer of running) {
+    peer.kill("SIGCONT");
+    peer.kill("SIGKILL");
+  }
+  running = [];
+});
+
+async function lab(names: string[], args: string[] = []): Promise<Array<PeerProcess & { port: number }>> {
+  const peers = await chain(names, args);
+  running.push(...peers);
+  return peers;
+}
+
+async function start(name: string, args: string[] = []): Promise<PeerProcess & { port: number }> {
+  const peer = await PeerProcess.listening(name, args);
+  running.push(peer);
+  return peer;
+}
+
+const received = (peer: PeerProcess, text: string) => peer.of("recv").filter((e) => e.text === text);
+
+/** Connects a raw socket that says hello as `name`, to play a misbehaving neighbour. */
+function rawNeighbor(port: number, name = "raw"): Promise<Socket> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(`${JSON.stringify({ type: "hello", name, listen: "raw:0", version: 1 })}\n`);
+      resolve(socket);
+    });
+    socket.on("error", () => {});
+  });
+}
+
+describe("reference peer over loopback", () => {
+  it("a 4-peer chain delivers a message to everyone, with hop counts", async () => {
+    const [alice, bob, carol, dave] = await lab(["alice", "bob", "carol", "dave"]);
+    alice!.send("hello");
+    const last = await dave!.waitFor((e) => e.ev === "recv" && e.text === "hello");
+    expect(last).toMatchObject({ origin: "alice", from: "carol", hops: 3, id: "alice:1" });
+    expect(received(bob!, "hello")).toMatchObject([{ from: "alice", hops: 1 }]);
+    expect(received(carol!, "hello")).toMatchObject([{ from: "bob", hops: 2 }]);
+    expect(alice!.of("sent")).toMatchObject([{ text: "hello", to: ["bob"] }]);
+  });
+
+  it("SIGKILL of the middle peer partitions the chain", async () => {
+    const [alice, bob, carol, dave] = await lab(["alice", "bob", "carol", "dave"], FAST);
+    bob!.kill("SIGKILL");
+    await alice!.waitFor((e) => e.ev === "link-down" && e.neighbor === "bob");
+    await carol!.waitFor((e) => e.ev === "link-down" && e.neighbor === "bob");
+    alice!.send("anyone?");
+    dave!.send("still here");
+    await carol!.waitFor((e) => e.ev === "recv" && e.text === "still here");
+    await sleep(500);
+    expect(alice!.of("sent").at(-1)).toMatchObject({ text: "anyone?", to: [] });
+    expect(received(carol!, "anyone?")).toEqual([]);
+    expect(received(dave!, "anyone?")).toEqual([]);
+    expect(received(alice!, "still here")).toEqual([]);
+    expect(alice!.alive && carol!.alive && dave!.alive).toBe(true);
+  });
+
+  it("a 4-peer ring in dedup mode delivers exactly once to each peer", async () => {
+    const [alice, bob, carol, dave] = await lab(["alice", "bob", "carol", "dave"], ["--mode", "dedup"]);
+    alice!.send(`/connect 127.0.0.1:${dave!.port}`);
+    await alice!.waitFor((e) => e.ev === "link-up" && e.neighbor === "dave");
+    await dave!.waitFor((e) => e.ev === "link-up" && e.neighbor === "alice");
+    bob!.send("around");
+    for (const peer of [alice!, carol!, dave!]) await peer.waitFor((e) => e.ev === "recv" && e.text === "around");
+    await sleep(500);
+    for (const peer of [alice!, carol!, dave!]) expect(received(peer, "around")).toHaveLength(1);
+    expect(received(bob!, "around")).toEqual([]);
+    const dups = [alice!, bob!, carol!, dave!].flatMap((peer) => peer.of("dup"));
+    expect(dups.length).toBeGreaterThan(0);
+    expect(dups.every((e) => e.id === "bob:1")).toBe(true);
+  });
+
+  it("tree mode on a ring makes a finite storm that stops at the hop limit", async () => {
+    const limit = 8;
+    const peers = await lab(["alice", "bob", "carol", "dave"], ["--hop-limit", String(limit)]);
+    const [alice, , , dave] = peers;
+    alice!.send(`/connect 127.0.0.1:${dave!.port}`);
+    await dave!.waitFor((e) => e.ev === "link-up" && e.neighbor === "alice");
+    alice!.send("storm");
+    await alice!.waitFor((e) => e.ev === "hop-limit");
+    await sleep(500);
+    const recvs = peers.flatMap((peer) => received(peer, "storm"));
+    const drops = peers.flatMap((peer) => peer.of("hop-limit"));
+    // Two copies circle the ring in opposite directions, each shown once per hop up to the limit.
+    expect(recvs).toHaveLength(2 * limit);
+    expect(Math.max(...recvs.map((e) => e.hops))).toBe(limit);
+    expect(drops).toHaveLength(2);
+    expect(drops.every((e) => e.hops === limit && e.id === "alice:1")).toBe(true);
+    expect(received(alice!, "storm").length).toBeGreaterThan(0);
+  });
+
+  it("a paused (SIGSTOP) neighbour is declared down by timeout", async () => {
+    const [alice, bob] = await lab(["alice", "bob"], FAST);
+    bob!.kill("SIGSTOP");
+    const down = await alice!.waitFor((e) => e.ev === "link-down", 5000);
+    expect(down).toMatchObject({ neighbor: "bob", reason: "timeout" });
+  });
+
+  it("random bytes and a 1 MiB line close only that connection", async () => {
+    const [alice, bob] = await lab(["alice", "bob"]);
+    const noise = connect(alice!.port, "127.0.0.1");
+    noise.on("error", () => {});
+    noise.write(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
+    const huge = await rawNeighbor(alice!.port, "huge");
+    await alice!.waitFor((e) => e.ev === "link-up" && e.neighbor === "huge");
+    huge.write(`${"x".repeat(1024 * 1024)}\n`);
+    await alice!.waitFor((e) => e.ev === "bad-frame" && e.neighbor === "huge");
+    await alice!.waitFor((e) => e.ev === "link-down" && e.neighbor === "huge");
+    const badFrames = alice!.of("bad-frame");
+    expect(badFrames.map((e) => e.reason)).toEqual(
+      expect.arrayContaining(["frame over 64 KiB", expect.stringMatching(/^(invalid JSON|unknown frame type|not a JSON object)/)]),
+    );
+    bob!.send("still works");
+    await alice!.waitFor((e) => e.ev === "recv" && e.text === "still works");
+    expect(alice!.alive).toBe(true);
+    noise.destroy();
+    huge.destroy();
+  });
+
+  it("a neighbour that skips hello or resets is dropped alone", async () => {
+    const [alice, bob] = await lab(["alice", "bob"]);
+    const rude = connect(alice!.port, "127.0.0.1");
+    rude.on("error", () => {});
+    rude.write(`${JSON.stringify({ type: "msg", id: "x:1", origin: "x", text: "hi", hops: 1 })}\n`);
+    const bad = await alice!.waitFor((e) => e.ev === "bad-frame");
+    expect(bad).toMatchObject({ reason: "expected hello first, got msg" });
+    const resetter = await rawNeighbor(alice!.port, "resetter");
+    await alice!.waitFor((e) => e.ev === "link-up" && e.neighbor === "resetter");
+    resetter.resetAndDestroy();
+    const down = await alice!.waitFor((e) => e.ev === "link-down" && e.neighbor === "resetter");
+    expect(down).toMatchObject({ reason: "reset" });
+    alice!.send("after");
+    await bob!.waitFor((e) => e.ev === "recv" && e.text === "after");
+    expect(alice!.of("sent").at(-1)).toMatchObject({ to: ["bob"] });
+  });
+
+  it("start order does not matter: --connect retries until the target listens", async () => {
+    const port = await freePort();
+    const bob = await start("bob", ["--connect", `127.0.0.1:${port}`]);
+    await sleep(700);
+    const alice = await start("alice", ["--port", String(port)]);
+    await bob.waitFor((e) => e.ev === "link-up" && e.neighbor === "alice");
+    await alice.waitFor((e) => e.ev === "link-up" && e.neighbor === "bob");
+  });
+
+  it("gives up on an unreachable target after the connect window, with an event", async () => {
+    const port = await freePort();
+    const bob = await start("bob", ["--connect", `127.0.0.1:${port}`, "--connect-window", "1s"]);
+    const failed = await bob.waitFor((e) => e.ev === "connect-failed", 5000);
+    expect(failed).toMatchObject({ target: `127.0.0.1:${port}`, reason: "ECONNREFUSED" });
+    expect((failed as { attempts: number }).attempts).toBeGreaterThan(2);
+    expect(bob.alive).toBe(true);
+  });
+
+  it("keeps forwarding after stdin ends, answers /peers, and exits 0 on SIGTERM", async () => {
+    const [alice, bob, carol] = await lab(["alice", "bob", "carol"]);
+    bob!.send("/peers");
+    expect(await bob!.waitFor((e) => e.ev === "peers")).toMatchObject({ neighbors: ["alice", "carol"] });
+    bob!.child.stdin.end();
+    await sleep(200);
+    alice!.send("through bob");
+    await carol!.waitFor((e) => e.ev === "recv" && e.text === "through bob");
+    bob!.kill("SIGTERM");
+    expect(await bob!.exited).toEqual({ code: 0, signal: null });
+    expect(bob!.events.at(-1)).toMatchObject({ ev: "exit", code: 0, reason: "SIGTERM" });
+    await alice!.waitFor((e) => e.ev === "link-down" && e.neighbor === "bob");
+  });
+
+  it("writing to a killed neighbour drops it and never kills the writer (no SIGPIPE)", async () => {
+    const [alice, bob, carol] = await lab(["alice", "bob", "carol"], ["--heartbeat", "5s", "--timeout", "20s"]);
+    carol!.kill("SIGKILL");
+    for (let i = 0; i < 20 && bob!.alive; i++) {
+      alice!.send(`burst ${i}`);
+      await sleep(20);
+    }
+    await bob!.waitFor((e) => e.ev === "link-down" && e.neighbor === "carol");
+    expect(bob!.alive).toBe(true);
+    alice!.send("after the crash");
+    await bob!.waitFor((e) => e.ev === "recv" && e.text === "after the crash");
+  });
+});

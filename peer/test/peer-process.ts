@@ -1,0 +1,114 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createServer } from "node:net";
+import { createInterface } from "node:readline";
+import { parseEventLine, type PeerEvent } from "../src/events.js";
+
+const PEER_BUNDLE = new URL("../../dist/peer.mjs", import.meta.url).pathname;
+
+/** A reference peer running as a real process on loopback, with its events collected. */
+export class PeerProcess {
+  readonly events: PeerEvent[] = [];
+  readonly stderr: string[] = [];
+  private waiters: Array<() => void> = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcessWithoutNullStreams,
+  ) {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const event = parseEventLine(line);
+      if (!event) throw new Error(`peer ${name} printed a line that is not an event: ${line}`);
+      this.events.push(event);
+      for (const wake of this.waiters) wake();
+    });
+    createInterface({ input: child.stderr }).on("line", (line) => this.stderr.push(line));
+    this.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  static start(name: string, args: string[] = []): PeerProcess {
+    const child = spawn(process.execPath, [PEER_BUNDLE, "--name", name, "--port", "0", "--events", "json", ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    return new PeerProcess(name, child);
+  }
+
+  /** Starts a peer and waits until it listens; resolves with its port. */
+  static async listening(name: string, args: string[] = []): Promise<PeerProcess & { port: number }> {
+    const peer = PeerProcess.start(name, args);
+    const event = await peer.waitFor((e) => e.ev === "listening");
+    return Object.assign(peer, { port: event.ev === "listening" ? event.port : 0 });
+  }
+
+  send(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  of<K extends PeerEvent["ev"]>(ev: K): Array<Extract<PeerEvent, { ev: K }>> {
+    return this.events.filter((e): e is Extract<PeerEvent, { ev: K }> => e.ev === ev);
+  }
+
+  /** Resolves with the first event (past or future) matching the predicate. */
+  waitFor(predicate: (event: PeerEvent) => boolean, timeoutMs = 10_000): Promise<PeerEvent> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.events.find(predicate);
+        if (found) resolve(found);
+        return found !== undefined;
+      };
+      if (check()) return;
+      const wake = (): void => {
+        if (check()) done();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; saw:\n${this.events.map((e) => JSON.stringify(e)).join("\n")}\nstderr:\n${this.stderr.join("\n")}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== wake);
+      };
+      this.waiters.push(wake);
+    });
+  }
+
+  /** Waits until the peer has `count` links up to the named neighbours. */
+  async waitForLinks(neighbors: string[], timeoutMs = 10_000): Promise<void> {
+    for (const neighbor of neighbors) {
+      await this.waitFor((e) => e.ev === "link-up" && e.neighbor === neighbor, timeoutMs);
+    }
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  kill(signal: NodeJS.Signals = "SIGKILL"): void {
+    if (this.alive) this.child.kill(signal);
+  }
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts peers in a line, each connecting to the previous one, and waits until all links are up. */
+export async function chain(names: string[], args: string[] = []): Promise<Array<PeerProcess & { port: number }>> {
+  const peers: Array<PeerProcess & { port: number }> = [];
+  for (const name of names) {
+    const previous = peers.at(-1);
+    peers.push(await PeerProcess.listening(name, [...args, ...(previous ? ["--connect", `127.0.0.1:${previous.port}`] : [])]));
+  }
+  for (const [i, peer] of peers.entries()) {
+    await peer.waitForLinks([peers[i - 1]?.name, peers[i + 1]?.name].filter((n): n is string => n !== undefined));
+  }
+  return peers;
+}
