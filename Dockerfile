@@ -1,0 +1,19 @@
+# The reference peer image. The base is the official Node image; where no registry answers,
+# build a stand-in from Debian packages with scripts/offline-base-image.sh and pass
+#   --build-arg BASE_IMAGE=p2plab/node-base:bookworm
+# The bundle dist/peer.mjs comes from `npm run build` (npm ci runs it).
+ARG BASE_IMAGE=node:22-bookworm-slim
+FROM ${BASE_IMAGE}
+
+# iproute2 and iptables: fault helpers run in the peer's network namespace from this image.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends iproute2 iptables \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin peer
+
+COPY dist/peer.mjs /opt/p2plab/peer.mjs
+
+USER peer
+EXPOSE 7000
+ENTRYPOINT ["node", "/opt/p2plab/peer.mjs"]
+CMD ["--help"]

@@ -1,0 +1,262 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { EnvironmentError, LabError } from "../errors.js";
+import { packageRoot, packageVersion } from "../paths.js";
+import { MultiplexDecoder } from "./docker-logs.js";
+import type {
+  ContainerInfo,
+  ContainerSpec,
+  ContainerState,
+  ImageBuildProgress,
+  Labels,
+  LogLine,
+  LogOptions,
+  NetworkInfo,
+  Runtime,
+  Signal,
+} from "./runtime.js";
+
+export const OFFICIAL_BASE_IMAGE = "node:22-bookworm-slim";
+export const OFFLINE_BASE_IMAGE = "p2plab/node-base:bookworm";
+const BUILD_HASH_LABEL = "p2plab.build-hash";
+const IMAGE_CONTEXT = ["Dockerfile", "dist/peer.mjs"];
+
+interface EngineError extends Error {
+  code?: string;
+  statusCode?: number;
+  json?: { message?: string };
+}
+
+/** The Docker Engine runtime: the one module that talks to dockerode. */
+export class DockerRuntime implements Runtime {
+  constructor(private readonly docker: Docker = new Docker()) {}
+
+  async ping(): Promise<void> {
+    await this.call("ping the engine", () => this.docker.ping());
+  }
+
+  async ensurePeerImage(progress: ImageBuildProgress): Promise<string> {
+    const root = packageRoot();
+    if (!existsSync(join(root, "dist/peer.mjs"))) {
+      throw new EnvironmentError("the peer bundle dist/peer.mjs is missing", "run `npm run build` (npm ci runs it too)");
+    }
+    const hash = createHash("sha256");
+    for (const file of IMAGE_CONTEXT) hash.update(readFileSync(join(root, file)));
+    const buildHash = hash.digest("hex").slice(0, 16);
+    const tag = `p2plab/peer:${packageVersion()}`;
+    const existing = await this.imageLabels(tag);
+    if (existing?.[BUILD_HASH_LABEL] === buildHash) return tag;
+
+    const base = await this.chooseBaseImage();
+    progress(`building ${tag} from ${base}`);
+    const stream = await this.call(`build ${tag}`, () =>
+      this.docker.buildImage(
+        { context: root, src: IMAGE_CONTEXT },
+        { t: tag, buildargs: { BASE_IMAGE: base }, labels: { [BUILD_HASH_LABEL]: buildHash }, rm: true, forcerm: true },
+      ),
+    );
+    const failure = await new Promise<string | undefined>((resolve) => {
+      let error: string | undefined;
+      this.docker.modem.followProgress(
+        stream,
+        () => resolve(error),
+        (event: { stream?: string; error?: string; status?: string }) => {
+          if (event.error) error = event.error;
+          for (const line of (event.stream ?? event.status ?? "").split("\n")) if (line.trim()) progress(line.trim());
+        },
+      );
+    });
+    if (failure !== undefined) {
+      const hint =
+        base === OFFICIAL_BASE_IMAGE
+          ? `no registry answered? build a local base with scripts/offline-base-image.sh, then run again (it is picked up as ${OFFLINE_BASE_IMAGE})`
+          : undefined;
+      throw new EnvironmentError(`building ${tag} failed: ${failure.trim()}`, hint);
+    }
+    return tag;
+  }
+
+  /** The official base when it is here or can be pulled; the offline stand-in otherwise. */
+  private async chooseBaseImage(): Promise<string> {
+    const chosen = process.env.P2PLAB_BASE_IMAGE;
+    if (chosen) return chosen;
+    if (await this.imageLabels(OFFICIAL_BASE_IMAGE)) return OFFICIAL_BASE_IMAGE;
+    if (await this.imageLabels(OFFLINE_BASE_IMAGE)) return OFFLINE_BASE_IMAGE;
+    return OFFICIAL_BASE_IMAGE;
+  }
+
+  private async imageLabels(tag: string): Promise<Labels | undefined> {
+    try {
+      const info = await this.docker.getImage(tag).inspect();
+      return info.Config?.Labels ?? {};
+    } catch (error) {
+      if ((error as EngineError).statusCode === 404) return undefined;
+      throw this.explain(`inspect image ${tag}`, error);
+    }
+  }
+
+  async createNetwork(name: string, labels: Labels): Promise<void> {
+    await this.call(`create network ${name}`, () =>
+      this.docker.createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true }),
+    );
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await this.call(`remove network ${id}`, () => this.docker.getNetwork(id).remove(), [404]);
+  }
+
+  async listNetworks(labels: Labels): Promise<NetworkInfo[]> {
+    const networks = await this.call("list networks", () => this.docker.listNetworks({ filters: { label: labelFilter(labels) } }));
+    return networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const container = await this.call(`create container ${spec.name}`, () =>
+      this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Labels: spec.labels,
+        Hostname: spec.hostname,
+        Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+        OpenStdin: true,
+        StdinOnce: false,
+        Tty: false,
+        HostConfig: { NetworkMode: spec.network },
+        NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } },
+      }),
+    );
+    return container.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.call(`start ${id}`, () => this.docker.getContainer(id).start(), [304]);
+  }
+
+  async kill(id: string, signal: Signal): Promise<void> {
+    await this.call(`send ${signal} to ${id}`, () => this.docker.getContainer(id).kill({ signal }));
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    await this.call(`stop ${id}`, () => this.docker.getContainer(id).stop({ t: graceSeconds }), [304]);
+  }
+
+  async restart(id: string, graceSeconds: number): Promise<void> {
+    await this.call(`restart ${id}`, () => this.docker.getContainer(id).restart({ t: graceSeconds }));
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.call(`pause ${id}`, () => this.docker.getContainer(id).pause());
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.call(`unpause ${id}`, () => this.docker.getContainer(id).unpause());
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.call(`remove ${id}`, () => this.docker.getContainer(id).remove({ force: true, v: true }), [404]);
+  }
+
+  async inspect(id: string): Promise<ContainerInfo> {
+    const info = await this.call(`inspect ${id}`, () => this.docker.getContainer(id).inspect());
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ""),
+      labels: info.Config.Labels ?? {},
+      state: info.State.Status as ContainerState,
+      exitCode: info.State.ExitCode,
+      startedAt: zeroTimeAsEmpty(info.State.StartedAt),
+      finishedAt: zeroTimeAsEmpty(info.State.FinishedAt),
+    };
+  }
+
+  async listContainers(labels: Labels): Promise<ContainerInfo[]> {
+    const found = await this.call("list containers", () =>
+      this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } }),
+    );
+    const infos = await Promise.all(
+      found.map((c) =>
+        this.inspect(c.Id).catch((error: unknown) => {
+          // Removed between the list and the inspect: it is no longer part of the lab.
+          if (error instanceof LabError && /no such container/i.test(error.message)) return undefined;
+          throw error;
+        }),
+      ),
+    );
+    return infos.filter((info): info is ContainerInfo => info !== undefined);
+  }
+
+  async writeLine(id: string, line: string): Promise<void> {
+    const stream = (await this.call(`attach to ${id}`, () =>
+      this.docker.getContainer(id).attach({ stream: true, stdin: true, hijack: true }),
+    )) as NodeJS.ReadWriteStream & { destroy(): void };
+    await new Promise<void>((resolve, reject) => {
+      stream.write(`${line}\n`, (error) => (error ? reject(this.explain(`write to ${id}`, error)) : resolve()));
+    });
+    // The container keeps its stdin (StdinOnce is off): closing our attachment is not an EOF for the peer.
+    stream.destroy();
+  }
+
+  async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
+    const container = this.docker.getContainer(id);
+    const decoder = new MultiplexDecoder();
+    if (!options.follow) {
+      const buffer = await this.call(`read logs of ${id}`, () =>
+        container.logs({ follow: false, stdout: true, stderr: true, timestamps: true }),
+      );
+      yield* decoder.push(buffer as unknown as Buffer);
+      yield* decoder.flush();
+      return;
+    }
+    const stream = await this.call(`follow logs of ${id}`, () =>
+      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true }),
+    );
+    const abort = (): void => (stream as unknown as { destroy(): void }).destroy();
+    options.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) yield* decoder.push(chunk);
+      yield* decoder.flush();
+    } catch (error) {
+      if (!options.signal?.aborted) throw this.explain(`follow logs of ${id}`, error);
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
+      abort();
+    }
+  }
+
+  /** Runs one engine call; maps "no engine" to EnvironmentError and adds what was being done. */
+  private async call<T>(what: string, run: () => Promise<T>, ignoreStatus: number[] = []): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (ignoreStatus.includes((error as EngineError).statusCode ?? 0)) return undefined as T;
+      throw this.explain(what, error);
+    }
+  }
+
+  private explain(what: string, error: unknown): Error {
+    const e = error as EngineError;
+    if (e.code === "ENOENT" || e.code === "ECONNREFUSED" || e.code === "EACCES" || e.code === "EPERM") {
+      const modem = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number };
+      const where = modem.socketPath ?? `${modem.host}:${modem.port}`;
+      return new EnvironmentError(
+        `no Docker engine answers at ${where} (${e.code})`,
+        e.code === "EACCES"
+          ? "add yourself to the docker group, or run as root"
+          : "start the engine (scripts/ensure-docker.sh, or `sudo systemctl start docker`), or point DOCKER_HOST at one",
+      );
+    }
+    const detail = (e.json?.message ?? e.message ?? String(error)).trim();
+    return new LabError(`${what}: ${detail.replace(/^\(HTTP code \d+\)\s*/, "")}`, e.statusCode === 404 ? 2 : 3);
+  }
+}
+
+function labelFilter(labels: Labels): string[] {
+  return Object.entries(labels).map(([key, value]) => (value === "" ? key : `${key}=${value}`));
+}
+
+function zeroTimeAsEmpty(time: string): string {
+  return time.startsWith("0001-") ? "" : time;
+}

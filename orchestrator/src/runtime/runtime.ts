@@ -1,0 +1,85 @@
+/**
+ * What the orchestrator needs from a container engine, and nothing more. Docker is the
+ * implementation (docker-runtime.ts, the only module that imports dockerode); the planner,
+ * the commands and the tests speak only this interface.
+ */
+
+export type Labels = Record<string, string>;
+
+export type ContainerState = "created" | "running" | "paused" | "restarting" | "exited" | "removing" | "dead";
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  cmd: string[];
+  labels: Labels;
+  network: string;
+  /** Names other containers on the network reach this one by. */
+  aliases: string[];
+  hostname: string;
+  env: Record<string, string>;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  labels: Labels;
+  state: ContainerState;
+  exitCode: number;
+  /** ISO times from the engine; empty when never started / not finished. */
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  labels: Labels;
+}
+
+export interface LogLine {
+  /** The engine's timestamp (ISO, nanoseconds trimmed to ms). */
+  ts: string;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  /** Only lines after this time (ISO). */
+  since?: string;
+  signal?: AbortSignal;
+}
+
+export type Signal = "SIGKILL" | "SIGTERM" | "SIGINT" | "SIGSTOP" | "SIGCONT";
+
+export interface ImageBuildProgress {
+  (line: string): void;
+}
+
+export interface Runtime {
+  /** Resolves when the engine answers; throws EnvironmentError when it does not. */
+  ping(): Promise<void>;
+  /** Builds the peer image when it is missing or stale; returns its tag. */
+  ensurePeerImage(progress: ImageBuildProgress): Promise<string>;
+
+  createNetwork(name: string, labels: Labels): Promise<void>;
+  removeNetwork(id: string): Promise<void>;
+  listNetworks(labels: Labels): Promise<NetworkInfo[]>;
+
+  createContainer(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  kill(id: string, signal: Signal): Promise<void>;
+  stop(id: string, graceSeconds: number): Promise<void>;
+  restart(id: string, graceSeconds: number): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  inspect(id: string): Promise<ContainerInfo>;
+  listContainers(labels: Labels): Promise<ContainerInfo[]>;
+
+  /** Types one line into the container's stdin. */
+  writeLine(id: string, line: string): Promise<void>;
+  /** The container's output, line by line, with the engine's timestamps. */
+  logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
+}
