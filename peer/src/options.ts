@@ -26,7 +26,7 @@ options:
   --name NAME            this peer's name (required)
   --port N               TCP port to listen on, all interfaces (default 7000; 0 picks one)
   --connect HOST:PORT    a neighbour to connect to; repeat for several
-  --mode tree|dedup      tree: forward everything, no ids (default); dedup: each id once
+  --mode tree|dedup      tree: forward everything, ids unused (default); dedup: each id once
   --events json|text     event format on stdout (default: text on a terminal, else json)
   --hop-limit N          drop messages after N hops (default 16)
   --heartbeat DURATION   ping interval (default 1s)

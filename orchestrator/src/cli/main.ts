@@ -1,1 +1,33 @@
-console.log("lab: not yet");
+import { CommanderError } from "commander";
+import { LabError } from "../errors.js";
+import { createContext, type Context } from "./context.js";
+import { Output } from "./output.js";
+import { buildProgram } from "./program.js";
+
+/** The one place that prints errors and exits: 0 ok, 1 a check failed, 2 bad input, 3 environment, 130 Ctrl-C. */
+async function main(): Promise<number> {
+  const out = new Output();
+  const interrupt = new AbortController();
+  process.on("SIGINT", () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  });
+  let context: Context | undefined;
+  const program = buildProgram(() => (context ??= createContext(out, interrupt.signal)));
+  try {
+    await program.parseAsync(process.argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof LabError) {
+      out.error(error.message, error.hint);
+      return error.exitCode;
+    }
+    if (interrupt.signal.aborted) return 130;
+    out.error(`internal error, a bug in p2plab: ${(error as Error).message}`, "please report it with the command you ran");
+    if (process.env.P2PLAB_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return 1;
+  }
+}
+
+process.exit(await main());

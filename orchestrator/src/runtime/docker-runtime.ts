@@ -64,7 +64,10 @@ export class DockerRuntime implements Runtime {
         () => resolve(error),
         (event: { stream?: string; error?: string; status?: string }) => {
           if (event.error) error = event.error;
-          for (const line of (event.stream ?? event.status ?? "").split("\n")) if (line.trim()) progress(line.trim());
+          // The build's own chatter is noise here; its steps show that it moves.
+          const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? "");
+          if (step) progress(step[0].length > 100 ? `${step[0].slice(0, 99)}…` : step[0]);
+          else if (event.status && /^(Pulling|Downloading|Extracting|Status)/.test(event.status)) progress(event.status);
         },
       );
     });
@@ -117,6 +120,7 @@ export class DockerRuntime implements Runtime {
       this.docker.createContainer({
         name: spec.name,
         Image: spec.image,
+        ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
         Cmd: spec.cmd,
         Labels: spec.labels,
         Hostname: spec.hostname,

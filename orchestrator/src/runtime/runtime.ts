@@ -11,6 +11,8 @@ export type ContainerState = "created" | "running" | "paused" | "restarting" | "
 export interface ContainerSpec {
   name: string;
   image: string;
+  /** Replaces the image's entrypoint when given. */
+  entrypoint?: string[];
   cmd: string[];
   labels: Labels;
   network: string;

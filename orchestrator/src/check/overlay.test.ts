@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import type { PeerEvent } from "../../../peer/src/events.js";
+import { liveOverlay, peerStatus, reportedNeighbors, type PeerState } from "./overlay.js";
+
+let clock = 0;
+const ts = (): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, clock++)).toISOString();
+const up = (peer: string, neighbor: string): PeerEvent => ({ ts: ts(), peer, ev: "link-up", neighbor, addr: "x", dir: "out" });
+const down = (peer: string, neighbor: string, reason = "eof"): PeerEvent => ({ ts: ts(), peer, ev: "link-down", neighbor, reason });
+const listening = (peer: string): PeerEvent => ({ ts: ts(), peer, ev: "listening", port: 7000 });
+const states = (spec: Record<string, PeerState["status"]>): PeerState[] =>
+  Object.entries(spec).map(([name, status]) => ({ name, status }));
+
+const chainUp = [up("bob", "alice"), up("alice", "bob"), up("carol", "bob"), up("bob", "carol"), up("dave", "carol"), up("carol", "dave")];
+
+describe("reportedNeighbors", () => {
+  it("replays link-up and link-down per peer", () => {
+    const reported = reportedNeighbors([...chainUp, down("alice", "bob"), down("carol", "bob")]);
+    expect(reported.get("alice")).toEqual(new Set());
+    expect(reported.get("bob")).toEqual(new Set(["alice", "carol"]));
+    expect(reported.get("carol")).toEqual(new Set(["dave"]));
+  });
+
+  it("counts two links to the same neighbour separately", () => {
+    const reported = reportedNeighbors([up("a", "b"), up("a", "b"), down("a", "b")]);
+    expect(reported.get("a")).toEqual(new Set(["b"]));
+  });
+
+  it("forgets a peer's links when it starts listening again (a restart)", () => {
+    const reported = reportedNeighbors([up("a", "b"), listening("a"), up("a", "c")]);
+    expect(reported.get("a")).toEqual(new Set(["c"]));
+  });
+});
+
+describe("liveOverlay", () => {
+  it("a wired chain is one partition", () => {
+    const overlay = liveOverlay(states({ alice: "running", bob: "running", carol: "running", dave: "running" }), reportedNeighbors(chainUp));
+    expect(overlay).toEqual({
+      links: [["alice", "bob"], ["bob", "carol"], ["carol", "dave"]],
+      partitions: [["alice", "bob", "carol", "dave"]],
+    });
+  });
+
+  it("killing the bridge splits the chain even before the neighbours notice", () => {
+    const overlay = liveOverlay(states({ alice: "running", bob: "killed", carol: "running", dave: "running" }), reportedNeighbors(chainUp));
+    expect(overlay).toEqual({ links: [["carol", "dave"]], partitions: [["alice"], ["carol", "dave"]] });
+  });
+
+  it("a paused peer belongs to no partition", () => {
+    const overlay = liveOverlay(states({ alice: "running", bob: "paused", carol: "running", dave: "running" }), reportedNeighbors(chainUp));
+    expect(overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
+  });
+
+  it("a link one side still reports counts; a link neither reports does not", () => {
+    const overlay = liveOverlay(
+      states({ a: "running", b: "running", c: "running" }),
+      reportedNeighbors([up("a", "b"), up("b", "c"), down("b", "c")]),
+    );
+    expect(overlay).toEqual({ links: [["a", "b"]], partitions: [["a", "b"], ["c"]] });
+  });
+
+  it("orders partitions and members by the topology's peer order", () => {
+    const overlay = liveOverlay(
+      states({ zed: "running", amy: "running", kim: "running" }),
+      reportedNeighbors([up("kim", "zed")]),
+    );
+    expect(overlay.partitions).toEqual([["zed", "kim"], ["amy"]]);
+  });
+});
+
+describe("peerStatus", () => {
+  const info = (state: "running" | "exited" | "paused", exitCode = 0) => ({ id: "x", name: "x", labels: {}, state, exitCode, startedAt: "", finishedAt: "" });
+  it("names SIGKILL exits killed", () => {
+    expect(peerStatus(info("exited", 137))).toEqual({ status: "killed", exitCode: 137 });
+    expect(peerStatus(info("exited", 0))).toEqual({ status: "exited", exitCode: 0 });
+    expect(peerStatus(info("paused"))).toEqual({ status: "paused" });
+    expect(peerStatus(undefined)).toEqual({ status: "removed" });
+  });
+});

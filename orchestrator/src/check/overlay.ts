@@ -1,0 +1,93 @@
+import type { PeerEvent } from "../../../peer/src/events.js";
+import type { ContainerInfo } from "../runtime/runtime.js";
+
+/** What a peer's container is doing, as people say it. */
+export type PeerStatus = "created" | "running" | "paused" | "restarting" | "exited" | "killed" | "removed";
+
+export interface PeerState {
+  name: string;
+  status: PeerStatus;
+  exitCode?: number;
+}
+
+export function peerStatus(info: ContainerInfo | undefined): Pick<PeerState, "status" | "exitCode"> {
+  if (!info) return { status: "removed" };
+  switch (info.state) {
+    case "running":
+    case "paused":
+    case "restarting":
+    case "created":
+      return { status: info.state };
+    case "exited":
+    case "dead":
+    case "removing":
+      return { status: info.exitCode === 137 ? "killed" : "exited", exitCode: info.exitCode };
+  }
+}
+
+export function describeStatus(state: Pick<PeerState, "status" | "exitCode">): string {
+  return state.status === "exited" ? `exited (${state.exitCode})` : state.status;
+}
+
+/**
+ * The neighbours each peer reports right now, replaying its events in order. A `listening`
+ * event starts a new process (a restart), whose links start from nothing.
+ */
+export function reportedNeighbors(events: Iterable<PeerEvent>): Map<string, Set<string>> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const event of events) {
+    if (event.ev === "listening") counts.set(event.peer, new Map());
+    if (event.ev !== "link-up" && event.ev !== "link-down") continue;
+    const links = counts.get(event.peer) ?? new Map<string, number>();
+    counts.set(event.peer, links);
+    const next = (links.get(event.neighbor) ?? 0) + (event.ev === "link-up" ? 1 : -1);
+    if (next > 0) links.set(event.neighbor, next);
+    else links.delete(event.neighbor);
+  }
+  return new Map([...counts].map(([peer, links]) => [peer, new Set(links.keys())]));
+}
+
+export interface Overlay {
+  /** Links between live peers that either end reports up, each once, in peer order. */
+  links: Array<[string, string]>;
+  /** Connected components of the live peers; dead and paused peers belong to none. */
+  partitions: string[][];
+}
+
+/** The live overlay: running peers and the links they report, and its connected components. */
+export function liveOverlay(peers: PeerState[], reported: Map<string, Set<string>>): Overlay {
+  const order = new Map(peers.map((peer, index) => [peer.name, index]));
+  const live = new Set(peers.filter((peer) => peer.status === "running").map((peer) => peer.name));
+  const adjacency = new Map<string, Set<string>>([...live].map((name) => [name, new Set<string>()]));
+  for (const [peer, neighbors] of reported) {
+    for (const neighbor of neighbors) {
+      if (!live.has(peer) || !live.has(neighbor) || peer === neighbor) continue;
+      adjacency.get(peer)!.add(neighbor);
+      adjacency.get(neighbor)!.add(peer);
+    }
+  }
+  const byOrder = (a: string, b: string): number => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || a.localeCompare(b);
+  const links: Array<[string, string]> = [];
+  for (const a of [...adjacency.keys()].sort(byOrder)) {
+    for (const b of [...adjacency.get(a)!].sort(byOrder)) if (byOrder(a, b) < 0) links.push([a, b]);
+  }
+  const partitions: string[][] = [];
+  const placed = new Set<string>();
+  for (const start of [...live].sort(byOrder)) {
+    if (placed.has(start)) continue;
+    const component: string[] = [];
+    const queue = [start];
+    placed.add(start);
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      component.push(current);
+      for (const next of adjacency.get(current)!) {
+        if (placed.has(next)) continue;
+        placed.add(next);
+        queue.push(next);
+      }
+    }
+    partitions.push(component.sort(byOrder));
+  }
+  return { links, partitions };
+}

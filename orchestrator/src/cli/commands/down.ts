@@ -1,0 +1,20 @@
+import { down } from "../../lab/down.js";
+import { Lab } from "../../lab/lab.js";
+import type { Context } from "../context.js";
+
+export async function downCommand(ctx: Context, labName: string | undefined, options: { results: string; json?: boolean }): Promise<void> {
+  const runtime = await ctx.runtime();
+  const names = await Lab.names(runtime);
+  const name = labName ?? (names.length === 1 ? names[0] : undefined);
+  if (name === undefined && names.length > 1) {
+    await Lab.find(runtime); // says which labs there are and how to pick one
+  }
+  if (name === undefined || !names.includes(name)) {
+    const message = name ? `no lab named "${name}" on this engine; nothing to remove` : "no lab is running; nothing to remove";
+    return options.json ? ctx.out.json({ lab: name ?? null, removedContainers: 0, removedNetworks: 0 }) : ctx.out.line(message);
+  }
+  const result = await down(runtime, name, { save: true, resultsDir: options.results });
+  if (options.json) return ctx.out.json(result);
+  if (result.savedTo) ctx.out.line(`transcripts saved to ${result.savedTo}`);
+  ctx.out.line(`lab ${name} removed: ${result.removedContainers} containers, ${result.removedNetworks} network`);
+}

@@ -1,0 +1,10 @@
+import { Lab } from "../../lab/lab.js";
+import type { Context } from "../context.js";
+import { renderSnapshot } from "../render.js";
+
+export async function statusCommand(ctx: Context, labName: string | undefined, options: { json?: boolean }): Promise<void> {
+  const lab = await Lab.find(await ctx.runtime(), labName);
+  const snapshot = await lab.snapshot();
+  if (options.json) ctx.out.json(snapshot);
+  else ctx.out.lines(renderSnapshot(snapshot, ctx.out.color));
+}

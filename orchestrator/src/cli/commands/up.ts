@@ -1,0 +1,38 @@
+import { formatDuration, parseDuration } from "../../../../peer/src/duration.js";
+import { InputError } from "../../errors.js";
+import { up } from "../../lab/up.js";
+import { loadTopologyOrFail, type Context } from "../context.js";
+import { renderSnapshot } from "../render.js";
+
+export interface UpCommandOptions {
+  recreate?: boolean;
+  timeout: string;
+  results: string;
+  json?: boolean;
+}
+
+export async function upCommand(ctx: Context, file: string, options: UpCommandOptions): Promise<void> {
+  const wireTimeoutMs = parseDuration(options.timeout);
+  if (wireTimeoutMs === undefined) throw new InputError(`--timeout "${options.timeout}" is not a duration`, "write it like 60s or 2m");
+  const topology = await loadTopologyOrFail(file, ctx.out);
+  const runtime = await ctx.runtime();
+  ctx.out.progress(`bringing up lab ${topology.name}: ${topology.peers.length} peers, ${topology.links.length} links`);
+  const result = await up(runtime, topology, {
+    recreate: options.recreate === true,
+    wireTimeoutMs,
+    resultsDir: options.results,
+    signal: ctx.signal,
+    progress: (message) => ctx.out.progress(message),
+  });
+  if (result.replaced?.savedTo) ctx.out.progress(`the replaced lab's transcripts are in ${result.replaced.savedTo}`);
+  if (options.json) {
+    ctx.out.json({ ...result.snapshot, wiredInMs: result.wiredInMs });
+    return;
+  }
+  const c = ctx.out.color;
+  ctx.out.line(c.green(`lab ${topology.name} is up and wired in ${formatDuration(result.wiredInMs)}`));
+  ctx.out.line();
+  ctx.out.lines(renderSnapshot(result.snapshot, c));
+  ctx.out.line();
+  ctx.out.line(c.dim(`next: lab send ${topology.peers[0]!.name} hello · lab kill PEER · lab watch · lab down ${topology.name}`));
+}

@@ -1,0 +1,17 @@
+import { formatDiagnostic } from "../../topology/diagnostic.js";
+import { loadTopologyFile } from "../../topology/load.js";
+import { TopologyError, type Context } from "../context.js";
+
+export async function validateCommand(ctx: Context, file: string, options: { json?: boolean }): Promise<void> {
+  const result = await loadTopologyFile(file);
+  if (options.json) {
+    ctx.out.json(result.ok ? { ok: true, warnings: result.warnings, topology: result.topology } : result);
+    if (!result.ok) process.exitCode = 2;
+    return;
+  }
+  for (const warning of result.warnings) ctx.out.line(`warning: ${formatDiagnostic(warning)}`);
+  if (!result.ok) throw new TopologyError(result.errors);
+  const { topology } = result;
+  const steps = topology.scenario.length ? `, a scenario of ${topology.scenario.length} steps` : "";
+  ctx.out.line(`${file}: ok — lab ${topology.name}, ${topology.peers.length} peers, ${topology.links.length} links${steps}`);
+}

@@ -1,0 +1,44 @@
+import { InputError } from "../errors.js";
+import { DockerRuntime } from "../runtime/docker-runtime.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { formatDiagnostic, type Diagnostic } from "../topology/diagnostic.js";
+import { loadTopologyFile } from "../topology/load.js";
+import type { Topology } from "../topology/schema.js";
+import type { Output } from "./output.js";
+
+/** What every command gets: output, the engine (checked on first use), Ctrl-C. */
+export interface Context {
+  out: Output;
+  signal: AbortSignal;
+  runtime(): Promise<Runtime>;
+}
+
+export function createContext(out: Output, signal: AbortSignal): Context {
+  let runtime: Promise<Runtime> | undefined;
+  return {
+    out,
+    signal,
+    runtime: () =>
+      (runtime ??= (async () => {
+        const docker = new DockerRuntime();
+        await docker.ping();
+        return docker;
+      })()),
+  };
+}
+
+/** A topology that did not load: every diagnostic, each on its own line. */
+export class TopologyError extends InputError {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(
+      `${diagnostics.length} ${diagnostics.length === 1 ? "problem" : "problems"} in the topology:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`,
+    );
+  }
+}
+
+export async function loadTopologyOrFail(path: string, out: Output): Promise<Topology> {
+  const result = await loadTopologyFile(path);
+  for (const warning of result.warnings) out.progress(`warning: ${formatDiagnostic(warning)}`);
+  if (!result.ok) throw new TopologyError(result.errors);
+  return result.topology;
+}

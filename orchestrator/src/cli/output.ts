@@ -1,0 +1,74 @@
+/** Colour and layout for people on a terminal; plain text when piped; JSON on request. */
+export interface Colors {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+const ansi = (code: number) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
+const plain = (text: string) => text;
+
+export function colors(enabled: boolean): Colors {
+  return enabled
+    ? { bold: ansi(1), dim: ansi(2), red: ansi(31), green: ansi(32), yellow: ansi(33), cyan: ansi(36) }
+    : { bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain };
+}
+
+export class Output {
+  readonly tty: boolean;
+  readonly color: Colors;
+
+  constructor(
+    private readonly stdout: NodeJS.WriteStream = process.stdout,
+    private readonly stderr: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.tty = stdout.isTTY === true;
+    this.color = colors(this.tty && !process.env.NO_COLOR);
+  }
+
+  line(text = ""): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  lines(texts: string[]): void {
+    for (const text of texts) this.line(text);
+  }
+
+  json(value: unknown): void {
+    this.line(JSON.stringify(value, null, 2));
+  }
+
+  /** Progress on long work goes to stderr, so stdout stays clean for pipes. */
+  progress(text: string): void {
+    this.stderr.write(`${this.stderr.isTTY ? this.color.dim(`… ${text}`) : `… ${text}`}\n`);
+  }
+
+  error(message: string, hint?: string): void {
+    this.stderr.write(`lab: ${message}\n`);
+    if (hint) this.stderr.write(`  fix: ${hint}\n`);
+  }
+
+  /** Clears a terminal screen (watch redraws). */
+  clear(): void {
+    if (this.tty) this.stdout.write("\u001b[2J\u001b[H");
+  }
+}
+
+const ANSI_PATTERN = /\u001b\[[0-9;]*m/g;
+
+/** Aligned columns; widths ignore colour codes. */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.replace(ANSI_PATTERN, "").length)));
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - cell.replace(ANSI_PATTERN, "").length)))
+      .join("  ")
+      .trimEnd(),
+  );
+}

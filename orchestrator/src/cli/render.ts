@@ -1,0 +1,44 @@
+import type { PeerStatus } from "../check/overlay.js";
+import { describeStatus, formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import { drawGraph } from "../report/text-graph.js";
+import { table, type Colors } from "./output.js";
+
+const MARK: Partial<Record<PeerStatus, string>> = {
+  killed: "✕ killed",
+  exited: "✕ exited",
+  paused: "⏸ paused",
+  created: "· not started",
+  restarting: "↻ restarting",
+  removed: "✕ removed",
+};
+
+/** The status a person reads: a table of peers, the live overlay drawn, the partitions. */
+export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
+  const state = (peer: LabSnapshot["peers"][number]): string => {
+    const text = describeStatus(peer);
+    if (peer.status === "running") return c.green(text);
+    if (peer.status === "paused") return c.yellow(text);
+    return c.red(text);
+  };
+  const rows = [
+    [c.bold("PEER"), c.bold("STATE"), c.bold("NEIGHBOURS")],
+    ...snapshot.peers.map((peer) => [peer.name, state(peer), peer.neighbors.length ? peer.neighbors.join(", ") : c.dim("—")]),
+  ];
+  const nodes = snapshot.peers.map((peer) => ({ name: peer.name, ...(MARK[peer.status] ? { mark: MARK[peer.status]! } : {}) }));
+  const partitions = snapshot.overlay.partitions;
+  return [
+    `${c.bold(`lab ${snapshot.lab}`)} ${c.dim(`— ${snapshot.description}`)}`,
+    "",
+    ...table(rows),
+    "",
+    ...drawGraph(nodes, snapshot.overlay.links).map((line) => `  ${line}`),
+    "",
+    `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${formatPartitions(partitions)}`,
+  ];
+}
+
+export function renderPartitionChange(before: string[][], after: string[][], c: Colors): string {
+  const was = formatPartitions(before);
+  const now = formatPartitions(after);
+  return was === now ? `partitions unchanged: ${now}` : `partitions: ${c.dim(was)} → ${c.bold(now)}`;
+}

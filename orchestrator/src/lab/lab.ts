@@ -1,0 +1,176 @@
+import { InputError } from "../errors.js";
+import { describeStatus, liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
+import { LABEL } from "../plan/labels.js";
+import type { ContainerInfo, Runtime } from "../runtime/runtime.js";
+import { didYouMean } from "../topology/diagnostic.js";
+import type { Topology } from "../topology/schema.js";
+import { encodeAction, parseAction, type Action } from "../transcript/journal.js";
+import { toPeerLine, type LabRecording, type PeerLine } from "../transcript/transcript.js";
+
+export interface LabSummary {
+  name: string;
+  description: string;
+  peers: number;
+  running: number;
+}
+
+export interface LabContainers {
+  peers: Map<string, ContainerInfo>;
+  journal?: ContainerInfo;
+}
+
+export interface PeerView extends PeerState {
+  /** Neighbours as the peer itself reports them (empty when it is not running). */
+  neighbors: string[];
+}
+
+export interface LabSnapshot {
+  lab: string;
+  description: string;
+  peers: PeerView[];
+  overlay: Overlay;
+}
+
+/**
+ * A running lab, found through its labels: any shell can pick it up. The topology it was
+ * started from rides on its network's label.
+ */
+export class Lab {
+  private constructor(
+    readonly runtime: Runtime,
+    readonly name: string,
+    readonly topology: Topology,
+  ) {}
+
+  /** The names of the labs on this engine, from their networks and containers. */
+  static async names(runtime: Runtime): Promise<string[]> {
+    const [networks, containers] = await Promise.all([
+      runtime.listNetworks({ [LABEL.lab]: "" }),
+      runtime.listContainers({ [LABEL.lab]: "" }),
+    ]);
+    const names = [...networks, ...containers].map((item) => item.labels[LABEL.lab]!);
+    return [...new Set(names)].sort();
+  }
+
+  /** The lab named, or the only lab when none is named. */
+  static async find(runtime: Runtime, name?: string): Promise<Lab> {
+    const names = await Lab.names(runtime);
+    if (name === undefined) {
+      if (names.length === 0) throw new InputError("no lab is running on this engine", "start one: lab up topologies/chain.yaml");
+      if (names.length > 1) throw new InputError(`several labs are running: ${names.join(", ")}`, "name one with --lab NAME");
+      name = names[0]!;
+    }
+    if (!names.includes(name)) {
+      const known = names.length ? `running labs: ${names.join(", ")}` : "no lab is running";
+      throw new InputError(`no lab named "${name}" on this engine (${known})`, didYouMean(name, names) ?? "see lab ls");
+    }
+    const networks = await runtime.listNetworks({ [LABEL.lab]: name });
+    const json = networks.find((network) => network.labels[LABEL.topology])?.labels[LABEL.topology];
+    if (!json) {
+      throw new InputError(`lab "${name}" has no network carrying its topology (an interrupted up?)`, `remove it with lab down ${name}`);
+    }
+    return new Lab(runtime, name, JSON.parse(json) as Topology);
+  }
+
+  static async list(runtime: Runtime): Promise<LabSummary[]> {
+    const summaries = [];
+    for (const name of await Lab.names(runtime)) {
+      const containers = await runtime.listContainers({ [LABEL.lab]: name, [LABEL.role]: "peer" });
+      const networks = await runtime.listNetworks({ [LABEL.lab]: name });
+      const json = networks.find((network) => network.labels[LABEL.topology])?.labels[LABEL.topology];
+      summaries.push({
+        name,
+        description: json ? (JSON.parse(json) as Topology).description : "(incomplete: no topology label)",
+        peers: containers.length,
+        running: containers.filter((c) => c.state === "running").length,
+      });
+    }
+    return summaries;
+  }
+
+  get peerNames(): string[] {
+    return this.topology.peers.map((peer) => peer.name);
+  }
+
+  async containers(): Promise<LabContainers> {
+    const found = await this.runtime.listContainers({ [LABEL.lab]: this.name });
+    const peers = new Map<string, ContainerInfo>();
+    let journal: ContainerInfo | undefined;
+    for (const container of found) {
+      if (container.labels[LABEL.role] === "journal") journal = container;
+      const peer = container.labels[LABEL.peer];
+      if (peer !== undefined && container.labels[LABEL.role] === "peer") peers.set(peer, container);
+    }
+    return { peers, ...(journal ? { journal } : {}) };
+  }
+
+  /** The container of a named peer; an unknown name is the user's mistake, said with the names there are. */
+  async peer(name: string): Promise<ContainerInfo> {
+    const { peers } = await this.containers();
+    const container = peers.get(name);
+    if (container) return container;
+    const known = this.peerNames.filter((peer) => peers.has(peer));
+    throw new InputError(
+      `unknown peer "${name}" in lab ${this.name} (known: ${known.join(", ")})`,
+      didYouMean(name, known),
+    );
+  }
+
+  /** Journals an action; `ts` is when it began (default: now). */
+  async record(action: Omit<Action, "ts"> & { ts?: string }): Promise<void> {
+    const { journal } = await this.containers();
+    if (journal?.state !== "running") return;
+    await this.runtime.writeLine(journal.id, encodeAction({ ts: new Date().toISOString(), ...action }));
+  }
+
+  async recording(): Promise<LabRecording> {
+    const { peers, journal } = await this.containers();
+    const lines = new Map<string, PeerLine[]>();
+    await Promise.all(
+      this.peerNames.map(async (peer) => {
+        const container = peers.get(peer);
+        if (!container) return;
+        const collected: PeerLine[] = [];
+        for await (const line of this.runtime.logs(container.id, { follow: false })) collected.push(toPeerLine(peer, line));
+        lines.set(peer, collected);
+      }),
+    );
+    const ordered = new Map(this.peerNames.filter((peer) => lines.has(peer)).map((peer) => [peer, lines.get(peer)!]));
+    const actions: Action[] = [];
+    if (journal) {
+      for await (const line of this.runtime.logs(journal.id, { follow: false })) {
+        const action = parseAction(line.text);
+        if (action) actions.push(action);
+      }
+    }
+    return { lines: ordered, actions };
+  }
+
+  async snapshot(recording?: LabRecording): Promise<LabSnapshot> {
+    const [{ peers }, recorded] = await Promise.all([this.containers(), recording ?? this.recording()]);
+    const events = [...recorded.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
+    return snapshotOf(this.topology, peers, events);
+  }
+}
+
+/** Pure: container states and peer events → what `status` shows. */
+export function snapshotOf(topology: Topology, containers: Map<string, ContainerInfo>, events: PeerLine["event"][]): LabSnapshot {
+  const order = topology.peers.map((peer) => peer.name);
+  const states: PeerState[] = topology.peers.map((peer) => ({ name: peer.name, ...peerStatus(containers.get(peer.name)) }));
+  const reported = reportedNeighbors(events.filter((e) => e !== undefined).sort((a, b) => a.ts.localeCompare(b.ts)));
+  return {
+    lab: topology.name,
+    description: topology.description,
+    peers: states.map((state) => ({
+      ...state,
+      neighbors: state.status === "running" ? order.filter((name) => reported.get(state.name)?.has(name)) : [],
+    })),
+    overlay: liveOverlay(states, reported),
+  };
+}
+
+export function formatPartitions(partitions: string[][]): string {
+  return partitions.length === 0 ? "(no live peers)" : partitions.map((p) => `{${p.join(", ")}}`).join(" ");
+}
+
+export { describeStatus };

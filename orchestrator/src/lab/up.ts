@@ -1,0 +1,170 @@
+import { formatDuration } from "../../../peer/src/duration.js";
+import { CheckFailedError, InputError, LabError } from "../errors.js";
+import { planLab, type LabPlan } from "../plan/plan.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { Topology } from "../topology/schema.js";
+import { formatPeerLine, type PeerLine } from "../transcript/transcript.js";
+import { down, type DownResult } from "./down.js";
+import { followPeers } from "./follow.js";
+import { Lab, type LabSnapshot } from "./lab.js";
+import { Wiring } from "./wiring.js";
+
+export interface UpOptions {
+  recreate: boolean;
+  /** How long every configured link may take to come up. */
+  wireTimeoutMs: number;
+  resultsDir: string;
+  signal: AbortSignal;
+  progress(message: string): void;
+}
+
+export interface UpResult {
+  lab: Lab;
+  snapshot: LabSnapshot;
+  /** The lab this one replaced (--recreate), with where its transcripts went. */
+  replaced?: DownResult;
+  /** From the first container created to every link up. */
+  wiredInMs: number;
+}
+
+/** Ctrl-C during `up`: what it created has been removed. */
+export class InterruptedError extends LabError {
+  constructor(lab: string) {
+    super(`interrupted: lab ${lab} was not brought up, and what was created has been removed`, 130);
+  }
+}
+
+const START_CONCURRENCY = 8;
+const RECENT_LINES = 6;
+
+/** Validated topology → a running, wired lab. */
+export async function up(runtime: Runtime, topology: Topology, options: UpOptions): Promise<UpResult> {
+  const name = topology.name;
+  let replaced: DownResult | undefined;
+  if ((await Lab.names(runtime)).includes(name)) {
+    if (!options.recreate) {
+      throw new InputError(`a lab named "${name}" is already running`, `remove it with lab down ${name}, or replace it with lab up --recreate`);
+    }
+    options.progress(`replacing the running lab ${name} (its transcripts are saved first)`);
+    replaced = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
+  }
+  const image = await runtime.ensurePeerImage(options.progress);
+  const plan = planLab(topology, image);
+  const started = Date.now();
+  try {
+    const ids = await create(runtime, plan, options);
+    await waitForWiring(runtime, plan, ids, options);
+  } catch (error) {
+    if (options.signal.aborted) {
+      await down(runtime, name, { save: false, resultsDir: options.resultsDir });
+      throw new InterruptedError(name);
+    }
+    throw error;
+  }
+  const wiredInMs = Date.now() - started;
+  const lab = await Lab.find(runtime, name);
+  await lab.record({ ts: new Date(started).toISOString(), action: "up", detail: `${topology.file} (${plan.peers.length} peers, wired in ${formatDuration(wiredInMs)})` });
+  return { lab, snapshot: await lab.snapshot(), wiredInMs, ...(replaced ? { replaced } : {}) };
+}
+
+async function create(runtime: Runtime, plan: LabPlan, options: UpOptions): Promise<Map<string, string>> {
+  await runtime.createNetwork(plan.network.name, plan.network.labels);
+  const journal = await runtime.createContainer(plan.journal);
+  await runtime.start(journal);
+  const ids = new Map<string, string>();
+  let started = 0;
+  await inBatches(plan.peers, START_CONCURRENCY, async ({ peer, container }) => {
+    if (options.signal.aborted) return;
+    const id = await runtime.createContainer(container);
+    ids.set(peer, id);
+    await runtime.start(id);
+    started += 1;
+    if (plan.peers.length > START_CONCURRENCY) options.progress(`started ${started}/${plan.peers.length} peers`);
+  });
+  options.signal.throwIfAborted();
+  return new Map(plan.peers.map(({ peer }) => [peer, ids.get(peer)!]));
+}
+
+async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, string>, options: UpOptions): Promise<void> {
+  const wiring = new Wiring(
+    plan.peers.map(({ peer }) => peer),
+    plan.links,
+  );
+  const recent = new Map<string, PeerLine[]>();
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  let wake: () => void = () => {};
+  const following = followPeers(
+    runtime,
+    ids,
+    (line) => {
+      const lines = recent.get(line.peer) ?? [];
+      lines.push(line);
+      if (lines.length > RECENT_LINES) lines.shift();
+      recent.set(line.peer, lines);
+      if (line.event) wiring.observe(line.event);
+      if (wiring.complete) wake();
+    },
+    stop.signal,
+  );
+  try {
+    options.progress(`waiting for ${plan.links.length} links`);
+    const deadline = Date.now() + options.wireTimeoutMs;
+    while (!wiring.complete) {
+      options.signal.throwIfAborted();
+      if (Date.now() > deadline) throw notWired(plan, wiring, recent, options.wireTimeoutMs);
+      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(1000)]);
+      const exited = await exitedPeers(runtime, ids);
+      if (exited.length > 0 && !wiring.complete) {
+        throw new CheckFailedError(
+          `${exited.map(([peer, code]) => `${peer} exited (code ${code})`).join(", ")} before the lab was wired\n${recentLines(exited.map(([peer]) => peer), recent)}`,
+          `the lab is left for inspection: lab logs ${exited[0]![0]}; remove it with lab down ${plan.lab}`,
+        );
+      }
+    }
+  } finally {
+    options.signal.removeEventListener("abort", onAbort);
+    stop.abort();
+    await following;
+  }
+}
+
+async function exitedPeers(runtime: Runtime, ids: Map<string, string>): Promise<Array<[string, number]>> {
+  const infos = await Promise.all([...ids].map(async ([peer, id]) => [peer, await runtime.inspect(id)] as const));
+  return infos.filter(([, info]) => info.state === "exited" || info.state === "dead").map(([peer, info]) => [peer, info.exitCode]);
+}
+
+function notWired(plan: LabPlan, wiring: Wiring, recent: Map<string, PeerLine[]>, timeoutMs: number): CheckFailedError {
+  const missing = wiring.missing();
+  const quiet = wiring.notListening();
+  const problems = [
+    ...quiet.map((peer) => `  ${peer} never reported listening`),
+    ...missing.map(({ link: [a, b], silent }) => `  ${a} ── ${b}: not reported up by ${silent.join(" and ")}`),
+  ];
+  const involved = [...new Set([...quiet, ...missing.flatMap(({ silent }) => silent)])];
+  return new CheckFailedError(
+    `lab ${plan.lab} not wired after ${formatDuration(timeoutMs)}:\n${problems.join("\n")}\n${recentLines(involved, recent)}`,
+    `the lab is left for inspection (lab status ${plan.lab}, lab logs PEER); remove it with lab down ${plan.lab}`,
+  );
+}
+
+function recentLines(peers: string[], recent: Map<string, PeerLine[]>): string {
+  return peers
+    .map((peer) => {
+      const lines = recent.get(peer) ?? [];
+      return `last lines of ${peer}:\n${lines.length ? lines.map((line) => `    ${formatPeerLine(line)}`).join("\n") : "    (nothing printed)"}`;
+    })
+    .join("\n");
+}
+
+async function inBatches<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(limit, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await run(item);
+    }),
+  );
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,67 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { clockTime, describeEvent, parseEventLine, type PeerEvent } from "../../../peer/src/events.js";
+import type { LogLine } from "../runtime/runtime.js";
+import { describeAction, type Action } from "./journal.js";
+
+/** One line a peer printed: an event, or anything else (diagnostics on stderr, a foreign peer's chatter). */
+export interface PeerLine {
+  peer: string;
+  ts: string;
+  stream: LogLine["stream"];
+  text: string;
+  event?: PeerEvent;
+}
+
+export function toPeerLine(peer: string, line: LogLine): PeerLine {
+  const event = line.stream === "stdout" ? parseEventLine(line.text) : undefined;
+  return { peer, ts: event?.ts ?? line.ts, stream: line.stream, text: line.text, ...(event ? { event } : {}) };
+}
+
+export type TimelineRecord = PeerEvent | ({ peer: "lab"; ev: "action" } & Action);
+
+/** Peer events and orchestrator actions in one list, by time (stable for equal times). */
+export function mergeTimeline(events: PeerEvent[], actions: Action[]): TimelineRecord[] {
+  const records: TimelineRecord[] = [...events, ...actions.map((action) => ({ peer: "lab" as const, ev: "action" as const, ...action }))];
+  return records
+    .map((record, index) => ({ record, index }))
+    .sort((a, b) => a.record.ts.localeCompare(b.record.ts) || a.index - b.index)
+    .map(({ record }) => record);
+}
+
+export function formatRecord(record: TimelineRecord): string {
+  const { ev } = record;
+  if (ev === "action") return `${clockTime(record.ts)}  ${describeAction(record as Action)}`;
+  return `${clockTime(record.ts)}  ${describeEvent(record as PeerEvent)}`;
+}
+
+export function formatPeerLine(line: PeerLine): string {
+  if (line.event) return `${clockTime(line.ts)}  ${describeEvent(line.event)}`;
+  return `${clockTime(line.ts)}  ${line.peer} ${line.stream === "stderr" ? "!" : "|"} ${line.text}`;
+}
+
+export interface LabRecording {
+  lines: Map<string, PeerLine[]>;
+  actions: Action[];
+}
+
+/** Writes transcripts/<peer>.jsonl and .txt, timeline.jsonl and timeline.txt under dir. */
+export async function saveTranscripts(dir: string, recording: LabRecording): Promise<string[]> {
+  await mkdir(join(dir, "transcripts"), { recursive: true });
+  const written: string[] = [];
+  const write = async (file: string, lines: string[]): Promise<void> => {
+    await writeFile(join(dir, file), lines.map((line) => `${line}\n`).join(""));
+    written.push(file);
+  };
+  const events: PeerEvent[] = [];
+  for (const [peer, lines] of recording.lines) {
+    const peerEvents = lines.flatMap((line) => (line.event ? [line.event] : []));
+    events.push(...peerEvents);
+    await write(`transcripts/${peer}.jsonl`, peerEvents.map((event) => JSON.stringify(event)));
+    await write(`transcripts/${peer}.txt`, lines.map(formatPeerLine));
+  }
+  const timeline = mergeTimeline(events, recording.actions);
+  await write("timeline.jsonl", timeline.map((record) => JSON.stringify(record)));
+  await write("timeline.txt", timeline.map(formatRecord));
+  return written;
+}
