@@ -1,0 +1,261 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { formatDiagnostic } from "./diagnostic.js";
+import { type LoadResult, dnsSafe, loadTopology, loadTopologyFile } from "./load.js";
+import type { Topology } from "./schema.js";
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+const shipped = new URL("../../../topologies/", import.meta.url);
+
+function fixture(name: string): LoadResult {
+  return loadTopology(readFileSync(new URL(name, fixtures), "utf8"), `fixtures/${name}`);
+}
+
+function errors(result: LoadResult): string[] {
+  expect(result.ok, "expected errors").toBe(false);
+  return result.ok ? [] : result.errors.map(formatDiagnostic);
+}
+
+function warnings(result: LoadResult): string[] {
+  return result.warnings.map(formatDiagnostic);
+}
+
+function topology(result: LoadResult): Topology {
+  if (!result.ok) expect.fail(`unexpected errors:\n${result.errors.map(formatDiagnostic).join("\n")}`);
+  return result.topology;
+}
+
+describe("shipped topologies", () => {
+  const files = readdirSync(shipped).filter((file) => file.endsWith(".yaml"));
+
+  it("include the six teaching topologies", () => {
+    expect(files.sort()).toEqual(["big.yaml", "chain.yaml", "mesh.yaml", "ring.yaml", "star.yaml", "tree.yaml"]);
+  });
+
+  it.each(files)("%s loads with no errors or warnings, and points editors at the schema", async (file) => {
+    const path = fileURLToPath(new URL(file, shipped));
+    const result = await loadTopologyFile(path);
+    const loaded = topology(result);
+    expect(warnings(result)).toEqual([]);
+    expect(`${loaded.name}.yaml`).toBe(file);
+    expect(loaded.description).not.toContain("\n");
+    expect(readFileSync(path, "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../schemas/topology.schema.json");
+  });
+
+  it("chain: alice–bob–carol–dave, and a scenario that partitions it", async () => {
+    const chain = topology(await loadTopologyFile(fileURLToPath(new URL("chain.yaml", shipped))));
+    expect(chain.peers.map((peer) => [peer.name, peer.connect])).toEqual([
+      ["alice", []],
+      ["bob", ["alice"]],
+      ["carol", ["bob"]],
+      ["dave", ["carol"]],
+    ]);
+    expect(chain.links).toEqual([["bob", "alice"], ["carol", "bob"], ["dave", "carol"]]);
+    expect(chain.scenario).toContainEqual({ kill: "bob" });
+    expect(chain.scenario).toContainEqual({ expect: { partitions: [["alice"], ["carol", "dave"]], within: "10s" } });
+    expect(chain.scenario).toContainEqual({ expect: { delivered: "anyone?", to: [], within: "2s" } });
+  });
+
+  it("big: 32 generated peers in dedup mode", async () => {
+    const big = topology(await loadTopologyFile(fileURLToPath(new URL("big.yaml", shipped))));
+    expect(big.peers).toHaveLength(32);
+    expect(big.peers[31]!.name).toBe("p32");
+    expect(big.links).toHaveLength(48);
+    expect(big.peers.every((peer) => peer.mode === "dedup")).toBe(true);
+  });
+});
+
+describe("loadTopology: valid files", () => {
+  it("applies defaults, peer overrides and built-in defaults", () => {
+    const full = topology(fixture("valid-full.yaml"));
+    const [alice, bob, carol] = full.peers;
+    expect(alice).toEqual({ name: "alice", connect: [], mode: "dedup", image: "my/peer:1", heartbeat: "500ms", timeout: "2s", hopLimit: 8, env: { LOG: "debug" } });
+    expect(bob).toMatchObject({ mode: "tree", env: { LOG: "debug", EXTRA: "1" } });
+    expect(carol).toMatchObject({ connect: ["alice", "bob"], heartbeat: "1s", timeout: "4s", hopLimit: 3, image: "other/peer:2" });
+    expect(full.check).toEqual({ missing: "fail", duplicated: "warn", unexpected: "ignore", late: "warn" });
+    expect(full.scenario).toHaveLength(9);
+    expect(full.scenario[3]).toEqual({ at: "5s", pause: "bob" });
+    expect(full.file).toBe("fixtures/valid-full.yaml");
+  });
+
+  it("uses the built-in defaults when there are none in the file", () => {
+    const minimal = topology(loadTopology("name: one\ndescription: d\npeers:\n  solo:\n", "one.yaml"));
+    expect(minimal.peers).toEqual([{ name: "solo", connect: [], mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {} }]);
+    expect(minimal).toMatchObject({ links: [], check: {}, scenario: [] });
+  });
+
+  it("keeps the file's peer order, even for names that look like numbers", () => {
+    const result = loadTopology("name: n\ndescription: d\npeers:\n  zed: {}\n  '10': { connect: [zed] }\n  '2': { connect: ['10'] }\n", "n.yaml");
+    expect(topology(result).peers.map((peer) => peer.name)).toEqual(["zed", "10", "2"]);
+  });
+
+  it("generates peers, applies defaults to them and checks scenario names against them", () => {
+    const generated = fixture("generate-ok.yaml");
+    expect(errors(generated)).toEqual([
+      'fixtures/generate-ok.yaml:8:42 scenario[2].expect.to[1]: unknown peer "node7" (known: node1, node2, node3, node4, node5, node6) — did you mean "node1"?',
+    ]);
+    expect(warnings(generated)).toEqual(["fixtures/generate-ok.yaml:4:49 generate.fanout: fanout only applies to shape tree; ignored for ring"]);
+
+    const ring = topology(loadTopology("name: r\ndescription: d\ndefaults: { mode: dedup }\ngenerate: { shape: ring, size: 4 }\n", "r.yaml"));
+    expect(ring.peers.map((peer) => [peer.name, peer.connect, peer.mode])).toEqual([
+      ["p1", [], "dedup"],
+      ["p2", ["p1"], "dedup"],
+      ["p3", ["p2"], "dedup"],
+      ["p4", ["p1", "p3"], "dedup"],
+    ]);
+    expect(ring.links).toHaveLength(4);
+  });
+
+  it("lists known peers briefly when there are many", () => {
+    const result = loadTopology("name: g\ndescription: d\ngenerate: { shape: chain, size: 20 }\nscenario:\n  - kill: p21\n", "g.yaml");
+    expect(errors(result)).toEqual([
+      'g.yaml:5:11 scenario[0].kill: unknown peer "p21" (known: p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, … (20 in all)) — did you mean "p1"?',
+    ]);
+  });
+});
+
+describe("loadTopology: warnings", () => {
+  it("warns about isolated peers and links declared twice, and keeps each link once", () => {
+    const result = fixture("warnings.yaml");
+    expect(warnings(result)).toEqual([
+      'fixtures/warnings.yaml:7:3 peers.dave: peer "dave" is not connected to the rest — connect it to a peer, unless the partition is the experiment',
+      'fixtures/warnings.yaml:8:3 peers.erin: peer "erin" is not connected to the rest — connect it to a peer, unless the partition is the experiment',
+      "fixtures/warnings.yaml:9:25 peers.x.connect[1]: the link x–alice is already declared at peers.x.connect[0] — remove one of them: a link is one connection, dialled from one end",
+      'fixtures/warnings.yaml:10:3 peers.y: peer "y" is not connected to the rest — connect it to a peer, unless the partition is the experiment',
+    ]);
+    const islands = topology(result);
+    expect(islands.links).toEqual([["bob", "alice"], ["carol", "bob"], ["erin", "dave"], ["x", "alice"]]);
+    expect(islands.peers.find((peer) => peer.name === "x")!.connect).toEqual(["alice"]);
+  });
+
+  it("keeps a link declared from both ends once, dialled by the first to declare it", () => {
+    const result = loadTopology("name: d\ndescription: d\npeers:\n  a: { connect: [b] }\n  b: { connect: [a] }\n", "d.yaml");
+    expect(warnings(result)).toEqual([
+      "d.yaml:5:18 peers.b.connect[0]: the link b–a is already declared at peers.a.connect[0] — remove one of them: a link is one connection, dialled from one end",
+    ]);
+    const loaded = topology(result);
+    expect(loaded.links).toEqual([["a", "b"]]);
+    expect(loaded.peers.map((peer) => peer.connect)).toEqual([["b"], []]);
+  });
+
+  it("warns about an empty peers map and a delivered that matches no send", () => {
+    expect(warnings(loadTopology("name: e\ndescription: d\npeers: {}\n", "e.yaml"))).toEqual(["e.yaml:3:8 peers: no peers: the lab will be empty"]);
+    const typo = "name: t\ndescription: d\npeers:\n  a: {}\n  b: { connect: [a] }\nscenario:\n  - send: { from: a, text: hello }\n  - expect: { delivered: helo, to: [b] }\n";
+    expect(warnings(loadTopology(typo, "t.yaml"))).toEqual(['t.yaml:8:26 scenario[1].expect.delivered: no earlier send has the text or name "helo" — did you mean "hello"?']);
+  });
+});
+
+describe("loadTopology: errors", () => {
+  it("reports an unknown peer with the known ones and a suggestion", () => {
+    expect(errors(fixture("unknown-peer.yaml"))).toEqual([
+      'fixtures/unknown-peer.yaml:9:9 peers.dave.connect[0]: unknown peer "carl" (known: alice, bob, carol, dave) — did you mean "carol"?',
+    ]);
+    // dave's only link is the typo; "not connected" would be noise next to the real error.
+    expect(warnings(fixture("unknown-peer.yaml"))).toEqual([]);
+  });
+
+  it("collects every problem in a file, each at its line and column", () => {
+    expect(errors(fixture("many-errors.yaml"))).toEqual([
+      `fixtures/many-errors.yaml:1:7 name: expected a DNS-safe name (lowercase letters, digits and '-', at most 32), got "Bad_Name" — try "bad-name"`,
+      'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, got "dedupe" — did you mean "dedup"?',
+      'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
+      "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
+      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, heartbeat, timeout, hopLimit, env)',
+      "fixtures/many-errors.yaml:9:19 peers.bob.connect: expected a list of peer names, got a string",
+      `fixtures/many-errors.yaml:10:3 peers.Bob_1: peer name "Bob_1" is not DNS-safe (lowercase letters, digits and '-', at most 32) — try "bob-1"`,
+      "fixtures/many-errors.yaml:11:22 peers.carol.connect[0]: carol connects to itself — remove it",
+      "fixtures/many-errors.yaml:11:45 peers.carol.hopLimit: expected an integer, got 2.5",
+      'fixtures/many-errors.yaml:12:40 peers.dave.env.PORT: expected a string, got 7000 — quote it: "7000"',
+      'fixtures/many-errors.yaml:13:1 colour: unknown key "colour" — known keys: name, description, defaults, peers, generate, check, scenario',
+    ]);
+  });
+
+  it("explains scenario mistakes", () => {
+    expect(errors(fixture("bad-scenario.yaml"))).toEqual([
+      'fixtures/bad-scenario.yaml:7:19 scenario[0].send.from: unknown peer "alise" (known: alice, bob) — did you mean "alice"?',
+      "fixtures/bad-scenario.yaml:9:5 scenario[1].pause: a step has one action; this one has kill, pause — split it into 2 steps",
+      'fixtures/bad-scenario.yaml:10:5 scenario[2].sned: unknown action "sned" — did you mean "send"?',
+      'fixtures/bad-scenario.yaml:11:5 scenario[3]: expected a step such as "kill: bob" or "send: {from: alice, text: hi}", got a string',
+      "fixtures/bad-scenario.yaml:12:13 scenario[4].expect: expect needs at least one of delivered, partitions, links, state",
+      'fixtures/bad-scenario.yaml:12:19 scenario[4].expect.to: "to" needs "delivered": which message?',
+      'fixtures/bad-scenario.yaml:13:40 scenario[5].expect.to[1]: unknown peer "eve" (known: alice, bob)',
+      'fixtures/bad-scenario.yaml:13:54 scenario[5].expect.within: expected a duration such as 500ms, 2s or 1m, got "soon"',
+      'fixtures/bad-scenario.yaml:14:38 scenario[6].expect.partitions[1][0]: unknown peer "bbo" (known: alice, bob) — did you mean "bob"?',
+      'fixtures/bad-scenario.yaml:14:54 scenario[6].expect.state.alicia: unknown peer "alicia" (known: alice, bob) — did you mean "alice"?',
+      "fixtures/bad-scenario.yaml:15:14 scenario[7].restart: expected a peer name, got a map",
+    ]);
+  });
+
+  it("reports unknown keys inside a scenario step's action", () => {
+    const text = "name: s\ndescription: d\npeers:\n  a: {}\nscenario:\n  - send: { from: a, txt: hi }\n";
+    expect(errors(loadTopology(text, "s.yaml"))).toEqual([
+      's.yaml:6:11 scenario[0].send: missing required field "text"',
+      's.yaml:6:22 scenario[0].send.txt: unknown key "txt" — did you mean "text"? (known keys: from, text, as)',
+    ]);
+  });
+
+  it("rewrites YAML's duplicate key error into a duplicate peer name", () => {
+    expect(errors(fixture("duplicate-peer.yaml"))).toEqual([
+      'fixtures/duplicate-peer.yaml:6:3 peers.bob: duplicate peer name "bob" — rename one of the peers',
+      'fixtures/duplicate-peer.yaml:9:3 defaults.mode: duplicate key "mode" — remove one of them',
+    ]);
+  });
+
+  it("reports YAML syntax errors with their position", () => {
+    expect(errors(fixture("syntax-error.yaml"))).toEqual([
+      "fixtures/syntax-error.yaml:5:26 Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "fixtures/syntax-error.yaml:5:27 Flow map in block collection must be sufficiently indented and end with a }",
+    ]);
+    expect(errors(loadTopology("name: a\ndescription: a: b\npeers: {}\n", "q.yaml"))).toEqual([
+      'q.yaml:2:14 Nested mappings are not allowed in compact mappings — a value containing ": " must be quoted, e.g. description: "a: b"',
+    ]);
+  });
+
+  it("names missing required fields at their parent", () => {
+    expect(errors(fixture("missing-fields.yaml"))).toEqual([
+      'fixtures/missing-fields.yaml:1:1 missing required field "name"',
+      'fixtures/missing-fields.yaml:1:1 missing required field "description"',
+    ]);
+    expect(errors(loadTopology("name: x\ndescription: d\n", "x.yaml"))).toEqual([
+      'x.yaml:1:1 missing required field "peers" (or "generate") — list the peers, or generate them: generate: {shape: ring, size: 8}',
+    ]);
+    expect(errors(loadTopology("", "empty.yaml"))).toEqual(["empty.yaml:1:1 expected a map, got nothing"]);
+  });
+
+  it("accepts peers or generate, not both", () => {
+    expect(errors(fixture("both-peers-and-generate.yaml"))).toEqual([
+      "fixtures/both-peers-and-generate.yaml:5:1 generate: use either peers or generate, not both — remove one of them",
+    ]);
+  });
+
+  it("checks generate's fields", () => {
+    expect(errors(fixture("generate-bad.yaml"))).toEqual([
+      'fixtures/generate-bad.yaml:3:20 generate.shape: expected one of chain, ring, star, tree, mesh, random, got "rnadom" — did you mean "random"?',
+      "fixtures/generate-bad.yaml:3:34 generate.size: must be at most 256, got 1000",
+    ]);
+  });
+
+  it("requires the timeout to exceed the heartbeat, wherever each is set", () => {
+    expect(errors(fixture("timeout.yaml"))).toEqual([
+      "fixtures/timeout.yaml:5:12 defaults.timeout: timeout (1s) must be longer than heartbeat (2s) — a neighbour is declared down after this much silence: make it a few heartbeats",
+      "fixtures/timeout.yaml:8:39 peers.bob.heartbeat: timeout (1s) must be longer than heartbeat (5s) — a neighbour is declared down after this much silence: make it a few heartbeats",
+    ]);
+  });
+
+  it("turns an unreadable file into a diagnostic", async () => {
+    const result = await loadTopologyFile("topologies/no-such-file.yaml");
+    expect(errors(result)).toEqual(["topologies/no-such-file.yaml: cannot read: ENOENT — check the path; the shipped topologies are in topologies/"]);
+    const directory = await loadTopologyFile(fileURLToPath(fixtures));
+    expect(errors(directory)[0]).toMatch(/cannot read: EISDIR — give a topology file \(\.yaml\), not a directory$/);
+  });
+});
+
+describe("dnsSafe", () => {
+  it("suggests a DNS-safe spelling", () => {
+    expect(dnsSafe("Bob_1")).toBe("bob-1");
+    expect(dnsSafe("--Hello  World!!")).toBe("hello-world");
+    expect(dnsSafe("a".repeat(40))).toBe("a".repeat(32));
+    expect(dnsSafe("___")).toBe("peer");
+  });
+});

@@ -1,0 +1,571 @@
+import { readFile } from "node:fs/promises";
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { z } from "zod";
+import { parseDuration } from "../../../peer/src/duration.js";
+import { type Diagnostic, didYouMean, formatPath } from "./diagnostic.js";
+import { generatePeers } from "./generate.js";
+import {
+  ACTIONS,
+  DEFAULTS,
+  DNS_NAME,
+  PEER_ACTIONS,
+  generateSchema,
+  topologyFileSchema,
+  type PeerSpec,
+  type Topology,
+  type TopologyFile,
+} from "./schema.js";
+
+export type LoadResult =
+  | { ok: true; topology: Topology; warnings: Diagnostic[] }
+  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+type Path = Array<string | number>;
+type ZodIssue = z.core.$ZodIssue;
+
+export async function loadTopologyFile(path: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const hint =
+      code === "ENOENT" ? "check the path; the shipped topologies are in topologies/"
+      : code === "EISDIR" ? "give a topology file (.yaml), not a directory"
+      : undefined;
+    const diagnostic: Diagnostic = { file: path, line: 0, col: 0, path: "", message: `cannot read: ${code}` };
+    if (hint) diagnostic.hint = hint;
+    return { ok: false, errors: [diagnostic], warnings: [] };
+  }
+  return loadTopology(text, path);
+}
+
+/** Parses and checks a topology file's text; every problem found is returned, nothing is thrown or printed. */
+export function loadTopology(text: string, file: string): LoadResult {
+  return new TopologyLoader(text, file).load();
+}
+
+const DURATION_KEYS = new Set(["heartbeat", "timeout", "within", "at", "wait"]);
+const PEER_LIST_KEYS = new Set(["connect", "to", "notTo"]);
+
+class TopologyLoader {
+  private readonly lineCounter = new LineCounter();
+  private readonly doc: Document.Parsed;
+  private readonly errors: Diagnostic[] = [];
+  private readonly warnings: Diagnostic[] = [];
+  private data: unknown;
+
+  constructor(
+    text: string,
+    private readonly file: string,
+  ) {
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false });
+  }
+
+  load(): LoadResult {
+    for (const warning of this.doc.warnings) this.warnings.push(this.atOffset(warning.pos[0], warning.message));
+    for (const error of this.doc.errors) {
+      if (error.code === "DUPLICATE_KEY") this.duplicateKey(error.pos[0]);
+      else this.errors.push({ ...this.atOffset(error.pos[0], error.message), ...yamlHint(error.message) });
+    }
+    // Past a syntax error the document's structure cannot be trusted; duplicate keys leave it intact.
+    if (this.errors.length > 0) return this.result();
+
+    const data: unknown = (this.data = this.doc.toJS());
+    const parsed = topologyFileSchema.safeParse(data);
+    if (!parsed.success) for (const issue of parsed.error.issues) this.issue(issue, []);
+    const known = this.knownPeers(data);
+    this.checkReferences(data, known);
+    if (parsed.success && known) {
+      const topology = this.resolve(parsed.data, known);
+      if (this.errors.length === 0) return { ok: true, topology, warnings: sortByPosition(this.warnings) };
+    }
+    return this.result();
+  }
+
+  private result(): LoadResult {
+    return { ok: false, errors: sortByPosition(this.errors), warnings: sortByPosition(this.warnings) };
+  }
+
+  // ---- positions
+
+  private diagnostic(line: number, col: number, path: Path, message: string, hint?: string): Diagnostic {
+    const diagnostic: Diagnostic = { file: this.file, line, col, path: formatPath(path), message };
+    if (hint) diagnostic.hint = hint;
+    return diagnostic;
+  }
+
+  private atOffset(offset: number, message: string): Diagnostic {
+    const { line, col } = this.lineCounter.linePos(offset);
+    return this.diagnostic(line, col, [], message);
+  }
+
+  /** Where the value at path starts; where its nearest existing ancestor starts when it is absent. */
+  private at(path: Path, message: string, hint?: string, { key = false } = {}): Diagnostic {
+    const { node, keyNode } = this.locate(path);
+    const target = key ? (keyNode ?? node) : (node ?? keyNode);
+    const offset = target?.range?.[0] ?? 0;
+    const { line, col } = this.lineCounter.linePos(offset);
+    return this.diagnostic(line, col, path, message, hint);
+  }
+
+  private locate(path: Path): { node?: Node | undefined; keyNode?: Node | undefined } {
+    let node = (this.doc.contents ?? undefined) as Node | undefined;
+    let keyNode: Node | undefined;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+        if (!pair) return { node };
+        keyNode = pair.key as Node;
+        // `alice:` has a null value whose range is empty; point at the key instead.
+        const value = pair.value as Node | null;
+        node = isScalar(value) && value.value === null ? undefined : (value ?? undefined);
+        if (!node) return { keyNode };
+      } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {
+        node = node.items[segment] as Node;
+        keyNode = undefined;
+      } else {
+        return { node };
+      }
+    }
+    return { node, keyNode };
+  }
+
+  private error(path: Path, message: string, hint?: string, options?: { key?: boolean }): void {
+    this.errors.push(this.at(path, message, hint, options));
+  }
+
+  private warning(path: Path, message: string, hint?: string, options?: { key?: boolean }): void {
+    this.warnings.push(this.at(path, message, hint, options));
+  }
+
+  private valueAt(path: Path): unknown {
+    let value = this.data;
+    for (const segment of path) {
+      if (typeof value !== "object" || value === null) return undefined;
+      value = (value as Record<string | number, unknown>)[segment];
+    }
+    return value;
+  }
+
+  // ---- YAML duplicate keys
+
+  private duplicateKey(offset: number): void {
+    const path = this.keyPathAt(this.doc.contents, [], offset) ?? [];
+    const name = path.at(-1);
+    const inPeers = path.length === 2 && path[0] === "peers";
+    const message = inPeers ? `duplicate peer name "${String(name)}"` : name === undefined ? "duplicate key" : `duplicate key "${name}"`;
+    // The position is the later key's (the yaml error's), not the first one's that locate() would find.
+    const { line, col } = this.lineCounter.linePos(offset);
+    this.errors.push(this.diagnostic(line, col, path, message, inPeers ? "rename one of the peers" : "remove one of them"));
+  }
+
+  private keyPathAt(node: unknown, path: Path, offset: number): Path | undefined {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        if (isScalar(key) && key.range?.[0] === offset) return [...path, String(key.value)];
+        const inner = this.keyPathAt(pair.value, [...path, isScalar(key) ? String(key.value) : "?"], offset);
+        if (inner) return inner;
+      }
+    } else if (isSeq(node)) {
+      for (const [index, item] of node.items.entries()) {
+        const inner = this.keyPathAt(item, [...path, index], offset);
+        if (inner) return inner;
+      }
+    }
+    return undefined;
+  }
+
+  // ---- zod issues → diagnostics
+
+  private issue(issue: ZodIssue, base: Path): void {
+    const path = [...base, ...(issue.path as Path)];
+    switch (issue.code) {
+      case "unrecognized_keys":
+        for (const key of issue.keys) this.unknownKey([...path, key]);
+        return;
+      case "invalid_union":
+        return this.invalidStep(issue, path);
+      case "invalid_key": {
+        const name = String(path.at(-1));
+        if (path.length === 2 && path[0] === "peers") {
+          return this.error(path, `peer name "${name}" is not DNS-safe (lowercase letters, digits and '-', at most 32)`, `try "${dnsSafe(name)}"`, { key: true });
+        }
+        return this.error(path, `invalid key "${name}"`, undefined, { key: true });
+      }
+      case "invalid_type": {
+        if (!this.doc.hasIn(path)) {
+          const field = String(path.at(-1));
+          return this.error(path.slice(0, -1), `missing required field "${field}"`);
+        }
+        const value = this.valueAt(path);
+        const expected = issue.expected === "int" ? "an integer" : describeExpected(issue.expected, path);
+        const hint = path.includes("env") && (typeof value === "number" || typeof value === "boolean") ? `quote it: "${String(value)}"` : undefined;
+        const got = typeof value === "number" ? String(value) : describeType(value);
+        return this.error(path, `expected ${expected}, got ${got}`, hint);
+      }
+      case "invalid_value": {
+        const value = this.valueAt(path);
+        const options = issue.values.map(String);
+        const hint = typeof value === "string" ? didYouMean(value, options) : undefined;
+        return this.error(path, `expected one of ${options.join(", ")}, got ${describeValue(value)}`, hint);
+      }
+      case "invalid_format": {
+        const value = this.valueAt(path);
+        const hint = path.length === 1 && path[0] === "name" && typeof value === "string" ? `try "${dnsSafe(value)}"` : undefined;
+        return this.error(path, `${issue.message}, got ${JSON.stringify(value)}`, hint);
+      }
+      case "too_small":
+      case "too_big": {
+        const value = this.valueAt(path);
+        const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+        if (issue.origin === "string" && issue.code === "too_small") return this.error(path, "must not be empty");
+        if (issue.origin === "array") {
+          return this.error(path, `expected ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} items`);
+        }
+        return this.error(path, `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)}, got ${describeValue(value)}`);
+      }
+      default:
+        return this.error(path, issue.message);
+    }
+  }
+
+  private unknownKey(path: Path): void {
+    const key = String(path.at(-1));
+    const known = knownKeysAt(path.slice(0, -1));
+    const list = known.length > 0 ? `known keys: ${known.join(", ")}` : undefined;
+    const suggestion = didYouMean(key, known);
+    const hint = suggestion && list ? `${suggestion} (${list})` : list;
+    this.error(path, `unknown key "${key}"`, hint, { key: true });
+  }
+
+  /** A scenario step matched no action's schema: say which part of it is wrong. */
+  private invalidStep(issue: Extract<ZodIssue, { code: "invalid_union" }>, path: Path): void {
+    const step = this.valueAt(path);
+    if (!isPlainObject(step)) {
+      return this.error(path, `expected a step such as "kill: bob" or "send: {from: alice, text: hi}", got ${describeType(step)}`);
+    }
+    const keys = Object.keys(step);
+    const actions = keys.filter((key) => (ACTIONS as readonly string[]).includes(key));
+    if (actions.length === 1) {
+      const branch = issue.errors[ACTIONS.indexOf(actions[0] as (typeof ACTIONS)[number])] ?? [];
+      for (const inner of branch) this.issue(inner, path);
+      return;
+    }
+    if (actions.length > 1) {
+      return this.error([...path, actions[1]!], `a step has one action; this one has ${actions.join(", ")}`, `split it into ${actions.length} steps`, { key: true });
+    }
+    const unknown = keys.filter((key) => key !== "at");
+    for (const key of unknown) {
+      const hint = didYouMean(key, ACTIONS) ?? `actions: ${ACTIONS.join(", ")}`;
+      this.error([...path, key], `unknown action "${key}"`, hint, { key: true });
+    }
+    if (unknown.length === 0) this.error(path, `a step needs one action: ${ACTIONS.join(", ")}`);
+  }
+
+  // ---- references between peers
+
+  /** Peer names in file order (or generated); undefined when the peers cannot be known. */
+  private knownPeers(data: unknown): string[] | undefined {
+    if (!isPlainObject(data)) return undefined;
+    const hasPeers = data.peers !== undefined;
+    const hasGenerate = data.generate !== undefined;
+    if (hasPeers && hasGenerate) {
+      this.error(["generate"], "use either peers or generate, not both", "remove one of them", { key: true });
+      return undefined;
+    }
+    if (!hasPeers && !hasGenerate) {
+      this.error([], 'missing required field "peers" (or "generate")', "list the peers, or generate them: generate: {shape: ring, size: 8}");
+      return undefined;
+    }
+    if (hasPeers) {
+      if (!isPlainObject(data.peers)) return undefined;
+      const node = this.doc.get("peers", true);
+      // Take the order from the YAML map: object keys that look like integers would sort first.
+      const order = isMap(node) ? node.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : "")) : [];
+      return [...new Set(order)].filter((name) => name in (data.peers as object));
+    }
+    const generate = generateSchema.safeParse(data.generate);
+    return generate.success ? generatePeers(generate.data).map((peer) => peer.name) : undefined;
+  }
+
+  private checkReferences(data: unknown, known: string[] | undefined): void {
+    if (!known || !isPlainObject(data)) return;
+    const knownSet = new Set(known);
+    const ref = (path: Path, name: unknown, self?: string) => {
+      if (typeof name !== "string") return;
+      if (!knownSet.has(name)) {
+        this.error(path, `unknown peer "${name}" (known: ${listNames(known)})`, didYouMean(name, known));
+      } else if (name === self) {
+        this.error(path, `${self} connects to itself`, "remove it");
+      }
+    };
+    const refs = (path: Path, names: unknown) => {
+      if (Array.isArray(names)) names.forEach((name, i) => ref([...path, i], name));
+    };
+
+    if (isPlainObject(data.peers)) {
+      for (const [name, peer] of Object.entries(data.peers)) {
+        if (isPlainObject(peer) && Array.isArray(peer.connect)) {
+          peer.connect.forEach((target, i) => ref(["peers", name, "connect", i], target, name));
+        }
+      }
+    }
+    if (!Array.isArray(data.scenario)) return;
+    data.scenario.forEach((step, i) => {
+      if (!isPlainObject(step)) return;
+      const path: Path = ["scenario", i];
+      if (isPlainObject(step.send)) ref([...path, "send", "from"], step.send.from);
+      for (const action of PEER_ACTIONS) ref([...path, action], step[action]);
+      const expect = step.expect;
+      if (!isPlainObject(expect)) return;
+      const at = [...path, "expect"];
+      refs([...at, "to"], expect.to);
+      refs([...at, "notTo"], expect.notTo);
+      if (Array.isArray(expect.partitions)) expect.partitions.forEach((group, g) => refs([...at, "partitions", g], group));
+      if (isPlainObject(expect.links)) {
+        for (const direction of ["up", "down"]) {
+          const links = expect.links[direction];
+          if (Array.isArray(links)) links.forEach((pair, l) => refs([...at, "links", direction, l], pair));
+        }
+      }
+      if (isPlainObject(expect.state)) {
+        for (const name of Object.keys(expect.state)) {
+          if (!knownSet.has(name)) {
+            this.error([...at, "state", name], `unknown peer "${name}" (known: ${listNames(known)})`, didYouMean(name, known), { key: true });
+          }
+        }
+      }
+    });
+  }
+
+  // ---- resolution
+
+  private resolve(file: TopologyFile, names: string[]): Topology {
+    const defaults = file.defaults ?? {};
+    const declared = file.generate ? generatePeers(file.generate) : names.map((name) => ({ name, connect: file.peers?.[name]?.connect ?? [] }));
+    const peers = declared.map(({ name, connect }): PeerSpec => {
+      const own = file.peers?.[name] ?? {};
+      const spec: PeerSpec = {
+        name,
+        connect,
+        mode: own.mode ?? defaults.mode ?? DEFAULTS.mode,
+        heartbeat: own.heartbeat ?? defaults.heartbeat ?? DEFAULTS.heartbeat,
+        timeout: own.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
+        hopLimit: own.hopLimit ?? defaults.hopLimit ?? DEFAULTS.hopLimit,
+        env: { ...defaults.env, ...own.env },
+      };
+      const image = own.image ?? defaults.image;
+      if (image !== undefined) spec.image = image;
+      return spec;
+    });
+
+    this.checkTimeouts(file, peers);
+    if (file.generate) this.checkGenerateOptions(file);
+    if (file.peers && peers.length === 0) this.warning(["peers"], "no peers: the lab will be empty");
+    // Also drops unknown targets and self-links (reported already) from each connect list.
+    const links = this.links(peers, Boolean(file.generate));
+    // An unknown or mistyped peer would make its neighbours look isolated: say so only once the rest is right.
+    if (this.errors.length === 0) this.checkConnected(peers, links, Boolean(file.generate));
+    if (file.scenario) this.checkDeliveredRefs(file);
+
+    return {
+      name: file.name,
+      description: file.description,
+      file: this.file,
+      peers,
+      links,
+      check: file.check ?? {},
+      scenario: file.scenario ?? [],
+    };
+  }
+
+  private checkTimeouts(file: TopologyFile, peers: PeerSpec[]): void {
+    const reported = new Set<string>();
+    for (const peer of peers) {
+      if (parseDuration(peer.timeout)! > parseDuration(peer.heartbeat)!) continue;
+      const own = file.peers?.[peer.name] ?? {};
+      const base: Path = own.timeout || own.heartbeat ? ["peers", peer.name] : ["defaults"];
+      const source = own.timeout || own.heartbeat ? own : (file.defaults ?? {});
+      const path = [...base, source.timeout ? "timeout" : "heartbeat"];
+      const key = path.join(".");
+      if (reported.has(key)) continue;
+      reported.add(key);
+      this.error(path, `timeout (${peer.timeout}) must be longer than heartbeat (${peer.heartbeat})`, "a neighbour is declared down after this much silence: make it a few heartbeats");
+    }
+  }
+
+  private checkGenerateOptions(file: TopologyFile): void {
+    const generate = file.generate!;
+    const onlyFor = { fanout: "tree", degree: "random", seed: "random" } as const;
+    for (const [key, shape] of Object.entries(onlyFor)) {
+      if (generate[key as keyof typeof onlyFor] !== undefined && generate.shape !== shape) {
+        this.warning(["generate", key], `${key} only applies to shape ${shape}; ignored for ${generate.shape}`, undefined, { key: true });
+      }
+    }
+  }
+
+  /**
+   * One link per connect entry, [peer, target]. A pair declared twice (either direction) is kept
+   * once, with a warning, and dropped from the later peer's connect list so it is dialled once.
+   */
+  private links(peers: PeerSpec[], generated: boolean): Array<[string, string]> {
+    const known = new Set(peers.map((peer) => peer.name));
+    const links: Array<[string, string]> = [];
+    const declaredAt = new Map<string, Path>();
+    for (const peer of peers) {
+      const kept: string[] = [];
+      peer.connect.forEach((target, i) => {
+        if (!known.has(target) || target === peer.name) return;
+        const pair = [peer.name, target].sort().join(" ");
+        const path: Path = generated ? ["generate"] : ["peers", peer.name, "connect", i];
+        const first = declaredAt.get(pair);
+        if (first) {
+          this.warning(path, `the link ${peer.name}–${target} is already declared at ${formatPath(first)}`, "remove one of them: a link is one connection, dialled from one end");
+          return;
+        }
+        declaredAt.set(pair, path);
+        links.push([peer.name, target]);
+        kept.push(target);
+      });
+      peer.connect = kept;
+    }
+    return links;
+  }
+
+  private checkConnected(peers: PeerSpec[], links: Array<[string, string]>, generated: boolean): void {
+    if (peers.length < 2) return;
+    const parent = new Map(peers.map((peer) => [peer.name, peer.name]));
+    const root = (name: string): string => {
+      while (parent.get(name) !== name) name = parent.get(name)!;
+      return name;
+    };
+    for (const [a, b] of links) parent.set(root(a), root(b));
+    const sizes = new Map<string, number>();
+    for (const peer of peers) sizes.set(root(peer.name), (sizes.get(root(peer.name)) ?? 0) + 1);
+    if (sizes.size === 1) return;
+    // The largest group is "the rest"; on a tie, the one holding the first peer.
+    let main = root(peers[0]!.name);
+    for (const [group, size] of sizes) if (size > sizes.get(main)!) main = group;
+    for (const peer of peers) {
+      if (root(peer.name) === main) continue;
+      const path: Path = generated ? ["generate"] : ["peers", peer.name];
+      this.warning(path, `peer "${peer.name}" is not connected to the rest`, "connect it to a peer, unless the partition is the experiment", { key: true });
+    }
+  }
+
+  /** `delivered` names a message by its text or its `as`; one matching no earlier send is likely a typo. */
+  private checkDeliveredRefs(file: TopologyFile): void {
+    const sent: string[] = [];
+    file.scenario!.forEach((step, i) => {
+      if ("send" in step) {
+        sent.push(step.send.text);
+        if (step.send.as !== undefined) sent.push(step.send.as);
+      } else if ("expect" in step && step.expect.delivered !== undefined && !sent.includes(step.expect.delivered)) {
+        const delivered = step.expect.delivered;
+        this.warning(["scenario", i, "expect", "delivered"], `no earlier send has the text or name "${delivered}"`, didYouMean(delivered, sent) ?? "send it first, or name the send with as:");
+      }
+    });
+  }
+}
+
+function yamlHint(message: string): { hint?: string } {
+  if (message.includes("Nested mappings are not allowed in compact mappings")) {
+    return { hint: 'a value containing ": " must be quoted, e.g. description: "a: b"' };
+  }
+  if (message.includes("Tabs are not allowed")) return { hint: "indent with spaces" };
+  return {};
+}
+
+function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d, i) => [d, i] as const).sort(([a, i], [b, j]) => a.line - b.line || a.col - b.col || i - j).map(([d]) => d);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function listNames(names: string[]): string {
+  const shown = 12;
+  return names.length <= shown ? names.join(", ") : `${names.slice(0, shown).join(", ")}, … (${names.length} in all)`;
+}
+
+/** The closest DNS-safe spelling of a name: `Bob_1` → `bob-1`. */
+export function dnsSafe(name: string): string {
+  const safe = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 32)
+    .replace(/-+$/, "");
+  return DNS_NAME.test(safe) ? safe : "peer";
+}
+
+function describeExpected(expected: string, path: Path): string {
+  const key = [...path].reverse().find((segment) => typeof segment === "string");
+  const inList = typeof path.at(-1) === "number";
+  if (key && DURATION_KEYS.has(key) && !inList) return "a duration such as 500ms, 2s or 1m";
+  if (key && (key === "from" || (PEER_ACTIONS as readonly string[]).includes(key)) && !inList) return "a peer name";
+  if (key && PEER_LIST_KEYS.has(key)) return inList ? "a peer name" : "a list of peer names";
+  if (key === "partitions") return inList ? "a list of peer names" : "a list of peer groups such as [[alice], [bob, carol]]";
+  if (key === "up" || key === "down") return inList ? "a pair of peer names such as [alice, bob]" : "a list of peer pairs such as [[alice, bob]]";
+  if (path.length === 2 && path[0] === "peers") return "a map of peer settings (or nothing)";
+  const names: Record<string, string> = {
+    array: "a list",
+    tuple: "a list",
+    object: "a map",
+    record: "a map",
+    string: "a string",
+    number: "a number",
+    boolean: "true or false",
+  };
+  return names[expected] ?? expected;
+}
+
+function describeType(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a map";
+  if (typeof value === "boolean") return "true or false";
+  return `a ${typeof value}`;
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "object" && value !== null ? describeType(value) : JSON.stringify(value) ?? "nothing";
+}
+
+/** The keys a strict object accepts at a path of the topology file, for "did you mean". */
+function knownKeysAt(path: Path): string[] {
+  let schema: z.ZodType | undefined = topologyFileSchema;
+  for (const segment of path) {
+    schema = schema && childSchema(schema, segment);
+  }
+  return schema ? objectKeys(schema) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  while (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
+  return schema;
+}
+
+function childSchema(schema: z.ZodType, segment: string | number): z.ZodType | undefined {
+  const inner = unwrap(schema);
+  if (inner instanceof z.ZodObject) return inner.shape[segment] as z.ZodType | undefined;
+  if (inner instanceof z.ZodRecord) return inner.valueType as z.ZodType;
+  if (inner instanceof z.ZodArray) return inner.element as z.ZodType;
+  if (inner instanceof z.ZodUnion) {
+    const options = inner.options as z.ZodType[];
+    if (typeof segment === "number") return undefined;
+    return options.map((option) => childSchema(option, segment)).find(Boolean);
+  }
+  return undefined;
+}
+
+function objectKeys(schema: z.ZodType): string[] {
+  const inner = unwrap(schema);
+  if (inner instanceof z.ZodObject) return Object.keys(inner.shape);
+  if (inner instanceof z.ZodUnion) return [...new Set((inner.options as z.ZodType[]).flatMap(objectKeys))];
+  return [];
+}

@@ -1,0 +1,142 @@
+import { z } from "zod";
+
+/** Peer and lab names become container names and DNS aliases. */
+export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+export const DURATION = /^\d+(\.\d+)?(ms|s|m)$/;
+
+export const PEER_MODES = ["tree", "dedup"] as const;
+export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random"] as const;
+export const CHECK_LEVELS = ["fail", "warn", "ignore"] as const;
+export const PEER_STATES = ["running", "paused", "exited", "stopped", "killed"] as const;
+/** Scenario actions that name one peer. */
+export const PEER_ACTIONS = ["kill", "stop", "pause", "resume", "restart", "start"] as const;
+export const ACTIONS = ["send", "wait", ...PEER_ACTIONS, "expect"] as const;
+
+export const DEFAULTS = { mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit: 16 } as const;
+
+const duration = (description: string) =>
+  z.string().regex(DURATION, { error: "expected a duration such as 500ms, 2s or 1m" }).describe(description);
+const peerRef = z.string().describe("a peer name");
+const peerList = z.array(peerRef);
+
+const peerSettings = {
+  mode: z.enum(PEER_MODES).optional().describe("tree: forward everything, no ids (default); dedup: each message id once"),
+  image: z.string().min(1).optional().describe("a custom peer image (bring your own peer); absent = the reference image"),
+  heartbeat: duration("ping interval (default 1s)").optional(),
+  timeout: duration("declare a silent neighbour down after this long; must exceed heartbeat (default 3s)").optional(),
+  hopLimit: z.number().int().min(1).max(1000).optional().describe("drop messages after this many hops (default 16)"),
+  env: z.record(z.string(), z.string()).optional().describe("extra environment variables for the container"),
+};
+
+export const defaultsSchema = z.strictObject(peerSettings).describe("settings every peer inherits");
+
+export const peerSchema = z
+  .strictObject({ connect: peerList.optional().describe("the peers this one dials"), ...peerSettings })
+  .nullable()
+  .describe("a peer; an empty value means all defaults");
+
+export const generateSchema = z
+  .strictObject({
+    shape: z.enum(SHAPES).describe("chain, ring, star, tree, mesh (complete graph) or random (connected)"),
+    size: z.number().int().min(2).max(256).describe("number of peers"),
+    prefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,28}$/, { error: "expected lowercase letters, digits and '-', starting with a letter, at most 29" })
+      .optional()
+      .describe('peer names are <prefix>1..<prefix>N (default "p")'),
+    fanout: z.number().int().min(1).max(255).optional().describe("tree only: children per node (default 2)"),
+    degree: z.number().min(1).max(255).optional().describe("random only: target average degree (default 3)"),
+    seed: z.number().int().min(0).optional().describe("random only: the same seed gives the same graph (default 1)"),
+  })
+  .describe("generate the peers from a shape instead of listing them");
+
+const checkLevel = z.enum(CHECK_LEVELS).optional();
+export const checkSchema = z
+  .strictObject({ missing: checkLevel, duplicated: checkLevel, unexpected: checkLevel, late: checkLevel })
+  .describe("how the delivery checker treats each kind of anomaly");
+
+const link = z.tuple([peerRef, peerRef]);
+
+export const expectSchema = z
+  .strictObject({
+    delivered: z.string().optional().describe("a message text, or the `as` name of a send"),
+    to: peerList.optional().describe("peers that must receive it"),
+    notTo: peerList.optional().describe("peers that must not receive it"),
+    partitions: z.array(peerList).optional().describe("the expected groups of mutually reachable peers"),
+    links: z.strictObject({ up: z.array(link).optional(), down: z.array(link).optional() }).optional(),
+    state: z.record(z.string(), z.enum(PEER_STATES)).optional().describe("expected container state per peer"),
+    within: duration("how long the expectation may take to hold").optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.delivered === undefined && !value.partitions && !value.links && !value.state) {
+      ctx.addIssue({ code: "custom", message: "expect needs at least one of delivered, partitions, links, state" });
+    }
+    for (const key of ["to", "notTo"] as const) {
+      if (value[key] && value.delivered === undefined) {
+        ctx.addIssue({ code: "custom", path: [key], message: `"${key}" needs "delivered": which message?` });
+      }
+    }
+  });
+
+const at = duration("when to run this step, from the scenario start").optional();
+const step = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
+  z.strictObject({ at, [key]: schema } as { at: typeof at } & { [P in K]: S });
+
+/** One step per action; keep the order of ACTIONS (load.ts picks the branch by index). */
+export const stepSchema = z.union([
+  step("send", z.strictObject({ from: peerRef, text: z.string(), as: z.string().min(1).optional() })),
+  step("wait", duration("how long to wait")),
+  step("kill", peerRef),
+  step("stop", peerRef),
+  step("pause", peerRef),
+  step("resume", peerRef),
+  step("restart", peerRef),
+  step("start", peerRef),
+  step("expect", expectSchema),
+]);
+
+export const topologyFileSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(DNS_NAME, { error: "expected a DNS-safe name (lowercase letters, digits and '-', at most 32)" })
+      .describe("the lab's name, used in container and network names"),
+    description: z.string().describe("one line: what this topology teaches"),
+    defaults: defaultsSchema.optional(),
+    peers: z.record(z.string().regex(DNS_NAME), peerSchema).optional().describe("peer name → peer"),
+    generate: generateSchema.optional(),
+    check: checkSchema.optional(),
+    scenario: z.array(stepSchema).optional().describe("steps run in order: sends, faults and expectations"),
+  })
+  .describe("a p2plab topology: peers, their links, and optionally a scenario");
+
+export type TopologyFile = z.infer<typeof topologyFileSchema>;
+export type GenerateSpec = z.infer<typeof generateSchema>;
+export type ScenarioStep = z.infer<typeof stepSchema>;
+export type ExpectStep = z.infer<typeof expectSchema>;
+export type CheckLevel = (typeof CHECK_LEVELS)[number];
+export type PeerMode = (typeof PEER_MODES)[number];
+
+export interface PeerSpec {
+  name: string;
+  connect: string[];
+  mode: PeerMode;
+  image?: string;
+  heartbeat: string;
+  timeout: string;
+  hopLimit: number;
+  env: Record<string, string>;
+}
+
+/** A loaded topology: defaults applied, peers generated, references checked. */
+export interface Topology {
+  name: string;
+  description: string;
+  file: string;
+  /** File order, or p1..pN for generated topologies. */
+  peers: PeerSpec[];
+  /** One per connect entry, [peer, target]; a link declared from both ends is kept once. */
+  links: Array<[string, string]>;
+  check: { missing?: CheckLevel; duplicated?: CheckLevel; unexpected?: CheckLevel; late?: CheckLevel };
+  scenario: ScenarioStep[];
+}
