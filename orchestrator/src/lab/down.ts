@@ -1,3 +1,5 @@
+import { inBatches, sleep } from "../concurrency.js";
+import { EnvironmentError } from "../errors.js";
 import { LABEL } from "../plan/labels.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { Lab } from "./lab.js";
@@ -22,8 +24,31 @@ export async function down(runtime: Runtime, name: string, options: { save: bool
     if (lab) savedTo = await saveResults(lab, options.resultsDir);
   }
   const containers = await runtime.listContainers({ [LABEL.lab]: name });
-  await Promise.all(containers.map((container) => runtime.remove(container.id)));
+  // Many removals at once can leave the engine with stale network endpoints (moby#42119).
+  await inBatches(containers, REMOVE_CONCURRENCY, (container) => runtime.remove(container.id));
   const networks = await runtime.listNetworks({ [LABEL.lab]: name });
-  for (const network of networks) await runtime.removeNetwork(network.id);
+  for (const network of networks) await removeNetwork(runtime, network.id, network.name);
   return { lab: name, ...(savedTo ? { savedTo } : {}), removedContainers: containers.length, removedNetworks: networks.length };
+}
+
+const REMOVE_CONCURRENCY = 4;
+const NETWORK_ATTEMPTS = 10;
+
+/** The engine may take a moment to release a removed container's endpoint: retry before giving up. */
+async function removeNetwork(runtime: Runtime, id: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runtime.removeNetwork(id);
+      return;
+    } catch (error) {
+      if (!/active endpoints/.test((error as Error).message)) throw error;
+      if (attempt === NETWORK_ATTEMPTS) {
+        throw new EnvironmentError(
+          `the engine still reports endpoints on network ${name} after its containers were removed`,
+          `a known engine bug (moby#42119): restart the Docker engine, then run lab down again`,
+        );
+      }
+      await sleep(300 * attempt);
+    }
+  }
 }

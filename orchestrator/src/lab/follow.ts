@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Runtime } from "../runtime/runtime.js";
 import { toPeerLine, type PeerLine } from "../transcript/transcript.js";
 
@@ -12,6 +13,8 @@ export async function followPeers(
   onLine: (line: PeerLine) => void,
   signal: AbortSignal,
 ): Promise<void> {
+  // One abort listener per followed container; a 32-peer lab is not a leak.
+  setMaxListeners(0, signal);
   await Promise.all(
     [...containers].map(async ([peer, id]) => {
       try {

@@ -1,4 +1,5 @@
 import { formatDuration } from "../../../peer/src/duration.js";
+import { inBatches, sleep } from "../concurrency.js";
 import { CheckFailedError, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan } from "../plan/plan.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -79,7 +80,9 @@ async function create(runtime: Runtime, plan: LabPlan, options: UpOptions): Prom
     ids.set(peer, id);
     await runtime.start(id);
     started += 1;
-    if (plan.peers.length > START_CONCURRENCY) options.progress(`started ${started}/${plan.peers.length} peers`);
+    if (plan.peers.length > START_CONCURRENCY && (started % START_CONCURRENCY === 0 || started === plan.peers.length)) {
+      options.progress(`started ${started}/${plan.peers.length} peers`);
+    }
   });
   options.signal.throwIfAborted();
   return new Map(plan.peers.map(({ peer }) => [peer, ids.get(peer)!]));
@@ -157,14 +160,3 @@ function recentLines(peers: string[], recent: Map<string, PeerLine[]>): string {
     })
     .join("\n");
 }
-
-async function inBatches<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: Math.min(limit, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await run(item);
-    }),
-  );
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

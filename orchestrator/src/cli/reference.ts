@@ -1,0 +1,15 @@
+import type { Command } from "commander";
+
+/** The README's command reference, made from the same declarations as `lab --help`. */
+export function commandReference(program: Command): string {
+  const blocks = program.commands.map((command) => {
+    const options = command.options
+      .filter((option) => option.long !== "--help")
+      .map((option) => {
+        const fallback = option.defaultValue === undefined ? "" : ` (default: ${option.defaultValue})`;
+        return `  ${option.flags.padEnd(22)} ${option.description}${fallback}`;
+      });
+    return [`lab ${command.name()} ${command.usage()}`.trimEnd(), `  ${command.description()}`, ...options].join("\n");
+  });
+  return `\`\`\`\n${blocks.join("\n\n")}\n\`\`\`\n`;
+}
