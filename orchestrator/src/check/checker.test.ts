@@ -1,0 +1,167 @@
+import { describe, expect, it } from "vitest";
+import type { PeerEvent } from "../../../peer/src/events.js";
+import type { Topology } from "../topology/schema.js";
+import { mergeTimeline, type TimelineRecord } from "../transcript/transcript.js";
+import type { Action } from "../transcript/journal.js";
+import { checkDeliveries, checkLevels } from "./checker.js";
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const at = (ms: number): string => new Date(T0 + ms).toISOString();
+
+function topology(links: Array<[string, string]>, mode: "tree" | "dedup" = "tree", check: Topology["check"] = {}): Topology {
+  const names = [...new Set(links.flat())];
+  return {
+    name: "t",
+    description: "",
+    file: "t.yaml",
+    peers: names.map((name) => ({ name, connect: [], mode, heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {} })),
+    links,
+    check,
+    scenario: [],
+  };
+}
+
+/** A small script for timelines: each helper appends events at a time in ms. */
+class Script {
+  events: PeerEvent[] = [];
+  actions: Action[] = [];
+  private seq = new Map<string, number>();
+  listen(ms: number, ...peers: string[]): this {
+    for (const peer of peers) this.events.push({ ts: at(ms), peer, ev: "listening", port: 7000 });
+    return this;
+  }
+  link(ms: number, a: string, b: string): this {
+    this.events.push({ ts: at(ms), peer: a, ev: "link-up", neighbor: b, addr: "x", dir: "out" });
+    this.events.push({ ts: at(ms), peer: b, ev: "link-up", neighbor: a, addr: "x", dir: "in" });
+    return this;
+  }
+  down(ms: number, peer: string, neighbor: string, reason = "eof"): this {
+    this.events.push({ ts: at(ms), peer, ev: "link-down", neighbor, reason });
+    return this;
+  }
+  send(ms: number, peer: string, text: string): string {
+    const n = (this.seq.get(peer) ?? 0) + 1;
+    this.seq.set(peer, n);
+    const id = `${peer}:${n}`;
+    this.events.push({ ts: at(ms), peer, ev: "sent", id, origin: peer, text, to: [] });
+    return id;
+  }
+  recv(ms: number, peer: string, id: string, from: string, hops: number, text = "x"): this {
+    this.events.push({ ts: at(ms), peer, ev: "recv", id, origin: id.split(":")[0]!, from, hops, text });
+    return this;
+  }
+  act(ms: number, action: string, target: string): this {
+    this.actions.push({ ts: at(ms), action, target });
+    return this;
+  }
+  get records(): TimelineRecord[] {
+    return mergeTimeline(this.events, this.actions);
+  }
+}
+
+const classes = (cells: Record<string, { class: string }>) => Object.fromEntries(Object.entries(cells).map(([peer, cell]) => [peer, cell.class]));
+
+describe("checkDeliveries", () => {
+  const chain = topology([["bob", "alice"], ["carol", "bob"], ["dave", "carol"]]);
+
+  it("chain with a killed bridge: delivered before, unreachable after, and the far side still talks", () => {
+    const s = new Script().listen(0, "alice", "bob", "carol", "dave").link(10, "alice", "bob").link(10, "bob", "carol").link(10, "carol", "dave");
+    const hello = s.send(100, "alice", "hello");
+    s.recv(105, "bob", hello, "alice", 1).recv(110, "carol", hello, "bob", 2).recv(118, "dave", hello, "carol", 3);
+    s.act(500, "kill", "bob").down(505, "alice", "bob").down(506, "carol", "bob");
+    const anyone = s.send(600, "alice", "anyone?");
+    const still = s.send(700, "dave", "still here");
+    s.recv(703, "carol", still, "dave", 1);
+
+    const result = checkDeliveries(chain, s.records);
+    const [first, second, third] = result.messages;
+    expect(first).toMatchObject({ id: hello, reachable: ["bob", "carol", "dave"] });
+    expect(classes(first!.cells)).toEqual({ alice: "delivered", bob: "delivered", carol: "delivered", dave: "delivered" });
+    expect(first!.cells.dave).toEqual({ class: "delivered", count: 1, latencyMs: 18, hops: 3 });
+    expect(second).toMatchObject({ id: anyone, reachable: [] });
+    expect(classes(second!.cells)).toEqual({ alice: "delivered", bob: "unreachable", carol: "unreachable", dave: "unreachable" });
+    expect(third).toMatchObject({ reachable: ["carol"] });
+    expect(classes(third!.cells)).toEqual({ alice: "unreachable", bob: "unreachable", carol: "delivered", dave: "delivered" });
+    expect(result.check.failing).toEqual([]);
+    expect(result.latency).toEqual({ count: 4, meanMs: 9, p50Ms: 5, p95Ms: 18, maxMs: 18 });
+    expect(result.forwards).toHaveLength(4);
+  });
+
+  it("a missing delivery fails the run; a reachable peer that never showed it is named", () => {
+    const s = new Script().listen(0, "alice", "bob", "carol", "dave").link(10, "alice", "bob").link(10, "bob", "carol").link(10, "carol", "dave");
+    const hello = s.send(100, "alice", "hello");
+    s.recv(105, "bob", hello, "alice", 1).recv(110, "carol", hello, "bob", 2);
+    const result = checkDeliveries(chain, s.records);
+    expect(result.messages[0]!.cells.dave).toEqual({ class: "missing", count: 0 });
+    expect(result.check.failing).toEqual(["missing"]);
+  });
+
+  it("a ring in dedup mode: each peer shows the message once, nothing fails", () => {
+    const ring = topology([["b", "a"], ["c", "b"], ["d", "c"], ["a", "d"]], "dedup");
+    const s = new Script().listen(0, "a", "b", "c", "d").link(10, "a", "b").link(10, "b", "c").link(10, "c", "d").link(10, "d", "a");
+    const id = s.send(100, "a", "round");
+    s.recv(102, "b", id, "a", 1).recv(102, "d", id, "a", 1).recv(104, "c", id, "b", 2);
+    const result = checkDeliveries(ring, s.records);
+    expect(classes(result.messages[0]!.cells)).toEqual({ a: "delivered", b: "delivered", c: "delivered", d: "delivered" });
+    expect(result.check.levels.duplicated).toBe("fail");
+    expect(result.check.failing).toEqual([]);
+  });
+
+  it("a tree-mode storm on a cycle: duplicates (the sender's own echo included) are warnings by default", () => {
+    const ring = topology([["b", "a"], ["c", "b"], ["a", "c"]]);
+    const s = new Script().listen(0, "a", "b", "c").link(10, "a", "b").link(10, "b", "c").link(10, "c", "a");
+    const id = s.send(100, "a", "storm");
+    s.recv(101, "b", id, "a", 1).recv(101, "c", id, "a", 1).recv(102, "c", id, "b", 2).recv(102, "b", id, "c", 2).recv(103, "a", id, "c", 3).recv(103, "a", id, "b", 3);
+    const result = checkDeliveries(ring, s.records);
+    expect(result.messages[0]!.cells).toEqual({
+      a: { class: "duplicated", count: 3, latencyMs: 3, hops: 3 },
+      b: { class: "duplicated", count: 2, latencyMs: 1, hops: 1 },
+      c: { class: "duplicated", count: 2, latencyMs: 1, hops: 1 },
+    });
+    expect(result.check.counts.duplicated).toBe(3);
+    expect(result.check.levels.duplicated).toBe("warn");
+    expect(result.check.failing).toEqual([]);
+    const strict = checkDeliveries(topology([["b", "a"], ["c", "b"], ["a", "c"]], "tree", { duplicated: "fail" }), s.records);
+    expect(strict.check.failing).toEqual(["duplicated"]);
+  });
+
+  it("a message sent while a peer was paused: it is shown after resume, so it is unexpected, not missing", () => {
+    const s = new Script().listen(0, "alice", "bob", "carol").link(10, "alice", "bob").link(10, "bob", "carol");
+    s.act(200, "pause", "bob");
+    const id = s.send(300, "alice", "while frozen");
+    s.act(900, "resume", "bob");
+    s.recv(901, "bob", id, "alice", 1).recv(905, "carol", id, "bob", 2);
+    const chain3 = topology([["bob", "alice"], ["carol", "bob"]]);
+    const result = checkDeliveries(chain3, s.records);
+    expect(result.messages[0]!.reachable).toEqual([]);
+    expect(classes(result.messages[0]!.cells)).toEqual({ alice: "delivered", bob: "unexpected", carol: "unexpected" });
+    expect(result.check.failing).toEqual([]);
+    expect(checkDeliveries({ ...chain3, check: { unexpected: "fail" } }, s.records).check.failing).toEqual(["unexpected"]);
+  });
+
+  it("a delivery after the settle window is late", () => {
+    const s = new Script().listen(0, "a", "b").link(10, "a", "b");
+    const id = s.send(100, "a", "slow");
+    s.recv(2600, "b", id, "a", 1);
+    const result = checkDeliveries(topology([["b", "a"]]), s.records);
+    expect(result.messages[0]!.cells.b).toEqual({ class: "late", count: 1, latencyMs: 2500, hops: 1 });
+  });
+
+  it("a restarted peer counts again only once it listens", () => {
+    const s = new Script().listen(0, "a", "b").link(10, "a", "b");
+    s.act(100, "restart", "b");
+    const early = s.send(150, "a", "too early");
+    s.listen(400, "b").link(450, "a", "b");
+    const later = s.send(500, "a", "welcome back");
+    s.recv(502, "b", later, "a", 1);
+    const result = checkDeliveries(topology([["b", "a"]]), s.records);
+    expect(result.messages.map((m) => [m.id, m.reachable])).toEqual([[early, []], [later, ["b"]]]);
+  });
+});
+
+describe("checkLevels", () => {
+  it("tree mode on a tree fails on duplicates; tree mode on a cycle warns", () => {
+    expect(checkLevels(topology([["b", "a"], ["c", "b"]]))).toEqual({ missing: "fail", duplicated: "fail", unexpected: "warn", late: "warn" });
+    expect(checkLevels(topology([["b", "a"], ["c", "b"], ["a", "c"]])).duplicated).toBe("warn");
+  });
+});

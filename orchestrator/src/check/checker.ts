@@ -1,0 +1,122 @@
+import type { PeerEvent } from "../../../peer/src/events.js";
+import type { CheckLevel, Topology } from "../topology/schema.js";
+import type { TimelineRecord } from "../transcript/transcript.js";
+import {
+  FAILABLE_CLASSES,
+  type CheckSummary,
+  type DeliveryCell,
+  type DeliveryClass,
+  type FailableClass,
+  type Forward,
+  type LatencySummary,
+  type MessageResult,
+} from "../report/model.js";
+import { overlayAt } from "./timeline-state.js";
+
+/** A message shown later than this after it was sent is late. */
+export const DEFAULT_LATE_MS = 2000;
+
+export interface CheckResult {
+  messages: MessageResult[];
+  forwards: Forward[];
+  check: CheckSummary;
+  latency: LatencySummary;
+}
+
+type Sent = Extract<PeerEvent, { ev: "sent" }>;
+type Shown = Extract<PeerEvent, { ev: "recv" }>;
+
+/**
+ * The delivery checker. For every chat message, the peers that should show it are those
+ * connected to its sender in the live overlay when it was sent; each (message, peer) pair is
+ * classified, and the topology's check levels decide which classes fail the run.
+ */
+export function checkDeliveries(topology: Topology, records: TimelineRecord[], lateAfterMs = DEFAULT_LATE_MS): CheckResult {
+  const peers = topology.peers.map((peer) => peer.name);
+  const shownById = new Map<string, Shown[]>();
+  const forwards: Forward[] = [];
+  for (const record of records) {
+    if (record.ev === "recv") shownById.set(record.id, [...(shownById.get(record.id) ?? []), record]);
+    if (record.ev === "recv" || record.ev === "dup" || record.ev === "hop-limit") {
+      forwards.push({ id: record.id, from: record.from, to: record.peer, at: record.ts, hops: record.hops, kind: record.ev });
+    }
+  }
+  const messages = records
+    .filter((record): record is Sent => record.ev === "sent")
+    .map((sent) => classify(sent, shownById.get(sent.id) ?? [], peers, records, lateAfterMs));
+
+  const counts = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<DeliveryClass, number>;
+  for (const message of messages) for (const cell of Object.values(message.cells)) counts[cell.class] += 1;
+  const levels = checkLevels(topology);
+  const failing = FAILABLE_CLASSES.filter((c) => levels[c] === "fail" && counts[c] > 0);
+  const latencies = messages.flatMap((m) => Object.values(m.cells).flatMap((cell) => (cell.class === "delivered" || cell.class === "late") && cell.latencyMs !== undefined ? [cell.latencyMs] : []));
+  return { messages, forwards, check: { counts, levels, failing }, latency: summarizeLatency(latencies) };
+}
+
+const CLASSES: DeliveryClass[] = ["delivered", "late", "missing", "duplicated", "unexpected", "unreachable"];
+
+function classify(sent: Sent, shown: Shown[], peers: string[], records: TimelineRecord[], lateAfterMs: number): MessageResult {
+  const partition = overlayAt(peers, records, sent.ts).partitions.find((p) => p.includes(sent.peer)) ?? [];
+  const reachable = partition.filter((peer) => peer !== sent.peer);
+  const sentAt = Date.parse(sent.ts);
+  const cells: Record<string, DeliveryCell> = {};
+  for (const peer of peers) {
+    const mine = shown.filter((event) => event.peer === peer);
+    const first = mine[0];
+    const timing = first ? { latencyMs: Date.parse(first.ts) - sentAt, hops: first.hops } : {};
+    let kind: DeliveryClass;
+    if (peer === sent.peer) {
+      // The sender showed it when it was typed: any copy coming back is a duplicate.
+      kind = mine.length > 0 ? "duplicated" : "delivered";
+      cells[peer] = { class: kind, count: mine.length + 1, ...timing };
+      continue;
+    }
+    if (mine.length > 1) kind = "duplicated";
+    else if (!reachable.includes(peer)) kind = mine.length ? "unexpected" : "unreachable";
+    else if (!first) kind = "missing";
+    else kind = timing.latencyMs! > lateAfterMs ? "late" : "delivered";
+    cells[peer] = { class: kind, count: mine.length, ...timing };
+  }
+  return { id: sent.id, origin: sent.peer, text: sent.text, sentAt: sent.ts, reachable, cells };
+}
+
+/**
+ * Defaults: nothing reachable may be missed; duplicates fail unless the lab is tree mode on a
+ * graph with a cycle, where the storm is the lesson; unexpected and late deliveries are reported.
+ */
+export function checkLevels(topology: Topology): Record<FailableClass, CheckLevel> {
+  const stormExpected = topology.peers.some((peer) => peer.mode === "tree") && hasCycle(topology);
+  return {
+    missing: topology.check.missing ?? "fail",
+    duplicated: topology.check.duplicated ?? (stormExpected ? "warn" : "fail"),
+    unexpected: topology.check.unexpected ?? "warn",
+    late: topology.check.late ?? "warn",
+  };
+}
+
+function hasCycle(topology: Topology): boolean {
+  const parent = new Map(topology.peers.map((peer) => [peer.name, peer.name]));
+  const root = (name: string): string => {
+    while (parent.get(name) !== name) name = parent.get(name)!;
+    return name;
+  };
+  for (const [a, b] of topology.links) {
+    const [ra, rb] = [root(a), root(b)];
+    if (ra === rb) return true;
+    parent.set(ra, rb);
+  }
+  return false;
+}
+
+function summarizeLatency(values: number[]): LatencySummary {
+  if (values.length === 0) return { count: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, maxMs: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return {
+    count: sorted.length,
+    meanMs: Math.round(sorted.reduce((sum, v) => sum + v, 0) / sorted.length),
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    maxMs: sorted.at(-1)!,
+  };
+}
