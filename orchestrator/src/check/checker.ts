@@ -46,7 +46,12 @@ export function checkDeliveries(topology: Topology, records: TimelineRecord[], l
     .map((sent) => classify(sent, shownById.get(sent.id) ?? [], peers, records, lateAfterMs));
 
   const counts = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<DeliveryClass, number>;
-  for (const message of messages) for (const cell of Object.values(message.cells)) counts[cell.class] += 1;
+  for (const message of messages) {
+    for (const [peer, cell] of Object.entries(message.cells)) {
+      // The sender showing its own message is the send itself, not a delivery.
+      if (peer !== message.origin || cell.class === "duplicated") counts[cell.class] += 1;
+    }
+  }
   const levels = checkLevels(topology);
   const failing = FAILABLE_CLASSES.filter((c) => levels[c] === "fail" && counts[c] > 0);
   const latencies = messages.flatMap((m) => Object.values(m.cells).flatMap((cell) => (cell.class === "delivered" || cell.class === "late") && cell.latencyMs !== undefined ? [cell.latencyMs] : []));

@@ -30,4 +30,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exit(await main());
+void main().then((code) => process.exit(code));

@@ -37,6 +37,22 @@ export function buildProgram(ctx: () => Context): Command {
     .action(async (file, options) => (await import("./commands/up.js")).upCommand(ctx(), file, options));
 
   program
+    .command("run")
+    .description("up, run the topology's scenario, check every delivery, write the report, down; exit 0 when all held")
+    .argument("<file>", "topology file with a scenario")
+    .option("--keep", "leave the lab running afterwards")
+    .option("--timeout <duration>", "how long the links may take to come up", "60s")
+    .addOption(results())
+    .addOption(json())
+    .action(async (file, options) => (await import("./commands/run.js")).runCommand(ctx(), file, options));
+
+  program
+    .command("report")
+    .description("re-render report.md and report.html from a results directory")
+    .argument("<dir>", "a directory written by lab run, e.g. results/latest")
+    .action(async (dir) => (await import("./commands/report.js")).reportCommand(ctx(), dir));
+
+  program
     .command("status")
     .description("peer states, live links as the peers report them, and the partitions")
     .argument("[lab]", "lab name (default: the only running lab)")

@@ -1,6 +1,6 @@
 import { InputError } from "../errors.js";
 import { describeStatus, peerStatus, type PeerStatus } from "../check/overlay.js";
-import type { Lab } from "./lab.js";
+import type { Lab, LabSnapshot } from "./lab.js";
 import { settle } from "./settle.js";
 
 export const CONTROL_ACTIONS = ["kill", "stop", "pause", "resume", "restart", "start"] as const;
@@ -14,6 +14,8 @@ export interface ControlResult {
   status: string;
   partitionsBefore: string[][];
   partitionsAfter: string[][];
+  /** The lab once the peers settled after the action. */
+  after: LabSnapshot;
 }
 
 /** The states each action starts from; anything else gets a clear refusal and the command that fits. */
@@ -84,5 +86,6 @@ export async function control(lab: Lab, action: ControlAction, peer: string, gra
     status: describeStatus(after.peers.find((p) => p.name === peer)!),
     partitionsBefore: before.overlay.partitions,
     partitionsAfter: after.overlay.partitions,
+    after,
   };
 }

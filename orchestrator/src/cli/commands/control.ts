@@ -16,7 +16,8 @@ export async function controlCommand(
   const lab = await Lab.find(await ctx.runtime(), options.lab);
   const result = await control(lab, action, peer, Math.ceil(graceMs / 1000));
   if (options.json) {
-    ctx.out.json(result);
+    const { after, ...rest } = result;
+    ctx.out.json({ ...rest, snapshot: after });
     return;
   }
   ctx.out.line(`${result.did}; now ${result.status}`);

@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import { parseDuration } from "../../../../peer/src/duration.js";
+import { CheckFailedError, InputError } from "../../errors.js";
+import { runLab } from "../../lab/run.js";
+import { loadTopologyOrFail, type Context } from "../context.js";
+
+export interface RunCommandOptions {
+  keep?: boolean;
+  timeout: string;
+  results: string;
+  json?: boolean;
+}
+
+export async function runCommand(ctx: Context, file: string, options: RunCommandOptions): Promise<void> {
+  const wireTimeoutMs = parseDuration(options.timeout);
+  if (wireTimeoutMs === undefined) throw new InputError(`--timeout "${options.timeout}" is not a duration`, "write it like 60s or 2m");
+  const topology = await loadTopologyOrFail(file, ctx.out);
+  if (topology.scenario.length === 0) {
+    ctx.out.progress(`${file} has no scenario: the run only brings the lab up, checks what it saw, and brings it down`);
+  }
+  const c = ctx.out.color;
+  const { report, dir } = await runLab(await ctx.runtime(), topology, {
+    recreate: false,
+    keep: options.keep === true,
+    wireTimeoutMs,
+    resultsDir: options.results,
+    signal: ctx.signal,
+    progress: (message) => ctx.out.progress(message),
+    onStep: (index, total, _step, outcome) => {
+      const mark = outcome.ok ? c.green("✓") : c.red("✗");
+      ctx.out.line(`${c.dim(`[${index + 1}/${total}]`)} ${mark} ${outcome.summary}`);
+      if (outcome.detail) ctx.out.lines(outcome.detail.split("\n").map((line) => `      ${line}`));
+    },
+  });
+  if (options.json) {
+    ctx.out.json({ verdict: report.verdict, dir, reasons: report.reasons, counts: report.check.counts, latency: report.latency });
+  } else {
+    const counts = Object.entries(report.check.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+    ctx.out.line();
+    ctx.out.line(`checker: ${report.messages.length} messages; ${counts || "nothing to check"}`);
+    if (report.latency.count) ctx.out.line(`latency: p50 ${report.latency.p50Ms} ms, p95 ${report.latency.p95Ms} ms, max ${report.latency.maxMs} ms`);
+    ctx.out.line(`report: ${join(dir, "report.html")}`);
+    ctx.out.line(report.verdict === "pass" ? c.green("PASS") : c.red("FAIL"));
+  }
+  if (report.verdict === "fail") {
+    throw new CheckFailedError(`the run failed:\n${report.reasons.map((r) => `  ${r}`).join("\n")}`, `read ${join(dir, "report.html")}`);
+  }
+}

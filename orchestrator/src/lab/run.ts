@@ -1,0 +1,67 @@
+import { checkDeliveries } from "../check/checker.js";
+import type { RunReport } from "../report/model.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { runScenario, type ScenarioOptions } from "../scenario/runner.js";
+import type { Topology } from "../topology/schema.js";
+import { mergeTimeline } from "../transcript/transcript.js";
+import { down } from "./down.js";
+import { saveRecording, writeReport } from "./results.js";
+import { settle } from "./settle.js";
+import { up, type UpOptions } from "./up.js";
+
+export interface RunOptions extends UpOptions {
+  /** Leave the lab running afterwards. */
+  keep: boolean;
+  onStep: ScenarioOptions["onStep"];
+}
+
+export interface RunOutcome {
+  report: RunReport;
+  dir: string;
+}
+
+/**
+ * `lab run`: up, the scenario, every transcript saved, the checker, the report, down. The
+ * transcripts are written before anything is removed, whatever happened in between.
+ */
+export async function runLab(runtime: Runtime, topology: Topology, options: RunOptions): Promise<RunOutcome> {
+  const startedAt = new Date().toISOString();
+  const { lab } = await up(runtime, topology, options);
+  let dir: string | undefined;
+  try {
+    const scenario = await runScenario(lab, topology.scenario, { signal: options.signal, onStep: options.onStep });
+    await settle(lab, new Date().toISOString());
+    const recording = await lab.recording();
+    dir = await saveRecording(options.resultsDir, topology.name, recording);
+    const events = [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
+    const timeline = mergeTimeline(events, recording.actions);
+    const checked = checkDeliveries(topology, timeline);
+    const failedExpectations = scenario.expectations.filter((e) => !e.ok);
+    const reasons = [
+      ...failedExpectations.map((e) => `step ${e.step + 1} failed: ${e.description}`),
+      ...checked.check.failing.map((c) => `${checked.check.counts[c]} ${c} ${checked.check.counts[c] === 1 ? "delivery" : "deliveries"} (check level: fail)`),
+    ];
+    const report: RunReport = {
+      lab: topology.name,
+      description: topology.description,
+      file: topology.file,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      verdict: reasons.length === 0 ? "pass" : "fail",
+      peers: topology.peers.map((peer) => peer.name),
+      links: topology.links,
+      snapshots: scenario.snapshots,
+      ...checked,
+      expectations: scenario.expectations,
+      actions: recording.actions,
+      reasons,
+    };
+    await writeReport(dir, report);
+    return { report, dir };
+  } finally {
+    if (!options.keep || options.signal.aborted) {
+      // Saved above on the normal path; on any other path, saved here before removal.
+      await down(runtime, topology.name, { save: dir === undefined, resultsDir: options.resultsDir });
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import { formatDuration } from "../../../peer/src/duration.js";
+import { describeStatus, type PeerStatus } from "../check/overlay.js";
+import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import type { ExpectStep } from "../topology/schema.js";
+import { formatRecord, type TimelineRecord } from "../transcript/transcript.js";
+
+/** What the runner sees at one poll: the lab now, and everything recorded so far. */
+export interface Observation {
+  snapshot: LabSnapshot;
+  timeline: TimelineRecord[];
+}
+
+export interface Verdict {
+  ok: boolean;
+  /** True when waiting longer cannot change the verdict. */
+  settled: boolean;
+  expected: string;
+  seen: string;
+  /** The transcript lines that matter for this expectation. */
+  evidence: TimelineRecord[];
+}
+
+/** The messages sent so far: `as` names and texts → message ids (a text maps to its latest send). */
+export type SentMessages = Map<string, { id: string; from: string; text: string }>;
+
+const QUOTED_LINES = 12;
+
+/**
+ * Judges one expectation against one observation. Positive parts (who must receive it, the
+ * partitions, links and states) hold as soon as they are seen; "nobody else" and `notTo` are
+ * judged when the positive parts hold, or — when there are none — at the end of the window.
+ */
+export function judge(expect: ExpectStep, observation: Observation, sent: SentMessages, windowOver: boolean): Verdict {
+  const parts: Verdict[] = [];
+  if (expect.delivered !== undefined) parts.push(judgeDelivery(expect, observation, sent, windowOver));
+  if (expect.partitions) parts.push(judgePartitions(expect.partitions, observation));
+  if (expect.links) parts.push(judgeLinks(expect.links, observation));
+  if (expect.state) parts.push(judgeStates(expect.state, observation));
+  return {
+    ok: parts.every((p) => p.ok),
+    settled: parts.every((p) => p.settled),
+    expected: parts.map((p) => p.expected).join("; "),
+    seen: parts.map((p) => p.seen).join("; "),
+    evidence: dedupe(parts.flatMap((p) => p.evidence)).slice(-QUOTED_LINES),
+  };
+}
+
+function judgeDelivery(expect: ExpectStep, { timeline }: Observation, sent: SentMessages, windowOver: boolean): Verdict {
+  const name = expect.delivered!;
+  const message = sent.get(name);
+  if (!message) {
+    return { ok: false, settled: true, expected: `message "${name}" delivered`, seen: `no message "${name}" was sent before this step`, evidence: [] };
+  }
+  const about = timeline.filter((r) => r.ev !== "action" && "id" in r && r.id === message.id);
+  const shownBy = [...new Set(about.filter((r) => r.ev === "recv" && r.peer !== message.from).map((r) => r.peer))];
+  const to = expect.to ?? [];
+  const notTo = expect.notTo ?? [];
+  const lacking = to.filter((peer) => !shownBy.includes(peer));
+  const extra = expect.to ? shownBy.filter((peer) => !to.includes(peer)) : [];
+  const forbidden = shownBy.filter((peer) => notTo.includes(peer));
+  const positive = to.length > 0;
+  const ok = lacking.length === 0 && extra.length === 0 && forbidden.length === 0;
+  const expected = `"${message.text}" from ${message.from} shown by ${expect.to ? (to.length ? to.join(", ") : "nobody") : "anyone"}${expect.to ? " and no one else" : ""}${notTo.length ? `, not by ${notTo.join(", ")}` : ""}`;
+  const seen = `shown by ${shownBy.length ? shownBy.join(", ") : "nobody"}${lacking.length ? ` (not by ${lacking.join(", ")})` : ""}`;
+  const sentAt = about.find((r) => r.ev === "sent")?.ts ?? "";
+  const linkChanges = timeline.filter((r) => (r.ev === "link-down" || r.ev === "action") && r.ts >= sentAt);
+  return {
+    ok,
+    // Missing receivers may still come; once all arrived, or a forbidden one did, waiting changes nothing.
+    settled: (positive && lacking.length === 0) || forbidden.length > 0 || extra.length > 0 || windowOver,
+    expected,
+    seen,
+    evidence: [...about, ...linkChanges].sort((a, b) => a.ts.localeCompare(b.ts)),
+  };
+}
+
+function judgePartitions(expected: string[][], { snapshot, timeline }: Observation): Verdict {
+  const canonical = (partitions: string[][]): string =>
+    formatPartitions(partitions.map((p) => [...p].sort()).sort((a, b) => a.join().localeCompare(b.join())));
+  const ok = canonical(expected) === canonical(snapshot.overlay.partitions);
+  return {
+    ok,
+    settled: ok,
+    expected: `partitions ${formatPartitions(expected)}`,
+    seen: `partitions ${formatPartitions(snapshot.overlay.partitions)}`,
+    evidence: overlayEvidence(timeline),
+  };
+}
+
+function judgeLinks(expected: NonNullable<ExpectStep["links"]>, { snapshot, timeline }: Observation): Verdict {
+  const live = new Set(snapshot.overlay.links.map(([a, b]) => [a, b].sort().join(" ── ")));
+  const key = ([a, b]: string[]): string => [a!, b!].sort().join(" ── ");
+  const notUp = (expected.up ?? []).filter((pair) => !live.has(key(pair)));
+  const notDown = (expected.down ?? []).filter((pair) => live.has(key(pair)));
+  const ok = notUp.length === 0 && notDown.length === 0;
+  const describe = (pairs: string[][]): string => pairs.map(key).join(", ");
+  return {
+    ok,
+    settled: ok,
+    expected: [expected.up?.length ? `links up: ${describe(expected.up)}` : "", expected.down?.length ? `links down: ${describe(expected.down)}` : ""].filter(Boolean).join(", "),
+    seen: ok ? "as expected" : [notUp.length ? `not up: ${describe(notUp)}` : "", notDown.length ? `still up: ${describe(notDown)}` : ""].filter(Boolean).join(", "),
+    evidence: overlayEvidence(timeline),
+  };
+}
+
+/** `exited` covers any ended peer; `stopped` is a clean exit (code 0); `killed` is SIGKILL. */
+function stateMatches(expected: string, status: PeerStatus, exitCode?: number): boolean {
+  switch (expected) {
+    case "exited":
+      return status === "exited" || status === "killed";
+    case "stopped":
+      return status === "exited" && exitCode === 0;
+    default:
+      return status === expected;
+  }
+}
+
+function judgeStates(expected: Record<string, string>, { snapshot, timeline }: Observation): Verdict {
+  const wrong = Object.entries(expected).filter(([peer, state]) => {
+    const view = snapshot.peers.find((p) => p.name === peer);
+    return !view || !stateMatches(state, view.status, view.exitCode);
+  });
+  const seenStates = Object.keys(expected).map((peer) => {
+    const view = snapshot.peers.find((p) => p.name === peer);
+    return `${peer} ${view ? describeStatus(view) : "missing"}`;
+  });
+  return {
+    ok: wrong.length === 0,
+    settled: wrong.length === 0,
+    expected: Object.entries(expected).map(([peer, state]) => `${peer} ${state}`).join(", "),
+    seen: seenStates.join(", "),
+    evidence: timeline.filter((r) => r.ev === "action" || r.ev === "exit" || r.ev === "listening"),
+  };
+}
+
+function overlayEvidence(timeline: TimelineRecord[]): TimelineRecord[] {
+  return timeline.filter((r) => r.ev === "action" || r.ev === "link-up" || r.ev === "link-down" || r.ev === "exit");
+}
+
+function dedupe(records: TimelineRecord[]): TimelineRecord[] {
+  return [...new Set(records)].sort((a, b) => a.ts.localeCompare(b.ts));
+}
+
+export function describeExpectation(expect: ExpectStep): string {
+  const parts: string[] = [];
+  if (expect.delivered !== undefined) {
+    parts.push(
+      `"${expect.delivered}" delivered${expect.to ? ` to ${expect.to.length ? expect.to.join(", ") : "nobody"}` : ""}${expect.notTo?.length ? `, not to ${expect.notTo.join(", ")}` : ""}`,
+    );
+  }
+  if (expect.partitions) parts.push(`partitions ${formatPartitions(expect.partitions)}`);
+  if (expect.links?.up?.length) parts.push(`links up ${expect.links.up.map((l) => l.join("–")).join(", ")}`);
+  if (expect.links?.down?.length) parts.push(`links down ${expect.links.down.map((l) => l.join("–")).join(", ")}`);
+  if (expect.state) parts.push(Object.entries(expect.state).map(([peer, state]) => `${peer} ${state}`).join(", "));
+  return `expect ${parts.join("; ")}${expect.within ? ` within ${expect.within}` : ""}`;
+}
+
+/** The failure text: what was expected, what was seen, and the transcript lines that matter. */
+export function explain(verdict: Verdict, waitedMs: number): string {
+  const quoted = verdict.evidence.map((record) => `    ${formatRecord(record)}`);
+  return [
+    `expected: ${verdict.expected}`,
+    `seen after ${formatDuration(waitedMs)}: ${verdict.seen}`,
+    ...(quoted.length ? ["transcript:", ...quoted] : []),
+  ].join("\n");
+}

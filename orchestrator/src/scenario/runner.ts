@@ -1,0 +1,41 @@
+import { parseDuration } from "../../../peer/src/duration.js";
+import { sleep } from "../concurrency.js";
+import type { Lab } from "../lab/lab.js";
+import type { ExpectationResult, OverlaySnapshot } from "../report/model.js";
+import type { ScenarioStep } from "../topology/schema.js";
+import { describeStep, overlaySnapshot, runStep, type StepOutcome } from "./steps.js";
+
+export interface ScenarioResult {
+  /** Every expectation, and every other step that failed. */
+  expectations: ExpectationResult[];
+  /** The overlay before the run and after each fault. */
+  snapshots: OverlaySnapshot[];
+}
+
+export interface ScenarioOptions {
+  signal: AbortSignal;
+  onStep(index: number, total: number, step: ScenarioStep, outcome: StepOutcome): void;
+}
+
+/** Runs the steps in order; a step with `at` waits for that time from the scenario's start. */
+export async function runScenario(lab: Lab, steps: ScenarioStep[], options: ScenarioOptions): Promise<ScenarioResult> {
+  const context = { lab, sent: new Map() };
+  const snapshots = [overlaySnapshot("before the run", await lab.snapshot())];
+  const expectations: ExpectationResult[] = [];
+  const start = Date.now();
+  for (const [index, step] of steps.entries()) {
+    options.signal.throwIfAborted();
+    if (step.at !== undefined) {
+      const due = start + parseDuration(step.at)!;
+      if (due > Date.now()) await sleep(due - Date.now());
+    }
+    const at = new Date().toISOString();
+    const outcome = await runStep(context, step);
+    options.onStep(index, steps.length, step, outcome);
+    if (outcome.snapshot) snapshots.push(outcome.snapshot);
+    if (outcome.isExpectation || !outcome.ok) {
+      expectations.push({ step: index, description: describeStep(step), ok: outcome.ok, detail: outcome.detail ?? "", at });
+    }
+  }
+  return { expectations, snapshots };
+}

@@ -1,0 +1,146 @@
+import { formatDuration, parseDuration } from "../../../peer/src/duration.js";
+import { describeStatus, peerStatus } from "../check/overlay.js";
+import { sleep } from "../concurrency.js";
+import { LabError } from "../errors.js";
+import { control } from "../lab/control.js";
+import { formatPartitions, type Lab, type LabSnapshot } from "../lab/lab.js";
+import type { OverlaySnapshot } from "../report/model.js";
+import type { ExpectStep, ScenarioStep } from "../topology/schema.js";
+import { mergeTimeline } from "../transcript/transcript.js";
+import { describeExpectation, explain, judge, type Observation, type SentMessages } from "./expectations.js";
+
+/** What a step hands back to the runner. */
+export interface StepOutcome {
+  ok: boolean;
+  /** One line for the progress output. */
+  summary: string;
+  /** Why it failed: expected, seen, transcript lines. */
+  detail?: string;
+  /** Faults leave a picture of the overlay after them, for the report. */
+  snapshot?: OverlaySnapshot;
+  /** Expectations are listed in the report with their verdict. */
+  isExpectation?: boolean;
+}
+
+export interface StepContext {
+  lab: Lab;
+  sent: SentMessages;
+}
+
+type Handler<K extends string> = (ctx: StepContext, step: Extract<ScenarioStep, Record<K, unknown>>) => Promise<StepOutcome>;
+
+const DEFAULT_WITHIN_MS = 3000;
+const POLL_MS = 250;
+const SENT_EVENT_WAIT_MS = 5000;
+const FAULT_GRACE_SECONDS = 5;
+
+export const DEFAULT_WITHIN = formatDuration(DEFAULT_WITHIN_MS);
+
+/** One handler per action: a new step is one entry here and one branch in the schema. */
+const handlers: { [K in ScenarioStep extends infer S ? (S extends unknown ? Exclude<keyof S, "at"> : never) : never]: Handler<K> } = {
+  send: async (ctx, step) => sendStep(ctx, step.send),
+  wait: async (_ctx, step) => {
+    await sleep(parseDuration(step.wait)!);
+    return { ok: true, summary: `waited ${step.wait}` };
+  },
+  kill: (ctx, step) => faultStep(ctx, "kill", step.kill),
+  stop: (ctx, step) => faultStep(ctx, "stop", step.stop),
+  pause: (ctx, step) => faultStep(ctx, "pause", step.pause),
+  resume: (ctx, step) => faultStep(ctx, "resume", step.resume),
+  restart: (ctx, step) => faultStep(ctx, "restart", step.restart),
+  start: (ctx, step) => faultStep(ctx, "start", step.start),
+  expect: (ctx, step) => expectStep(ctx, step.expect),
+};
+
+export function actionOf(step: ScenarioStep): keyof typeof handlers {
+  return Object.keys(step).find((key) => key !== "at") as keyof typeof handlers;
+}
+
+export function runStep(ctx: StepContext, step: ScenarioStep): Promise<StepOutcome> {
+  const handler = handlers[actionOf(step)] as Handler<string>;
+  return handler(ctx, step as never);
+}
+
+export function describeStep(step: ScenarioStep): string {
+  if ("send" in step) return `send from ${step.send.from}: ${step.send.text}`;
+  if ("wait" in step) return `wait ${step.wait}`;
+  if ("expect" in step) return describeExpectation(step.expect);
+  const action = actionOf(step);
+  return `${action} ${(step as Record<string, string>)[action]}`;
+}
+
+async function sendStep(ctx: StepContext, send: { from: string; text: string; as?: string | undefined }): Promise<StepOutcome> {
+  const { lab } = ctx;
+  const container = await lab.peer(send.from);
+  const state = peerStatus(container);
+  if (state.status !== "running") {
+    return { ok: false, summary: `cannot send from ${send.from}`, detail: `${send.from} is ${describeStatus(state)}: a stopped peer types nothing` };
+  }
+  const since = new Date().toISOString();
+  await lab.runtime.writeLine(container.id, send.text);
+  await lab.record({ ts: since, action: "send", target: send.from, detail: send.text });
+  for (let waited = 0; waited < SENT_EVENT_WAIT_MS; waited += POLL_MS) {
+    const lines = (await lab.recording()).lines.get(send.from) ?? [];
+    const event = lines.map((line) => line.event).find((e) => e?.ev === "sent" && e.ts >= since && e.text === send.text);
+    if (event?.ev === "sent") {
+      const message = { id: event.id, from: send.from, text: send.text };
+      ctx.sent.set(send.text, message);
+      if (send.as) ctx.sent.set(send.as, message);
+      return { ok: true, summary: `${send.from} sent "${send.text}" (${event.id}) to ${event.to.length ? event.to.join(", ") : "no neighbour"}` };
+    }
+    await sleep(POLL_MS);
+  }
+  return {
+    ok: false,
+    summary: `${send.from} did not report sending "${send.text}"`,
+    detail: `no sent event from ${send.from} within ${formatDuration(SENT_EVENT_WAIT_MS)}: does the peer print events on stdout? (see peer/PROTOCOL.md)`,
+  };
+}
+
+async function faultStep(ctx: StepContext, action: "kill" | "stop" | "pause" | "resume" | "restart" | "start", peer: string): Promise<StepOutcome> {
+  try {
+    const result = await control(ctx.lab, action, peer, FAULT_GRACE_SECONDS);
+    return {
+      ok: true,
+      summary: `${result.did}; partitions ${formatPartitions(result.partitionsAfter)}`,
+      snapshot: overlaySnapshot(`after ${action} ${peer}`, result.after),
+    };
+  } catch (error) {
+    if (!(error instanceof LabError) || error.exitCode !== 2) throw error;
+    return { ok: false, summary: `${action} ${peer} refused`, detail: `${error.message}${error.hint ? ` (${error.hint})` : ""}` };
+  }
+}
+
+async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOutcome> {
+  const withinMs = parseDuration(expect.within ?? DEFAULT_WITHIN)!;
+  const started = Date.now();
+  for (;;) {
+    const waited = Date.now() - started;
+    const windowOver = waited >= withinMs;
+    const verdict = judge(expect, await observe(ctx.lab), ctx.sent, windowOver);
+    if (verdict.settled || windowOver) {
+      const description = describeExpectation(expect);
+      return verdict.ok
+        ? { ok: true, summary: description, isExpectation: true }
+        : { ok: false, summary: description, detail: explain(verdict, waited), isExpectation: true };
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function observe(lab: Lab): Promise<Observation> {
+  const recording = await lab.recording();
+  const snapshot = await lab.snapshot(recording);
+  const events = [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
+  return { snapshot, timeline: mergeTimeline(events, recording.actions) };
+}
+
+export function overlaySnapshot(label: string, snapshot: LabSnapshot): OverlaySnapshot {
+  return {
+    label,
+    at: new Date().toISOString(),
+    states: Object.fromEntries(snapshot.peers.map((peer) => [peer.name, peer.status])),
+    links: snapshot.overlay.links,
+    partitions: snapshot.overlay.partitions,
+  };
+}
