@@ -6,6 +6,11 @@ import { buildProgram } from "./program.js";
 
 /** The one place that prints errors and exits: 0 ok, 1 a check failed, 2 bad input, 3 environment, 130 Ctrl-C. */
 async function main(): Promise<number> {
+  // A reader that goes away (`lab run … | head`) must not abort a run half-way: the lab
+  // would be left behind. Output to a closed pipe is dropped instead.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   const out = new Output();
   const interrupt = new AbortController();
   process.on("SIGINT", () => {

@@ -111,6 +111,13 @@ export function buildProgram(ctx: () => Context): Command {
     .action(async (lab, options) => (await import("./commands/down.js")).downCommand(ctx(), lab, options));
 
   program
+    .command("compose")
+    .description("export a topology as a standalone compose file; lab status, send, kill, logs and down work on it")
+    .argument("<file>", "topology file")
+    .option("-o, --out <file>", "write to a file instead of stdout")
+    .action(async (file, options) => (await import("./commands/compose.js")).composeCommand(ctx(), file, options));
+
+  program
     .command("ls")
     .description("the labs on this engine")
     .addOption(json())

@@ -38,7 +38,7 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
     const checked = checkDeliveries(topology, timeline);
     const failedExpectations = scenario.expectations.filter((e) => !e.ok);
     const reasons = [
-      ...failedExpectations.map((e) => `step ${e.step + 1} failed: ${e.description}`),
+      ...failedExpectations.map((e) => `step ${e.step} failed: ${e.description}`),
       ...checked.check.failing.map((c) => `${checked.check.counts[c]} ${c} ${checked.check.counts[c] === 1 ? "delivery" : "deliveries"} (check level: fail)`),
     ];
     const report: RunReport = {

@@ -31,7 +31,7 @@ export interface MessageResult {
   sentAt: string;
   /** Peers connected to the origin in the live overlay when it was sent. */
   reachable: string[];
-  /** One cell per peer other than... every peer in topology order, the origin included. */
+  /** One cell per peer, keyed by name, for every peer in topology order, the origin included. */
   cells: Record<string, DeliveryCell>;
 }
 
@@ -56,7 +56,7 @@ export interface OverlaySnapshot {
 }
 
 export interface ExpectationResult {
-  /** Index of the step in the scenario (0-based). */
+  /** The step's number in the scenario, counting from 1 as the run's output does. */
   step: number;
   description: string;
   ok: boolean;

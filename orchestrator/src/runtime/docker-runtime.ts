@@ -29,6 +29,11 @@ interface EngineError extends Error {
   json?: { message?: string };
 }
 
+/** The tag of the reference peer image this version of p2plab builds. */
+export function referencePeerImage(): string {
+  return `p2plab/peer:${packageVersion()}`;
+}
+
 /** The Docker Engine runtime: the one module that talks to dockerode. */
 export class DockerRuntime implements Runtime {
   constructor(private readonly docker: Docker = new Docker()) {}
@@ -45,7 +50,7 @@ export class DockerRuntime implements Runtime {
     const hash = createHash("sha256");
     for (const file of IMAGE_CONTEXT) hash.update(readFileSync(join(root, file)));
     const buildHash = hash.digest("hex").slice(0, 16);
-    const tag = `p2plab/peer:${packageVersion()}`;
+    const tag = referencePeerImage();
     const existing = await this.imageLabels(tag);
     if (existing?.[BUILD_HASH_LABEL] === buildHash) return tag;
 
@@ -82,7 +87,7 @@ export class DockerRuntime implements Runtime {
   }
 
   /** The official base when it is here or can be pulled; the offline stand-in otherwise. */
-  private async chooseBaseImage(): Promise<string> {
+  async chooseBaseImage(): Promise<string> {
     const chosen = process.env.P2PLAB_BASE_IMAGE;
     if (chosen) return chosen;
     if (await this.imageLabels(OFFICIAL_BASE_IMAGE)) return OFFICIAL_BASE_IMAGE;

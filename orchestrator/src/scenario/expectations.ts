@@ -88,7 +88,9 @@ function judgePartitions(expected: string[][], { snapshot, timeline }: Observati
 }
 
 function judgeLinks(expected: NonNullable<ExpectStep["links"]>, { snapshot, timeline }: Observation): Verdict {
-  const live = new Set(snapshot.overlay.links.map(([a, b]) => [a, b].sort().join(" ── ")));
+  // Links as the running peers report them: a paused neighbour's link stays "up" until the
+  // other end's heartbeat times out, which is the lesson of a silent failure.
+  const live = new Set(snapshot.peers.flatMap((peer) => peer.neighbors.map((neighbor) => [peer.name, neighbor].sort().join(" ── "))));
   const key = ([a, b]: string[]): string => [a!, b!].sort().join(" ── ");
   const notUp = (expected.up ?? []).filter((pair) => !live.has(key(pair)));
   const notDown = (expected.down ?? []).filter((pair) => live.has(key(pair)));

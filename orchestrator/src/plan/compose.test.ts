@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadTopologyFile } from "../topology/load.js";
+import { composeFile } from "./compose.js";
+import { planLab } from "./plan.js";
+
+describe("composeFile", () => {
+  it("exports chain.yaml with the same names, commands and labels as lab up", async () => {
+    const loaded = await loadTopologyFile("topologies/chain.yaml");
+    if (!loaded.ok) throw new Error("chain.yaml does not load");
+    const plan = planLab(loaded.topology, "p2plab/peer:0.1.0");
+    const text = composeFile(plan, "topologies/chain.yaml");
+    expect(text.split("\n")[0]).toBe('# The p2plab lab "chain", exported from topologies/chain.yaml by `lab compose`.');
+    const doc = parse(text);
+    expect(Object.keys(doc.services)).toEqual(["alice", "bob", "carol", "dave", "journal"]);
+    expect(doc.services.carol).toEqual({
+      image: "p2plab/peer:0.1.0",
+      container_name: "p2plab-chain-carol",
+      hostname: "carol",
+      command: plan.peers[2]!.container.cmd,
+      stdin_open: true,
+      labels: { "p2plab.lab": "chain", "p2plab.peer": "carol", "p2plab.role": "peer" },
+      networks: { lab: { aliases: ["carol"] } },
+    });
+    expect(doc.services.carol.command).toContain("bob:7000");
+    expect(doc.services.journal).toMatchObject({ entrypoint: ["cat"], labels: { "p2plab.role": "journal" } });
+    expect(doc.networks.lab.name).toBe("p2plab-chain");
+    expect(JSON.parse(doc.networks.lab.labels["p2plab.topology"]).name).toBe("chain");
+  });
+});

@@ -1,0 +1,35 @@
+import { stringify } from "yaml";
+import type { ContainerSpec } from "../runtime/runtime.js";
+import type { LabPlan } from "./plan.js";
+
+/**
+ * A lab plan as a standalone compose file: the same containers, names, commands and labels as
+ * `lab up` creates, so `lab status`, `send`, `kill`, `logs` and `down` find a lab started with
+ * `docker compose up` by its labels. The network key is `lab`; its name and labels are the lab's.
+ */
+export function composeFile(plan: LabPlan, source: string): string {
+  const service = (spec: ContainerSpec) => ({
+    image: spec.image,
+    container_name: spec.name,
+    hostname: spec.hostname,
+    ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
+    ...(spec.cmd.length ? { command: spec.cmd } : {}),
+    stdin_open: true,
+    labels: spec.labels,
+    ...(Object.keys(spec.env).length ? { environment: spec.env } : {}),
+    networks: { lab: spec.aliases.length ? { aliases: spec.aliases } : {} },
+  });
+  const document = {
+    services: Object.fromEntries([
+      ...plan.peers.map(({ peer, container }) => [peer, service(container)]),
+      ["journal", service(plan.journal)],
+    ]),
+    networks: { lab: { name: plan.network.name, labels: plan.network.labels } },
+  };
+  const header = [
+    `# The p2plab lab "${plan.lab}", exported from ${source} by \`lab compose\`.`,
+    `# Start it with \`docker compose -f FILE up -d\` (or docker-compose); then lab status, send, kill, logs and down work on it.`,
+    `# The images must exist: \`lab up\` builds ${plan.journal.image} once, or build it from the p2plab repository.`,
+  ];
+  return `${header.join("\n")}\n${stringify(document, { lineWidth: 0 })}`;
+}

@@ -1,0 +1,540 @@
+import { describeAction, type Action } from "../transcript/journal.js";
+import {
+  cellText,
+  DELIVERY_CLASSES,
+  elapsedMs,
+  formatDuration,
+  formatTime,
+  offsetLabel,
+  partitionsText,
+} from "./markdown.js";
+import { FAILABLE_CLASSES, type DeliveryClass, type Forward, type OverlaySnapshot, type RunReport } from "./model.js";
+
+/** Partition colours, in order of each partition's first peer; none of them means a state. */
+const PARTITION_PALETTE = ["#2563eb", "#0d9488", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#4f46e5", "#b45309"];
+/** Peers that are gone until restarted: drawn grey with ✕. */
+const DEAD_STATES: ReadonlySet<string> = new Set(["killed", "exited", "removed"]);
+const DEAD_FILL = "#9ca3af";
+const PAUSED_FILL = "#f59e0b";
+const MAX_ARROWS = 400;
+
+const CLASS_MEANING: Record<DeliveryClass, string> = {
+  delivered: "reachable when sent, shown once in time",
+  late: "shown once, after the settle window",
+  missing: "reachable when sent, never shown",
+  duplicated: "shown more than once",
+  unexpected: "not reachable when sent, shown anyway",
+  unreachable: "not reachable, not shown: as it should be",
+};
+
+/**
+ * report.html: one self-contained page (inline CSS and SVG, no scripts, no external URLs) that
+ * shows a run at a glance: verdict, topology before and after each fault, who got what, and how
+ * each copy travelled.
+ */
+export function renderHtml(report: RunReport): string {
+  const title = `${report.verdict === "pass" ? "PASS" : "FAIL"} · ${report.lab} · p2plab report`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${header(report)}
+${topologySection(report)}
+${matrixSection(report)}
+${sequenceSection(report)}
+${expectationsSection(report)}
+${statsSection(report)}
+${actionsSection(report)}
+<footer>p2plab · ${esc(report.file)} · generated from summary.json</footer>
+</main>
+</body>
+</html>
+`;
+}
+
+function header(report: RunReport): string {
+  const pass = report.verdict === "pass";
+  const reasons =
+    report.reasons.length === 0
+      ? ""
+      : `<div class="reasons"><h2>Why it failed</h2><ul>${report.reasons.map((reason) => `<li>${esc(reason)}</li>`).join("")}</ul></div>`;
+  return `<header>
+<div class="title-row"><h1>${esc(report.lab)}</h1><span class="badge ${pass ? "pass" : "fail"}">${pass ? "✓ PASS" : "✗ FAIL"}</span></div>
+${report.description ? `<p class="description">${esc(report.description)}</p>` : ""}
+<dl class="meta">
+<div><dt>topology</dt><dd><code>${esc(report.file)}</code></dd></div>
+<div><dt>started</dt><dd>${esc(formatTime(report.startedAt))}</dd></div>
+<div><dt>finished</dt><dd>${esc(formatTime(report.finishedAt))}</dd></div>
+<div><dt>duration</dt><dd>${esc(formatDuration(elapsedMs(report.startedAt, report.finishedAt)))}</dd></div>
+<div><dt>peers · links · messages</dt><dd>${report.peers.length} · ${report.links.length} · ${report.messages.length}</dd></div>
+</dl>
+${reasons}
+</header>`;
+}
+
+// ── Topology ────────────────────────────────────────────────────────────────────────────────
+
+function topologySection(report: RunReport): string {
+  const graphs = report.snapshots.map((snapshot) => `<figure class="graph">${topologySvg(report, snapshot)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot))}</span></figcaption></figure>`);
+  const swatches = PARTITION_PALETTE.slice(0, 3)
+    .map((colour) => `<circle cx="${8 + PARTITION_PALETTE.indexOf(colour) * 12}" cy="8" r="6" fill="${colour}"/>`)
+    .join("");
+  const legend = `<ul class="legend">
+<li><svg width="40" height="16" aria-hidden="true">${swatches}</svg> a partition (one colour each)</li>
+<li><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="7" fill="${DEAD_FILL}"/>${crossMark(8, 8, 7)}</svg> killed / exited / removed</li>
+<li><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="7" fill="${PAUSED_FILL}"/>${pauseMark(8, 8, 7)}</svg> paused</li>
+<li><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="6" fill="#fff" stroke="#64748b" stroke-dasharray="2 2"/></svg> other (created, restarting)</li>
+<li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="live"/></svg> live link</li>
+<li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="configured"/></svg> configured link, not up</li>
+</ul>`;
+  const body = report.snapshots.length === 0 ? `<p class="muted">No overlay snapshots were taken.</p>` : `<div class="graphs">${graphs.join("\n")}</div>${legend}`;
+  return `<section id="topology"><h2>Topology</h2><p class="lead">The live overlay before the run and after each fault: peers that can reach each other share a colour.</p>${body}</section>`;
+}
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+/** Peers on a circle in `peers` order from the top, clockwise: the same place in every snapshot. */
+function circleLayout(peers: string[], center: Point, radius: number): Map<string, Point> {
+  const positions = new Map<string, Point>();
+  peers.forEach((peer, index) => {
+    const angle = -Math.PI / 2 + (2 * Math.PI * index) / Math.max(1, peers.length);
+    positions.set(peer, { x: center.x + radius * Math.cos(angle), y: center.y + radius * Math.sin(angle) });
+  });
+  return positions;
+}
+
+function topologySvg(report: RunReport, snapshot: OverlaySnapshot): string {
+  const size = 320;
+  const count = report.peers.length;
+  const nodeRadius = count <= 12 ? 17 : count <= 40 ? 8 : 4;
+  const showLabels = count <= 60;
+  const center = { x: size / 2, y: size / 2 };
+  const radius = count <= 12 ? 92 : 112;
+  const positions = circleLayout(report.peers, center, radius);
+
+  const partitionOf = new Map<string, number>();
+  const ordered = [...snapshot.partitions].sort((a, b) => firstIndex(report.peers, a) - firstIndex(report.peers, b));
+  ordered.forEach((group, index) => group.forEach((peer) => partitionOf.set(peer, index)));
+
+  const live = new Set(snapshot.links.map(linkKey));
+  const configured = report.links
+    .filter((link) => !live.has(linkKey(link)))
+    .map((link) => edge(positions, link, "configured"))
+    .join("");
+  const liveEdges = snapshot.links.map((link) => edge(positions, link, "live")).join("");
+
+  const nodes = report.peers
+    .map((peer) => {
+      const p = positions.get(peer)!;
+      const state = snapshot.states[peer] ?? "removed";
+      const partition = partitionOf.get(peer);
+      let shape: string;
+      if (partition !== undefined) {
+        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="${PARTITION_PALETTE[partition % PARTITION_PALETTE.length]}" stroke="#fff" stroke-width="2"/>`;
+      } else if (DEAD_STATES.has(state)) {
+        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="${DEAD_FILL}" stroke="#fff" stroke-width="2"/>${crossMark(p.x, p.y, nodeRadius)}`;
+      } else if (state === "paused") {
+        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="${PAUSED_FILL}" stroke="#fff" stroke-width="2"/>${pauseMark(p.x, p.y, nodeRadius)}`;
+      } else {
+        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="#fff" stroke="#64748b" stroke-width="1.5" stroke-dasharray="3 2"/>`;
+      }
+      const label = showLabels ? nodeLabel(peer, p, center, nodeRadius, count) : "";
+      return `<g class="node"><title>${esc(`${peer}: ${state}${partition === undefined ? "" : `, partition ${partition + 1}`}`)}</title>${shape}${label}</g>`;
+    })
+    .join("");
+
+  return `<svg class="topology" viewBox="0 0 ${size} ${size}" role="img" aria-label="${esc(`overlay ${snapshot.label}`)}">${configured}${liveEdges}${nodes}</svg>`;
+}
+
+function nodeLabel(peer: string, p: Point, center: Point, nodeRadius: number, count: number): string {
+  const dx = p.x - center.x;
+  const dy = p.y - center.y;
+  const length = Math.hypot(dx, dy) || 1;
+  const distance = nodeRadius + (count <= 12 ? 10 : 6);
+  const x = p.x + (dx / length) * distance;
+  const y = p.y + (dy / length) * distance;
+  const anchor = dx / length > 0.3 ? "start" : dx / length < -0.3 ? "end" : "middle";
+  const baseline = dy / length > 0.3 ? "hanging" : dy / length < -0.3 ? "auto" : "middle";
+  const text = peer.length > 14 ? `${peer.slice(0, 13)}…` : peer;
+  return `<text x="${fx(x)}" y="${fx(y)}" text-anchor="${anchor}" dominant-baseline="${baseline}" class="${count <= 12 ? "label" : "label small"}">${esc(text)}</text>`;
+}
+
+function edge(positions: Map<string, Point>, [a, b]: [string, string], kind: "live" | "configured"): string {
+  const p = positions.get(a);
+  const q = positions.get(b);
+  if (!p || !q) return "";
+  return `<line x1="${fx(p.x)}" y1="${fx(p.y)}" x2="${fx(q.x)}" y2="${fx(q.y)}" class="${kind}"/>`;
+}
+
+function crossMark(x: number, y: number, r: number): string {
+  const d = r * 0.45;
+  return `<path d="M${fx(x - d)} ${fx(y - d)}L${fx(x + d)} ${fx(y + d)}M${fx(x + d)} ${fx(y - d)}L${fx(x - d)} ${fx(y + d)}" stroke="#fff" stroke-width="${fx(Math.max(1.5, r / 6))}" stroke-linecap="round"/>`;
+}
+
+function pauseMark(x: number, y: number, r: number): string {
+  const w = r * 0.22;
+  const h = r * 0.9;
+  return `<rect x="${fx(x - w * 1.6)}" y="${fx(y - h / 2)}" width="${fx(w)}" height="${fx(h)}" fill="#fff"/><rect x="${fx(x + w * 0.6)}" y="${fx(y - h / 2)}" width="${fx(w)}" height="${fx(h)}" fill="#fff"/>`;
+}
+
+function firstIndex(peers: string[], group: string[]): number {
+  const indexes = group.map((peer) => peers.indexOf(peer)).filter((index) => index >= 0);
+  return indexes.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...indexes);
+}
+
+function linkKey([a, b]: [string, string]): string {
+  return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
+}
+
+// ── Delivery matrix ─────────────────────────────────────────────────────────────────────────
+
+function matrixSection(report: RunReport): string {
+  const legend = `<ul class="legend classes">${DELIVERY_CLASSES.map((klass) => `<li><span class="chip c-${klass}">${esc(klass)}</span> ${esc(CLASS_MEANING[klass])}</li>`).join("")}<li><span class="chip c-sender">sender</span> the origin's own copy</li></ul>`;
+  if (report.messages.length === 0) {
+    return `<section id="matrix"><h2>Delivery matrix</h2><p class="muted">No messages were sent.</p></section>`;
+  }
+  const head = `<tr><th scope="col">message</th>${report.peers.map((peer) => `<th scope="col">${esc(peer)}</th>`).join("")}</tr>`;
+  const rows = report.messages.map((message) => {
+    const cells = report.peers.map((peer) => {
+      const cell = message.cells[peer];
+      if (!cell) return `<td class="c-none"></td>`;
+      const isSender = peer === message.origin && cell.class !== "duplicated";
+      const tip = [
+        `${peer}: ${cell.class}`,
+        `shown ${cell.count}×`,
+        cell.latencyMs === undefined ? "" : `first after ${cell.latencyMs} ms`,
+        cell.hops === undefined ? "" : `${cell.hops} hop${cell.hops === 1 ? "" : "s"}`,
+      ]
+        .filter(Boolean)
+        .join(", ");
+      return `<td class="${isSender ? "c-sender" : `c-${cell.class}`}" title="${esc(tip)}">${esc(cellText(cell, peer === message.origin))}</td>`;
+    });
+    return `<tr><th scope="row"><span class="origin">${esc(message.origin)}:</span> ${esc(message.text)} <span class="muted">(${esc(message.id)}) ${esc(offsetLabel(report, message.sentAt))}</span></th>${cells.join("")}</tr>`;
+  });
+  return `<section id="matrix"><h2>Delivery matrix</h2><p class="lead">Each message × each peer: <code>✓ 12ms/2h</code> means shown once, 12 ms after the send, over 2 hops.</p>${legend}<div class="scroll"><table class="matrix" aria-label="delivery matrix"><thead>${head}</thead><tbody>${rows.join("\n")}</tbody></table></div></section>`;
+}
+
+// ── Sequence diagram ────────────────────────────────────────────────────────────────────────
+
+type Row =
+  | { kind: "send"; at: number; index: number }
+  | { kind: "forward"; at: number; forward: Forward }
+  | { kind: "action"; at: number; action: Action };
+
+const LANE_TOP = 56;
+const ROW_MIN = 18;
+const GAP_LINEAR_MS = 500;
+const PX_PER_MS = 0.2;
+
+/** Pixels for a gap between two events: linear up to 500 ms, then a fixed break, so idle time stays small. */
+function gapPixels(gapMs: number): number {
+  const linear = Math.min(gapMs, GAP_LINEAR_MS) * PX_PER_MS;
+  return Math.max(ROW_MIN, linear + (gapMs > GAP_LINEAR_MS ? 26 : 0));
+}
+
+function sequenceSection(report: RunReport): string {
+  const start = Date.parse(report.startedAt);
+  const time = (iso: string): number => {
+    const t = Date.parse(iso);
+    return Number.isFinite(t) ? t - start : 0;
+  };
+  const sorted = [...report.forwards].sort((a, b) => time(a.at) - time(b.at));
+  const drawn = sorted.slice(0, MAX_ARROWS);
+  const notDrawn = sorted.length - drawn.length;
+
+  const rows: Row[] = [
+    ...report.messages.map((message, index): Row => ({ kind: "send", at: time(message.sentAt), index })),
+    ...drawn.map((forward): Row => ({ kind: "forward", at: time(forward.at), forward })),
+    ...report.actions.filter((action) => action.action !== "send").map((action): Row => ({ kind: "action", at: time(action.ts), action })),
+  ];
+  // Stable by time, and an action before what it caused at the same millisecond.
+  const rank = { action: 0, send: 1, forward: 2 } as const;
+  rows.sort((a, b) => a.at - b.at || rank[a.kind] - rank[b.kind]);
+
+  if (rows.length === 0) {
+    return `<section id="sequence"><h2>Message sequence</h2><p class="muted">Nothing happened to draw.</p></section>`;
+  }
+
+  const lanes = report.peers;
+  const laneGap = lanes.length <= 6 ? 150 : lanes.length <= 16 ? 90 : 56;
+  const left = 110;
+  const width = left + (lanes.length - 1) * laneGap + 130;
+  const laneX = new Map(lanes.map((peer, index) => [peer, left + index * laneGap]));
+
+  const ys: number[] = [];
+  const breaks: Array<{ y: number; gapMs: number }> = [];
+  let y = LANE_TOP + 22;
+  rows.forEach((row, index) => {
+    if (index > 0) {
+      const gap = row.at - rows[index - 1]!.at;
+      const step = gapPixels(gap);
+      if (gap > GAP_LINEAR_MS) breaks.push({ y: y + step - 13, gapMs: gap });
+      y += step;
+    }
+    ys.push(y);
+  });
+  const height = y + 36;
+
+  // Where each peer first had each message: the arrow for a forward starts there.
+  const firstHad = new Map<string, number>();
+  rows.forEach((row, index) => {
+    if (row.kind === "send") {
+      const message = report.messages[row.index]!;
+      firstHad.set(`${message.id}\u0000${message.origin}`, ys[index]!);
+    } else if (row.kind === "forward" && row.forward.kind === "recv") {
+      const key = `${row.forward.id}\u0000${row.forward.to}`;
+      if (!firstHad.has(key)) firstHad.set(key, ys[index]!);
+    }
+  });
+
+  const parts: string[] = [];
+  parts.push(`<defs>${arrowMarker("recv", "#334155")}${arrowMarker("dup", "#ea580c")}${arrowMarker("hop-limit", "#dc2626")}</defs>`);
+
+  for (const gap of breaks) {
+    parts.push(
+      `<g class="gap"><line x1="12" y1="${fx(gap.y)}" x2="${width - 12}" y2="${fx(gap.y)}"/><text x="14" y="${fx(gap.y - 4)}">${esc(`⋯ ${formatDuration(gap.gapMs)} later`)}</text></g>`,
+    );
+  }
+
+  // Bands under the lanes, their labels over them.
+  const actionRows = rows.flatMap((row, index) => (row.kind === "action" ? [{ action: row.action, y: ys[index]! }] : []));
+  for (const { y: rowY } of actionRows) parts.push(`<rect x="8" y="${fx(rowY - 10)}" width="${width - 16}" height="20" rx="4" class="action-band"/>`);
+  parts.push(laneLines(lanes, laneX, rows, ys, height));
+  for (const { action, y: rowY } of actionRows) {
+    parts.push(`<text x="14" y="${fx(rowY + 4)}" class="action-label">${esc(`${offsetLabel(report, action.ts)}  ${describeAction(action)}`)}</text>`);
+  }
+
+  rows.forEach((row, index) => {
+    const rowY = ys[index]!;
+    if (row.kind === "forward") {
+      const f = row.forward;
+      const x1 = laneX.get(f.from);
+      const x2 = laneX.get(f.to);
+      if (x1 === undefined || x2 === undefined || x1 === x2) return;
+      const fromY = Math.min(firstHad.get(`${f.id}\u0000${f.from}`) ?? rowY - 10, rowY);
+      const inset = x2 > x1 ? -6 : 6;
+      const tip = `${f.id} ${f.from} → ${f.to}, ${f.kind}, hops ${f.hops}, ${offsetLabel(report, f.at)}`;
+      parts.push(
+        `<line x1="${fx(x1)}" y1="${fx(fromY)}" x2="${fx(x2 + inset)}" y2="${fx(rowY)}" class="arrow ${f.kind}" marker-end="url(#arrow-${f.kind})"><title>${esc(tip)}</title></line>`,
+      );
+      if (f.kind !== "recv") {
+        parts.push(`<text x="${fx(x2 + (x2 > x1 ? -10 : 10))}" y="${fx(rowY + 14)}" text-anchor="${x2 > x1 ? "end" : "start"}" class="arrow-note ${f.kind}">${f.kind}</text>`);
+      }
+    } else if (row.kind === "send") {
+      const message = report.messages[row.index]!;
+      const x = laneX.get(message.origin);
+      if (x === undefined) return;
+      // The last lane has no room on its right: label to the left there.
+      const last = message.origin === lanes[lanes.length - 1] && lanes.length > 1;
+      parts.push(
+        `<g class="send"><circle cx="${fx(x)}" cy="${fx(rowY)}" r="5"/><text x="${fx(last ? x - 9 : x + 9)}" y="${fx(rowY - 6)}"${last ? ` text-anchor="end"` : ""}>${esc(`“${truncate(message.text, 28)}”`)}<tspan class="muted"> ${esc(message.id)}</tspan></text><text x="14" y="${fx(rowY + 4)}" class="time">${esc(offsetLabel(report, message.sentAt))}</text></g>`,
+      );
+    }
+  });
+
+  const svg = `<svg class="sequence" viewBox="0 0 ${width} ${fx(height)}" width="${width}" height="${fx(height)}" role="img" aria-label="message sequence diagram">${parts.join("")}</svg>`;
+  const note = notDrawn > 0 ? `<p class="note">${notDrawn} more not drawn (the first ${MAX_ARROWS} copies by time are shown).</p>` : "";
+  const legend = `<ul class="legend">
+<li><svg width="16" height="12" aria-hidden="true"><circle cx="8" cy="6" r="5" fill="#0f172a"/></svg> message sent</li>
+<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow recv"/></svg> copy received</li>
+<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow dup"/></svg> duplicate copy dropped</li>
+<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow hop-limit"/></svg> dropped at the hop limit</li>
+<li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="action-swatch"/></svg> lab action</li>
+<li><svg width="16" height="18" aria-hidden="true"><line x1="8" y1="0" x2="8" y2="18" class="lane down"/></svg> peer killed, stopped or paused</li>
+</ul>`;
+  return `<section id="sequence"><h2>Message sequence</h2><p class="lead">Time flows down; pauses longer than ${GAP_LINEAR_MS} ms are shortened and marked. Each arrow runs from when a peer had the message to when a neighbour received it.</p>${legend}<div class="scroll">${svg}</div>${note}</section>`;
+}
+
+/** Lanes with their names on top; a lane is dashed grey while its peer is killed, stopped or paused. */
+function laneLines(lanes: string[], laneX: Map<string, number>, rows: Row[], ys: number[], height: number): string {
+  const out: string[] = [];
+  for (const peer of lanes) {
+    const x = laneX.get(peer)!;
+    out.push(`<text x="${fx(x)}" y="${LANE_TOP - 20}" text-anchor="middle" class="lane-name">${esc(truncate(peer, 16))}</text>`);
+    out.push(`<rect x="${fx(x - 3)}" y="${LANE_TOP - 12}" width="6" height="6" rx="1" class="lane-head"/>`);
+    let segmentStart = LANE_TOP - 6;
+    let down = false;
+    rows.forEach((row, index) => {
+      if (row.kind !== "action" || row.action.target !== peer) return;
+      const goesDown = ["kill", "stop", "pause"].includes(row.action.action);
+      const comesUp = ["start", "restart", "resume", "up"].includes(row.action.action);
+      if ((goesDown && !down) || (comesUp && down)) {
+        out.push(`<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(ys[index]!)}" class="lane${down ? " down" : ""}"/>`);
+        segmentStart = ys[index]!;
+        down = goesDown;
+      }
+    });
+    out.push(`<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(height - 10)}" class="lane${down ? " down" : ""}"/>`);
+  }
+  return out.join("");
+}
+
+function arrowMarker(kind: Forward["kind"], colour: string): string {
+  return `<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="${colour}"/></marker>`;
+}
+
+// ── Expectations, figures, actions ──────────────────────────────────────────────────────────
+
+function expectationsSection(report: RunReport): string {
+  if (report.expectations.length === 0) {
+    return `<section id="expectations"><h2>Expectations</h2><p class="muted">The scenario has no expectations.</p></section>`;
+  }
+  const passed = report.expectations.filter((e) => e.ok).length;
+  const items = report.expectations.map(
+    (e) =>
+      `<li class="${e.ok ? "ok" : "bad"}"><details${e.ok ? "" : " open"}><summary><span class="mark">${e.ok ? "✓" : "✗"}</span><span class="step">step ${e.step}</span> ${esc(e.description)} <span class="muted">${esc(offsetLabel(report, e.at))}</span></summary><pre>${esc(e.detail)}</pre></details></li>`,
+  );
+  return `<section id="expectations"><h2>Expectations <span class="count">${passed} of ${report.expectations.length} held</span></h2><ul class="expectations">${items.join("\n")}</ul></section>`;
+}
+
+function statsSection(report: RunReport): string {
+  const latency = report.latency;
+  const figure = (name: string, value: string): string => `<div class="figure"><div class="value">${esc(value)}</div><div class="name">${esc(name)}</div></div>`;
+  const dash = latency.count === 0;
+  const figures = [
+    figure("count", String(latency.count)),
+    figure("mean", dash ? "—" : formatDuration(latency.meanMs)),
+    figure("p50", dash ? "—" : formatDuration(latency.p50Ms)),
+    figure("p95", dash ? "—" : formatDuration(latency.p95Ms)),
+    figure("max", dash ? "—" : formatDuration(latency.maxMs)),
+  ].join("");
+  const rows = DELIVERY_CLASSES.map((klass) => {
+    const failable = (FAILABLE_CLASSES as readonly string[]).includes(klass);
+    const level = failable ? report.check.levels[klass as (typeof FAILABLE_CLASSES)[number]] : undefined;
+    const failing = (report.check.failing as readonly string[]).includes(klass);
+    const levelCell = level === undefined ? `<span class="muted">—</span>` : `<span class="level ${level}${failing ? " failing" : ""}">${esc(level)}${failing ? " ✗" : ""}</span>`;
+    return `<tr${failing ? ` class="failing"` : ""}><th scope="row"><span class="chip c-${klass}">${esc(klass)}</span></th><td class="num">${report.check.counts[klass] ?? 0}</td><td>${levelCell}</td></tr>`;
+  }).join("");
+  return `<section id="figures" class="two-up">
+<div><h2>Latency</h2><p class="lead">First showing minus send time, over every delivered or late copy except the sender's own.</p><div class="figures">${figures}</div></div>
+<div><h2>Checker</h2><table class="counts"><thead><tr><th scope="col">class</th><th scope="col">cells</th><th scope="col">level</th></tr></thead><tbody>${rows}</tbody></table></div>
+</section>`;
+}
+
+function actionsSection(report: RunReport): string {
+  if (report.actions.length === 0) return `<section id="actions"><h2>Actions</h2><p class="muted">No actions were recorded.</p></section>`;
+  const items = report.actions.map((action) => `<li><span class="time">${esc(offsetLabel(report, action.ts))}</span> ${esc(describeAction(action))}</li>`).join("");
+  return `<section id="actions"><h2>Actions</h2><ol class="actions">${items}</ol></section>`;
+}
+
+// ── Helpers ─────────────────────────────────────────────────────────────────────────────────
+
+/** Everything that reaches the page from a report goes through here: peer text is user input. */
+function esc(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+function fx(n: number): string {
+  return (Math.round(n * 10) / 10).toString();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const STYLE = `
+:root{--fg:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;
+--delivered:#dcfce7;--delivered-fg:#166534;--late:#fef08a;--late-fg:#854d0e;--missing:#fecaca;--missing-fg:#991b1b;
+--duplicated:#fed7aa;--duplicated-fg:#9a3412;--unexpected:#e9d5ff;--unexpected-fg:#6b21a8;--unreachable:#f1f5f9;--unreachable-fg:#94a3b8}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif}
+main{max-width:1280px;margin:0 auto;padding:24px clamp(12px,3vw,32px) 48px}
+header,section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px;margin:0 0 20px;box-shadow:0 1px 2px rgba(15,23,42,.04)}
+h1{font-size:28px;margin:0;letter-spacing:-.01em}
+h2{font-size:18px;margin:0 0 8px}
+.title-row{display:flex;align-items:center;gap:16px;flex-wrap:wrap}
+.badge{display:inline-block;padding:4px 14px;border-radius:999px;font-weight:700;font-size:16px;letter-spacing:.04em;color:#fff}
+.badge.pass{background:#16a34a}.badge.fail{background:#dc2626}
+.description{margin:6px 0 12px;color:#334155;font-size:16px}
+.meta{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0}
+.meta dt{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+.meta dd{margin:0}
+.reasons{margin-top:16px;background:#fef2f2;border:1px solid #fecaca;border-radius:8px;padding:12px 16px}
+.reasons h2{font-size:15px;color:#991b1b;margin:0 0 4px}
+.reasons ul{margin:0;padding-left:20px}
+.lead{color:var(--muted);margin:0 0 12px}
+.muted{color:var(--muted)}
+code,pre,.time{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:13px}
+.graphs{display:flex;flex-wrap:wrap;gap:16px}
+.graph{margin:0;flex:1 1 300px;max-width:380px;border:1px solid var(--line);border-radius:10px;padding:8px 8px 10px;background:#fcfdfe}
+.graph svg{width:100%;height:auto;display:block}
+.graph figcaption{text-align:center;font-size:14px}
+.partitions{font-size:13px;color:#334155}
+svg text{font-family:inherit}
+.topology .label{font-size:13px;fill:#0f172a;font-weight:600}
+.topology .label.small{font-size:9px;font-weight:500}
+line.live{stroke:#334155;stroke-width:2.5}
+line.configured{stroke:#94a3b8;stroke-width:1.5;stroke-dasharray:5 4}
+.legend{list-style:none;display:flex;flex-wrap:wrap;gap:6px 20px;padding:0;margin:12px 0 4px;font-size:13px;color:#334155}
+.legend li{display:flex;align-items:center;gap:6px}
+.legend svg{flex:none}
+.chip{display:inline-block;min-width:84px;text-align:center;border-radius:6px;padding:1px 8px;font-size:12px;font-weight:600}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse}
+.matrix{width:100%;margin-top:8px;font-size:14px}
+.matrix th,.matrix td{border:1px solid var(--line);padding:6px 10px}
+.matrix thead th{background:#f1f5f9;font-weight:600;position:sticky;top:0}
+.matrix tbody th{text-align:left;font-weight:500;white-space:nowrap}
+.matrix td{text-align:center;white-space:nowrap;font-variant-numeric:tabular-nums}
+.origin{font-weight:700}
+.c-delivered{background:var(--delivered);color:var(--delivered-fg)}
+.c-late{background:var(--late);color:var(--late-fg)}
+.c-missing{background:var(--missing);color:var(--missing-fg);font-weight:600}
+.c-duplicated{background:var(--duplicated);color:var(--duplicated-fg);font-weight:600}
+.c-unexpected{background:var(--unexpected);color:var(--unexpected-fg)}
+.c-unreachable{background:var(--unreachable);color:var(--unreachable-fg)}
+.c-sender{background:#fff;color:var(--muted);font-style:italic;border:1px solid var(--line)}
+.sequence{display:block;margin-top:4px}
+.sequence .lane{stroke:#cbd5e1;stroke-width:2}
+.sequence .lane.down,.legend .lane.down{stroke:#cbd5e1;stroke-width:2;stroke-dasharray:3 4}
+.sequence .lane-name{font-size:14px;font-weight:700;fill:#0f172a}
+.sequence .lane-head{fill:#475569}
+.arrow{stroke-width:1.6}
+.arrow.recv{stroke:#334155}
+.arrow.dup{stroke:#ea580c;stroke-dasharray:6 4}
+.arrow.hop-limit{stroke:#dc2626;stroke-dasharray:2 3;stroke-width:2}
+.arrow-note{font-size:11px;font-weight:600}
+.arrow-note.dup{fill:#ea580c}.arrow-note.hop-limit{fill:#dc2626}
+.send circle{fill:#0f172a}
+.send text{font-size:13px;font-weight:600;fill:#0f172a;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}
+.send text .muted{fill:#64748b;font-weight:400}
+.sequence .time{fill:#64748b;font-size:11px;paint-order:normal;stroke:none}
+.action-band,.action-swatch{fill:#eef2ff;stroke:#c7d2fe}
+.action-label{font-size:12px;font-weight:600;fill:#3730a3;paint-order:stroke;stroke:#eef2ff;stroke-width:5px;stroke-linejoin:round}
+.gap line{stroke:#94a3b8;stroke-dasharray:1 5;stroke-width:1.5}
+.gap text{font-size:11px;fill:#64748b}
+.note{color:#9a3412;font-size:13px}
+.count{font-weight:400;color:var(--muted);font-size:14px;margin-left:8px}
+.expectations{list-style:none;padding:0;margin:0}
+.expectations li{border:1px solid var(--line);border-radius:8px;margin:0 0 8px;padding:8px 12px}
+.expectations li.bad{border-color:#fca5a5;background:#fef2f2}
+.expectations summary{cursor:pointer}
+.expectations .mark{display:inline-flex;align-items:center;justify-content:center;width:22px;height:22px;border-radius:50%;color:#fff;font-weight:700;font-size:13px;margin-right:8px}
+.expectations .ok .mark{background:#16a34a}.expectations .bad .mark{background:#dc2626}
+.step{font-size:12px;color:var(--muted);border:1px solid var(--line);border-radius:4px;padding:0 6px;margin-right:6px;background:#fff}
+.expectations pre{margin:8px 0 2px;padding:10px 12px;background:#0f172a;color:#e2e8f0;border-radius:6px;overflow-x:auto;white-space:pre}
+.two-up{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:24px}
+.figures{display:flex;flex-wrap:wrap;gap:10px}
+.figure{flex:1 1 90px;border:1px solid var(--line);border-radius:8px;padding:10px 12px;text-align:center}
+.figure .value{font-size:22px;font-weight:700;font-variant-numeric:tabular-nums}
+.figure .name{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+.counts{width:100%;font-size:14px}
+.counts th,.counts td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left}
+.counts .num{text-align:right;font-variant-numeric:tabular-nums;font-weight:600}
+.counts tr.failing{background:#fef2f2}
+.level{font-size:12px;font-weight:600;border-radius:4px;padding:1px 6px}
+.level.fail{color:#991b1b;background:#fee2e2}.level.warn{color:#854d0e;background:#fef9c3}.level.ignore{color:var(--muted);background:#f1f5f9}
+.level.failing{background:#dc2626;color:#fff}
+.actions{margin:0;padding-left:22px;columns:2 320px}
+.actions .time{color:var(--muted);margin-right:6px}
+footer{text-align:center;color:var(--muted);font-size:12px}
+`;

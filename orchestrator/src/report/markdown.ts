@@ -1,0 +1,181 @@
+import { describeAction } from "../transcript/journal.js";
+import { FAILABLE_CLASSES, type DeliveryCell, type DeliveryClass, type MessageResult, type OverlaySnapshot, type RunReport } from "./model.js";
+
+export const DELIVERY_CLASSES: readonly DeliveryClass[] = ["delivered", "late", "missing", "duplicated", "unexpected", "unreachable"];
+
+/** "12ms", "2.3s", "1m05s": short enough for a matrix cell. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, "")}s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
+}
+
+/** The text of one matrix cell, shared by report.md and report.html. */
+export function cellText(cell: DeliveryCell, isOrigin: boolean): string {
+  if (cell.class === "duplicated") return `${cell.count}× dup`;
+  if (isOrigin) return "sender";
+  switch (cell.class) {
+    case "delivered":
+      return `✓ ${cell.latencyMs === undefined ? "" : formatDuration(cell.latencyMs)}${cell.hops === undefined ? "" : `/${cell.hops}h`}`.trimEnd();
+    case "late":
+      return `late ${cell.latencyMs === undefined ? "" : formatDuration(cell.latencyMs)}`.trimEnd();
+    case "missing":
+      return "✗ missing";
+    case "unexpected":
+      return "unexpected";
+    case "unreachable":
+      return "·";
+  }
+}
+
+/** "alice: hello (alice:1)": how a message is named in both reports. */
+export function messageLabel(message: MessageResult): string {
+  return `${message.origin}: ${message.text} (${message.id})`;
+}
+
+/** "2025-03-14 10:00:02.012 UTC" from an ISO timestamp; anything else is shown as given. */
+export function formatTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)Z$/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : iso;
+}
+
+/** Milliseconds from `from` to `to`, both ISO timestamps; 0 when either does not parse. */
+export function elapsedMs(from: string, to: string): number {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/** "+2.012s" after the run started. */
+export function offsetLabel(report: RunReport, iso: string): string {
+  return `+${(elapsedMs(report.startedAt, iso) / 1000).toFixed(3)}s`;
+}
+
+/** One snapshot's partitions as text: "{alice} {carol, dave}", "none" when every peer is down. */
+export function partitionsText(snapshot: OverlaySnapshot): string {
+  return snapshot.partitions.length === 0 ? "none" : snapshot.partitions.map((group) => `{${group.join(", ")}}`).join(" ");
+}
+
+/**
+ * report.md: the same content as report.html for a terminal or a code review, with the delivery
+ * matrix as a table and each expectation's detail in a collapsible block.
+ */
+export function renderMarkdown(report: RunReport): string {
+  const out: string[] = [];
+  const verdict = report.verdict === "pass" ? "✓ PASS" : "✗ FAIL";
+  out.push(`# ${verdict}: ${inline(report.lab)}`, "");
+  if (report.description) out.push(`> ${inline(report.description)}`, "");
+  out.push(
+    `- **Topology file:** ${inline(report.file)}`,
+    `- **Started:** ${formatTime(report.startedAt)}`,
+    `- **Finished:** ${formatTime(report.finishedAt)} (${formatDuration(elapsedMs(report.startedAt, report.finishedAt))})`,
+    `- **Peers:** ${report.peers.length}, **configured links:** ${report.links.length}, **messages:** ${report.messages.length}`,
+    "",
+  );
+
+  if (report.reasons.length > 0) {
+    out.push("## Why it failed", "", ...report.reasons.map((reason) => `- ${inline(reason)}`), "");
+  }
+
+  out.push("## Expectations", "");
+  if (report.expectations.length === 0) {
+    out.push("The scenario has no expectations.", "");
+  } else {
+    out.push("| step | ok | description | detail |", "|---:|:---:|---|---|");
+    for (const expectation of report.expectations) {
+      const firstLine = expectation.detail.split("\n", 1)[0] ?? "";
+      out.push(`| ${expectation.step} | ${expectation.ok ? "✓" : "✗"} | ${inline(expectation.description)} | ${inline(firstLine)} |`);
+    }
+    out.push("");
+    for (const expectation of report.expectations) {
+      if (!expectation.detail) continue;
+      out.push(
+        `<details${expectation.ok ? "" : " open"}><summary>step ${expectation.step} ${expectation.ok ? "✓" : "✗"} ${html(expectation.description)}</summary>`,
+        "",
+        ...fenced(expectation.detail),
+        "",
+        "</details>",
+        "",
+      );
+    }
+  }
+
+  out.push("## Delivery check", "", "| class | count | level |", "|---|---:|---|");
+  for (const klass of DELIVERY_CLASSES) {
+    const level = (FAILABLE_CLASSES as readonly string[]).includes(klass) ? report.check.levels[klass as (typeof FAILABLE_CLASSES)[number]] : "—";
+    const failing = (report.check.failing as readonly string[]).includes(klass);
+    out.push(`| ${klass} | ${report.check.counts[klass] ?? 0} | ${failing ? `**${level}** ✗` : level} |`);
+  }
+  out.push("");
+
+  const latency = report.latency;
+  out.push(
+    "## Latency",
+    "",
+    "First showing minus send time, over every delivered or late cell except the sender's own.",
+    "",
+    "| count | mean | p50 | p95 | max |",
+    "|---:|---:|---:|---:|---:|",
+    latency.count === 0
+      ? "| 0 | — | — | — | — |"
+      : `| ${latency.count} | ${formatDuration(latency.meanMs)} | ${formatDuration(latency.p50Ms)} | ${formatDuration(latency.p95Ms)} | ${formatDuration(latency.maxMs)} |`,
+    "",
+  );
+
+  out.push(
+    "## Delivery matrix",
+    "",
+    "`✓ 12ms/2h` delivered after 12 ms over 2 hops · `late 2.3s` delivered after the settle window · `✗ missing` reachable but never shown · `2× dup` shown twice · `unexpected` shown though not reachable · `·` not reachable, not shown · `sender` the origin",
+    "",
+  );
+  if (report.messages.length === 0) {
+    out.push("No messages were sent.", "");
+  } else {
+    out.push(`| message | ${report.peers.map(inline).join(" | ")} |`, `|---|${report.peers.map(() => ":---:").join("|")}|`);
+    for (const message of report.messages) {
+      const cells = report.peers.map((peer) => {
+        const result = message.cells[peer];
+        return result ? inline(cellText(result, peer === message.origin)) : "";
+      });
+      out.push(`| ${inline(messageLabel(message))} | ${cells.join(" | ")} |`);
+    }
+    out.push("");
+  }
+
+  out.push("## Overlay snapshots", "");
+  for (const snapshot of report.snapshots) {
+    const down = report.peers.filter((peer) => snapshot.states[peer] && snapshot.states[peer] !== "running");
+    out.push(
+      `### ${inline(snapshot.label)} (${offsetLabel(report, snapshot.at)})`,
+      "",
+      `- partitions: ${inline(partitionsText(snapshot))}`,
+      `- not running: ${down.length === 0 ? "none" : inline(down.map((peer) => `${peer} (${snapshot.states[peer]})`).join(", "))}`,
+      `- live links: ${snapshot.links.length === 0 ? "none" : inline(snapshot.links.map(([a, b]) => `${a}–${b}`).join(", "))}`,
+      "",
+    );
+  }
+
+  out.push("## Actions", "");
+  if (report.actions.length === 0) out.push("No actions were recorded.");
+  for (const action of report.actions) out.push(`- ${offsetLabel(report, action.ts)} ${inline(describeAction(action))}`);
+  out.push("");
+  return out.join("\n");
+}
+
+function html(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Peer text is user input: keep it from becoming markup, links or emphasis. */
+function inline(text: string): string {
+  return html(text)
+    .replace(/[\\`*_[\]#|]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, " ");
+}
+
+/** A code block whose fence is longer than any backtick run inside it. */
+function fenced(text: string): string[] {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((run) => run[0].length));
+  const fence = "`".repeat(longest + 1);
+  return [`${fence}text`, text, fence];
+}

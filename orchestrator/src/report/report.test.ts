@@ -1,0 +1,229 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { renderHtml } from "./html.js";
+import { cellText, formatDuration, renderMarkdown } from "./markdown.js";
+import type { Forward, MessageResult, RunReport } from "./model.js";
+
+const FIXTURE = new URL("./fixtures/chain-killed-bridge.json", import.meta.url);
+
+/** A fresh copy each time, so a test may edit it. */
+function fixture(): RunReport {
+  return JSON.parse(readFileSync(FIXTURE, "utf8")) as RunReport;
+}
+
+function withText(report: RunReport, id: string, text: string): RunReport {
+  const message = report.messages.find((m) => m.id === id)!;
+  message.text = text;
+  return report;
+}
+
+/** The lines of the markdown table under `## Delivery matrix`. */
+function matrixRows(markdown: string): string[][] {
+  const section = markdown.split("## Delivery matrix")[1]!.split("\n## ")[0]!;
+  const lines = section.split("\n").filter((line) => line.startsWith("|"));
+  // Cells split on unescaped pipes only.
+  return lines.slice(2).map((line) => line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim()));
+}
+
+describe("cellText", () => {
+  it("says what happened in a few characters", () => {
+    expect(cellText({ class: "delivered", count: 1, latencyMs: 12, hops: 2 }, false)).toBe("✓ 12ms/2h");
+    expect(cellText({ class: "late", count: 1, latencyMs: 2310, hops: 1 }, false)).toBe("late 2.3s");
+    expect(cellText({ class: "missing", count: 0 }, false)).toBe("✗ missing");
+    expect(cellText({ class: "duplicated", count: 2, latencyMs: 5, hops: 1 }, false)).toBe("2× dup");
+    expect(cellText({ class: "unexpected", count: 1, latencyMs: 40, hops: 2 }, false)).toBe("unexpected");
+    expect(cellText({ class: "unreachable", count: 0 }, false)).toBe("·");
+  });
+
+  it("marks the origin's own cell as the sender unless it showed the message again", () => {
+    expect(cellText({ class: "delivered", count: 1, latencyMs: 0, hops: 0 }, true)).toBe("sender");
+    expect(cellText({ class: "duplicated", count: 3 }, true)).toBe("3× dup");
+  });
+
+  it("formats durations for cells and figures", () => {
+    expect([formatDuration(0), formatDuration(12.4), formatDuration(999), formatDuration(2310), formatDuration(4000), formatDuration(65_000)]).toEqual([
+      "0ms",
+      "12ms",
+      "999ms",
+      "2.3s",
+      "4s",
+      "1m05s",
+    ]);
+  });
+});
+
+describe("renderMarkdown", () => {
+  it("puts the verdict in the title and lists the reasons", () => {
+    const markdown = renderMarkdown(fixture());
+    expect(markdown.split("\n")[0]).toBe("# ✗ FAIL: chain-killed-bridge");
+    expect(markdown).toContain("## Why it failed");
+    expect(markdown).toContain('- checker: 1 missing (level fail): carol:1 "ping" at alice');
+    expect(renderMarkdown({ ...fixture(), verdict: "pass", reasons: [] }).split("\n")[0]).toBe("# ✓ PASS: chain-killed-bridge");
+  });
+
+  it("has one matrix row per message, one column per peer, and every class's text", () => {
+    const report = fixture();
+    const rows = matrixRows(renderMarkdown(report));
+    expect(rows).toHaveLength(report.messages.length);
+    for (const row of rows) expect(row).toHaveLength(report.peers.length + 1);
+    expect(rows[0]).toEqual(["alice: hello (alice:1)", "sender", "✓ 12ms/1h", "✓ 25ms/2h", "✓ 38ms/3h"]);
+    expect(rows[1]).toEqual(["bob: bob here (bob:1)", "✓ 11ms/1h", "sender", "2× dup", "unexpected"]);
+    expect(rows[2]).toEqual(["carol: ping (carol:1)", "✗ missing", "✓ 10ms/1h", "sender", "late 2.3s"]);
+    expect(rows[3]).toEqual(["alice: anyone? (alice:2)", "sender", "·", "·", "·"]);
+  });
+
+  it("shows expectations with ✓/✗, the failing detail open in a fenced block", () => {
+    const markdown = renderMarkdown(fixture());
+    expect(markdown).toContain('| 4 | ✗ | "ping" from carol reaches alice, bob, dave within 2s |');
+    expect(markdown).toContain('<details open><summary>step 4 ✗ "ping" from carol reaches alice, bob, dave within 2s</summary>');
+    expect(markdown).toContain("```text\nexpected: alice, bob, dave show carol:1");
+  });
+
+  it("shows checker levels, latency, snapshots as partitions and the actions", () => {
+    const markdown = renderMarkdown(fixture());
+    expect(markdown).toContain("| missing | 1 | **fail** ✗ |");
+    expect(markdown).toContain("| late | 1 | warn |");
+    expect(markdown).toContain("| 9 | 274ms | 14ms | 2.3s | 2.3s |");
+    expect(markdown).toContain("### after kill bob (+6.850s)\n\n- partitions: {alice} {carol, dave}\n- not running: bob (killed)");
+    expect(markdown).toContain("- +6.000s lab kill bob: SIGKILL");
+  });
+
+  it("keeps peer text from becoming markup or breaking the table", () => {
+    const markdown = renderMarkdown(withText(fixture(), "alice:1", "<script>alert(1)</script> a|b **x** `y`"));
+    expect(markdown).not.toContain("<script>");
+    const rows = matrixRows(markdown);
+    expect(rows[0]![0]).toBe("alice: &lt;script&gt;alert(1)&lt;/script&gt; a\\|b \\*\\*x\\*\\* \\`y\\` (alice:1)");
+    expect(rows[0]).toHaveLength(5);
+  });
+});
+
+describe("renderHtml", () => {
+  const html = renderHtml(fixture());
+
+  it("is one self-contained page: no external URL, no required script", () => {
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\((?!#)/i);
+  });
+
+  it("shows the verdict as a red FAIL or green PASS badge, with the reasons", () => {
+    expect(html).toContain('<span class="badge fail">✗ FAIL</span>');
+    expect(html).toContain("Why it failed");
+    expect(html).toContain("checker: 1 duplicated (level fail): bob:1 &quot;bob here&quot; shown 2× at carol");
+    const pass = renderHtml({ ...fixture(), verdict: "pass", reasons: [] });
+    expect(pass).toContain('<span class="badge pass">✓ PASS</span>');
+    expect(pass).not.toContain("Why it failed");
+  });
+
+  it("draws one topology per snapshot and a sequence diagram", () => {
+    const report = fixture();
+    expect(html.match(/<svg class="topology"/g)).toHaveLength(report.snapshots.length);
+    expect(html.match(/<svg class="sequence"/g)).toHaveLength(1);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(report.snapshots.length + 1);
+    expect(html).toContain("partitions: {alice} {carol, dave}");
+  });
+
+  it("colours dead peers grey with a cross and live links solid, configured ones dashed", () => {
+    const afterKill = html.split('<svg class="topology"')[2]!.split("</svg>")[0]!;
+    expect(afterKill).toContain("<title>bob: killed</title>");
+    expect(afterKill).toMatch(/<title>bob: killed<\/title><circle [^>]*fill="#9ca3af"[^>]*\/><path d="M/);
+    expect(afterKill.match(/class="live"/g)).toHaveLength(1);
+    expect(afterKill.match(/class="configured"/g)).toHaveLength(2);
+    expect(afterKill).toContain("<title>carol: running, partition 2</title>");
+  });
+
+  it("draws paused peers amber with a pause mark", () => {
+    const report = fixture();
+    report.snapshots[1]!.states.carol = "paused";
+    report.snapshots[1]!.partitions = [["alice"], ["dave"]];
+    const page = renderHtml(report);
+    expect(page).toMatch(/<title>carol: paused<\/title><circle [^>]*fill="#f59e0b"[^>]*\/><rect /);
+  });
+
+  it("colours every delivery class in the matrix and marks the sender", () => {
+    for (const klass of ["delivered", "late", "missing", "duplicated", "unexpected", "unreachable", "sender"]) {
+      expect(html).toContain(`<td class="c-${klass}"`);
+    }
+    for (const text of ["✓ 12ms/1h", "late 2.3s", "✗ missing", "2× dup", "unexpected", ">·<", ">sender<"]) expect(html).toContain(text);
+    const matrix = html.split('<table class="matrix"')[1]!.split("</table>")[0]!;
+    expect(matrix.split("<tbody>")[1]!.match(/<tr>/g)).toHaveLength(fixture().messages.length);
+  });
+
+  it("draws an arrow per forward, marked by kind, a dot per send and a band per non-send action", () => {
+    const report = fixture();
+    expect(html.match(/class="arrow (recv|dup|hop-limit)" marker-end/g)).toHaveLength(report.forwards.length);
+    expect(html).toContain('class="arrow dup"');
+    expect(html).toContain('class="arrow hop-limit"');
+    expect(html.match(/<g class="send">/g)).toHaveLength(report.messages.length);
+    expect(html).toContain("+6.000s  lab kill bob: SIGKILL");
+    expect(html).toContain("⋯ 2s later");
+  });
+
+  it("caps the arrows and says how many were left out", () => {
+    const report = fixture();
+    const base = Date.parse(report.startedAt);
+    report.forwards = Array.from({ length: 450 }, (_, i): Forward => ({
+      id: "alice:1",
+      from: i % 2 ? "bob" : "alice",
+      to: i % 2 ? "carol" : "bob",
+      at: new Date(base + 2000 + i).toISOString(),
+      hops: 1,
+      kind: "recv",
+    }));
+    const page = renderHtml(report);
+    expect(page.match(/class="arrow recv" marker-end/g)).toHaveLength(400);
+    expect(page).toContain("50 more not drawn");
+  });
+
+  it("shows expectations with the detail in a <pre>, latency figures and checker levels", () => {
+    expect(html).toContain("4 of 5 held");
+    expect(html).toMatch(/<li class="bad"><details open><summary><span class="mark">✗<\/span><span class="step">step 4<\/span>/);
+    expect(html).toContain("<pre>expected: alice, bob, dave show carol:1 &quot;ping&quot; within 2s of 10:00:04.500\n");
+    expect(html).toContain('<div class="value">274ms</div><div class="name">mean</div>');
+    expect(html).toContain('<span class="level fail failing">fail ✗</span>');
+    expect(html).toContain('<span class="level warn">warn</span>');
+  });
+
+  it("escapes peer text everywhere it appears", () => {
+    const report = withText(fixture(), "bob:1", `<script>alert("x")</script>`);
+    report.expectations[1]!.detail += `\n<script>alert("x")</script>`;
+    report.reasons.push(`<img src=x onerror=alert(1)>`);
+    const page = renderHtml(report);
+    expect(page).not.toContain("<script>");
+    expect(page).not.toContain("<img");
+    expect(page).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+  });
+
+  it("handles a large lab with a small layout, and an empty run", () => {
+    const peers = Array.from({ length: 30 }, (_, i) => `p${i + 1}`);
+    const message: MessageResult = {
+      id: "p1:1",
+      origin: "p1",
+      text: "hi",
+      sentAt: "2025-03-14T10:00:01.000Z",
+      reachable: peers.slice(1),
+      cells: Object.fromEntries(peers.map((peer) => [peer, { class: "delivered", count: 1, latencyMs: 5, hops: 1 }])),
+    };
+    const big: RunReport = {
+      ...fixture(),
+      peers,
+      links: peers.slice(1).map((peer, i): [string, string] => [peers[i]!, peer]),
+      snapshots: [{ label: "before the run", at: "2025-03-14T10:00:00.500Z", states: Object.fromEntries(peers.map((p) => [p, "running"])), links: [], partitions: [peers] }],
+      messages: [message],
+      forwards: [],
+      actions: [],
+    };
+    const page = renderHtml(big);
+    expect(page.match(/<circle [^>]*r="8"/g)!.length).toBe(30);
+    expect(page).toContain('class="label small"');
+
+    const empty: RunReport = { ...fixture(), snapshots: [], messages: [], forwards: [], expectations: [], actions: [], reasons: [], verdict: "pass" };
+    expect(renderHtml(empty)).toContain("No messages were sent.");
+    expect(renderMarkdown(empty)).toContain("No messages were sent.");
+  });
+
+  it("is deterministic", () => {
+    expect(renderHtml(fixture())).toBe(html);
+    expect(renderMarkdown(fixture())).toBe(renderMarkdown(fixture()));
+  });
+});

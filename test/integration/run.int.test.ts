@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { RunReport } from "../../orchestrator/src/report/model.js";
+import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
+import { compose } from "../support/compose.js";
+import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
+import { lab, labJson, leftovers, topologyCopy } from "../support/lab-cli.js";
+
+const skipReason = await engineOrSkipReason();
+const RESULTS = "/tmp/p2plab-test-results";
+
+/** chain.yaml, but dave is expected to hear alice after bob died: that cannot hold. */
+const wrongExpectation = (text: string): string =>
+  text.replace(
+    "  - expect: { delivered: anyone?, to: [], within: 2s }",
+    "  - expect: { delivered: anyone?, to: [dave], within: 2s }",
+  );
+
+describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  const names: string[] = [];
+  afterAll(async () => {
+    for (const name of names) expect(await leftovers(name)).toEqual([]);
+  });
+
+  it("runs the chain story to a pass, with every result file", async () => {
+    const name = uniqueLabName("run");
+    names.push(name);
+    const run = await lab(["run", await topologyCopy("topologies/chain.yaml", name), "--results", RESULTS]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toContain("[8/8] ✓");
+    const dir = /report: (\S+)\/report\.html/.exec(run.stdout)?.[1];
+    expect(dir).toBeDefined();
+    const summary = JSON.parse(await readFile(join(dir!, "summary.json"), "utf8")) as RunReport;
+    expect(summary.verdict).toBe("pass");
+    expect(summary.expectations.map((e) => e.ok)).toEqual([true, true, true, true]);
+    expect(summary.snapshots.map((s) => s.label)).toEqual(["before the run", "after kill bob"]);
+    expect(summary.check.counts).toMatchObject({ delivered: 4, missing: 0, duplicated: 0, unreachable: 5 });
+    for (const file of ["report.html", "report.md", "timeline.jsonl", "timeline.txt", "transcripts/alice.jsonl", "transcripts/dave.txt"]) {
+      expect(existsSync(join(dir!, file)), file).toBe(true);
+    }
+    expect(await leftovers(name)).toEqual([]);
+
+    const rerender = await lab(["report", dir!]);
+    expect(rerender.code, rerender.stderr).toBe(0);
+  });
+
+  it("exits 1 and says why when an expectation is wrong", async () => {
+    const name = uniqueLabName("wrong");
+    names.push(name);
+    const run = await lab(["run", await topologyCopy("topologies/chain.yaml", name, wrongExpectation), "--results", RESULTS]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('[6/8] ✗ expect "anyone?" delivered to dave within 2s');
+    expect(run.stdout).toContain('expected: "anyone?" from alice shown by dave and no one else');
+    expect(run.stdout).toMatch(/seen after 2(\.\d)?s: shown by nobody \(not by dave\)/);
+    expect(run.stdout).toMatch(/transcript:\n.*alice → nobody: anyone\?/);
+    expect(run.stderr).toContain('step 6 failed: expect "anyone?" delivered to dave within 2s');
+    expect(await leftovers(name)).toEqual([]);
+  });
+
+  it("the compose path exits with the verdict", async () => {
+    const name = uniqueLabName("cmpv");
+    names.push(name);
+    const topologies = await mkdtemp(join(tmpdir(), "p2plab-compose-"));
+    await writeFile(join(topologies, "wrong.yaml"), wrongExpectation(await readFile(await topologyCopy("topologies/chain.yaml", name), "utf8")));
+    const project = ["-p", name];
+    const base = await new DockerRuntime().chooseBaseImage();
+    const env = { P2PLAB_TOPOLOGIES: topologies, P2PLAB_TOPOLOGY: "topologies/wrong.yaml", P2PLAB_BASE_IMAGE: base };
+    try {
+      const up = await compose([...project, "up", "--build", "--exit-code-from", "lab"], env);
+      expect(up.code, up.output).toBe(1);
+      expect(up.output).toContain("step 6 failed");
+    } finally {
+      await compose([...project, "down"], env);
+    }
+    expect(await leftovers(name)).toEqual([]);
+  });
+
+  it("a lab exported by lab compose and started by compose is driven by lab", async () => {
+    const name = uniqueLabName("export");
+    names.push(name);
+    const file = join(dirname(await topologyCopy("topologies/chain.yaml", name)), "compose.yml");
+    const exported = await lab(["compose", await topologyCopy("topologies/chain.yaml", name), "--out", file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    // The images a plain compose file names must exist: lab builds the peer image on first use.
+    expect((await lab(["run", await topologyCopy("topologies/chain.yaml", uniqueLabName("warm")), "--results", RESULTS])).code).toBe(0);
+    const up = await compose(["-f", file, "-p", name, "up", "-d"]);
+    expect(up.code, up.output).toBe(0);
+    try {
+      let partitions: string[][] = [];
+      for (let i = 0; i < 40 && partitions.length !== 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const status = await labJson<{ overlay: { partitions: string[][] }; peers: Array<{ neighbors: string[] }> }>(["status", name]);
+        partitions = status.peers.every((p) => p.neighbors.length > 0) ? status.overlay.partitions : [];
+      }
+      expect(partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+      expect(await labJson<{ receivedBy: string[] }>(["send", "alice", "hi", "--lab", name])).toMatchObject({ receivedBy: ["bob", "carol", "dave"] });
+      expect((await lab(["kill", "bob", "--lab", name])).code).toBe(0);
+      expect((await labJson<{ overlay: { partitions: string[][] } }>(["status", name])).overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
+      const logs = await lab(["logs", "carol", "--lab", name]);
+      expect(logs.stdout).toContain("carol ← bob: hi (from alice, 2 hops)");
+      const down = await lab(["down", name, "--results", RESULTS]);
+      expect(down.code, down.stderr).toBe(0);
+    } finally {
+      await compose(["-f", file, "-p", name, "down"]);
+    }
+    expect(await leftovers(name)).toEqual([]);
+  });
+});
