@@ -20,7 +20,7 @@ const peerRef = z.string().describe("a peer name");
 const peerList = z.array(peerRef);
 
 const peerSettings = {
-  mode: z.enum(PEER_MODES).optional().describe("tree: forward everything, no ids (default); dedup: each message id once"),
+  mode: z.enum(PEER_MODES).optional().describe("tree: forward everything, ids unused (default); dedup: each message id once"),
   image: z.string().min(1).optional().describe("a custom peer image (bring your own peer); absent = the reference image"),
   heartbeat: duration("ping interval (default 1s)").optional(),
   timeout: duration("declare a silent neighbour down after this long; must exceed heartbeat (default 3s)").optional(),
