@@ -1,20 +1,12 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "./duration.js";
-import type { PeerMode } from "./peer.js";
+import type { PeerOptions } from "./peer.js";
 
-export interface PeerCliOptions {
-  name: string;
-  port: number;
+/** The Peer's settings, plus what main.ts does itself: whom to dial, how to print events. */
+export type PeerCliOptions = Omit<PeerOptions, "emit" | "diagnose" | "quit"> & {
   connect: string[];
-  mode: PeerMode;
   events: "json" | "text";
-  hopLimit: number;
-  heartbeatMs: number;
-  timeoutMs: number;
-  connectWindowMs: number;
-  seenMaxEntries: number;
-  seenMaxAgeMs: number;
-}
+};
 
 export const USAGE = `usage: peer --name NAME [options]
 

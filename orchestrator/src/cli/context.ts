@@ -1,3 +1,4 @@
+import { parseDuration } from "../../../peer/src/duration.js";
 import { InputError } from "../errors.js";
 import { DockerRuntime } from "../runtime/docker-runtime.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -41,4 +42,11 @@ export async function loadTopologyOrFail(path: string, out: Output): Promise<Top
   for (const warning of result.warnings) out.progress(`warning: ${formatDiagnostic(warning)}`);
   if (!result.ok) throw new TopologyError(result.errors);
   return result.topology;
+}
+
+/** A duration flag's value in ms; a bad one is the user's mistake, said with an example. */
+export function durationFlag(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InputError(`${flag} "${text}" is not a duration`, `write it like 5s, 60s or 2m`);
+  return ms;
 }

@@ -1,8 +1,6 @@
-import { parseDuration } from "../../../../peer/src/duration.js";
-import { InputError } from "../../errors.js";
 import { control, type ControlAction } from "../../lab/control.js";
 import { Lab } from "../../lab/lab.js";
-import type { Context } from "../context.js";
+import { durationFlag, type Context } from "../context.js";
 import { renderPartitionChange } from "../render.js";
 
 export async function controlCommand(
@@ -11,8 +9,7 @@ export async function controlCommand(
   peer: string,
   options: { lab?: string; grace?: string; json?: boolean },
 ): Promise<void> {
-  const graceMs = parseDuration(options.grace ?? "5s");
-  if (graceMs === undefined) throw new InputError(`--grace "${options.grace}" is not a duration`, "write it like 5s");
+  const graceMs = durationFlag("--grace", options.grace ?? "5s");
   const lab = await Lab.find(await ctx.runtime(), options.lab);
   const result = await control(lab, action, peer, Math.ceil(graceMs / 1000));
   if (options.json) {

@@ -1,8 +1,7 @@
 import { join } from "node:path";
-import { parseDuration } from "../../../../peer/src/duration.js";
-import { CheckFailedError, InputError } from "../../errors.js";
+import { CheckFailedError } from "../../errors.js";
 import { runLab } from "../../lab/run.js";
-import { loadTopologyOrFail, type Context } from "../context.js";
+import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 
 export interface RunCommandOptions {
   keep?: boolean;
@@ -12,8 +11,7 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(ctx: Context, file: string, options: RunCommandOptions): Promise<void> {
-  const wireTimeoutMs = parseDuration(options.timeout);
-  if (wireTimeoutMs === undefined) throw new InputError(`--timeout "${options.timeout}" is not a duration`, "write it like 60s or 2m");
+  const wireTimeoutMs = durationFlag("--timeout", options.timeout);
   const topology = await loadTopologyOrFail(file, ctx.out);
   if (topology.scenario.length === 0) {
     ctx.out.progress(`${file} has no scenario: the run only brings the lab up, checks what it saw, and brings it down`);

@@ -1,7 +1,6 @@
-import { formatDuration, parseDuration } from "../../../../peer/src/duration.js";
-import { InputError } from "../../errors.js";
+import { formatDuration } from "../../../../peer/src/duration.js";
 import { up } from "../../lab/up.js";
-import { loadTopologyOrFail, type Context } from "../context.js";
+import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
 
 export interface UpCommandOptions {
@@ -12,8 +11,7 @@ export interface UpCommandOptions {
 }
 
 export async function upCommand(ctx: Context, file: string, options: UpCommandOptions): Promise<void> {
-  const wireTimeoutMs = parseDuration(options.timeout);
-  if (wireTimeoutMs === undefined) throw new InputError(`--timeout "${options.timeout}" is not a duration`, "write it like 60s or 2m");
+  const wireTimeoutMs = durationFlag("--timeout", options.timeout);
   const topology = await loadTopologyOrFail(file, ctx.out);
   const runtime = await ctx.runtime();
   ctx.out.progress(`bringing up lab ${topology.name}: ${topology.peers.length} peers, ${topology.links.length} links`);
