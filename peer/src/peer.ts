@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { PeerEventBody } from "./events.js";
 import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
 import { SeenCache } from "./seen.js";
-import { PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
 
 export type PeerMode = "tree" | "dedup";
 
@@ -39,6 +39,12 @@ export class Peer {
   private readonly server: Server;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private seq = 0;
+  /**
+   * Ids are <name>:<incarnation>:<seq>. The incarnation (this process's start, in ms, base 36)
+   * keeps a restarted peer's ids apart from its previous life's, which dedup caches and
+   * transcripts still hold.
+   */
+  private readonly incarnation = Date.now().toString(36).slice(-6);
   private stopping = false;
 
   constructor(private readonly options: PeerOptions) {
@@ -112,8 +118,14 @@ export class Peer {
   }
 
   chat(text: string): void {
+    // Neighbours close a link that carries a frame over the limit: refuse it here instead.
+    const room = MAX_FRAME_BYTES - 256 - Buffer.byteLength(this.options.name) * 2;
+    if (Buffer.byteLength(text) > room) {
+      this.options.diagnose(`message not sent: ${Buffer.byteLength(text)} bytes, the limit is ${room}`);
+      return;
+    }
     this.seq += 1;
-    const id = `${this.options.name}:${this.seq}`;
+    const id = `${this.options.name}:${this.incarnation}:${this.seq}`;
     this.seen.add(id);
     const targets = [...this.links].filter((link) => link.isUp);
     this.options.emit({ ev: "sent", id, origin: this.options.name, text, to: targets.map((link) => link.name) });

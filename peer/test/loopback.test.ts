@@ -43,7 +43,7 @@ describe("reference peer over loopback", () => {
     const [alice, bob, carol, dave] = await lab(["alice", "bob", "carol", "dave"]);
     alice!.send("hello");
     const last = await dave!.waitFor((e) => e.ev === "recv" && e.text === "hello");
-    expect(last).toMatchObject({ origin: "alice", from: "carol", hops: 3, id: "alice:1" });
+    expect(last).toMatchObject({ origin: "alice", from: "carol", hops: 3, id: expect.stringMatching(/^alice:[0-9a-z]{1,6}:1$/) });
     expect(received(bob!, "hello")).toMatchObject([{ from: "alice", hops: 1 }]);
     expect(received(carol!, "hello")).toMatchObject([{ from: "bob", hops: 2 }]);
     expect(alice!.of("sent")).toMatchObject([{ text: "hello", to: ["bob"] }]);
@@ -77,7 +77,7 @@ describe("reference peer over loopback", () => {
     expect(received(bob!, "around")).toEqual([]);
     const dups = [alice!, bob!, carol!, dave!].flatMap((peer) => peer.of("dup"));
     expect(dups.length).toBeGreaterThan(0);
-    expect(dups.every((e) => e.id === "bob:1")).toBe(true);
+    expect(dups.every((e) => e.id === bob!.of("sent")[0]!.id)).toBe(true);
   });
 
   it("tree mode on a ring makes a finite storm that stops at the hop limit", async () => {
@@ -95,7 +95,7 @@ describe("reference peer over loopback", () => {
     expect(recvs).toHaveLength(2 * limit);
     expect(Math.max(...recvs.map((e) => e.hops))).toBe(limit);
     expect(drops).toHaveLength(2);
-    expect(drops.every((e) => e.hops === limit && e.id === "alice:1")).toBe(true);
+    expect(drops.every((e) => e.hops === limit && e.id === alice!.of("sent")[0]!.id)).toBe(true);
     expect(received(alice!, "storm").length).toBeGreaterThan(0);
   });
 
@@ -174,6 +174,30 @@ describe("reference peer over loopback", () => {
     expect(await bob!.exited).toEqual({ code: 0, signal: null });
     expect(bob!.events.at(-1)).toMatchObject({ ev: "exit", code: 0, reason: "SIGTERM" });
     await alice!.waitFor((e) => e.ev === "link-down" && e.neighbor === "bob");
+  });
+
+  it("a restarted peer's message ids differ from its previous life's, so dedup peers still show them", async () => {
+    const [alice, bob] = await lab(["alice", "bob"], ["--mode", "dedup"]);
+    alice!.send("first life");
+    await bob!.waitFor((e) => e.ev === "recv" && e.text === "first life");
+    alice!.kill("SIGKILL");
+    await bob!.waitFor((e) => e.ev === "link-down" && e.neighbor === "alice");
+    const again = await start("alice", ["--mode", "dedup", "--connect", `127.0.0.1:${bob!.port}`]);
+    await bob!.waitFor((e) => e.ev === "link-up" && e.neighbor === "alice" && bob!.of("link-up").length === 2);
+    again.send("second life");
+    await bob!.waitFor((e) => e.ev === "recv" && e.text === "second life");
+    expect(new Set(bob!.of("recv").map((e) => e.id)).size).toBe(2);
+    expect(bob!.of("dup")).toEqual([]);
+  });
+
+  it("refuses to send a line too long for one frame, and keeps its links", async () => {
+    const [alice, bob] = await lab(["alice", "bob"]);
+    alice!.send("x".repeat(70 * 1024));
+    alice!.send("short");
+    await bob!.waitFor((e) => e.ev === "recv" && e.text === "short");
+    expect(alice!.of("sent").map((e) => e.text)).toEqual(["short"]);
+    expect(alice!.stderr.join("\n")).toMatch(/message not sent: 71680 bytes, the limit is \d+/);
+    expect(bob!.of("link-down")).toEqual([]);
   });
 
   it("writing to a killed neighbour drops it and never kills the writer (no SIGPIPE)", async () => {

@@ -50,6 +50,13 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     expect(await labJson<Sent>(["send", "alice", "anyone?", "--lab", name])).toMatchObject({ receivedBy: [], reachable: [] });
     expect(await labJson<Sent>(["send", "dave", "still", "here", "--lab", name])).toMatchObject({ receivedBy: ["carol"], reachable: ["carol"] });
 
+    const out = `/tmp/p2plab-test-results/${name}-transcripts`;
+    const transcripts = await lab(["transcripts", name, "--out", out]);
+    expect(transcripts.code, transcripts.stderr).toBe(0);
+    const { readFile: read } = await import("node:fs/promises");
+    expect(await read(`${out}/transcripts/carol.jsonl`, "utf8")).toContain('"ev":"recv"');
+    expect(await read(`${out}/timeline.txt`, "utf8")).toMatch(/lab kill bob\n/);
+
     const logs = await lab(["logs", "--lab", name]);
     expect(logs.stdout).toMatch(/carol ← bob: hello \(from alice, 2 hops\)/);
     expect(logs.stdout).toMatch(/lab kill bob/);
@@ -104,6 +111,31 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown peer "dav"');
     expect(unknown.stderr).toContain('did you mean "dave"?');
+  });
+
+  it("watch follows the lab live until Ctrl-C, which leaves the lab running", async () => {
+    const name = await upLab("topologies/chain.yaml", "watch");
+    const watching = lab(["watch", name], { interruptAfterMs: 9000 });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await lab(["send", "alice", "live", "--lab", name])).code).toBe(0);
+    expect((await lab(["kill", "carol", "--lab", name])).code).toBe(0);
+    const watched = await watching;
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toContain("-- partitions: {alice, bob, carol, dave}");
+    expect(watched.stdout).toContain("dave ← carol: live (from alice, 3 hops)");
+    expect(watched.stdout).toContain("-- partitions: {alice, bob} {dave}");
+    expect((await labJson<Status>(["status", name])).peers.filter((p) => p.status === "running")).toHaveLength(3);
+  });
+
+  it("logs -f prints new lines as they come", async () => {
+    const name = await upLab("topologies/chain.yaml", "follow");
+    const following = lab(["logs", "dave", "-f", "--lab", name], { interruptAfterMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await lab(["send", "alice", "followed", "--lab", name]);
+    const followed = await following;
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain("dave ⇄ carol: link up");
+    expect(followed.stdout).toContain("dave ← carol: followed (from alice, 3 hops)");
   });
 
   it("runs two labs side by side without touching each other", async () => {

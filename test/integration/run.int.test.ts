@@ -47,6 +47,17 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     expect(rerender.code, rerender.stderr).toBe(0);
   });
 
+  for (const shipped of ["topologies/star.yaml", "topologies/ring.yaml"]) {
+    it(`${shipped}'s scenario tells its story and passes`, async () => {
+      const name = uniqueLabName(shipped.slice(11, 15));
+      names.push(name);
+      const run = await lab(["run", await topologyCopy(shipped, name), "--results", RESULTS]);
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      expect(run.stdout).toMatch(/PASS\n$/);
+      expect(run.stdout).not.toContain("✗");
+    });
+  }
+
   it("exits 1 and says why when an expectation is wrong", async () => {
     const name = uniqueLabName("wrong");
     names.push(name);

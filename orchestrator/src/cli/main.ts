@@ -8,13 +8,12 @@ import { buildProgram } from "./program.js";
 async function main(): Promise<number> {
   // A reader that goes away (`lab run … | head`) must not abort a run half-way: the lab
   // would be left behind. Output to a closed pipe is dropped instead.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  });
+  process.stdout.on("error", () => {});
   const out = new Output();
   const interrupt = new AbortController();
   process.on("SIGINT", () => {
     if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write("\nlab: stopping (Ctrl-C again to quit at once, leaving things as they are)\n");
     interrupt.abort();
   });
   let context: Context | undefined;

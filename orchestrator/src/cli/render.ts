@@ -33,7 +33,9 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     "",
     ...drawGraph(nodes, snapshot.overlay.links).map((line) => `  ${line}`),
     "",
-    `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${formatPartitions(partitions)}`,
+    partitions.length === 0
+      ? c.red("no live peers")
+      : `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${formatPartitions(partitions)}`,
   ];
 }
 

@@ -38,10 +38,11 @@ const SUGGESTION: Partial<Record<PeerStatus, string>> = {
 
 export async function control(lab: Lab, action: ControlAction, peer: string, graceSeconds: number): Promise<ControlResult> {
   const container = await lab.peer(peer);
-  const { status } = peerStatus(container);
+  const state = peerStatus(container);
+  const { status } = state;
   if (!ALLOWED[action].includes(status)) {
     const next = SUGGESTION[status];
-    throw new InputError(`cannot ${action} ${peer}: it is ${describeStatus(peerStatus(container))}`, next ? `try ${next} ${peer}` : undefined);
+    throw new InputError(`cannot ${action} ${peer}: it is ${describeStatus(state)}`, next ? `try ${next} ${peer}` : undefined);
   }
   const before = await lab.snapshot();
   const since = new Date().toISOString();
@@ -77,7 +78,7 @@ export async function control(lab: Lab, action: ControlAction, peer: string, gra
       break;
   }
   await lab.record({ ts: since, action, target: peer });
-  await settle(lab, since);
+  await settle(lab);
   const after = await lab.snapshot();
   return {
     action,

@@ -1,3 +1,4 @@
+import type { PeerEvent } from "../../../peer/src/events.js";
 import { InputError } from "../errors.js";
 import { describeStatus, liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
 import { LABEL } from "../plan/labels.js";
@@ -64,23 +65,21 @@ export class Lab {
       const known = names.length ? `running labs: ${names.join(", ")}` : "no lab is running";
       throw new InputError(`no lab named "${name}" on this engine (${known})`, didYouMean(name, names) ?? "see lab ls");
     }
-    const networks = await runtime.listNetworks({ [LABEL.lab]: name });
-    const json = networks.find((network) => network.labels[LABEL.topology])?.labels[LABEL.topology];
-    if (!json) {
+    const topology = await topologyOf(runtime, name);
+    if (!topology) {
       throw new InputError(`lab "${name}" has no network carrying its topology (an interrupted up?)`, `remove it with lab down ${name}`);
     }
-    return new Lab(runtime, name, JSON.parse(json) as Topology);
+    return new Lab(runtime, name, topology);
   }
 
   static async list(runtime: Runtime): Promise<LabSummary[]> {
     const summaries = [];
     for (const name of await Lab.names(runtime)) {
       const containers = await runtime.listContainers({ [LABEL.lab]: name, [LABEL.role]: "peer" });
-      const networks = await runtime.listNetworks({ [LABEL.lab]: name });
-      const json = networks.find((network) => network.labels[LABEL.topology])?.labels[LABEL.topology];
+      const topology = await topologyOf(runtime, name);
       summaries.push({
         name,
-        description: json ? (JSON.parse(json) as Topology).description : "(incomplete: no topology label)",
+        description: topology?.description ?? "(incomplete: no topology label)",
         peers: containers.length,
         running: containers.filter((c) => c.state === "running").length,
       });
@@ -148,16 +147,31 @@ export class Lab {
 
   async snapshot(recording?: LabRecording): Promise<LabSnapshot> {
     const [{ peers }, recorded] = await Promise.all([this.containers(), recording ?? this.recording()]);
-    const events = [...recorded.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
-    return snapshotOf(this.topology, peers, events);
+    return snapshotOf(this.topology, peers, recordingEvents(recorded));
   }
 }
 
+/** The topology a lab was started from, from its network's label; undefined when unreadable. */
+async function topologyOf(runtime: Runtime, lab: string): Promise<Topology | undefined> {
+  const networks = await runtime.listNetworks({ [LABEL.lab]: lab });
+  const json = networks.find((network) => network.labels[LABEL.topology])?.labels[LABEL.topology];
+  try {
+    return json ? (JSON.parse(json) as Topology) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every peer event of a recording, peer by peer. */
+export function recordingEvents(recording: LabRecording): PeerEvent[] {
+  return [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
+}
+
 /** Pure: container states and peer events → what `status` shows. */
-export function snapshotOf(topology: Topology, containers: Map<string, ContainerInfo>, events: PeerLine["event"][]): LabSnapshot {
+export function snapshotOf(topology: Topology, containers: Map<string, ContainerInfo>, events: PeerEvent[]): LabSnapshot {
   const order = topology.peers.map((peer) => peer.name);
   const states: PeerState[] = topology.peers.map((peer) => ({ name: peer.name, ...peerStatus(containers.get(peer.name)) }));
-  const reported = reportedNeighbors(events.filter((e) => e !== undefined).sort((a, b) => a.ts.localeCompare(b.ts)));
+  const reported = reportedNeighbors([...events].sort((a, b) => a.ts.localeCompare(b.ts)));
   return {
     lab: topology.name,
     description: topology.description,

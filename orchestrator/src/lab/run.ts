@@ -7,6 +7,7 @@ import { mergeTimeline } from "../transcript/transcript.js";
 import { down } from "./down.js";
 import { saveRecording, writeReport } from "./results.js";
 import { settle } from "./settle.js";
+import { Lab, recordingEvents } from "./lab.js";
 import { up, type UpOptions } from "./up.js";
 
 export interface RunOptions extends UpOptions {
@@ -26,15 +27,14 @@ export interface RunOutcome {
  */
 export async function runLab(runtime: Runtime, topology: Topology, options: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
-  const { lab } = await up(runtime, topology, options);
+  const lab = await upOrCleanUp(runtime, topology, options);
   let dir: string | undefined;
   try {
     const scenario = await runScenario(lab, topology.scenario, { signal: options.signal, onStep: options.onStep });
-    await settle(lab, new Date().toISOString());
+    await settle(lab);
     const recording = await lab.recording();
     dir = await saveRecording(options.resultsDir, topology.name, recording);
-    const events = [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
-    const timeline = mergeTimeline(events, recording.actions);
+    const timeline = mergeTimeline(recordingEvents(recording), recording.actions);
     const checked = checkDeliveries(topology, timeline);
     const failedExpectations = scenario.expectations.filter((e) => !e.ok);
     const reasons = [
@@ -63,5 +63,21 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
       // Saved above on the normal path; on any other path, saved here before removal.
       await down(runtime, topology.name, { save: dir === undefined, resultsDir: options.resultsDir });
     }
+  }
+}
+
+/**
+ * `up`, and when it fails after creating part of the lab (links not wired in time, a peer that
+ * exits early), the transcripts are saved and the lab removed, unless --keep. A lab of that name
+ * that was already running is not this run's, and is never touched.
+ */
+async function upOrCleanUp(runtime: Runtime, topology: Topology, options: RunOptions): Promise<Lab> {
+  const existed = (await Lab.names(runtime)).includes(topology.name);
+  try {
+    return (await up(runtime, topology, options)).lab;
+  } catch (error) {
+    const createdSome = !existed && (await Lab.names(runtime)).includes(topology.name);
+    if (createdSome && !options.keep) await down(runtime, topology.name, { save: true, resultsDir: options.resultsDir });
+    throw error;
   }
 }

@@ -1,12 +1,58 @@
-import { InputError } from "../errors.js";
 import { describeStatus, peerStatus } from "../check/overlay.js";
-import type { Lab } from "./lab.js";
+import { sleep } from "../concurrency.js";
+import { InputError } from "../errors.js";
+import { MAX_MESSAGE_BYTES } from "../topology/schema.js";
+import { recordingEvents, type Lab } from "./lab.js";
 import { settle } from "./settle.js";
+
+const SENT_EVENT_WAIT_MS = 5000;
+const POLL_MS = 250;
+
+export interface Typed {
+  /** The message id the peer gave it, from its `sent` event; undefined when none was seen. */
+  id?: string;
+  /** The neighbours the peer says it sent to. */
+  to: string[];
+  /** When the line was typed. */
+  since: string;
+}
+
+/** Why a chat line cannot be sent as one message, or undefined when it can. */
+export function messageProblem(text: string): string | undefined {
+  if (text.includes("\n")) return "a message is one line";
+  if (text.trim() === "") return "a message needs some text";
+  if (text.startsWith("/")) return `"${text.split(" ")[0]}" would be a command to the peer, not a message`;
+  if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return `a message is at most ${MAX_MESSAGE_BYTES} bytes`;
+  return undefined;
+}
+
+/**
+ * Types a chat line into a running peer, journals it, and waits for the peer's `sent` event,
+ * which names the message id. Shared by `lab send` and the scenario's send step.
+ */
+export async function typeMessage(lab: Lab, peer: string, text: string): Promise<Typed> {
+  const problem = messageProblem(text);
+  if (problem) throw new InputError(`cannot send ${JSON.stringify(text.slice(0, 40))}: ${problem}`);
+  const container = await lab.peer(peer);
+  const state = peerStatus(container);
+  if (state.status !== "running") {
+    throw new InputError(`cannot send from ${peer}: it is ${describeStatus(state)}`, state.status === "paused" ? `lab resume ${peer}` : `lab start ${peer}`);
+  }
+  const since = new Date().toISOString();
+  await lab.runtime.writeLine(container.id, text);
+  await lab.record({ ts: since, action: "send", target: peer, detail: text });
+  for (let waited = 0; waited < SENT_EVENT_WAIT_MS; waited += POLL_MS) {
+    const events = (await lab.recording()).lines.get(peer)?.map((line) => line.event) ?? [];
+    const sent = events.find((event) => event?.ev === "sent" && event.ts >= since && event.text === text);
+    if (sent?.ev === "sent") return { id: sent.id, to: sent.to, since };
+    await sleep(POLL_MS);
+  }
+  return { to: [], since };
+}
 
 export interface SendResult {
   peer: string;
   text: string;
-  /** The message id the peer gave it, once its `sent` event is seen. */
   id?: string;
   /** Peers that showed the message (each once, in topology order). */
   receivedBy: string[];
@@ -14,32 +60,18 @@ export interface SendResult {
   reachable: string[];
 }
 
-/** Types a line into a peer and reports who received it once the lab is quiet again. */
+/** `lab send`: types a line into a peer and reports who received it once the lab is quiet again. */
 export async function send(lab: Lab, peer: string, text: string): Promise<SendResult> {
-  if (text.includes("\n")) throw new InputError("a message is one line", "send each line separately");
-  const container = await lab.peer(peer);
-  const state = peerStatus(container);
-  if (state.status !== "running") {
-    throw new InputError(`cannot send from ${peer}: it is ${describeStatus(state)}`, state.status === "paused" ? `lab resume ${peer}` : `lab start ${peer}`);
-  }
   const before = await lab.snapshot();
-  const since = new Date().toISOString();
-  await lab.runtime.writeLine(container.id, text);
-  await lab.record({ ts: since, action: "send", target: peer, detail: text });
-  await settle(lab, since);
-  const recording = await lab.recording();
-  const sent = recording.lines
-    .get(peer)
-    ?.map((line) => line.event)
-    .find((event) => event?.ev === "sent" && event.ts >= since && event.text === text);
-  const id = sent?.ev === "sent" ? sent.id : undefined;
+  const typed = await typeMessage(lab, peer, text);
+  await settle(lab);
   const receivers = new Set(
-    [...recording.lines.values()].flat().flatMap((line) => (line.event?.ev === "recv" && line.event.id === id ? [line.peer] : [])),
+    recordingEvents(await lab.recording()).flatMap((event) => (event.ev === "recv" && event.id === typed.id && event.ts >= typed.since ? [event.peer] : [])),
   );
   return {
     peer,
     text,
-    ...(id ? { id } : {}),
+    ...(typed.id ? { id: typed.id } : {}),
     receivedBy: lab.peerNames.filter((name) => receivers.has(name)),
     reachable: (before.overlay.partitions.find((partition) => partition.includes(peer)) ?? []).filter((name) => name !== peer),
   };

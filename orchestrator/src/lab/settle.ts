@@ -10,8 +10,8 @@ export interface SettleOptions {
 
 export const DEFAULT_SETTLE: SettleOptions = { quietMs: 800, maxMs: 5000 };
 
-/** Waits until the peers stop reacting to whatever happened at `since`. */
-export async function settle(lab: Lab, since: string, options: SettleOptions = DEFAULT_SETTLE): Promise<void> {
+/** Waits until the peers stop reacting to what was just done: no new output for a while. */
+export async function settle(lab: Lab, options: SettleOptions = DEFAULT_SETTLE): Promise<void> {
   const { peers } = await lab.containers();
   const ids = new Map([...peers].filter(([, info]) => info.state === "running").map(([peer, info]) => [peer, info.id]));
   const stop = new AbortController();
@@ -19,10 +19,11 @@ export async function settle(lab: Lab, since: string, options: SettleOptions = D
   const following = followPeers(
     lab.runtime,
     ids,
-    (line) => {
-      if (line.ts > since) lastActivity = Date.now();
+    () => {
+      lastActivity = Date.now();
     },
     stop.signal,
+    true,
   );
   const deadline = Date.now() + options.maxMs;
   while (Date.now() < deadline && Date.now() - lastActivity < options.quietMs) {

@@ -66,7 +66,7 @@ export class DockerRuntime implements Runtime {
       let error: string | undefined;
       this.docker.modem.followProgress(
         stream,
-        () => resolve(error),
+        (streamError: Error | null) => resolve(streamError ? `the build stream broke: ${streamError.message}` : error),
         (event: { stream?: string; error?: string; status?: string }) => {
           if (event.error) error = event.error;
           // The build's own chatter is noise here; its steps show that it moves.
@@ -220,9 +220,11 @@ export class DockerRuntime implements Runtime {
       return;
     }
     const stream = await this.call(`follow logs of ${id}`, () =>
-      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true }),
+      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(options.newOnly ? { tail: 0 } : {}) }),
     );
     const abort = (): void => (stream as unknown as { destroy(): void }).destroy();
+    // The signal may have fired while the request was in flight.
+    if (options.signal?.aborted) return abort();
     options.signal?.addEventListener("abort", abort, { once: true });
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) yield* decoder.push(chunk);

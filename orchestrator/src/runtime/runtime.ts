@@ -48,12 +48,13 @@ export interface LogLine {
 
 export interface LogOptions {
   follow: boolean;
-  /** Only lines after this time (ISO). */
-  since?: string;
+  /** Only new lines: none of what the container printed before. */
+  newOnly?: boolean;
   signal?: AbortSignal;
 }
 
-export type Signal = "SIGKILL" | "SIGTERM" | "SIGINT" | "SIGSTOP" | "SIGCONT";
+/** Stop and restart send SIGTERM through the engine; kill is for the hard stop. */
+export type Signal = "SIGKILL";
 
 export interface ImageBuildProgress {
   (line: string): void;

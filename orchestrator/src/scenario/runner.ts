@@ -19,7 +19,7 @@ export interface ScenarioOptions {
 
 /** Runs the steps in order; a step with `at` waits for that time from the scenario's start. */
 export async function runScenario(lab: Lab, steps: ScenarioStep[], options: ScenarioOptions): Promise<ScenarioResult> {
-  const context = { lab, sent: new Map() };
+  const context = { lab, sent: new Map(), signal: options.signal };
   const snapshots = [overlaySnapshot("before the run", await lab.snapshot())];
   const expectations: ExpectationResult[] = [];
   const start = Date.now();
@@ -27,7 +27,7 @@ export async function runScenario(lab: Lab, steps: ScenarioStep[], options: Scen
     options.signal.throwIfAborted();
     if (step.at !== undefined) {
       const due = start + parseDuration(step.at)!;
-      if (due > Date.now()) await sleep(due - Date.now());
+      if (due > Date.now()) await sleep(due - Date.now(), options.signal);
     }
     const at = new Date().toISOString();
     const outcome = await runStep(context, step);

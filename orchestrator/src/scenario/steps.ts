@@ -1,9 +1,9 @@
 import { formatDuration, parseDuration } from "../../../peer/src/duration.js";
-import { describeStatus, peerStatus } from "../check/overlay.js";
 import { sleep } from "../concurrency.js";
-import { LabError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { control } from "../lab/control.js";
-import { formatPartitions, type Lab, type LabSnapshot } from "../lab/lab.js";
+import { formatPartitions, recordingEvents, type Lab, type LabSnapshot } from "../lab/lab.js";
+import { typeMessage, type Typed } from "../lab/send.js";
 import type { OverlaySnapshot } from "../report/model.js";
 import type { ExpectStep, ScenarioStep } from "../topology/schema.js";
 import { mergeTimeline } from "../transcript/transcript.js";
@@ -25,13 +25,14 @@ export interface StepOutcome {
 export interface StepContext {
   lab: Lab;
   sent: SentMessages;
+  /** Ctrl-C: waits end at once. */
+  signal: AbortSignal;
 }
 
 type Handler<K extends string> = (ctx: StepContext, step: Extract<ScenarioStep, Record<K, unknown>>) => Promise<StepOutcome>;
 
 const DEFAULT_WITHIN_MS = 3000;
 const POLL_MS = 250;
-const SENT_EVENT_WAIT_MS = 5000;
 const FAULT_GRACE_SECONDS = 5;
 
 export const DEFAULT_WITHIN = formatDuration(DEFAULT_WITHIN_MS);
@@ -39,8 +40,8 @@ export const DEFAULT_WITHIN = formatDuration(DEFAULT_WITHIN_MS);
 /** One handler per action: a new step is one entry here and one branch in the schema. */
 const handlers: { [K in ScenarioStep extends infer S ? (S extends unknown ? Exclude<keyof S, "at"> : never) : never]: Handler<K> } = {
   send: async (ctx, step) => sendStep(ctx, step.send),
-  wait: async (_ctx, step) => {
-    await sleep(parseDuration(step.wait)!);
+  wait: async (ctx, step) => {
+    await sleep(parseDuration(step.wait)!, ctx.signal);
     return { ok: true, summary: `waited ${step.wait}` };
   },
   kill: (ctx, step) => faultStep(ctx, "kill", step.kill),
@@ -70,31 +71,24 @@ export function describeStep(step: ScenarioStep): string {
 }
 
 async function sendStep(ctx: StepContext, send: { from: string; text: string; as?: string | undefined }): Promise<StepOutcome> {
-  const { lab } = ctx;
-  const container = await lab.peer(send.from);
-  const state = peerStatus(container);
-  if (state.status !== "running") {
-    return { ok: false, summary: `cannot send from ${send.from}`, detail: `${send.from} is ${describeStatus(state)}: a stopped peer types nothing` };
+  let typed: Typed;
+  try {
+    typed = await typeMessage(ctx.lab, send.from, send.text);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { ok: false, summary: `cannot send from ${send.from}`, detail: `${error.message}${error.hint ? ` (${error.hint})` : ""}` };
   }
-  const since = new Date().toISOString();
-  await lab.runtime.writeLine(container.id, send.text);
-  await lab.record({ ts: since, action: "send", target: send.from, detail: send.text });
-  for (let waited = 0; waited < SENT_EVENT_WAIT_MS; waited += POLL_MS) {
-    const lines = (await lab.recording()).lines.get(send.from) ?? [];
-    const event = lines.map((line) => line.event).find((e) => e?.ev === "sent" && e.ts >= since && e.text === send.text);
-    if (event?.ev === "sent") {
-      const message = { id: event.id, from: send.from, text: send.text };
-      ctx.sent.set(send.text, message);
-      if (send.as) ctx.sent.set(send.as, message);
-      return { ok: true, summary: `${send.from} sent "${send.text}" (${event.id}) to ${event.to.length ? event.to.join(", ") : "no neighbour"}` };
-    }
-    await sleep(POLL_MS);
+  if (typed.id === undefined) {
+    return {
+      ok: false,
+      summary: `${send.from} did not report sending "${send.text}"`,
+      detail: `no sent event from ${send.from}: does the peer print events on stdout? (see peer/PROTOCOL.md)`,
+    };
   }
-  return {
-    ok: false,
-    summary: `${send.from} did not report sending "${send.text}"`,
-    detail: `no sent event from ${send.from} within ${formatDuration(SENT_EVENT_WAIT_MS)}: does the peer print events on stdout? (see peer/PROTOCOL.md)`,
-  };
+  const message = { id: typed.id, from: send.from, text: send.text };
+  ctx.sent.set(send.text, message);
+  if (send.as) ctx.sent.set(send.as, message);
+  return { ok: true, summary: `${send.from} sent "${send.text}" (${typed.id}) to ${typed.to.length ? typed.to.join(", ") : "no neighbour"}` };
 }
 
 async function faultStep(ctx: StepContext, action: "kill" | "stop" | "pause" | "resume" | "restart" | "start", peer: string): Promise<StepOutcome> {
@@ -106,7 +100,7 @@ async function faultStep(ctx: StepContext, action: "kill" | "stop" | "pause" | "
       snapshot: overlaySnapshot(`after ${action} ${peer}`, result.after),
     };
   } catch (error) {
-    if (!(error instanceof LabError) || error.exitCode !== 2) throw error;
+    if (!(error instanceof InputError)) throw error;
     return { ok: false, summary: `${action} ${peer} refused`, detail: `${error.message}${error.hint ? ` (${error.hint})` : ""}` };
   }
 }
@@ -124,15 +118,14 @@ async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOut
         ? { ok: true, summary: description, isExpectation: true }
         : { ok: false, summary: description, detail: explain(verdict, waited), isExpectation: true };
     }
-    await sleep(POLL_MS);
+    await sleep(POLL_MS, ctx.signal);
   }
 }
 
 async function observe(lab: Lab): Promise<Observation> {
   const recording = await lab.recording();
   const snapshot = await lab.snapshot(recording);
-  const events = [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
-  return { snapshot, timeline: mergeTimeline(events, recording.actions) };
+  return { snapshot, timeline: mergeTimeline(recordingEvents(recording), recording.actions) };
 }
 
 export function overlaySnapshot(label: string, snapshot: LabSnapshot): OverlaySnapshot {

@@ -259,3 +259,27 @@ describe("dnsSafe", () => {
     expect(dnsSafe("___")).toBe("peer");
   });
 });
+
+describe("loadTopology: what the lab itself would refuse later", () => {
+  const text = [
+    "name: edge",
+    "description: edge cases",
+    "defaults: { heartbeat: 0s }",
+    "peers:",
+    "  journal: {}",
+    "  bob: { connect: [journal] }",
+    "scenario:",
+    "  - send: { from: bob, text: /quit }",
+    "  - send: { from: bob, text: hi }",
+    "  - expect: { delivered: hi }",
+  ].join("\n");
+
+  it("reports a reserved peer name, a zero heartbeat, a command as a message and a delivery with no receivers", () => {
+    expect(errors(loadTopology(text, "edge.yaml"))).toEqual([
+      "edge.yaml:3:24 defaults.heartbeat: must be longer than zero",
+      'edge.yaml:5:3 peers.journal: peer name "journal" is reserved: the lab\'s own container has it — rename it, e.g. "journal-1"',
+      "edge.yaml:8:30 scenario[0].send.text: a line starting with / is a command to the peer, not a message",
+      'edge.yaml:10:26 scenario[2].expect.delivered: say who should show it: "to" (exactly these peers; [] for nobody) and/or "notTo"',
+    ]);
+  });
+});

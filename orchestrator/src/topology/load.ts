@@ -9,6 +9,7 @@ import {
   DEFAULTS,
   DNS_NAME,
   PEER_ACTIONS,
+  RESERVED_NAMES,
   generateSchema,
   topologyFileSchema,
   type PeerSpec,
@@ -75,6 +76,11 @@ class TopologyLoader {
     const parsed = topologyFileSchema.safeParse(data);
     if (!parsed.success) for (const issue of parsed.error.issues) this.issue(issue, []);
     const known = this.knownPeers(data);
+    for (const name of known ?? []) {
+      if ((RESERVED_NAMES as readonly string[]).includes(name)) {
+        this.error(["peers", name], `peer name "${name}" is reserved: the lab's own container has it`, `rename it, e.g. "${name}-1"`, { key: true });
+      }
+    }
     this.checkReferences(data, known);
     if (parsed.success && known) {
       const topology = this.resolve(parsed.data, known);

@@ -16,14 +16,21 @@ export const DEFAULTS = { mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit
 
 const duration = (description: string) =>
   z.string().regex(DURATION, { error: "expected a duration such as 500ms, 2s or 1m" }).describe(description);
+/** Heartbeats and timeouts of zero would make the peer refuse to start. */
+const positiveDuration = (description: string) =>
+  duration(description).refine((text) => !/^0+(\.0+)?(ms|s|m)$/.test(text), { error: "must be longer than zero" });
+/** Peer names the lab uses for its own containers. */
+export const RESERVED_NAMES = ["journal"] as const;
+/** One chat line: well within a wire frame (64 KiB) and one engine log line (16 KiB). */
+export const MAX_MESSAGE_BYTES = 8 * 1024;
 const peerRef = z.string().describe("a peer name");
 const peerList = z.array(peerRef);
 
 const peerSettings = {
   mode: z.enum(PEER_MODES).optional().describe("tree: forward everything, ids unused (default); dedup: each message id once"),
   image: z.string().min(1).optional().describe("a custom peer image (bring your own peer); absent = the reference image"),
-  heartbeat: duration("ping interval (default 1s)").optional(),
-  timeout: duration("declare a silent neighbour down after this long; must exceed heartbeat (default 3s)").optional(),
+  heartbeat: positiveDuration("ping interval (default 1s)").optional(),
+  timeout: positiveDuration("declare a silent neighbour down after this long; must exceed heartbeat (default 3s)").optional(),
   hopLimit: z.number().int().min(1).max(1000).optional().describe("drop messages after this many hops (default 16)"),
   env: z.record(z.string(), z.string()).optional().describe("extra environment variables for the container"),
 };
@@ -76,6 +83,9 @@ export const expectSchema = z
         ctx.addIssue({ code: "custom", path: [key], message: `"${key}" needs "delivered": which message?` });
       }
     }
+    if (value.delivered !== undefined && !value.to && !value.notTo) {
+      ctx.addIssue({ code: "custom", path: ["delivered"], message: 'say who should show it: "to" (exactly these peers; [] for nobody) and/or "notTo"' });
+    }
   });
 
 const at = duration("when to run this step, from the scenario start").optional();
@@ -84,7 +94,18 @@ const step = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
 
 /** One step per action; keep the order of ACTIONS (load.ts picks the branch by index). */
 export const stepSchema = z.union([
-  step("send", z.strictObject({ from: peerRef, text: z.string(), as: z.string().min(1).optional() })),
+  step(
+    "send",
+    z.strictObject({
+      from: peerRef,
+      text: z
+        .string()
+        .refine((text) => text.trim() !== "" && !text.includes("\n"), { error: "a message is one non-empty line" })
+        .refine((text) => !text.startsWith("/"), { error: "a line starting with / is a command to the peer, not a message" })
+        .refine((text) => Buffer.byteLength(text) <= MAX_MESSAGE_BYTES, { error: `a message is at most ${MAX_MESSAGE_BYTES} bytes` }),
+      as: z.string().min(1).optional(),
+    }),
+  ),
   step("wait", duration("how long to wait")),
   step("kill", peerRef),
   step("stop", peerRef),

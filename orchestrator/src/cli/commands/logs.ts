@@ -1,4 +1,4 @@
-import { Lab } from "../../lab/lab.js";
+import { Lab, recordingEvents } from "../../lab/lab.js";
 import { followPeers } from "../../lab/follow.js";
 import { formatPeerLine, formatRecord, mergeTimeline, type PeerLine } from "../../transcript/transcript.js";
 import type { Context } from "../context.js";
@@ -31,8 +31,7 @@ export async function logsCommand(ctx: Context, peer: string | undefined, option
     for (const line of recording.lines.get(peer) ?? []) print(line);
     return;
   }
-  const events = [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
-  for (const record of mergeTimeline(events, recording.actions)) {
+  for (const record of mergeTimeline(recordingEvents(recording), recording.actions)) {
     ctx.out.line(options.json ? JSON.stringify(record) : formatRecord(record));
   }
 }

@@ -17,6 +17,12 @@ export async function reportCommand(ctx: Context, dir: string): Promise<void> {
       "give a directory written by lab run, e.g. results/latest",
     );
   }
+  const missing = (["lab", "verdict", "peers", "links", "snapshots", "messages", "forwards", "expectations", "latency", "check", "actions", "reasons"] as const).filter(
+    (key) => report?.[key] === undefined,
+  );
+  if (missing.length > 0) {
+    throw new InputError(`${join(dir, "summary.json")} is not a run summary (no ${missing.join(", ")})`, "give a directory written by lab run, e.g. results/latest");
+  }
   await writeReport(dir, report);
   ctx.out.line(`wrote ${join(dir, "report.md")} and ${join(dir, "report.html")}`);
 }
