@@ -183,6 +183,19 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     expect(await leftovers(name)).toEqual([]);
   });
 
+  it("links not up in time: says which, quotes the peers, and leaves the lab for inspection", async () => {
+    const name = uniqueLabName("slow");
+    started.push(name);
+    const run = await lab(["up", await topologyCopy("topologies/chain.yaml", name), "--timeout", "1ms"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`lab: lab ${name} not wired after 1ms:`);
+    expect(run.stderr).toMatch(/  (bob ── alice|carol ── bob|dave ── carol): not reported up by /);
+    expect(run.stderr).toMatch(/last lines of (alice|bob|carol|dave):/);
+    expect(run.stderr).toContain(`remove it with lab down ${name}`);
+    expect((await leftovers(name)).length).toBeGreaterThan(0);
+    expect((await lab(["down", name, "--results", "/tmp/p2plab-test-results"])).code).toBe(0);
+  });
+
   it("Ctrl-C during up removes what it created", async () => {
     const name = uniqueLabName("intr");
     const run = await lab(["up", await topologyCopy("topologies/big.yaml", name)], { interruptAfterMs: 2500 });

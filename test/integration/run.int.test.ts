@@ -71,6 +71,28 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     expect(await leftovers(name)).toEqual([]);
   });
 
+  it("a peer image that cannot start: a clear error, transcripts saved, nothing left", async () => {
+    const name = uniqueLabName("badimg");
+    names.push(name);
+    // The offline base has no entrypoint: the peer's flags are not a program.
+    const base = await new DockerRuntime().chooseBaseImage();
+    const run = await lab(["run", await topologyCopy("topologies/chain.yaml", name, (t) => t.replace("defaults:\n", `defaults:\n  image: ${base}\n`)), "--results", RESULTS]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(new RegExp(`^lab: peer \\w+ did not start from image ${base}: .*executable file not found`, "m"));
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(await leftovers(name)).toEqual([]);
+  });
+
+  it("Ctrl-C during a run stops it, saves the transcripts and removes the lab", async () => {
+    const name = uniqueLabName("intrun");
+    names.push(name);
+    const run = await lab(["run", await topologyCopy("topologies/chain.yaml", name), "--results", RESULTS], { interruptAfterMs: 7500 });
+    expect(run.code).toBe(130);
+    expect(await leftovers(name)).toEqual([]);
+    const { readdir } = await import("node:fs/promises");
+    expect((await readdir(RESULTS)).some((entry) => entry.startsWith(`${name}-`))).toBe(true);
+  });
+
   it("the compose path exits with the verdict", async () => {
     const name = uniqueLabName("cmpv");
     names.push(name);

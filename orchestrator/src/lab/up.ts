@@ -76,9 +76,18 @@ async function create(runtime: Runtime, plan: LabPlan, options: UpOptions): Prom
   let started = 0;
   await inBatches(plan.peers, START_CONCURRENCY, async ({ peer, container }) => {
     if (options.signal.aborted) return;
-    const id = await runtime.createContainer(container);
-    ids.set(peer, id);
-    await runtime.start(id);
+    try {
+      const id = await runtime.createContainer(container);
+      ids.set(peer, id);
+      await runtime.start(id);
+    } catch (error) {
+      if (!(error instanceof LabError)) throw error;
+      throw new LabError(
+        `peer ${peer} did not start from image ${container.image}: ${error.message.replace(/^[^:]*: /, "")}`,
+        error.exitCode,
+        `the image must run a peer taking the reference peer's flags (peer/PROTOCOL.md); remove what was created with lab down ${plan.lab}`,
+      );
+    }
     started += 1;
     if (plan.peers.length > START_CONCURRENCY && (started % START_CONCURRENCY === 0 || started === plan.peers.length)) {
       options.progress(`started ${started}/${plan.peers.length} peers`);
