@@ -12,7 +12,7 @@ import { Wiring } from "./wiring.js";
 
 export interface UpOptions {
   recreate: boolean;
-  /** How long every configured link may take to come up. */
+  /** How long starting every peer and bringing up every configured link may take. */
   wireTimeoutMs: number;
   resultsDir: string;
   signal: AbortSignal;
@@ -54,7 +54,7 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   const started = Date.now();
   try {
     const ids = await create(runtime, plan, options);
-    await waitForWiring(runtime, plan, ids, options);
+    await waitForWiring(runtime, plan, ids, options, started + options.wireTimeoutMs);
   } catch (error) {
     if (options.signal.aborted) {
       await down(runtime, name, { save: false, resultsDir: options.resultsDir });
@@ -97,7 +97,7 @@ async function create(runtime: Runtime, plan: LabPlan, options: UpOptions): Prom
   return new Map(plan.peers.map(({ peer }) => [peer, ids.get(peer)!]));
 }
 
-async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, string>, options: UpOptions): Promise<void> {
+async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, string>, options: UpOptions, deadline: number): Promise<void> {
   const wiring = new Wiring(
     plan.peers.map(({ peer }) => peer),
     plan.links,
@@ -122,7 +122,6 @@ async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, s
   );
   try {
     options.progress(`waiting for ${plan.links.length} links`);
-    const deadline = Date.now() + options.wireTimeoutMs;
     while (!wiring.complete) {
       options.signal.throwIfAborted();
       if (Date.now() > deadline) throw notWired(plan, wiring, recent, options.wireTimeoutMs);
