@@ -25,13 +25,15 @@ export function buildProgram(ctx: () => Context): Command {
   const results = (): Option => new Option("--results <dir>", "where transcripts are saved").default("results");
   const json = (): Option => new Option("--json", "machine-readable output");
   const labOption = (): Option => new Option("--lab <name>", "the lab, when more than one runs");
+  const wireTimeout = (): Option =>
+    new Option("--timeout <duration>", "how long starting the peers and bringing every link up may take").default("120s");
 
   program
     .command("up")
     .description("validate a topology, start one container per peer, and wait until every link is up")
     .argument("<file>", "topology file, e.g. topologies/chain.yaml")
     .option("--recreate", "replace a running lab of the same name (its transcripts are saved first)")
-    .option("--timeout <duration>", "how long starting the peers and bringing every link up may take", "120s")
+    .addOption(wireTimeout())
     .addOption(results())
     .addOption(json())
     .action(async (file, options) => (await import("./commands/up.js")).upCommand(ctx(), file, options));
@@ -41,7 +43,7 @@ export function buildProgram(ctx: () => Context): Command {
     .description("up, run the topology's scenario, check every delivery, write the report, down; exit 0 when all held")
     .argument("<file>", "topology file with a scenario")
     .option("--keep", "leave the lab running afterwards")
-    .option("--timeout <duration>", "how long starting the peers and bringing every link up may take", "120s")
+    .addOption(wireTimeout())
     .addOption(results())
     .addOption(json())
     .action(async (file, options) => (await import("./commands/run.js")).runCommand(ctx(), file, options));

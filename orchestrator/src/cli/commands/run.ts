@@ -2,12 +2,10 @@ import { join } from "node:path";
 import { CheckFailedError } from "../../errors.js";
 import { runLab } from "../../lab/run.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
+import type { StartOptions } from "./up.js";
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends StartOptions {
   keep?: boolean;
-  timeout: string;
-  results: string;
-  json?: boolean;
 }
 
 export async function runCommand(ctx: Context, file: string, options: RunCommandOptions): Promise<void> {

@@ -3,11 +3,15 @@ import { up } from "../../lab/up.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
 
-export interface UpCommandOptions {
-  recreate?: boolean;
+/** The options `lab up` and `lab run` share. */
+export interface StartOptions {
   timeout: string;
   results: string;
   json?: boolean;
+}
+
+export interface UpCommandOptions extends StartOptions {
+  recreate?: boolean;
 }
 
 export async function upCommand(ctx: Context, file: string, options: UpCommandOptions): Promise<void> {
