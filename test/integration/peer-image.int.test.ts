@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEventLine, type PeerEvent } from "../../peer/src/events.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
@@ -56,6 +57,11 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
     for (const net of await runtime.listNetworks(labels)) await runtime.removeNetwork(net.id);
     expect(await runtime.listContainers(labels)).toEqual([]);
     expect(await runtime.listNetworks(labels)).toEqual([]);
+  });
+
+  it("runs as the non-root user peer", () => {
+    const user = spawnSync("docker", ["image", "inspect", image, "--format", "{{.Config.User}}"], { encoding: "utf8" });
+    expect(user.stdout.trim()).toBe("peer");
   });
 
   it("answers `--help`", async () => {
