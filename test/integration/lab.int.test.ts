@@ -127,15 +127,18 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     expect((await labJson<Status>(["status", name])).peers.filter((p) => p.status === "running")).toHaveLength(3);
   });
 
-  it("logs -f prints new lines as they come", async () => {
+  it("logs -f prints new lines as they come, and follows a peer through a restart", async () => {
     const name = await upLab("topologies/chain.yaml", "follow");
-    const following = lab(["logs", "dave", "-f", "--lab", name], { interruptAfterMs: 5000 });
+    const following = lab(["logs", "dave", "-f", "--lab", name], { interruptAfterMs: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await lab(["send", "alice", "followed", "--lab", name]);
+    expect((await lab(["restart", "dave", "--lab", name, "--grace", "1s"])).code).toBe(0);
     const followed = await following;
     expect(followed.code).toBe(0);
     expect(followed.stdout).toContain("dave ⇄ carol: link up");
     expect(followed.stdout).toContain("dave ← carol: followed (from alice, 3 hops)");
+    expect(followed.stdout).toContain("dave exiting (SIGTERM, code 0)");
+    expect(followed.stdout.match(/dave listening on port 7000/g)).toHaveLength(2);
   });
 
   it("runs two labs side by side without touching each other", async () => {

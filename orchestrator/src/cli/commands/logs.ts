@@ -1,7 +1,10 @@
 import { Lab, recordingEvents } from "../../lab/lab.js";
-import { followPeers } from "../../lab/follow.js";
+import { sleep } from "../../concurrency.js";
+import { LiveFollower } from "../../lab/live.js";
 import { formatPeerLine, formatRecord, mergeTimeline, type PeerLine } from "../../transcript/transcript.js";
 import type { Context } from "../context.js";
+
+const FOLLOW_POLL_MS = 1000;
 
 export interface LogsOptions {
   lab?: string;
@@ -20,9 +23,14 @@ export async function logsCommand(ctx: Context, peer: string | undefined, option
     }
   };
   if (options.follow) {
-    const { peers } = await lab.containers();
-    const chosen = peer === undefined ? [...peers] : [[peer, (await lab.peer(peer)).id] as const];
-    await followPeers(lab.runtime, new Map(chosen.map(([name, info]) => [name, typeof info === "string" ? info : info.id])), print, ctx.signal);
+    if (peer !== undefined) await lab.peer(peer);
+    // Until Ctrl-C, following peers again as they restart.
+    const follower = new LiveFollower(lab, print, ctx.signal, peer);
+    while (!ctx.signal.aborted) {
+      await follower.poll();
+      await sleep(FOLLOW_POLL_MS, ctx.signal).catch(() => {});
+    }
+    await follower.closed();
     return;
   }
   const recording = await lab.recording();

@@ -1,5 +1,6 @@
 import type { PeerEvent } from "../../../../peer/src/events.js";
-import { followPeers } from "../../lab/follow.js";
+import { sleep } from "../../concurrency.js";
+import { LiveFollower } from "../../lab/live.js";
 import { Lab, formatPartitions, snapshotOf } from "../../lab/lab.js";
 import { formatPeerLine, type PeerLine } from "../../transcript/transcript.js";
 import type { Context } from "../context.js";
@@ -17,15 +18,9 @@ export async function watchCommand(ctx: Context, labName: string | undefined): P
   const lab = await Lab.find(await ctx.runtime(), labName);
   const events: PeerEvent[] = [];
   const feed: string[] = [];
-  const seen = new Set<string>();
-  const following = new Map<string, Promise<void>>();
   let lastPartitions = "";
 
   const onLine = (line: PeerLine): void => {
-    // A restarted container is followed again from its first line: skip what was shown.
-    const key = `${line.peer}\u0000${line.ts}\u0000${line.text}`;
-    if (seen.has(key)) return;
-    seen.add(key);
     if (line.event) events.push(line.event);
     if (line.event && !FEED_EVENTS.has(line.event.ev)) return;
     const text = formatPeerLine(line);
@@ -37,14 +32,9 @@ export async function watchCommand(ctx: Context, labName: string | undefined): P
     }
   };
 
+  const follower = new LiveFollower(lab, onLine, ctx.signal);
   const draw = async (): Promise<void> => {
-    const { peers } = await lab.containers();
-    for (const [peer, info] of peers) {
-      if (info.state === "running" && !following.has(peer)) {
-        const done = followPeers(lab.runtime, new Map([[peer, info.id]]), onLine, ctx.signal).finally(() => following.delete(peer));
-        following.set(peer, done);
-      }
-    }
+    const peers = await follower.poll();
     const snapshot = snapshotOf(lab.topology, peers, events);
     const partitions = formatPartitions(snapshot.overlay.partitions);
     if (ctx.out.tty) {
@@ -61,7 +51,7 @@ export async function watchCommand(ctx: Context, labName: string | undefined): P
 
   while (!ctx.signal.aborted) {
     await draw();
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS, ctx.signal).catch(() => {});
   }
-  await Promise.all(following.values());
+  await follower.closed();
 }

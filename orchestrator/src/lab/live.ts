@@ -1,0 +1,47 @@
+import type { ContainerInfo } from "../runtime/runtime.js";
+import type { PeerLine } from "../transcript/transcript.js";
+import { followPeers } from "./follow.js";
+import type { Lab } from "./lab.js";
+
+/**
+ * Follows a lab's running peers for `watch` and `logs -f`. The engine ends a log stream when
+ * its container stops; each poll follows again any peer that runs without a stream (a restart
+ * or a start), and lines already delivered are not delivered twice.
+ */
+export class LiveFollower {
+  private readonly streams = new Map<string, Promise<void>>();
+  private readonly delivered = new Set<string>();
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly onLine: (line: PeerLine) => void,
+    private readonly signal: AbortSignal,
+    /** Only these peers; all when undefined. */
+    private readonly only?: string,
+  ) {}
+
+  /** Starts the streams that are missing; returns the peers' containers as they are now. */
+  async poll(): Promise<Map<string, ContainerInfo>> {
+    const { peers } = await this.lab.containers();
+    for (const [peer, info] of peers) {
+      if (info.state !== "running" || this.streams.has(peer) || (this.only !== undefined && peer !== this.only)) continue;
+      const stream = followPeers(this.lab.runtime, new Map([[peer, info.id]]), (line) => this.deliver(line), this.signal).finally(() =>
+        this.streams.delete(peer),
+      );
+      this.streams.set(peer, stream);
+    }
+    return peers;
+  }
+
+  /** Waits for the streams to end (they do once the signal aborts). */
+  async closed(): Promise<void> {
+    await Promise.all(this.streams.values());
+  }
+
+  private deliver(line: PeerLine): void {
+    const key = `${line.peer}\u0000${line.ts}\u0000${line.text}`;
+    if (this.delivered.has(key)) return;
+    this.delivered.add(key);
+    this.onLine(line);
+  }
+}
