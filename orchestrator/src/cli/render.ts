@@ -1,5 +1,5 @@
-import type { PeerStatus } from "../check/overlay.js";
-import { describeStatus, formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import { describeStatus, type PeerStatus } from "../check/overlay.js";
+import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
 import { drawGraph } from "../report/text-graph.js";
 import { table, type Colors } from "./output.js";
 

@@ -1,6 +1,6 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { InputError } from "../errors.js";
-import { describeStatus, liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
+import { liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
 import { LABEL } from "../plan/labels.js";
 import type { ContainerInfo, Runtime } from "../runtime/runtime.js";
 import { didYouMean } from "../topology/diagnostic.js";
@@ -187,4 +187,3 @@ export function formatPartitions(partitions: string[][]): string {
   return partitions.length === 0 ? "(no live peers)" : partitions.map((p) => `{${p.join(", ")}}`).join(" ");
 }
 
-export { describeStatus };

@@ -2,6 +2,7 @@ import { describeStatus, peerStatus } from "../check/overlay.js";
 import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
 import { MAX_MESSAGE_BYTES } from "../topology/schema.js";
+import { toPeerLine } from "../transcript/transcript.js";
 import { recordingEvents, type Lab } from "./lab.js";
 import { settle } from "./settle.js";
 
@@ -42,9 +43,11 @@ export async function typeMessage(lab: Lab, peer: string, text: string): Promise
   await lab.runtime.writeLine(container.id, text);
   await lab.record({ ts: since, action: "send", target: peer, detail: text });
   for (let waited = 0; waited < SENT_EVENT_WAIT_MS; waited += POLL_MS) {
-    const events = (await lab.recording()).lines.get(peer)?.map((line) => line.event) ?? [];
-    const sent = events.find((event) => event?.ev === "sent" && event.ts >= since && event.text === text);
-    if (sent?.ev === "sent") return { id: sent.id, to: sent.to, since };
+    // Only the sender's own log: the rest of the lab has nothing to say about this yet.
+    for await (const line of lab.runtime.logs(container.id, { follow: false })) {
+      const event = toPeerLine(peer, line).event;
+      if (event?.ev === "sent" && event.ts >= since && event.text === text) return { id: event.id, to: event.to, since };
+    }
     await sleep(POLL_MS);
   }
   return { to: [], since };
