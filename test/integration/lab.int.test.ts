@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
-import { lab, labJson, leftovers, topologyCopy } from "../support/lab-cli.js";
+import { lab, labJson, leftovers, startLab, topologyCopy } from "../support/lab-cli.js";
 
 const skipReason = await engineOrSkipReason();
 
@@ -115,11 +115,13 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
 
   it("watch follows the lab live until Ctrl-C, which leaves the lab running", async () => {
     const name = await upLab("topologies/chain.yaml", "watch");
-    const watching = lab(["watch", name], { interruptAfterMs: 9000 });
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const watching = startLab(["watch", name]);
+    await watching.waitFor(/-- partitions: \{alice, bob, carol, dave\}/);
     expect((await lab(["send", "alice", "live", "--lab", name])).code).toBe(0);
     expect((await lab(["kill", "carol", "--lab", name])).code).toBe(0);
-    const watched = await watching;
+    await watching.waitFor(/-- partitions: \{alice, bob\} \{dave\}/);
+    watching.signal("SIGINT");
+    const watched = await watching.done;
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout).toContain("-- partitions: {alice, bob, carol, dave}");
     expect(watched.stdout).toContain("dave ← carol: live (from alice, 3 hops)");
@@ -129,11 +131,13 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
 
   it("logs -f prints new lines as they come, and follows a peer through a restart", async () => {
     const name = await upLab("topologies/chain.yaml", "follow");
-    const following = lab(["logs", "dave", "-f", "--lab", name], { interruptAfterMs: 10_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const following = startLab(["logs", "dave", "-f", "--lab", name]);
+    await following.waitFor(/dave listening on port 7000/);
     await lab(["send", "alice", "followed", "--lab", name]);
     expect((await lab(["restart", "dave", "--lab", name, "--grace", "1s"])).code).toBe(0);
-    const followed = await following;
+    await following.waitFor(/dave listening on port 7000[^]*dave listening on port 7000[^]*dave ⇄ carol: link up/);
+    following.signal("SIGINT");
+    const followed = await following.done;
     expect(followed.code).toBe(0);
     expect(followed.stdout).toContain("dave ⇄ carol: link up");
     expect(followed.stdout).toContain("dave ← carol: followed (from alice, 3 hops)");
@@ -201,7 +205,7 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
 
   it("Ctrl-C during up removes what it created", async () => {
     const name = uniqueLabName("intr");
-    const run = await lab(["up", await topologyCopy("topologies/big.yaml", name)], { interruptAfterMs: 2500 });
+    const run = await lab(["up", await topologyCopy("topologies/big.yaml", name)], { interrupt: { when: /started \d+\/32 peers/ } });
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain("what was created has been removed");
     expect(await leftovers(name)).toEqual([]);

@@ -13,17 +13,62 @@ export interface LabRun {
   stderr: string;
 }
 
-/** Runs the built `lab` CLI as a user would, from the repository root. */
-export function lab(args: string[], options: { env?: NodeJS.ProcessEnv; interruptAfterMs?: number } = {}): Promise<LabRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [LAB, ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    if (options.interruptAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), options.interruptAfterMs);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+export interface LabOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Sends `signal` (SIGINT by default) once, as soon as stdout or stderr matches `when`. */
+  interrupt?: { when: RegExp; signal?: NodeJS.Signals };
+}
+
+/** A `lab` process still running: wait for what it prints, signal it, or wait for its end. */
+export interface RunningLab {
+  /** Resolves once stdout or stderr matches; rejects after `timeoutMs` with what it printed so far. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  signal(signal?: NodeJS.Signals): void;
+  done: Promise<LabRun>;
+}
+
+/** Starts the built `lab` CLI as a user would, from the repository root. */
+export function startLab(args: string[], options: LabOptions = {}): RunningLab {
+  const child = spawn(process.execPath, [LAB, ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
+  const output = { stdout: "", stderr: "" };
+  const watchers = new Set<() => void>();
+  const seen = (): void => watchers.forEach((check) => check());
+  child.stdout.on("data", (chunk) => ((output.stdout += chunk), seen()));
+  child.stderr.on("data", (chunk) => ((output.stderr += chunk), seen()));
+  const done = new Promise<LabRun>((resolve) => child.on("close", (code) => resolve({ code, ...output })));
+  const running: RunningLab = {
+    waitFor: (pattern, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!pattern.test(output.stdout) && !pattern.test(output.stderr)) return;
+          settle();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          settle();
+          reject(new Error(`lab ${args.join(" ")}: ${pattern} not printed within ${timeoutMs} ms; it printed:\n${output.stderr}${output.stdout}`));
+        }, timeoutMs);
+        const settle = (): void => {
+          clearTimeout(timer);
+          watchers.delete(check);
+        };
+        watchers.add(check);
+        void done.then(() => watchers.has(check) && (settle(), reject(new Error(`lab ${args.join(" ")} ended before printing ${pattern}:\n${output.stderr}${output.stdout}`))));
+        check();
+      }),
+    signal: (signal = "SIGINT") => child.kill(signal),
+    done,
+  };
+  if (options.interrupt) {
+    const { when, signal } = options.interrupt;
+    running.waitFor(when, 600_000).then(() => running.signal(signal), () => {});
+  }
+  return running;
+}
+
+/** Runs the built `lab` CLI to its end. */
+export function lab(args: string[], options: LabOptions = {}): Promise<LabRun> {
+  return startLab(args, options).done;
 }
 
 /** Runs `lab` and parses its --json output, failing loudly with stderr when it did not succeed. */

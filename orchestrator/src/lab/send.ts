@@ -1,7 +1,7 @@
+import { messageTextProblem } from "../../../peer/src/message-text.js";
 import { describeStatus, peerStatus } from "../check/overlay.js";
 import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
-import { MAX_MESSAGE_BYTES } from "../topology/schema.js";
 import { toPeerLine } from "../transcript/transcript.js";
 import { recordingEvents, type Lab } from "./lab.js";
 import { settle } from "./settle.js";
@@ -18,21 +18,12 @@ export interface Typed {
   since: string;
 }
 
-/** Why a chat line cannot be sent as one message, or undefined when it can. */
-export function messageProblem(text: string): string | undefined {
-  if (text.includes("\n")) return "a message is one line";
-  if (text.trim() === "") return "a message needs some text";
-  if (text.startsWith("/")) return `"${text.split(" ")[0]}" would be a command to the peer, not a message`;
-  if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return `a message is at most ${MAX_MESSAGE_BYTES} bytes`;
-  return undefined;
-}
-
 /**
  * Types a chat line into a running peer, journals it, and waits for the peer's `sent` event,
  * which names the message id. Shared by `lab send` and the scenario's send step.
  */
 export async function typeMessage(lab: Lab, peer: string, text: string): Promise<Typed> {
-  const problem = messageProblem(text);
+  const problem = messageTextProblem(text);
   if (problem) throw new InputError(`cannot send ${JSON.stringify(text.slice(0, 40))}: ${problem}`);
   const container = await lab.peer(peer);
   const state = peerStatus(container);

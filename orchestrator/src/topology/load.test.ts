@@ -272,14 +272,16 @@ describe("loadTopology: what the lab itself would refuse later", () => {
     "  - send: { from: bob, text: /quit }",
     "  - send: { from: bob, text: hi }",
     "  - expect: { delivered: hi }",
+    '  - send: { from: bob, text: "hi\\r/connect evil:7000" }',
   ].join("\n");
 
-  it("reports a reserved peer name, a zero heartbeat, a command as a message and a delivery with no receivers", () => {
+  it("reports a reserved peer name, a zero heartbeat, a command as a message, a control character in one and a delivery with no receivers", () => {
     expect(errors(loadTopology(text, "edge.yaml"))).toEqual([
       "edge.yaml:3:24 defaults.heartbeat: must be longer than zero",
       'edge.yaml:5:3 peers.journal: peer name "journal" is reserved: the lab\'s own container has it — rename it, e.g. "journal-1"',
-      "edge.yaml:8:30 scenario[0].send.text: a line starting with / is a command to the peer, not a message",
+      'edge.yaml:8:30 scenario[0].send.text: "/quit" would be a command to the peer, not a message',
       'edge.yaml:10:26 scenario[2].expect.delivered: say who should show it: "to" (exactly these peers; [] for nobody) and/or "notTo"',
+      "edge.yaml:11:30 scenario[3].send.text: a message cannot contain control characters (found U+000D at position 2)",
     ]);
   });
 });

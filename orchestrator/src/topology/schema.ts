@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { messageTextProblem } from "../../../peer/src/message-text.js";
 
 /** Peer and lab names become container names and DNS aliases. */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -21,8 +22,6 @@ const positiveDuration = (description: string) =>
   duration(description).refine((text) => !/^0+(\.0+)?(ms|s|m)$/.test(text), { error: "must be longer than zero" });
 /** Peer names the lab uses for its own containers. */
 export const RESERVED_NAMES = ["journal"] as const;
-/** One chat line: well within a wire frame (64 KiB) and one engine log line (16 KiB). */
-export const MAX_MESSAGE_BYTES = 8 * 1024;
 const peerRef = z.string().describe("a peer name");
 const peerList = z.array(peerRef);
 
@@ -98,11 +97,10 @@ export const stepSchema = z.union([
     "send",
     z.strictObject({
       from: peerRef,
-      text: z
-        .string()
-        .refine((text) => text.trim() !== "" && !text.includes("\n"), { error: "a message is one non-empty line" })
-        .refine((text) => !text.startsWith("/"), { error: "a line starting with / is a command to the peer, not a message" })
-        .refine((text) => Buffer.byteLength(text) <= MAX_MESSAGE_BYTES, { error: `a message is at most ${MAX_MESSAGE_BYTES} bytes` }),
+      text: z.string().superRefine((text, ctx) => {
+        const problem = messageTextProblem(text);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
       as: z.string().min(1).optional(),
     }),
   ),
