@@ -15,7 +15,7 @@ describe("composeFile", () => {
     expect(Object.keys(doc.services)).toEqual(["alice", "bob", "carol", "dave", "journal"]);
     expect(doc.services.carol).toEqual({
       image: "p2plab/peer:0.1.0",
-      container_name: "p2plab-chain-carol",
+      container_name: "p2plab-chain_carol",
       hostname: "carol",
       command: plan.peers[2]!.container.cmd,
       stdin_open: true,

@@ -15,6 +15,12 @@ export function networkName(lab: string): string {
   return `p2plab-${lab}`;
 }
 
+/**
+ * Lab and peer names are [a-z0-9-]; `_` is outside that alphabet, so it splits a container's
+ * name back into its lab and peer (lab net + peer a-b and lab net-a + peer b stay apart).
+ */
+const NAME_SEPARATOR = "_";
+
 export function containerName(lab: string, peer: string): string {
-  return `p2plab-${lab}-${peer}`;
+  return `${networkName(lab)}${NAME_SEPARATOR}${peer}`;
 }
