@@ -1,7 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 import { lab, leftovers } from "../support/lab-cli.js";
 
@@ -14,6 +16,20 @@ async function lonePeers(name: string, peers: string[]): Promise<string> {
   const file = join(dir, `${name}.yaml`);
   await writeFile(file, [`name: ${name}`, "description: lone peers", "peers:", ...peers.map((peer) => `  ${peer}: {}`), ""].join("\n"));
   return file;
+}
+
+/** Makes an engine object with docker's own CLI, as a user (or another tool) would by hand. */
+function docker(args: string[]): void {
+  const made = spawnSync("docker", args, { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`docker ${args.join(" ")}: ${made.stderr}`);
+}
+
+const labels = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+
+/** Every file under dir, relative to it. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => !entry.isDirectory()).map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1)).sort();
 }
 
 describe.skipIf(skipReason !== undefined)(`names and labels on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
@@ -37,5 +53,36 @@ describe.skipIf(skipReason !== undefined)(`names and labels on a real engine${sk
       expect(down.stdout).toContain(`lab ${name} removed: 2 containers, 1 network`);
       expect(await leftovers(name)).toEqual([]);
     }
+  });
+
+  it("a hand-made container whose peer label is a path beside a real lab: down saves the lab's peers only and says what it refused", async () => {
+    const name = uniqueLabName("evil");
+    started.push(name);
+    expect((await lab(["up", await lonePeers(name, ["alice"])])).code).toBe(0);
+    docker(["create", ...labels({ "p2plab.lab": name, "p2plab.peer": "../../evil", "p2plab.role": "peer" }), await new DockerRuntime().chooseBaseImage()]);
+    const root = await mkdtemp(join(tmpdir(), "p2plab-test-"));
+    const down = await lab(["down", name, "--results", join(root, "results")]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/container \S+: label p2plab\.peer "\.\.\/\.\.\/evil" is not a peer name/);
+    const files = await filesUnder(root);
+    expect(files.filter((file) => !file.startsWith(`results/${name}-`))).toEqual(["results/latest"]);
+    expect(files.filter((file) => file.includes("transcripts/"))).toEqual([expect.stringMatching(/\/transcripts\/alice\.jsonl$/), expect.stringMatching(/\/transcripts\/alice\.txt$/)]);
+    expect(await leftovers(name)).toEqual([]);
+  });
+
+  it("a hand-made lab whose topology label names a peer by a path: down saves nothing, says why, and removes it", async () => {
+    const name = uniqueLabName("evil");
+    started.push(name);
+    const peer = "../../../evil";
+    const topology = { name, description: "hand-made", file: "x.yaml", peers: [{ name: peer, connect: [], mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {} }], links: [], check: {}, scenario: [] };
+    docker(["network", "create", ...labels({ "p2plab.lab": name, "p2plab.topology": JSON.stringify(topology) }), `p2plab-${name}`]);
+    docker(["create", ...labels({ "p2plab.lab": name, "p2plab.peer": peer, "p2plab.role": "peer" }), await new DockerRuntime().chooseBaseImage()]);
+    const root = await mkdtemp(join(tmpdir(), "p2plab-test-"));
+    const down = await lab(["down", name, "--results", join(root, "results")]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain(`transcripts not saved: network p2plab-${name}: label p2plab.topology is not a topology lab up wrote: peers[0].name:`);
+    expect(down.stdout).toContain(`lab ${name} removed: 1 containers, 1 network`);
+    expect(await filesUnder(root)).toEqual([]);
+    expect(await leftovers(name)).toEqual([]);
   });
 });
