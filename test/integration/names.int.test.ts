@@ -3,7 +3,9 @@ import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { containerName, networkName } from "../../orchestrator/src/plan/labels.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
+import { compose } from "../support/compose.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 import { lab, leftovers } from "../support/lab-cli.js";
 
@@ -11,10 +13,10 @@ const skipReason = await engineOrSkipReason();
 const RESULTS = "/tmp/p2plab-test-results";
 
 /** A topology file of lone peers (no links: up is done once each one listens). */
-async function lonePeers(name: string, peers: string[]): Promise<string> {
+async function lonePeers(name: string, peers: string[], settings = "{}"): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "p2plab-test-"));
   const file = join(dir, `${name}.yaml`);
-  await writeFile(file, [`name: ${name}`, "description: lone peers", "peers:", ...peers.map((peer) => `  ${peer}: {}`), ""].join("\n"));
+  await writeFile(file, [`name: ${name}`, "description: lone peers", "peers:", ...peers.map((peer) => `  ${peer}: ${settings}`), ""].join("\n"));
   return file;
 }
 
@@ -25,6 +27,13 @@ function docker(args: string[]): void {
 }
 
 const labels = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+
+/** What docker inspect says about an engine object, by a Go template. */
+function inspect(args: string[], format: string): string {
+  const shown = spawnSync("docker", [...args, "--format", format], { encoding: "utf8" });
+  if (shown.status !== 0) throw new Error(`docker ${args.join(" ")}: ${shown.stderr}`);
+  return shown.stdout.trim();
+}
 
 /** Every file under dir, relative to it. */
 async function filesUnder(dir: string): Promise<string[]> {
@@ -84,5 +93,30 @@ describe.skipIf(skipReason !== undefined)(`names and labels on a real engine${sk
     expect(down.stdout).toContain(`lab ${name} removed: 1 containers, 1 network`);
     expect(await filesUnder(root)).toEqual([]);
     expect(await leftovers(name)).toEqual([]);
+  });
+
+  it("an env value with $ reaches the container literally, by lab up and by lab compose + compose up alike", async () => {
+    const settings = '{ env: { X: "$HOME-literal" } }';
+    const upped = uniqueLabName("dollar");
+    const composed = uniqueLabName("dollar");
+    started.push(upped, composed);
+    const up = await lab(["up", await lonePeers(upped, ["alice"], settings)]);
+    expect(up.code, up.stderr).toBe(0);
+    const file = join(await mkdtemp(join(tmpdir(), "p2plab-test-")), "compose.yml");
+    const exported = await lab(["compose", await lonePeers(composed, ["alice"], settings), "--out", file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const project = ["-f", file, "-p", composed];
+    try {
+      const composeUp = await compose([...project, "up", "-d"]);
+      expect(composeUp.code, composeUp.output).toBe(0);
+      for (const name of [upped, composed]) {
+        expect(JSON.parse(inspect(["container", "inspect", containerName(name, "alice")], "{{json .Config.Env}}"))).toContain("X=$HOME-literal");
+        const topology = JSON.parse(inspect(["network", "inspect", networkName(name)], '{{index .Labels "p2plab.topology"}}'));
+        expect(topology.peers[0].env).toEqual({ X: "$HOME-literal" });
+      }
+      for (const name of [upped, composed]) expect((await lab(["down", name, "--results", RESULTS])).code).toBe(0);
+    } finally {
+      await compose([...project, "down"]);
+    }
   });
 });
