@@ -23,7 +23,10 @@ export async function down(runtime: Runtime, name: string, options: { save: bool
   let savedTo: string | undefined;
   const refused: string[] = [];
   if (options.save) {
-    const lab = await Lab.find(runtime, name).catch((error: Error) => void refused.push(`transcripts not saved: ${error.message}`));
+    const lab = await Lab.find(runtime, name).catch((error: Error) => {
+      refused.push(`transcripts not saved: ${error.message}`);
+      return undefined;
+    });
     if (lab) {
       refused.push(...(await lab.containers()).refused.map((problem) => `not saved: ${problem}`));
       savedTo = await saveResults(lab, options.resultsDir);
