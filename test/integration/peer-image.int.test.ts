@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEventLine, type PeerEvent } from "../../peer/src/events.js";
+import { containerName, networkName } from "../../orchestrator/src/plan/labels.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 
@@ -8,7 +9,7 @@ const skipReason = await engineOrSkipReason();
 const runtime = new DockerRuntime();
 const lab = uniqueLabName("img");
 const labels = { "p2plab.lab": lab };
-const network = `p2plab-${lab}`;
+const network = networkName(lab);
 
 describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   let image = "";
@@ -18,7 +19,7 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
 
   async function startPeer(name: string, args: string[]): Promise<void> {
     const id = await runtime.createContainer({
-      name: `p2plab-${lab}-${name}`,
+      name: containerName(lab, name),
       image,
       cmd: ["--name", name, "--events", "json", "--heartbeat", "300ms", "--timeout", "1500ms", ...args],
       labels: { ...labels, "p2plab.peer": name, "p2plab.role": "peer" },
@@ -66,7 +67,7 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
 
   it("answers `--help`", async () => {
     const id = await runtime.createContainer({
-      name: `p2plab-${lab}-help`,
+      name: containerName(lab, "help"),
       image,
       cmd: ["--help"],
       labels,

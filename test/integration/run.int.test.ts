@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chown, lstat, mkdtemp, readdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -98,14 +98,26 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     expect((await readdir(RESULTS)).some((entry) => entry.startsWith(`${name}-`))).toBe(true);
   });
 
-  it("the compose path exits with the verdict", async () => {
+  it("the compose path exits with the verdict, its results owned by the uid asked for", async () => {
     const name = uniqueLabName("cmpv");
     names.push(name);
     const topologies = await mkdtemp(join(tmpdir(), "p2plab-compose-"));
     await writeFile(join(topologies, "wrong.yaml"), wrongExpectation(await readFile(await topologyCopy("topologies/chain.yaml", name), "utf8")));
+    // Topologies and results of a user who is not root, as in a user's checkout.
+    const owner = process.getuid!() === 0 ? 4242 : process.getuid!();
+    const results = await mkdtemp(join(tmpdir(), "p2plab-compose-results-"));
+    for (const dir of [topologies, results]) await chown(dir, owner, owner);
     const project = ["-p", name];
     const base = await new DockerRuntime().chooseBaseImage();
-    const env = { P2PLAB_TOPOLOGIES: topologies, P2PLAB_TOPOLOGY: "topologies/wrong.yaml", P2PLAB_BASE_IMAGE: base };
+    const env = {
+      P2PLAB_TOPOLOGIES: topologies,
+      P2PLAB_TOPOLOGY: "topologies/wrong.yaml",
+      P2PLAB_BASE_IMAGE: base,
+      P2PLAB_RESULTS: results,
+      P2PLAB_UID: String(owner),
+      P2PLAB_GID: String(owner),
+      P2PLAB_DOCKER_GID: String((await stat("/var/run/docker.sock")).gid),
+    };
     try {
       const up = await compose([...project, "up", "--build", "--exit-code-from", "lab"], env);
       expect(up.code, up.output).toBe(1);
@@ -114,6 +126,10 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
       await compose([...project, "down"], env);
     }
     expect(await leftovers(name)).toEqual([]);
+    const written = await readdir(results, { recursive: true });
+    expect(written).toContain(`${await readlink(join(results, "latest"))}/summary.json`);
+    const owners = await Promise.all(written.map(async (entry) => `${entry} ${(await lstat(join(results, entry))).uid}:${(await lstat(join(results, entry))).gid}`));
+    expect(owners).toEqual(written.map((entry) => `${entry} ${owner}:${owner}`));
   });
 
   it("a lab exported by lab compose and started by compose is driven by lab", async () => {

@@ -9,6 +9,8 @@ export interface DownResult {
   lab: string;
   /** Where the transcripts went; undefined when there was nothing to save. */
   savedTo?: string;
+  /** What was not trusted, and so not saved (it is removed with the rest): one sentence each. */
+  refused: string[];
   removedContainers: number;
   removedNetworks: number;
 }
@@ -19,16 +21,23 @@ export interface DownResult {
  */
 export async function down(runtime: Runtime, name: string, options: { save: boolean; resultsDir: string }): Promise<DownResult> {
   let savedTo: string | undefined;
+  const refused: string[] = [];
   if (options.save) {
-    const lab = await Lab.find(runtime, name).catch(() => undefined);
-    if (lab) savedTo = await saveResults(lab, options.resultsDir);
+    const lab = await Lab.find(runtime, name).catch((error: Error) => {
+      refused.push(`transcripts not saved: ${error.message}`);
+      return undefined;
+    });
+    if (lab) {
+      refused.push(...(await lab.containers()).refused.map((problem) => `not saved: ${problem}`));
+      savedTo = await saveResults(lab, options.resultsDir);
+    }
   }
   const containers = await runtime.listContainers({ [LABEL.lab]: name });
   // Many removals at once can leave the engine with stale network endpoints (moby#42119).
   await inBatches(containers, REMOVE_CONCURRENCY, (container) => runtime.remove(container.id));
   const networks = await runtime.listNetworks({ [LABEL.lab]: name });
   for (const network of networks) await removeNetwork(runtime, network.id, network.name);
-  return { lab: name, ...(savedTo ? { savedTo } : {}), removedContainers: containers.length, removedNetworks: networks.length };
+  return { lab: name, ...(savedTo ? { savedTo } : {}), refused, removedContainers: containers.length, removedNetworks: networks.length };
 }
 
 const REMOVE_CONCURRENCY = 4;

@@ -1,10 +1,10 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { InputError } from "../errors.js";
 import { liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
-import { LABEL } from "../plan/labels.js";
+import { LABEL, readMember, readTopology, type Reading } from "../plan/labels.js";
 import type { ContainerInfo, Runtime } from "../runtime/runtime.js";
 import { didYouMean } from "../topology/diagnostic.js";
-import type { Topology } from "../topology/schema.js";
+import { DNS_NAME, type Topology } from "../topology/schema.js";
 import { encodeAction, parseAction, type Action } from "../transcript/journal.js";
 import { toPeerLine, type LabRecording, type PeerLine } from "../transcript/transcript.js";
 
@@ -18,6 +18,8 @@ export interface LabSummary {
 export interface LabContainers {
   peers: Map<string, ContainerInfo>;
   journal?: ContainerInfo;
+  /** Containers carrying the lab's label that lab did not make as they are: ignored, each with why. */
+  refused: string[];
 }
 
 export interface PeerView extends PeerState {
@@ -43,13 +45,13 @@ export class Lab {
     readonly topology: Topology,
   ) {}
 
-  /** The names of the labs on this engine, from their networks and containers. */
+  /** The names of the labs on this engine, from their networks and containers; a label no lab name can be is not a lab. */
   static async names(runtime: Runtime): Promise<string[]> {
     const [networks, containers] = await Promise.all([
       runtime.listNetworks({ [LABEL.lab]: "" }),
       runtime.listContainers({ [LABEL.lab]: "" }),
     ]);
-    const names = [...networks, ...containers].map((item) => item.labels[LABEL.lab]!);
+    const names = [...networks, ...containers].map((item) => item.labels[LABEL.lab]!).filter((name) => DNS_NAME.test(name));
     return [...new Set(names)].sort();
   }
 
@@ -69,7 +71,10 @@ export class Lab {
     if (!topology) {
       throw new InputError(`lab "${name}" has no network carrying its topology (an interrupted up?)`, `remove it with lab down ${name}`);
     }
-    return new Lab(runtime, name, topology);
+    if (!topology.ok) {
+      throw new InputError(topology.problem, `lab up did not write it so; lab down ${name} removes the lab without saving its transcripts`);
+    }
+    return new Lab(runtime, name, topology.value);
   }
 
   static async list(runtime: Runtime): Promise<LabSummary[]> {
@@ -79,7 +84,7 @@ export class Lab {
       const topology = await topologyOf(runtime, name);
       summaries.push({
         name,
-        description: topology?.description ?? "(incomplete: no topology label)",
+        description: !topology ? "(incomplete: no topology label)" : topology.ok ? topology.value.description : "(topology label refused: see lab status)",
         peers: containers.length,
         running: containers.filter((c) => c.state === "running").length,
       });
@@ -95,12 +100,14 @@ export class Lab {
     const found = await this.runtime.listContainers({ [LABEL.lab]: this.name });
     const peers = new Map<string, ContainerInfo>();
     let journal: ContainerInfo | undefined;
+    const refused: string[] = [];
     for (const container of found) {
-      if (container.labels[LABEL.role] === "journal") journal = container;
-      const peer = container.labels[LABEL.peer];
-      if (peer !== undefined && container.labels[LABEL.role] === "peer") peers.set(peer, container);
+      const member = readMember(container, this.topology);
+      if (!member.ok) refused.push(member.problem);
+      else if (member.value.role === "journal") journal = container;
+      else peers.set(member.value.peer, container);
     }
-    return { peers, ...(journal ? { journal } : {}) };
+    return { peers, ...(journal ? { journal } : {}), refused };
   }
 
   /** The container of a named peer; an unknown name is the user's mistake, said with the names there are. */
@@ -151,15 +158,9 @@ export class Lab {
   }
 }
 
-/** The topology a lab was started from, from its network's label; undefined when unreadable. */
-async function topologyOf(runtime: Runtime, lab: string): Promise<Topology | undefined> {
-  const networks = await runtime.listNetworks({ [LABEL.lab]: lab });
-  const json = networks.find((network) => network.labels[LABEL.topology])?.labels[LABEL.topology];
-  try {
-    return json ? (JSON.parse(json) as Topology) : undefined;
-  } catch {
-    return undefined;
-  }
+/** The topology a lab was started from, from its network's label; undefined when there is none. */
+async function topologyOf(runtime: Runtime, lab: string): Promise<Reading<Topology> | undefined> {
+  return readTopology(await runtime.listNetworks({ [LABEL.lab]: lab }), lab);
 }
 
 /** Every peer event of a recording, peer by peer. */

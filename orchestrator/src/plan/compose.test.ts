@@ -15,7 +15,7 @@ describe("composeFile", () => {
     expect(Object.keys(doc.services)).toEqual(["alice", "bob", "carol", "dave", "journal"]);
     expect(doc.services.carol).toEqual({
       image: "p2plab/peer:0.1.0",
-      container_name: "p2plab-chain-carol",
+      container_name: "p2plab-chain_carol",
       hostname: "carol",
       command: plan.peers[2]!.container.cmd,
       stdin_open: true,
@@ -26,5 +26,27 @@ describe("composeFile", () => {
     expect(doc.services.journal).toMatchObject({ entrypoint: ["cat"], labels: { "p2plab.role": "journal" } });
     expect(doc.networks.lab.name).toBe("p2plab-chain");
     expect(JSON.parse(doc.networks.lab.labels["p2plab.topology"]).name).toBe("chain");
+  });
+
+  it("doubles every $ in what compose interpolates, so env, commands and labels arrive as lab up passes them", async () => {
+    const loaded = await loadTopologyFile("topologies/chain.yaml");
+    if (!loaded.ok) throw new Error("chain.yaml does not load");
+    const env = { X: "$HOME-literal", SECRET: "${SECRET:-none}", PRICE: "$$5" };
+    const topology = { ...loaded.topology, description: "costs $5", peers: loaded.topology.peers.map((peer) => ({ ...peer, env, image: "student/$IMAGE" })) };
+    const doc = parse(composeFile(planLab(topology, "p2plab/peer:0.1.0"), "$HOME/chain.yaml")) as unknown;
+    // What compose does to every string value: `$$` is a `$`, any other `$` starts a variable.
+    const interpolate = (value: unknown): unknown => {
+      if (typeof value === "string") {
+        expect(value.replaceAll("$$", ""), value).not.toContain("$");
+        return value.replaceAll("$$", "$");
+      }
+      if (Array.isArray(value)) return value.map(interpolate);
+      if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, interpolate(inner)]));
+      return value;
+    };
+    const seen = interpolate(doc) as { services: Record<string, { environment: object; image: string }>; networks: { lab: { labels: Record<string, string> } } };
+    expect(seen.services.alice!.environment).toEqual(env);
+    expect(seen.services.alice!.image).toBe("student/$IMAGE");
+    expect(JSON.parse(seen.networks.lab.labels["p2plab.topology"]!)).toEqual(topology);
   });
 });

@@ -31,5 +31,17 @@ export function composeFile(plan: LabPlan, source: string): string {
     `# Start it with \`docker compose -f FILE up -d\` (or docker-compose); then lab status, send, kill, logs and down work on it.`,
     `# The images must exist: \`lab up\` builds ${plan.journal.image} once, or build it from the p2plab repository.`,
   ];
-  return `${header.join("\n")}\n${stringify(document, { lineWidth: 0 })}`;
+  return `${header.join("\n")}\n${stringify(literal(document), { lineWidth: 0 })}`;
+}
+
+/**
+ * Compose expands `$VAR` from the host's environment in every string value; `$$` is a literal
+ * `$`. Doubling each one passes env values, commands and labels as they are, as `lab up` does,
+ * and keeps host variables out of the containers. Keys are not interpolated.
+ */
+function literal(value: unknown): unknown {
+  if (typeof value === "string") return value.replaceAll("$", () => "$$");
+  if (Array.isArray(value)) return value.map(literal);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, literal(inner)]));
+  return value;
 }

@@ -25,6 +25,8 @@ const IMAGE_CONTEXT = ["Dockerfile", "dist/peer.mjs"];
 
 interface EngineError extends Error {
   code?: string;
+  /** The socket path of a failed connection. */
+  address?: string;
   statusCode?: number;
   json?: { message?: string };
 }
@@ -250,12 +252,13 @@ export class DockerRuntime implements Runtime {
   private explain(what: string, error: unknown): Error {
     const e = error as EngineError;
     if (e.code === "ENOENT" || e.code === "ECONNREFUSED" || e.code === "EACCES" || e.code === "EPERM") {
-      const modem = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number };
-      const where = modem.socketPath ?? `${modem.host}:${modem.port}`;
+      // docker-modem may hold the socket path as a function that resolves it: the error has the path.
+      const modem = this.docker.modem as unknown as { socketPath?: unknown; host?: string; port?: number };
+      const where = modem.host ? `${modem.host}:${modem.port}` : (e.address ?? String(modem.socketPath));
       return new EnvironmentError(
         `no Docker engine answers at ${where} (${e.code})`,
         e.code === "EACCES"
-          ? "add yourself to the docker group, or run as root"
+          ? "add yourself to the docker group, or run as root (under docker compose: set P2PLAB_DOCKER_GID to the socket's group, see README)"
           : "start the engine (scripts/ensure-docker.sh, or `sudo systemctl start docker`), or point DOCKER_HOST at one",
       );
     }

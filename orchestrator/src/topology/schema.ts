@@ -114,12 +114,11 @@ export const stepSchema = z.union([
   step("expect", expectSchema),
 ]);
 
+const dnsName = z.string().regex(DNS_NAME, { error: "expected a DNS-safe name (lowercase letters, digits and '-', at most 32)" });
+
 export const topologyFileSchema = z
   .strictObject({
-    name: z
-      .string()
-      .regex(DNS_NAME, { error: "expected a DNS-safe name (lowercase letters, digits and '-', at most 32)" })
-      .describe("the lab's name, used in container and network names"),
+    name: dnsName.describe("the lab's name, used in container and network names"),
     description: z.string().describe("one line: what this topology teaches"),
     defaults: defaultsSchema.optional(),
     peers: z.record(z.string().regex(DNS_NAME), peerSchema).optional().describe("peer name → peer"),
@@ -159,3 +158,38 @@ export interface Topology {
   check: { missing?: CheckLevel; duplicated?: CheckLevel; unexpected?: CheckLevel; late?: CheckLevel };
   scenario: ScenarioStep[];
 }
+
+const storedPeerSchema = z
+  .strictObject({ name: dnsName, connect: z.array(dnsName), ...peerSettings })
+  .required({ mode: true, heartbeat: true, timeout: true, hopLimit: true, env: true });
+
+/**
+ * A loaded topology as `lab up` stores it on the lab's network, checked when read back (anyone
+ * can label a network): the file's rules for names, settings and steps, the reserved names, and
+ * connections and links between listed peers only.
+ */
+export const storedTopologySchema: z.ZodType<Topology> = z
+  .strictObject({
+    name: dnsName,
+    description: z.string(),
+    file: z.string(),
+    peers: z.array(storedPeerSchema),
+    links: z.array(z.tuple([dnsName, dnsName])),
+    check: checkSchema,
+    scenario: z.array(stepSchema),
+  })
+  .superRefine((topology, ctx) => {
+    const names = new Set<string>();
+    topology.peers.forEach((peer, i) => {
+      if (names.has(peer.name)) ctx.addIssue({ code: "custom", path: ["peers", i, "name"], message: `duplicate peer name "${peer.name}"` });
+      if ((RESERVED_NAMES as readonly string[]).includes(peer.name)) {
+        ctx.addIssue({ code: "custom", path: ["peers", i, "name"], message: `peer name "${peer.name}" is reserved` });
+      }
+      names.add(peer.name);
+    });
+    const known = (path: Array<string | number>, name: string) => {
+      if (!names.has(name)) ctx.addIssue({ code: "custom", path, message: `unknown peer "${name}"` });
+    };
+    topology.peers.forEach((peer, i) => peer.connect.forEach((target, j) => known(["peers", i, "connect", j], target)));
+    topology.links.forEach((link, i) => link.forEach((end, j) => known(["links", i, j], end)));
+  });

@@ -15,6 +15,7 @@ export async function downCommand(ctx: Context, labName: string | undefined, opt
   }
   const result = await down(runtime, name, { save: true, resultsDir: options.results });
   if (options.json) return ctx.out.json(result);
+  for (const problem of result.refused) ctx.out.progress(`warning: ${problem}`);
   if (result.savedTo) ctx.out.line(`transcripts saved to ${result.savedTo}`);
   ctx.out.line(`lab ${name} removed: ${result.removedContainers} containers, ${result.removedNetworks} network`);
 }

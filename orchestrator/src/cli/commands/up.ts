@@ -27,6 +27,7 @@ export async function upCommand(ctx: Context, file: string, options: UpCommandOp
     progress: (message) => ctx.out.progress(message),
   });
   if (result.replaced?.savedTo) ctx.out.progress(`the replaced lab's transcripts are in ${result.replaced.savedTo}`);
+  for (const problem of result.replaced?.refused ?? []) ctx.out.progress(`warning: the replaced lab: ${problem}`);
   if (options.json) {
     ctx.out.json({ ...result.snapshot, wiredInMs: result.wiredInMs });
     return;

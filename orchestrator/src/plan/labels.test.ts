@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import type { NetworkInfo } from "../runtime/runtime.js";
+import { loadTopologyFile } from "../topology/load.js";
+import { readMember, readTopology } from "./labels.js";
+import { planLab } from "./plan.js";
+
+const loaded = await loadTopologyFile("topologies/chain.yaml");
+if (!loaded.ok) throw new Error("chain.yaml does not load");
+const chain = loaded.topology;
+const plan = planLab(chain, "p2plab/peer:0.1.0");
+const network: NetworkInfo = { id: "n1", name: plan.network.name, labels: plan.network.labels };
+
+/** The chain lab's network, its topology label edited as a hand could. */
+const edited = (edit: (topology: Record<string, unknown>) => void): NetworkInfo => {
+  const topology = JSON.parse(plan.network.labels["p2plab.topology"]!) as Record<string, unknown>;
+  edit(topology);
+  return { ...network, labels: { ...network.labels, "p2plab.topology": JSON.stringify(topology) } };
+};
+const problem = (reading: ReturnType<typeof readTopology> | ReturnType<typeof readMember>): string | undefined =>
+  reading && !reading.ok ? reading.problem : undefined;
+
+describe("readTopology", () => {
+  it("reads back what lab up wrote", () => {
+    expect(readTopology([network], "chain")).toEqual({ ok: true, value: chain });
+  });
+
+  it("has nothing to read without the lab's network or its label (an interrupted up)", () => {
+    expect(readTopology([], "chain")).toBeUndefined();
+    expect(readTopology([{ ...network, labels: { "p2plab.lab": "chain" } }], "chain")).toBeUndefined();
+  });
+
+  it("reads only the network named for the lab, not any network carrying its label", () => {
+    expect(readTopology([{ ...network, name: "elsewhere" }], "chain")).toBeUndefined();
+  });
+
+  it("refuses a peer named by a path, naming the network, the label and the field", () => {
+    const evil = edited((t) => ((t.peers as Array<{ name: string }>)[1]!.name = "../../evil"));
+    expect(problem(readTopology([evil], "chain"))).toBe(
+      "network p2plab-chain: label p2plab.topology is not a topology lab up wrote: peers[1].name: expected a DNS-safe name (lowercase letters, digits and '-', at most 32) (and 3 more)",
+    );
+  });
+
+  it("refuses links and connections to peers it does not list, and the reserved name", () => {
+    expect(problem(readTopology([edited((t) => (t.links = [["alice", "mallory"]]))], "chain"))).toMatch(/: links\[0\]\[1\]: unknown peer "mallory"$/);
+    expect(problem(readTopology([edited((t) => ((t.peers as Array<{ connect: string[] }>)[0]!.connect = ["zed"]))], "chain"))).toMatch(
+      /: peers\[0\]\.connect\[0\]: unknown peer "zed"$/,
+    );
+    expect(problem(readTopology([edited((t) => ((t.peers as Array<{ name: string }>)[0]!.name = "journal"))], "chain"))).toMatch(
+      /: peers\[0\]\.name: peer name "journal" is reserved/,
+    );
+  });
+
+  it("refuses what is not JSON, fields lab up never writes, and another lab's topology", () => {
+    expect(problem(readTopology([{ ...network, labels: { "p2plab.topology": "{" } }], "chain"))).toBe("network p2plab-chain: label p2plab.topology is not JSON");
+    expect(problem(readTopology([edited((t) => (t.extra = 1))], "chain"))).toMatch(/is not a topology lab up wrote: Unrecognized key: "extra"$/);
+    expect(problem(readTopology([edited((t) => (t.name = "other"))], "chain"))).toBe(
+      'network p2plab-chain: label p2plab.topology holds the topology of lab "other", not of chain',
+    );
+  });
+});
+
+describe("readMember", () => {
+  const container = (name: string, labels: Record<string, string>) => ({ name, labels: { "p2plab.lab": "chain", ...labels } });
+
+  it("knows the peers and the journal lab up made", () => {
+    const [alice] = plan.peers;
+    expect(readMember(container(alice!.container.name, alice!.container.labels), chain)).toEqual({ ok: true, value: { role: "peer", peer: "alice" } });
+    expect(readMember(container(plan.journal.name, plan.journal.labels), chain)).toEqual({ ok: true, value: { role: "journal" } });
+  });
+
+  it("refuses a peer label that is a path, quoting it", () => {
+    expect(problem(readMember(container("eager_turing", { "p2plab.peer": "../../evil\u001b[2J", "p2plab.role": "peer" }), chain))).toBe(
+      `container eager_turing: label p2plab.peer "../../evil\\u001b[2J" is not a peer name (lowercase letters, digits and '-', at most 32)`,
+    );
+  });
+
+  it("refuses a peer the topology does not list, and a container without a role", () => {
+    expect(problem(readMember(container("p2plab-chain_zed", { "p2plab.peer": "zed", "p2plab.role": "peer" }), chain))).toBe(
+      'container p2plab-chain_zed: label p2plab.peer "zed" names no peer of lab chain',
+    );
+    expect(problem(readMember(container("helper", {}), chain))).toBe("container helper: no label p2plab.role");
+  });
+
+  it("refuses a container posing as a peer or the journal under another name", () => {
+    expect(problem(readMember(container("impostor", { "p2plab.peer": "alice", "p2plab.role": "peer" }), chain))).toBe(
+      "container impostor: labelled as peer alice of lab chain, but lab names that container p2plab-chain_alice",
+    );
+    expect(problem(readMember(container("p2plab-chain_alice", { "p2plab.role": "journal" }), chain))).toBe(
+      "container p2plab-chain_alice: labelled as the journal of lab chain, but lab names that container p2plab-chain_journal",
+    );
+  });
+});
