@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { Socket } from "node:net";
@@ -8,11 +8,21 @@ import { describe, expect, it } from "vitest";
 
 /** The built CLI, as a user runs it; these commands need no engine. */
 const LAB = new URL("../../../dist/lab.js", import.meta.url).pathname;
+const ALIAS_BOMB = new URL("../topology/fixtures/alias-bomb.yaml", import.meta.url).pathname;
 
 interface Ended {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+function lab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ended> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [LAB, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    }),
+  );
 }
 
 /**
@@ -76,4 +86,15 @@ describe("lab's exit", () => {
     expect(run.stdout.length).toBeGreaterThan(0);
     expect(run.stdout.length).toBeLessThan(128 * 1024);
   });
+});
+
+describe("bad input is refused with exit 2", () => {
+  it("an alias bomb: where, what and the fix, not an internal error", async () => {
+    const run = await lab(["validate", ALIAS_BOMB]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `lab: 1 problem in the topology:\n  ${ALIAS_BOMB}:11:14 the alias *e expands the document past 100000 values (aliases of aliases multiply: a "billion laughs") — write the values out; a topology needs nowhere near this many\n`,
+    );
+  });
+
 });
