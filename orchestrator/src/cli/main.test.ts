@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 /** The built CLI, as a user runs it; these commands need no engine. */
 const LAB = new URL("../../../dist/lab.js", import.meta.url).pathname;
 const ALIAS_BOMB = new URL("../topology/fixtures/alias-bomb.yaml", import.meta.url).pathname;
+const NO_ENGINE = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
 
 interface Ended {
   code: number | null;
@@ -88,7 +89,7 @@ describe("lab's exit", () => {
   });
 });
 
-describe("bad input is refused with exit 2", () => {
+describe("bad input is refused before anything else, with exit 2", () => {
   it("an alias bomb: where, what and the fix, not an internal error", async () => {
     const run = await lab(["validate", ALIAS_BOMB]);
     expect(run.code).toBe(2);
@@ -97,4 +98,9 @@ describe("bad input is refused with exit 2", () => {
     );
   });
 
+  it("a message with a control character, before the engine is looked for", async () => {
+    const run = await lab(["send", "alice", "hi\r/quit"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('lab: cannot send "hi\\r/quit": a message cannot contain control characters (found U+000D at position 2)\n');
+  });
 });

@@ -1,10 +1,13 @@
 import { Lab } from "../../lab/lab.js";
-import { send } from "../../lab/send.js";
+import { checkMessageText, send } from "../../lab/send.js";
 import type { Context } from "../context.js";
 
 export async function sendCommand(ctx: Context, peer: string, words: string[], options: { lab?: string; json?: boolean }): Promise<void> {
+  const text = words.join(" ");
+  // Bad input is the user's to fix whether or not an engine answers.
+  checkMessageText(text);
   const lab = await Lab.find(await ctx.runtime(), options.lab);
-  const result = await send(lab, peer, words.join(" "));
+  const result = await send(lab, peer, text);
   if (options.json) {
     ctx.out.json(result);
     return;
