@@ -9,6 +9,7 @@ async function main(): Promise<number> {
   // A reader that goes away (`lab run … | head`) must not abort a run half-way: the lab
   // would be left behind. Output to a closed pipe is dropped instead.
   process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   const out = new Output();
   const interrupt = new AbortController();
   process.on("SIGINT", () => {
@@ -34,4 +35,21 @@ async function main(): Promise<number> {
   }
 }
 
-void main().then((code) => process.exit(code));
+/**
+ * Resolves once everything written to the stream has been handed to its reader, or the reader is
+ * gone. A pipe holds 64 KiB: what a slow reader has not taken yet waits in this process, and
+ * exiting before then would cut the output.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableLength === 0) return resolve();
+    stream.once("close", resolve);
+    // Writes complete in order: this one's callback runs once every earlier one is out.
+    stream.write("", () => resolve());
+  });
+}
+
+void main().then(async (code) => {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+});

@@ -1,3 +1,5 @@
+import { visible } from "../visible.js";
+
 /** Colour and layout for people on a terminal; plain text when piped; JSON on request. */
 export interface Colors {
   bold(text: string): string;
@@ -43,18 +45,25 @@ export class Output {
 
   /** Progress on long work goes to stderr, so stdout stays clean for pipes. */
   progress(text: string): void {
-    this.stderr.write(`${this.stderr.isTTY ? this.color.dim(`… ${text}`) : `… ${text}`}\n`);
+    const shown = visibleLines(text);
+    this.stderr.write(`${this.stderr.isTTY ? this.color.dim(`… ${shown}`) : `… ${shown}`}\n`);
   }
 
+  /** Messages and hints can quote what peers printed or a file held: shown with control characters escaped. */
   error(message: string, hint?: string): void {
-    this.stderr.write(`lab: ${message}\n`);
-    if (hint) this.stderr.write(`  fix: ${hint}\n`);
+    this.stderr.write(`lab: ${visibleLines(message)}\n`);
+    if (hint) this.stderr.write(`  fix: ${visibleLines(hint)}\n`);
   }
 
   /** Clears a terminal screen (watch redraws). */
   clear(): void {
     if (this.tty) this.stdout.write("\u001b[2J\u001b[H");
   }
+}
+
+/** Each line made visible, the line breaks kept. */
+function visibleLines(text: string): string {
+  return text.split("\n").map(visible).join("\n");
 }
 
 const ANSI_PATTERN = /\u001b\[[0-9;]*m/g;

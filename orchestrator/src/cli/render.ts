@@ -1,6 +1,8 @@
 import { describeStatus, type PeerStatus } from "../check/overlay.js";
 import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import type { SendResult } from "../lab/send.js";
 import { drawGraph } from "../report/text-graph.js";
+import { visible } from "../visible.js";
 import { table, type Colors } from "./output.js";
 
 const MARK: Partial<Record<PeerStatus, string>> = {
@@ -27,7 +29,7 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
   const nodes = snapshot.peers.map((peer) => ({ name: peer.name, ...(MARK[peer.status] ? { mark: MARK[peer.status]! } : {}) }));
   const partitions = snapshot.overlay.partitions;
   return [
-    `${c.bold(`lab ${snapshot.lab}`)} ${c.dim(`— ${snapshot.description}`)}`,
+    `${c.bold(`lab ${snapshot.lab}`)} ${c.dim(`— ${visible(snapshot.description)}`)}`,
     "",
     ...table(rows),
     "",
@@ -43,4 +45,18 @@ export function renderPartitionChange(before: string[][], after: string[][], c: 
   const was = formatPartitions(before);
   const now = formatPartitions(after);
   return was === now ? `partitions unchanged: ${now}` : `partitions: ${c.dim(was)} → ${c.bold(now)}`;
+}
+
+/** Who received a message `lab send` typed, and who should have. */
+export function renderSendResult(result: SendResult, c: Colors): string[] {
+  const { peer } = result;
+  const others = result.receivedBy.filter((name) => name !== peer);
+  const missed = result.reachable.filter((name) => !others.includes(name));
+  return [
+    `${peer} sent "${visible(result.text)}"${result.id ? c.dim(` (${visible(result.id)})`) : ""}`,
+    `  received by: ${others.length ? c.green(others.join(", ")) : c.yellow("nobody")}`,
+    ...(result.receivedBy.includes(peer) ? [c.yellow(`  ${peer} received its own message back: the topology has a cycle`)] : []),
+    ...(missed.length ? [c.red(`  not received by ${missed.join(", ")}, though reachable when it was sent`)] : []),
+    ...(result.reachable.length === 0 ? [c.dim(`  (${peer} had no live path to anyone)`)] : []),
+  ];
 }

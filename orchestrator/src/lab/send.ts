@@ -18,13 +18,18 @@ export interface Typed {
   since: string;
 }
 
+/** Throws the InputError `lab send` and the send step give for text that cannot be one message. */
+export function checkMessageText(text: string): void {
+  const problem = messageTextProblem(text);
+  if (problem) throw new InputError(`cannot send ${JSON.stringify(text.slice(0, 40))}: ${problem}`);
+}
+
 /**
  * Types a chat line into a running peer, journals it, and waits for the peer's `sent` event,
  * which names the message id. Shared by `lab send` and the scenario's send step.
  */
 export async function typeMessage(lab: Lab, peer: string, text: string): Promise<Typed> {
-  const problem = messageTextProblem(text);
-  if (problem) throw new InputError(`cannot send ${JSON.stringify(text.slice(0, 40))}: ${problem}`);
+  checkMessageText(text);
   const container = await lab.peer(peer);
   const state = peerStatus(container);
   if (state.status !== "running") {

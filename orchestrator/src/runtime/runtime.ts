@@ -83,6 +83,6 @@ export interface Runtime {
 
   /** Types one line into the container's stdin. */
   writeLine(id: string, line: string): Promise<void>;
-  /** The container's output, line by line, with the engine's timestamps. */
+  /** The container's output, line by line, with the engine's timestamps; a line the engine cut into parts comes back whole. */
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
 }

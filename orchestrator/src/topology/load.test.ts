@@ -212,6 +212,27 @@ describe("loadTopology: errors", () => {
     ]);
   });
 
+  it("stops an alias bomb at the alias that expands the file too far, before anything expands it", () => {
+    expect(errors(fixture("alias-bomb.yaml"))).toEqual([
+      'fixtures/alias-bomb.yaml:11:14 the alias *e expands the document past 100000 values (aliases of aliases multiply: a "billion laughs") — write the values out; a topology needs nowhere near this many',
+    ]);
+  });
+
+  it("reports an alias with no anchor before it, and one inside the value it names", () => {
+    expect(errors(loadTopology("name: a\ndescription: *later\npeers: &later {}\n", "q.yaml"))).toEqual([
+      "q.yaml:2:14 the alias *later names no anchor before it — set the anchor first with &later, or write the value out",
+    ]);
+    expect(errors(loadTopology("name: a\ndescription: b\npeers: &p { alice: { connect: *p } }\n", "q.yaml"))).toEqual([
+      "q.yaml:3:31 the alias *p is inside the value it names, so that value never ends — write the value out",
+    ]);
+  });
+
+  it("accepts an anchor used by hundreds of peers", () => {
+    const peers = Array.from({ length: 200 }, (_, i) => `  p${i}: { connect: [hub], heartbeat: *beat }`);
+    const loaded = topology(loadTopology(["name: many", "description: one anchor, 200 aliases", "peers:", "  hub: { heartbeat: &beat 2s }", ...peers].join("\n"), "many.yaml"));
+    expect(loaded.peers.filter((peer) => peer.heartbeat === "2s")).toHaveLength(201);
+  });
+
   it("names missing required fields at their parent", () => {
     expect(errors(fixture("missing-fields.yaml"))).toEqual([
       'fixtures/missing-fields.yaml:1:1 missing required field "name"',

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
 import { parseDuration } from "../../../peer/src/duration.js";
+import { aliasProblem } from "./aliases.js";
 import { type Diagnostic, didYouMean, formatPath } from "./diagnostic.js";
 import { generatePeers } from "./generate.js";
 import {
@@ -71,8 +72,14 @@ class TopologyLoader {
     }
     // Past a syntax error the document's structure cannot be trusted; duplicate keys leave it intact.
     if (this.errors.length > 0) return this.result();
+    const aliases = aliasProblem(this.doc);
+    if (aliases) {
+      this.errors.push({ ...this.atOffset(aliases.offset, aliases.message), hint: aliases.hint });
+      return this.result();
+    }
 
-    const data: unknown = (this.data = this.doc.toJS());
+    // aliasProblem bounds what the aliases expand to; the package's own guard would refuse an anchor used 101 times.
+    const data: unknown = (this.data = this.doc.toJS({ maxAliasCount: -1 }));
     const parsed = topologyFileSchema.safeParse(data);
     if (!parsed.success) for (const issue of parsed.error.issues) this.issue(issue, []);
     const known = this.knownPeers(data);

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { clockTime, describeEvent, parseEventLine, type PeerEvent } from "../../../peer/src/events.js";
 import type { LogLine } from "../runtime/runtime.js";
+import { visible } from "../visible.js";
 import { describeAction, type Action } from "./journal.js";
 
 /** One line a peer printed: an event, or anything else (diagnostics on stderr, a foreign peer's chatter). */
@@ -29,15 +30,17 @@ export function mergeTimeline(events: PeerEvent[], actions: Action[]): TimelineR
     .map(({ record }) => record);
 }
 
+/** One readable line of the timeline; what peers said is shown with its control characters escaped. */
 export function formatRecord(record: TimelineRecord): string {
   const { ev } = record;
-  if (ev === "action") return `${clockTime(record.ts)}  ${describeAction(record as Action)}`;
-  return `${clockTime(record.ts)}  ${describeEvent(record as PeerEvent)}`;
+  if (ev === "action") return visible(`${clockTime(record.ts)}  ${describeAction(record as Action)}`);
+  return visible(`${clockTime(record.ts)}  ${describeEvent(record as PeerEvent)}`);
 }
 
+/** One readable line of a peer's output, its control characters escaped. */
 export function formatPeerLine(line: PeerLine): string {
-  if (line.event) return `${clockTime(line.ts)}  ${describeEvent(line.event)}`;
-  return `${clockTime(line.ts)}  ${line.peer} ${line.stream === "stderr" ? "!" : "|"} ${line.text}`;
+  if (line.event) return visible(`${clockTime(line.ts)}  ${describeEvent(line.event)}`);
+  return visible(`${clockTime(line.ts)}  ${line.peer} ${line.stream === "stderr" ? "!" : "|"} ${line.text}`);
 }
 
 export interface LabRecording {

@@ -1,0 +1,106 @@
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { closeSync, constants, openSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/** The built CLI, as a user runs it; these commands need no engine. */
+const LAB = new URL("../../../dist/lab.js", import.meta.url).pathname;
+const ALIAS_BOMB = new URL("../topology/fixtures/alias-bomb.yaml", import.meta.url).pathname;
+const NO_ENGINE = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+
+interface Ended {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function lab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ended> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [LAB, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    }),
+  );
+}
+
+/**
+ * Runs `lab` with stdout on a pipe (a FIFO: the pipes spawn makes are socket pairs, which hold far
+ * more than a shell pipe's 64 KiB) and a slow reader: it reads nothing until `lab` has printed
+ * `startReading` on stderr, then pauses after every chunk, or closes the pipe after the first.
+ */
+async function labReadSlowly(args: string[], startReading: RegExp, reading: "all" | "one chunk" = "all"): Promise<Ended> {
+  const fifo = join(await mkdtemp(join(tmpdir(), "p2plab-cli-")), "stdout");
+  execFileSync("mkfifo", [fifo]);
+  const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writeEnd = openSync(fifo, constants.O_WRONLY);
+  const child = spawn(process.execPath, [LAB, ...args], { stdio: ["ignore", writeEnd, "pipe"] });
+  closeSync(writeEnd);
+  const reader = new Socket({ fd: readEnd, readable: true, writable: false });
+  reader.pause();
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  reader.on("data", (chunk: Buffer) => {
+    chunks.stdout.push(chunk);
+    if (reading === "one chunk") return void reader.destroy();
+    reader.pause();
+    setTimeout(() => reader.resume(), 5);
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    chunks.stderr.push(chunk);
+    if (startReading.test(Buffer.concat(chunks.stderr).toString())) reader.resume();
+  });
+  const [code] = await Promise.all([
+    new Promise<number | null>((resolve) => child.on("close", resolve)),
+    new Promise((resolve) => reader.on("close", resolve)),
+  ]);
+  return { code, stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString() };
+}
+
+async function tempFile(name: string, text: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), "p2plab-cli-")), name);
+  await writeFile(file, text);
+  return file;
+}
+
+/** A topology that makes `lab validate` print 800 warnings (135 KiB) on stdout, then one error on stderr. */
+async function noisyTopology(): Promise<string> {
+  const steps = Array.from({ length: 800 }, (_, i) => `  - expect: { delivered: never-sent-${i}, to: [b], within: 1s }\n`);
+  return tempFile("noisy.yaml", `name: noisy\ndescription: warnings, then an error\npeers:\n  a: {}\n  b: { connect: [a] }\nscenario:\n${steps.join("")}  - kill: nobody\n`);
+}
+
+describe("lab's exit", () => {
+  it("flushes everything to a slow reader first: 135 KiB of warnings on a 64 KiB pipe, then the error", async () => {
+    const run = await labReadSlowly(["validate", await noisyTopology()], /unknown peer "nobody"/);
+    expect(run.code).toBe(2);
+    const lines = run.stdout.split("\n");
+    expect(run.stdout.length).toBeGreaterThan(128 * 1024);
+    expect(lines).toHaveLength(801);
+    expect(lines[799]).toMatch(/^warning: .* no earlier send has the text or name "never-sent-799"/);
+    expect(run.stderr).toContain('scenario[800].kill: unknown peer "nobody" (known: a, b)');
+  });
+
+  it("still exits at once, with its code, when the reader has gone away", async () => {
+    const run = await labReadSlowly(["validate", await noisyTopology()], /unknown peer "nobody"/, "one chunk");
+    expect(run.code).toBe(2);
+    expect(run.stdout.length).toBeGreaterThan(0);
+    expect(run.stdout.length).toBeLessThan(128 * 1024);
+  });
+});
+
+describe("bad input is refused before anything else, with exit 2", () => {
+  it("an alias bomb: where, what and the fix, not an internal error", async () => {
+    const run = await lab(["validate", ALIAS_BOMB]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `lab: 1 problem in the topology:\n  ${ALIAS_BOMB}:11:14 the alias *e expands the document past 100000 values (aliases of aliases multiply: a "billion laughs") — write the values out; a topology needs nowhere near this many\n`,
+    );
+  });
+
+  it("a message with a control character, before the engine is looked for", async () => {
+    const run = await lab(["send", "alice", "hi\r/quit"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('lab: cannot send "hi\\r/quit": a message cannot contain control characters (found U+000D at position 2)\n');
+  });
+});
