@@ -2,8 +2,9 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { hostname } from "node:os";
 import type { PeerEventBody } from "./events.js";
 import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
+import { messageTextProblem } from "./message-text.js";
 import { SeenCache } from "./seen.js";
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
+import { PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
 
 export type PeerMode = "tree" | "dedup";
 
@@ -98,12 +99,11 @@ export class Peer {
     attempt(RETRY_FIRST_MS);
   }
 
-  /** A line typed on stdin: a chat message, or a command when it starts with `/`. */
+  /** One line typed on stdin (its `\n` and a trailing `\r` removed): a chat message, or a command when it starts with `/`. */
   input(line: string): void {
-    const text = line.replace(/\r$/, "");
-    if (text.trim() === "") return;
-    if (!text.startsWith("/")) return this.chat(text);
-    const [command, ...args] = text.trim().split(/\s+/);
+    if (line.trim() === "") return;
+    if (!line.startsWith("/")) return this.chat(line);
+    const [command, ...args] = line.trim().split(/\s+/);
     switch (command) {
       case "/peers":
         return this.options.emit({ ev: "peers", neighbors: this.neighbors() });
@@ -118,10 +118,10 @@ export class Peer {
   }
 
   chat(text: string): void {
-    // Neighbours close a link that carries a frame over the limit: refuse it here instead.
-    const room = MAX_FRAME_BYTES - 256 - Buffer.byteLength(this.options.name) * 2;
-    if (Buffer.byteLength(text) > room) {
-      this.options.diagnose(`message not sent: ${Buffer.byteLength(text)} bytes, the limit is ${room}`);
+    // Neighbours close a link that carries a message breaking the rule: refuse it here instead.
+    const problem = messageTextProblem(text);
+    if (problem) {
+      this.options.diagnose(`message not sent: ${problem}`);
       return;
     }
     this.seq += 1;
@@ -171,10 +171,15 @@ export class Peer {
       message: (link, frame) => this.receive(link, frame),
       badFrame: (link, reason) => emit({ ev: "bad-frame", neighbor: link.name, reason }),
       writeError: (link, reason) => emit({ ev: "write-error", neighbor: link.name, reason }),
+      slowConsumer: (link, queued) => emit({ ev: "slow-consumer", neighbor: link.name, queued }),
       closed: (link, reason, wasUp) => {
         this.links.delete(link);
-        if (wasUp) emit({ ev: "link-down", neighbor: link.name, reason });
-        else if (retry && !reason.startsWith("bad-frame")) retry(`closed before hello: ${reason}`);
+        if (wasUp) {
+          emit({ ev: "link-down", neighbor: link.name, reason });
+          return;
+        }
+        emit({ ev: "handshake-failed", addr: link.address, dir: link.dir, reason });
+        if (retry && !reason.startsWith("bad-frame")) retry(`closed before hello: ${reason}`);
       },
     };
   }
