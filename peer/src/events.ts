@@ -14,7 +14,7 @@ export const PeerEvent = z.discriminatedUnion("ev", [
   z.object({ ...base, ev: z.literal("link-down"), neighbor: z.string(), reason: z.string() }),
   z.object({ ...base, ev: z.literal("handshake-failed"), addr: z.string(), dir: z.enum(["in", "out"]), reason: z.string() }),
   z.object({ ...base, ev: z.literal("connect-failed"), target: z.string(), reason: z.string(), attempts: z.number().int() }),
-  z.object({ ...base, ev: z.literal("sent"), id: z.string(), origin: z.string(), text: z.string(), to: z.array(z.string()) }),
+  z.object({ ...base, ev: z.literal("sent"), id: z.string(), origin: z.string(), text: z.string(), to: z.array(z.string()), ref: z.string().optional() }),
   z.object({ ...base, ...message, ev: z.literal("recv"), from: z.string(), text: z.string() }),
   z.object({ ...base, ...message, ev: z.literal("dup"), from: z.string() }),
   z.object({ ...base, ...message, ev: z.literal("hop-limit"), from: z.string() }),

@@ -4,6 +4,7 @@ import type { PeerEventBody } from "./events.js";
 import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
 import { messageTextProblem } from "./message-text.js";
 import { SeenCache } from "./seen.js";
+import { SEND_USAGE, parseSendCommand } from "./send-command.js";
 import { PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
 
 export type PeerMode = "tree" | "dedup";
@@ -103,8 +104,12 @@ export class Peer {
   input(line: string): void {
     if (line.trim() === "") return;
     if (!line.startsWith("/")) return this.chat(line);
+    const send = parseSendCommand(line);
+    if (send) return this.chat(send.text, send.ref);
     const [command, ...args] = line.trim().split(/\s+/);
     switch (command) {
+      case "/send":
+        return this.options.diagnose(SEND_USAGE);
       case "/peers":
         return this.options.emit({ ev: "peers", neighbors: this.neighbors() });
       case "/connect":
@@ -113,11 +118,12 @@ export class Peer {
       case "/quit":
         return this.options.quit();
       default:
-        return this.options.diagnose(`unknown command ${command}; commands: /peers, /connect host:port, /quit`);
+        return this.options.diagnose(`unknown command ${command}; commands: /peers, /connect host:port, /send REF TEXT, /quit`);
     }
   }
 
-  chat(text: string): void {
+  /** Sends a chat message; `ref` (from `/send`) is echoed in the `sent` event. */
+  chat(text: string, ref?: string): void {
     // Neighbours close a link that carries a message breaking the rule: refuse it here instead.
     const problem = messageTextProblem(text);
     if (problem) {
@@ -128,7 +134,7 @@ export class Peer {
     const id = `${this.options.name}:${this.incarnation}:${this.seq}`;
     this.seen.add(id);
     const targets = [...this.links].filter((link) => link.isUp);
-    this.options.emit({ ev: "sent", id, origin: this.options.name, text, to: targets.map((link) => link.name) });
+    this.options.emit({ ev: "sent", id, origin: this.options.name, text, to: targets.map((link) => link.name), ...(ref === undefined ? {} : { ref }) });
     const frame: MsgFrame = { type: "msg", id, origin: this.options.name, text, hops: 1 };
     for (const link of targets) link.send(frame);
   }

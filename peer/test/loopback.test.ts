@@ -162,6 +162,20 @@ describe("reference peer over loopback", () => {
     expect(bob!.of("dup")).toEqual([]);
   });
 
+  it("gives each /send its own id, even for the same text typed back to back, and echoes its ref", async () => {
+    const [alice, bob] = await lab(["alice", "bob"]);
+    alice!.send("/send first-ref same words");
+    alice!.send("/send second-ref same words");
+    await bob!.waitFor(() => received(bob!, "same words").length === 2);
+    const sent = alice!.of("sent");
+    expect(sent).toMatchObject([
+      { ref: "first-ref", text: "same words", to: ["bob"] },
+      { ref: "second-ref", text: "same words", to: ["bob"] },
+    ]);
+    expect(sent[0]!.id).not.toBe(sent[1]!.id);
+    expect(received(bob!, "same words").map((e) => e.id)).toEqual(sent.map((e) => e.id));
+  });
+
   it("refuses a message over the size rule, ignores a line too long to read, and keeps its links", async () => {
     const [alice, bob] = await lab(["alice", "bob"]);
     alice!.send("x".repeat(10 * 1024));
