@@ -5,12 +5,6 @@ export const PROTOCOL_VERSION = 1;
 /** A frame (one JSON line) longer than this closes the connection. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
-/*
- * Every field is bounded so that whatever a peer accepts, it can forward: re-encoding a frame
- * (invalid UTF-8 becomes U+FFFD, 3 bytes) must never push it past the next hop's frame limit.
- * Names, ids and addresses are printable ASCII (encoded as they are received); the text obeys the
- * chat-message rule, which bounds its JSON encoding.
- */
 /** What a peer may be called: `--name` and the hello's `name` alike. */
 export const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const peerName = z.string().regex(PEER_NAME, "expected letters, digits, '-', '_' or '.', at most 64");
@@ -21,6 +15,12 @@ const messageText = z.string().superRefine((text, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+/*
+ * Every field is bounded so that whatever a peer accepts, it can forward: re-encoding a frame
+ * (invalid UTF-8 becomes U+FFFD, 3 bytes) must never push it past the next hop's frame limit.
+ * Names, ids and addresses are plain ASCII (re-encoded byte for byte); the text obeys the
+ * chat-message rule, which bounds its JSON encoding.
+ */
 export const HelloFrame = z.object({
   type: z.literal("hello"),
   name: peerName,
