@@ -12,13 +12,15 @@ export const PeerEvent = z.discriminatedUnion("ev", [
   z.object({ ...base, ev: z.literal("listening"), port: z.number().int() }),
   z.object({ ...base, ev: z.literal("link-up"), neighbor: z.string(), addr: z.string(), dir: z.enum(["in", "out"]) }),
   z.object({ ...base, ev: z.literal("link-down"), neighbor: z.string(), reason: z.string() }),
+  z.object({ ...base, ev: z.literal("handshake-failed"), addr: z.string(), dir: z.enum(["in", "out"]), reason: z.string() }),
   z.object({ ...base, ev: z.literal("connect-failed"), target: z.string(), reason: z.string(), attempts: z.number().int() }),
-  z.object({ ...base, ev: z.literal("sent"), id: z.string(), origin: z.string(), text: z.string(), to: z.array(z.string()) }),
+  z.object({ ...base, ev: z.literal("sent"), id: z.string(), origin: z.string(), text: z.string(), to: z.array(z.string()), ref: z.string().optional() }),
   z.object({ ...base, ...message, ev: z.literal("recv"), from: z.string(), text: z.string() }),
   z.object({ ...base, ...message, ev: z.literal("dup"), from: z.string() }),
   z.object({ ...base, ...message, ev: z.literal("hop-limit"), from: z.string() }),
   z.object({ ...base, ev: z.literal("write-error"), neighbor: z.string(), reason: z.string() }),
   z.object({ ...base, ev: z.literal("bad-frame"), neighbor: z.string(), reason: z.string() }),
+  z.object({ ...base, ev: z.literal("slow-consumer"), neighbor: z.string(), queued: z.number().int() }),
   z.object({ ...base, ev: z.literal("peers"), neighbors: z.array(z.string()) }),
   z.object({ ...base, ev: z.literal("exit"), code: z.number().int(), reason: z.string() }),
 ]);
@@ -59,6 +61,8 @@ export function describeEvent(event: PeerEvent): string {
       return `${me} ⇄ ${event.neighbor}: link up (${event.dir === "out" ? "connected to" : "accepted from"} ${event.addr})`;
     case "link-down":
       return `${me} ✕ ${event.neighbor}: link down (${event.reason})`;
+    case "handshake-failed":
+      return `${me} ✕ ${event.addr}: ${event.dir === "out" ? "outgoing" : "incoming"} connection closed before hello (${event.reason})`;
     case "connect-failed":
       return `${me} gave up connecting to ${event.target} after ${event.attempts} attempts (${event.reason})`;
     case "sent":
@@ -73,6 +77,8 @@ export function describeEvent(event: PeerEvent): string {
       return `${me} → ${event.neighbor}: write failed (${event.reason})`;
     case "bad-frame":
       return `${me} ✕ ${event.neighbor}: bad frame (${event.reason})`;
+    case "slow-consumer":
+      return `${me} ✕ ${event.neighbor}: not reading, dropped with ${event.queued} bytes unsent`;
     case "peers":
       return `${me} neighbours: ${event.neighbors.length ? event.neighbors.join(", ") : "none"}`;
     case "exit":

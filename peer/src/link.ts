@@ -3,9 +3,17 @@ import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Frame, type HelloFram
 
 export type LinkDirection = "in" | "out";
 
+/**
+ * Bytes a link may have queued for its neighbour beyond what the kernel took. A neighbour that
+ * stops reading would otherwise grow the queue, and the process, without bound; past this the
+ * link is dropped as a slow consumer. About 120 of the largest messages.
+ */
+export const MAX_SEND_QUEUE_BYTES = 1024 * 1024;
+
 export interface LinkOptions {
   hello: HelloFrame;
   heartbeatMs: number;
+  /** Silence that ends an up link, and the time a new connection has to complete its hello. */
   timeoutMs: number;
 }
 
@@ -14,6 +22,8 @@ export interface LinkHandlers {
   message(link: Link, frame: MsgFrame): void;
   badFrame(link: Link, reason: string): void;
   writeError(link: Link, reason: string): void;
+  /** The neighbour stopped reading: `queued` bytes were waiting; the link closes next. */
+  slowConsumer(link: Link, queued: number): void;
   /** Called once; `wasUp` tells whether the hello exchange had completed. */
   closed(link: Link, reason: string, wasUp: boolean): void;
 }
@@ -25,10 +35,13 @@ export interface LinkHandlers {
 export class Link {
   /** The neighbour's name once its hello arrived; its address before that. */
   name: string;
+  /** The remote `ip:port`, kept from the start: a destroyed socket may no longer say. */
+  readonly address: string;
   private state: "handshaking" | "up" | "closed" = "handshaking";
   private readonly decoder = new FrameDecoder();
   private lastHeard = Date.now();
   private readonly timer: NodeJS.Timeout;
+  private readonly handshakeDeadline: NodeJS.Timeout;
 
   constructor(
     private readonly socket: Socket,
@@ -36,7 +49,8 @@ export class Link {
     private readonly options: LinkOptions,
     private readonly handlers: LinkHandlers,
   ) {
-    this.name = Link.addressOf(socket);
+    this.address = Link.addressOf(socket);
+    this.name = this.address;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.close("eof"));
@@ -44,16 +58,15 @@ export class Link {
     socket.on("close", () => this.close("closed"));
     this.timer = setInterval(() => this.beat(), options.heartbeatMs);
     this.timer.unref();
+    // Any byte counts as liveness, so a hello trickled a byte at a time needs its own deadline.
+    this.handshakeDeadline = setTimeout(() => this.close("handshake timeout"), options.timeoutMs);
+    this.handshakeDeadline.unref();
     this.write(options.hello);
   }
 
   static addressOf(socket: Socket): string {
     const host = (socket.remoteAddress ?? "?").replace(/^::ffff:/, "");
     return `${host}:${socket.remotePort ?? "?"}`;
-  }
-
-  get address(): string {
-    return Link.addressOf(this.socket);
   }
 
   get isUp(): boolean {
@@ -74,6 +87,7 @@ export class Link {
     const wasUp = this.state === "up";
     this.state = "closed";
     clearInterval(this.timer);
+    clearTimeout(this.handshakeDeadline);
     this.socket.destroy();
     this.handlers.closed(this, reason, wasUp);
   }
@@ -86,10 +100,15 @@ export class Link {
       this.handlers.writeError(this, reason);
       this.close(`write-error: ${reason}`);
     });
+    const queued = this.socket.writableLength;
+    if (queued > MAX_SEND_QUEUE_BYTES) {
+      this.handlers.slowConsumer(this, queued);
+      this.close("slow-consumer");
+    }
   }
 
   private beat(): void {
-    if (Date.now() - this.lastHeard > this.options.timeoutMs) {
+    if (this.state === "up" && Date.now() - this.lastHeard > this.options.timeoutMs) {
       this.close("timeout");
       return;
     }
@@ -115,6 +134,7 @@ export class Link {
       }
       this.name = frame.name;
       this.state = "up";
+      clearTimeout(this.handshakeDeadline);
       this.handlers.up(this);
       return;
     }

@@ -1,7 +1,7 @@
-import { createInterface } from "node:readline";
 import { formatEvent, type PeerEvent, type PeerEventBody } from "./events.js";
 import { USAGE, parsePeerArgs } from "./options.js";
 import { Peer } from "./peer.js";
+import { LineSplitter, MAX_LINE_BYTES } from "./stdin-lines.js";
 
 const parsed = parsePeerArgs(process.argv.slice(2), process.stdout.isTTY === true);
 if (typeof parsed === "string") {
@@ -31,10 +31,14 @@ async function exit(reason: string, code: number): Promise<void> {
   process.exit(code);
 }
 
+function diagnose(message: string): void {
+  process.stderr.write(`peer ${options.name}: ${message}\n`);
+}
+
 const peer = new Peer({
   ...options,
   emit,
-  diagnose: (message) => process.stderr.write(`peer ${options.name}: ${message}\n`),
+  diagnose,
   quit: () => void exit("quit", 0),
 });
 
@@ -56,4 +60,8 @@ try {
 for (const target of options.connect) peer.connect(target);
 
 // End of stdin (a detached terminal, `docker run` without -i) leaves the peer forwarding.
-createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }).on("line", (line) => peer.input(line));
+const stdin = new LineSplitter(
+  (line) => peer.input(line),
+  () => diagnose(`line ignored: longer than ${MAX_LINE_BYTES} bytes`),
+);
+process.stdin.on("data", (chunk: Buffer) => stdin.push(chunk));

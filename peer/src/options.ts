@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "./duration.js";
 import type { PeerOptions } from "./peer.js";
+import { PEER_NAME } from "./wire.js";
 
 /** The Peer's settings, plus what main.ts does itself: whom to dial, how to print events. */
 export type PeerCliOptions = Omit<PeerOptions, "emit" | "diagnose" | "quit"> & {
@@ -11,8 +12,8 @@ export type PeerCliOptions = Omit<PeerOptions, "emit" | "diagnose" | "quit"> & {
 export const USAGE = `usage: peer --name NAME [options]
 
 A p2p chat peer: listens on TCP, connects to its --connect targets, prints one event per
-line on stdout, and treats each line on stdin as a chat message (/peers, /connect host:port
-and /quit are commands).
+line on stdout, and treats each line on stdin as a chat message (/peers, /connect host:port,
+/send REF TEXT and /quit are commands).
 
 options:
   --name NAME            this peer's name (required)
@@ -22,7 +23,8 @@ options:
   --events json|text     event format on stdout (default: text on a terminal, else json)
   --hop-limit N          drop messages after N hops (default 16)
   --heartbeat DURATION   ping interval (default 1s)
-  --timeout DURATION     declare a silent neighbour down after this long (default 3s)
+  --timeout DURATION     declare a silent neighbour down after this long, and close a
+                         connection whose hello has not come by then (default 3s)
   --connect-window DUR   keep retrying --connect targets this long (default 30s)
   --seen-max N           dedup: most message ids remembered (default 10000)
   --seen-age DURATION    dedup: how long an id is remembered (default 60s)
@@ -56,7 +58,7 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   }
   if (values.help) return { help: true };
   if (!values.name) return "--name is required";
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(values.name)) {
+  if (!PEER_NAME.test(values.name)) {
     return `--name "${values.name}": use letters, digits, '-', '_' or '.', at most 64 characters`;
   }
   if (values.mode !== "tree" && values.mode !== "dedup") return `--mode "${values.mode}": expected tree or dedup`;

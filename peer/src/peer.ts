@@ -2,8 +2,10 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { hostname } from "node:os";
 import type { PeerEventBody } from "./events.js";
 import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
+import { messageTextProblem } from "./message-text.js";
 import { SeenCache } from "./seen.js";
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
+import { SEND_USAGE, parseSendCommand } from "./send-command.js";
+import { PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
 
 export type PeerMode = "tree" | "dedup";
 
@@ -98,13 +100,16 @@ export class Peer {
     attempt(RETRY_FIRST_MS);
   }
 
-  /** A line typed on stdin: a chat message, or a command when it starts with `/`. */
+  /** One line typed on stdin (its `\n` and a trailing `\r` removed): a chat message, or a command when it starts with `/`. */
   input(line: string): void {
-    const text = line.replace(/\r$/, "");
-    if (text.trim() === "") return;
-    if (!text.startsWith("/")) return this.chat(text);
-    const [command, ...args] = text.trim().split(/\s+/);
+    if (line.trim() === "") return;
+    if (!line.startsWith("/")) return this.chat(line);
+    const send = parseSendCommand(line);
+    if (send) return this.chat(send.text, send.ref);
+    const [command, ...args] = line.trim().split(/\s+/);
     switch (command) {
+      case "/send":
+        return this.options.diagnose(SEND_USAGE);
       case "/peers":
         return this.options.emit({ ev: "peers", neighbors: this.neighbors() });
       case "/connect":
@@ -113,22 +118,23 @@ export class Peer {
       case "/quit":
         return this.options.quit();
       default:
-        return this.options.diagnose(`unknown command ${command}; commands: /peers, /connect host:port, /quit`);
+        return this.options.diagnose(`unknown command ${command}; commands: /peers, /connect host:port, /send REF TEXT, /quit`);
     }
   }
 
-  chat(text: string): void {
-    // Neighbours close a link that carries a frame over the limit: refuse it here instead.
-    const room = MAX_FRAME_BYTES - 256 - Buffer.byteLength(this.options.name) * 2;
-    if (Buffer.byteLength(text) > room) {
-      this.options.diagnose(`message not sent: ${Buffer.byteLength(text)} bytes, the limit is ${room}`);
+  /** Sends a chat message; `ref` (from `/send`) is echoed in the `sent` event. */
+  chat(text: string, ref?: string): void {
+    // Neighbours close a link that carries a message breaking the rule: refuse it here instead.
+    const problem = messageTextProblem(text);
+    if (problem) {
+      this.options.diagnose(`message not sent: ${problem}`);
       return;
     }
     this.seq += 1;
     const id = `${this.options.name}:${this.incarnation}:${this.seq}`;
     this.seen.add(id);
     const targets = [...this.links].filter((link) => link.isUp);
-    this.options.emit({ ev: "sent", id, origin: this.options.name, text, to: targets.map((link) => link.name) });
+    this.options.emit({ ev: "sent", id, origin: this.options.name, text, to: targets.map((link) => link.name), ...(ref === undefined ? {} : { ref }) });
     const frame: MsgFrame = { type: "msg", id, origin: this.options.name, text, hops: 1 };
     for (const link of targets) link.send(frame);
   }
@@ -171,10 +177,15 @@ export class Peer {
       message: (link, frame) => this.receive(link, frame),
       badFrame: (link, reason) => emit({ ev: "bad-frame", neighbor: link.name, reason }),
       writeError: (link, reason) => emit({ ev: "write-error", neighbor: link.name, reason }),
+      slowConsumer: (link, queued) => emit({ ev: "slow-consumer", neighbor: link.name, queued }),
       closed: (link, reason, wasUp) => {
         this.links.delete(link);
-        if (wasUp) emit({ ev: "link-down", neighbor: link.name, reason });
-        else if (retry && !reason.startsWith("bad-frame")) retry(`closed before hello: ${reason}`);
+        if (wasUp) {
+          emit({ ev: "link-down", neighbor: link.name, reason });
+          return;
+        }
+        emit({ ev: "handshake-failed", addr: link.address, dir: link.dir, reason });
+        if (retry && !reason.startsWith("bad-frame")) retry(`closed before hello: ${reason}`);
       },
     };
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame, parseFrame } from "./wire.js";
+import { MAX_MESSAGE_ENCODED_BYTES } from "./message-text.js";
+import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame, parseFrame, type MsgFrame } from "./wire.js";
 
 describe("parseFrame", () => {
   it("accepts each frame type", () => {
@@ -20,6 +21,44 @@ describe("parseFrame", () => {
     expect(parseFrame('{"type":"msg","id":"a:1","origin":"a","text":"hi","hops":0}')).toEqual({
       error: "invalid msg frame: hops: Too small: expected number to be >=1",
     });
+  });
+});
+
+describe("frames that could not be forwarded", () => {
+  const msg = (fields: Record<string, unknown>): string => JSON.stringify({ type: "msg", id: "a:x:1", origin: "a", text: "hi", hops: 1, ...fields });
+
+  it("refuses msg text that breaks the chat-message rule", () => {
+    expect(parseFrame(msg({ text: "hi\r/quit" }))).toEqual({
+      error: "invalid msg frame: text: a message cannot contain control characters (found U+000D at position 2)",
+    });
+    expect(parseFrame(msg({ text: "\u001b[2J" }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: text: .*U\+001B/) });
+    expect(parseFrame(msg({ text: "" }))).toEqual({ error: "invalid msg frame: text: a message needs some text" });
+    expect(parseFrame(msg({ text: '"'.repeat(MAX_MESSAGE_ENCODED_BYTES / 2 + 1) }))).toMatchObject({
+      error: expect.stringMatching(/^invalid msg frame: text: a message is at most 8192 bytes as JSON/),
+    });
+  });
+
+  it("measures text after decoding: invalid UTF-8 that would triple when re-encoded is refused", () => {
+    const head = Buffer.from('{"type":"msg","id":"a:x:1","origin":"a","hops":1,"text":"');
+    const line = Buffer.concat([head, Buffer.alloc(3000, 0xff), Buffer.from('"}\n')]);
+    expect(line.length).toBeLessThan(MAX_MESSAGE_ENCODED_BYTES);
+    expect(new FrameDecoder().push(line)).toMatchObject({ frames: [], error: expect.stringMatching(/^invalid msg frame: text: a message is at most 8192 bytes/) });
+  });
+
+  it("bounds every other string to printable ASCII", () => {
+    expect(parseFrame(msg({ id: "a:x:\u00ff" }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: id: /) });
+    expect(parseFrame(msg({ id: 'a"b' }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: id: /) });
+    expect(parseFrame(msg({ origin: "a b" }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: origin: /) });
+    expect(parseFrame(msg({ origin: "x".repeat(60 * 1024) }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: origin: /) });
+    expect(parseFrame('{"type":"hello","name":"\u00e9ve","listen":"x:1","version":1}')).toMatchObject({ error: expect.stringMatching(/^invalid hello frame: name: /) });
+    expect(parseFrame('{"type":"hello","name":"eve","listen":"x:1\\n","version":1}')).toMatchObject({ error: expect.stringMatching(/^invalid hello frame: listen: /) });
+  });
+
+  it("forwards the largest acceptable msg within the frame limit", () => {
+    const largest: MsgFrame = { type: "msg", id: "i".repeat(200), origin: "o".repeat(64), text: '"'.repeat(MAX_MESSAGE_ENCODED_BYTES / 2), hops: 999 };
+    const parsed = parseFrame(JSON.stringify(largest));
+    expect(parsed).toEqual({ frame: largest });
+    expect(Buffer.byteLength(encodeFrame({ ...largest, hops: largest.hops + 1 }))).toBeLessThan(MAX_FRAME_BYTES / 4);
   });
 });
 
@@ -51,9 +90,10 @@ describe("FrameDecoder", () => {
 
   it("accepts a frame of exactly 64 KiB", () => {
     const decoder = new FrameDecoder();
-    const frame = { type: "msg" as const, id: "a:1", origin: "a", text: "", hops: 1 };
-    const overhead = JSON.stringify(frame).length;
-    frame.text = "x".repeat(MAX_FRAME_BYTES - overhead);
-    expect(decoder.push(Buffer.from(encodeFrame(frame))).frames).toHaveLength(1);
+    const frame = { type: "hello", name: "a", listen: "x:1", version: 1 };
+    const line = JSON.stringify(frame);
+    const padded = `${line.slice(0, -1)}${" ".repeat(MAX_FRAME_BYTES - line.length)}}`;
+    expect(Buffer.byteLength(padded)).toBe(MAX_FRAME_BYTES);
+    expect(decoder.push(Buffer.from(`${padded}\n`)).frames).toEqual([frame]);
   });
 });

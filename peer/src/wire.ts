@@ -1,23 +1,38 @@
 import { z } from "zod";
+import { messageTextProblem } from "./message-text.js";
 
 export const PROTOCOL_VERSION = 1;
 /** A frame (one JSON line) longer than this closes the connection. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
-const peerName = z.string().min(1).max(64);
+/** What a peer may be called: `--name` and the hello's `name` alike. */
+export const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const peerName = z.string().regex(PEER_NAME, "expected letters, digits, '-', '_' or '.', at most 64");
+/** Printable ASCII except `"` and `\`: JSON carries it byte for byte. */
+const plain = (max: number) => z.string().max(max).regex(/^[!#-[\]-~]*$/, "expected printable ASCII without spaces, quotes or backslashes");
+const messageText = z.string().superRefine((text, ctx) => {
+  const problem = messageTextProblem(text);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
+/*
+ * Every field is bounded so that whatever a peer accepts, it can forward: re-encoding a frame
+ * (invalid UTF-8 becomes U+FFFD, 3 bytes) must never push it past the next hop's frame limit.
+ * Names, ids and addresses are plain ASCII (re-encoded byte for byte); the text obeys the
+ * chat-message rule, which bounds its JSON encoding.
+ */
 export const HelloFrame = z.object({
   type: z.literal("hello"),
   name: peerName,
-  listen: z.string().max(255),
+  listen: plain(255),
   version: z.number().int(),
 });
 
 export const MsgFrame = z.object({
   type: z.literal("msg"),
-  id: z.string().min(1).max(200),
+  id: plain(200).min(1),
   origin: peerName,
-  text: z.string(),
+  text: messageText,
   hops: z.number().int().min(1),
 });
 

@@ -1,42 +1,14 @@
-import { connect, type Socket } from "node:net";
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { PeerProcess, chain, freePort, sleep } from "./peer-process.js";
+import { PeerPool, PeerProcess, freePort, rawNeighbor, sleep } from "./peer-process.js";
 
 const FAST = ["--heartbeat", "200ms", "--timeout", "800ms"];
-let running: PeerProcess[] = [];
-
-afterEach(() => {
-  for (const peer of running) {
-    peer.kill("SIGCONT");
-    peer.kill("SIGKILL");
-  }
-  running = [];
-});
-
-async function lab(names: string[], args: string[] = []): Promise<Array<PeerProcess & { port: number }>> {
-  const peers = await chain(names, args);
-  running.push(...peers);
-  return peers;
-}
-
-async function start(name: string, args: string[] = []): Promise<PeerProcess & { port: number }> {
-  const peer = await PeerProcess.listening(name, args);
-  running.push(peer);
-  return peer;
-}
+const pool = new PeerPool();
+afterEach(() => pool.killAll());
+const lab = pool.chain.bind(pool);
+const start = pool.start.bind(pool);
 
 const received = (peer: PeerProcess, text: string) => peer.of("recv").filter((e) => e.text === text);
-
-/** Connects a raw socket that says hello as `name`, to play a misbehaving neighbour. */
-function rawNeighbor(port: number, name = "raw"): Promise<Socket> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1", () => {
-      socket.write(`${JSON.stringify({ type: "hello", name, listen: "raw:0", version: 1 })}\n`);
-      resolve(socket);
-    });
-    socket.on("error", () => {});
-  });
-}
 
 describe("reference peer over loopback", () => {
   it("a 4-peer chain delivers a message to everyone, with hop counts", async () => {
@@ -190,13 +162,31 @@ describe("reference peer over loopback", () => {
     expect(bob!.of("dup")).toEqual([]);
   });
 
-  it("refuses to send a line too long for one frame, and keeps its links", async () => {
+  it("gives each /send its own id, even for the same text typed back to back, and echoes its ref", async () => {
     const [alice, bob] = await lab(["alice", "bob"]);
-    alice!.send("x".repeat(70 * 1024));
+    alice!.send("/send first-ref same words");
+    alice!.send("/send second-ref same words");
+    await bob!.waitFor(() => received(bob!, "same words").length === 2);
+    const sent = alice!.of("sent");
+    expect(sent).toMatchObject([
+      { ref: "first-ref", text: "same words", to: ["bob"] },
+      { ref: "second-ref", text: "same words", to: ["bob"] },
+    ]);
+    expect(sent[0]!.id).not.toBe(sent[1]!.id);
+    expect(received(bob!, "same words").map((e) => e.id)).toEqual(sent.map((e) => e.id));
+  });
+
+  it("refuses a message over the size rule, ignores a line too long to read, and keeps its links", async () => {
+    const [alice, bob] = await lab(["alice", "bob"]);
+    alice!.send("x".repeat(10 * 1024));
+    alice!.send("y".repeat(70 * 1024));
     alice!.send("short");
     await bob!.waitFor((e) => e.ev === "recv" && e.text === "short");
     expect(alice!.of("sent").map((e) => e.text)).toEqual(["short"]);
-    expect(alice!.stderr.join("\n")).toMatch(/message not sent: 71680 bytes, the limit is \d+/);
+    expect(alice!.stderr).toEqual([
+      "peer alice: message not sent: a message is at most 8192 bytes as JSON (this one is 10240; quotes and backslashes count twice)",
+      "peer alice: line ignored: longer than 65536 bytes",
+    ]);
     expect(bob!.of("link-down")).toEqual([]);
   });
 

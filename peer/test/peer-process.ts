@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
+import { connect, createServer, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { parseEventLine, type PeerEvent } from "../src/events.js";
 
@@ -9,7 +10,7 @@ const PEER_BUNDLE = new URL("../../dist/peer.mjs", import.meta.url).pathname;
 export class PeerProcess {
   readonly events: PeerEvent[] = [];
   readonly stderr: string[] = [];
-  private waiters: Array<() => void> = [];
+  private waiters: Array<(event: PeerEvent) => void> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
@@ -18,9 +19,11 @@ export class PeerProcess {
   ) {
     createInterface({ input: child.stdout }).on("line", (line) => {
       const event = parseEventLine(line);
+      // A peer killed mid-line leaves a partial last line; anything else unparsable is a bug.
+      if (!event && this.child.killed) return;
       if (!event) throw new Error(`peer ${name} printed a line that is not an event: ${line}`);
       this.events.push(event);
-      for (const wake of this.waiters) wake();
+      for (const wake of [...this.waiters]) wake(event);
     });
     createInterface({ input: child.stderr }).on("line", (line) => this.stderr.push(line));
     this.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
@@ -51,18 +54,17 @@ export class PeerProcess {
   /** Resolves with the first event (past or future) matching the predicate. */
   waitFor(predicate: (event: PeerEvent) => boolean, timeoutMs = 10_000): Promise<PeerEvent> {
     return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.events.find(predicate);
-        if (found) resolve(found);
-        return found !== undefined;
-      };
-      if (check()) return;
-      const wake = (): void => {
-        if (check()) done();
+      const past = this.events.find(predicate);
+      if (past) return resolve(past);
+      // Only the new event needs testing: the earlier ones all failed already.
+      const wake = (event: PeerEvent): void => {
+        if (!predicate(event)) return;
+        done();
+        resolve(event);
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; saw:\n${this.events.map((e) => JSON.stringify(e)).join("\n")}\nstderr:\n${this.stderr.join("\n")}`));
+        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; last events:\n${this.recent()}\nstderr:\n${this.stderr.slice(-10).join("\n")}`));
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -70,6 +72,17 @@ export class PeerProcess {
       };
       this.waiters.push(wake);
     });
+  }
+
+  /** The last events, each cut short: enough to see what happened without flooding the report. */
+  private recent(count = 20): string {
+    return this.events
+      .slice(-count)
+      .map((e) => {
+        const line = JSON.stringify(e);
+        return line.length > 240 ? `${line.slice(0, 240)}…` : line;
+      })
+      .join("\n");
   }
 
   /** Waits until the peer has `count` links up to the named neighbours. */
@@ -111,4 +124,47 @@ export async function chain(names: string[], args: string[] = []): Promise<Array
     await peer.waitForLinks([peers[i - 1]?.name, peers[i + 1]?.name].filter((n): n is string => n !== undefined));
   }
   return peers;
+}
+
+/** The peers one test started, to be killed after it (paused ones too). */
+export class PeerPool {
+  private running: PeerProcess[] = [];
+
+  async chain(names: string[], args: string[] = []): Promise<Array<PeerProcess & { port: number }>> {
+    const peers = await chain(names, args);
+    this.running.push(...peers);
+    return peers;
+  }
+
+  async start(name: string, args: string[] = []): Promise<PeerProcess & { port: number }> {
+    const peer = await PeerProcess.listening(name, args);
+    this.running.push(peer);
+    return peer;
+  }
+
+  killAll(): void {
+    for (const peer of this.running) {
+      peer.kill("SIGCONT");
+      peer.kill("SIGKILL");
+    }
+    this.running = [];
+  }
+}
+
+/** Connects a raw socket that says hello as `name`, to play a misbehaving neighbour. */
+export function rawNeighbor(port: number, name = "raw"): Promise<Socket> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(`${JSON.stringify({ type: "hello", name, listen: "raw:0", version: 1 })}\n`);
+      resolve(socket);
+    });
+    socket.on("error", () => {});
+  });
+}
+
+/** A process's resident memory from /proc, in bytes: now (VmRSS) and its peak so far (VmHWM). */
+export function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)![1]) * 1024;
+  return { rss: kib("VmRSS"), peak: kib("VmHWM") };
 }

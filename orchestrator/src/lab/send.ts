@@ -1,7 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
+import { sendCommand } from "../../../peer/src/send-command.js";
 import { describeStatus, peerStatus } from "../check/overlay.js";
 import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
+import type { Runtime } from "../runtime/runtime.js";
 import { toPeerLine } from "../transcript/transcript.js";
 import { recordingEvents, type Lab } from "./lab.js";
 import { settle } from "./settle.js";
@@ -24,11 +27,16 @@ export function checkMessageText(text: string): void {
   if (problem) throw new InputError(`cannot send ${JSON.stringify(text.slice(0, 40))}: ${problem}`);
 }
 
+/** What typing a message needs of a lab: the peer's container, the journal, stdin and logs. */
+export type TypingLab = Pick<Lab, "peer" | "record"> & { runtime: Pick<Runtime, "writeLine" | "logs"> };
+
 /**
- * Types a chat line into a running peer, journals it, and waits for the peer's `sent` event,
- * which names the message id. Shared by `lab send` and the scenario's send step.
+ * Types a chat message into a running peer as `/send REF TEXT`, journals it, and waits for the
+ * peer's `sent` event with that REF, which names the message id. The fresh REF, not the text and
+ * time, ties the event to this send: two identical sends at the same moment get their own ids.
+ * Shared by `lab send` and the scenario's send step.
  */
-export async function typeMessage(lab: Lab, peer: string, text: string): Promise<Typed> {
+export async function typeMessage(lab: TypingLab, peer: string, text: string): Promise<Typed> {
   checkMessageText(text);
   const container = await lab.peer(peer);
   const state = peerStatus(container);
@@ -36,13 +44,14 @@ export async function typeMessage(lab: Lab, peer: string, text: string): Promise
     throw new InputError(`cannot send from ${peer}: it is ${describeStatus(state)}`, state.status === "paused" ? `lab resume ${peer}` : `lab start ${peer}`);
   }
   const since = new Date().toISOString();
-  await lab.runtime.writeLine(container.id, text);
+  const ref = randomUUID();
+  await lab.runtime.writeLine(container.id, sendCommand(ref, text));
   await lab.record({ ts: since, action: "send", target: peer, detail: text });
   for (let waited = 0; waited < SENT_EVENT_WAIT_MS; waited += POLL_MS) {
     // Only the sender's own log: the rest of the lab has nothing to say about this yet.
     for await (const line of lab.runtime.logs(container.id, { follow: false })) {
       const event = toPeerLine(peer, line).event;
-      if (event?.ev === "sent" && event.ts >= since && event.text === text) return { id: event.id, to: event.to, since };
+      if (event?.ev === "sent" && event.ref === ref) return { id: event.id, to: event.to, since };
     }
     await sleep(POLL_MS);
   }

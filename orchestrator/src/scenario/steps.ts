@@ -82,7 +82,7 @@ async function sendStep(ctx: StepContext, send: { from: string; text: string; as
     return {
       ok: false,
       summary: `${send.from} did not report sending "${send.text}"`,
-      detail: `no sent event from ${send.from}: does the peer print events on stdout? (see peer/PROTOCOL.md)`,
+      detail: `no sent event from ${send.from}: does the peer take /send REF TEXT on stdin and print events on stdout? (see peer/PROTOCOL.md)`,
     };
   }
   const message = { id: typed.id, from: send.from, text: send.text };

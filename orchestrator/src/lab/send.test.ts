@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import type { PeerEvent } from "../../../peer/src/events.js";
+import { Peer } from "../../../peer/src/peer.js";
+import type { ContainerInfo, LogLine } from "../runtime/runtime.js";
+import { typeMessage, type TypingLab } from "./send.js";
+
+/**
+ * A lab of one reference peer, alice, without an engine: what is written to her "container's"
+ * stdin goes to a real Peer's input, and her events are her log. `someoneElse` is a line another
+ * typist gets in just before each line the lab writes.
+ */
+function labOfAlice(someoneElse?: string): TypingLab & { typed: string[] } {
+  const log: LogLine[] = [];
+  const typed: string[] = [];
+  const alice = new Peer({
+    name: "alice",
+    port: 0,
+    mode: "dedup",
+    hopLimit: 16,
+    heartbeatMs: 1000,
+    timeoutMs: 3000,
+    connectWindowMs: 1000,
+    seenMaxEntries: 100,
+    seenMaxAgeMs: 60_000,
+    emit: (body) => {
+      const ts = new Date().toISOString();
+      log.push({ ts, stream: "stdout", text: JSON.stringify({ ts, peer: "alice", ...body } as PeerEvent) });
+    },
+    diagnose: (message) => log.push({ ts: new Date().toISOString(), stream: "stderr", text: message }),
+    quit: () => {},
+  });
+  const container: ContainerInfo = { id: "alice-id", name: "p2plab-test-alice", labels: {}, state: "running", exitCode: 0, startedAt: "", finishedAt: "" };
+  return {
+    typed,
+    peer: async () => container,
+    record: async () => {},
+    runtime: {
+      writeLine: async (_id, line) => {
+        typed.push(line);
+        if (someoneElse !== undefined) alice.input(someoneElse);
+        alice.input(line);
+      },
+      logs: async function* () {
+        yield* [...log];
+      },
+    },
+  };
+}
+
+describe("typeMessage", () => {
+  it("gives two identical sends typed at the same moment their own message ids", async () => {
+    const lab = labOfAlice();
+    const [first, second] = await Promise.all([typeMessage(lab, "alice", "same words"), typeMessage(lab, "alice", "same words")]);
+    expect(first.id).toBeDefined();
+    expect(second.id).toBeDefined();
+    expect(first.id).not.toBe(second.id);
+  });
+
+  it("matches the peer's sent event by the ref it typed, not by the text", async () => {
+    const lab = labOfAlice("hello there");
+    const typed = await typeMessage(lab, "alice", "hello there");
+    expect(lab.typed).toEqual([expect.stringMatching(/^\/send [0-9a-f-]{36} hello there$/)]);
+    // The other typist's identical line was sent first, as alice:…:1; the lab's is the second.
+    expect(typed).toMatchObject({ id: expect.stringMatching(/^alice:[0-9a-z]+:2$/), to: [] });
+  });
+});
