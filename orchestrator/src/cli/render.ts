@@ -1,6 +1,7 @@
 import { describeStatus, type PeerStatus } from "../check/overlay.js";
 import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
 import { drawGraph } from "../report/text-graph.js";
+import { journalProblem, type JournalState } from "../transcript/journal.js";
 import { table, type Colors } from "./output.js";
 
 const MARK: Partial<Record<PeerStatus, string>> = {
@@ -36,7 +37,14 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     partitions.length === 0
       ? c.red("no live peers")
       : `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${formatPartitions(partitions)}`,
+    ...renderJournalWarning(snapshot.journal, c),
   ];
+}
+
+/** A line when the journal is not running (nothing otherwise). */
+export function renderJournalWarning(journal: JournalState, c: Colors): string[] {
+  const problem = journalProblem(journal);
+  return problem ? [c.red(`warning: ${problem}`)] : [];
 }
 
 export function renderPartitionChange(before: string[][], after: string[][], c: Colors): string {

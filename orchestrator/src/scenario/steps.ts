@@ -2,11 +2,10 @@ import { formatDuration, parseDuration } from "../../../peer/src/duration.js";
 import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
 import { control } from "../lab/control.js";
-import { formatPartitions, recordingEvents, type Lab, type LabSnapshot } from "../lab/lab.js";
+import { formatPartitions, recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
 import { typeMessage, type Typed } from "../lab/send.js";
 import type { OverlaySnapshot } from "../report/model.js";
 import type { ExpectStep, ScenarioStep } from "../topology/schema.js";
-import { mergeTimeline } from "../transcript/transcript.js";
 import { describeExpectation, explain, judge, type Observation, type SentMessages } from "./expectations.js";
 
 /** What a step hands back to the runner. */
@@ -125,7 +124,7 @@ async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOut
 async function observe(lab: Lab): Promise<Observation> {
   const recording = await lab.recording();
   const snapshot = await lab.snapshot(recording);
-  return { snapshot, timeline: mergeTimeline(recordingEvents(recording), recording.actions) };
+  return { snapshot, timeline: recordingTimeline(recording) };
 }
 
 export function overlaySnapshot(label: string, snapshot: LabSnapshot): OverlaySnapshot {

@@ -1,7 +1,7 @@
 import { control, type ControlAction } from "../../lab/control.js";
 import { Lab } from "../../lab/lab.js";
 import { durationFlag, type Context } from "../context.js";
-import { renderPartitionChange } from "../render.js";
+import { renderJournalWarning, renderPartitionChange } from "../render.js";
 
 export async function controlCommand(
   ctx: Context,
@@ -19,4 +19,5 @@ export async function controlCommand(
   }
   ctx.out.line(`${result.did}; now ${result.status}`);
   ctx.out.line(renderPartitionChange(result.partitionsBefore, result.partitionsAfter, ctx.out.color));
+  ctx.out.lines(renderJournalWarning(result.after.journal, ctx.out.color));
 }
