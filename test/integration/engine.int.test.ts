@@ -21,6 +21,10 @@ interface Status {
   overlay: { partitions: string[][] };
   journal: string;
 }
+interface Control {
+  partitionsAfter: string[][];
+  links: Array<{ link: [string, string]; back: boolean; why?: string }>;
+}
 
 /** Behind lab's back: straight to the engine, as `docker kill` or `docker rm -f` would. */
 const docker = new Docker();
@@ -156,5 +160,34 @@ describe.skipIf(skipReason !== undefined)(`what the engine knows, on a real engi
     expect(report.check.counts.missing).toBe(0);
     expect(await readFile(join(dir, "report.md"), "utf8")).toContain("> **Journal:** the lab's journal container is missing (removed)");
     expect(await leftovers(name)).toEqual([]);
+  });
+
+  it("restart reports partitions once the links it brings back are back, and says which are not", async () => {
+    // bob dials both neighbours here, so a restart of bob brings the whole chain back. It takes
+    // 1.5 s to start, longer than the lab's quiet window: partitions read before it is back are wrong.
+    const bobDials = (text: string): string =>
+      text.replace("bob: { connect: [alice] }", `bob: { connect: [alice, carol], env: { NODE_OPTIONS: "${SLOW_START}" } }`).replace("carol: { connect: [bob] }", "carol: {}");
+    const { name } = await upLab("engrestart", bobDials);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const restart = await labJson<Control>(["restart", "bob", "--lab", name, "--grace", "1s"]);
+      expect(restart.partitionsAfter, `restart ${attempt}`).toEqual([["alice", "bob", "carol", "dave"]]);
+      expect(restart.links).toEqual([
+        { link: ["bob", "alice"], back: true },
+        { link: ["bob", "carol"], back: true },
+      ]);
+    }
+
+    const carol = await lab(["restart", "carol", "--lab", name, "--grace", "1s"]);
+    expect(carol.code, carol.stderr).toBe(0);
+    expect(carol.stdout).toContain("not back: bob–carol (bob dialled it, and a link that went down is not dialled again (peer/PROTOCOL.md §6))");
+    expect(carol.stdout).toContain("not back: dave–carol (dave dialled it,");
+    expect(carol.stdout).toContain("{alice, bob} {carol} {dave}");
+
+    expect((await lab(["kill", "alice", "--lab", name])).code).toBe(0);
+    const lonely = await lab(["restart", "bob", "--lab", name, "--grace", "1s"]);
+    expect(lonely.code, lonely.stderr).toBe(0);
+    expect(lonely.stdout).toContain("links back: bob–carol");
+    expect(lonely.stdout).toContain("not back: bob–alice (alice is killed)");
+    expect(lonely.stdout).toContain("{bob, carol} {dave}");
   });
 });

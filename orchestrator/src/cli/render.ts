@@ -1,5 +1,6 @@
 import { describeStatus, type PeerStatus } from "../check/overlay.js";
 import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import { describeLinkBack, type LinkBack } from "../lab/links-back.js";
 import { drawGraph } from "../report/text-graph.js";
 import { journalProblem, type JournalState } from "../transcript/journal.js";
 import { table, type Colors } from "./output.js";
@@ -45,6 +46,15 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
 export function renderJournalWarning(journal: JournalState, c: Colors): string[] {
   const problem = journalProblem(journal);
   return problem ? [c.red(`warning: ${problem}`)] : [];
+}
+
+/** "links back: alice–bob" and one line per link that is not, with why. */
+export function renderLinksBack(links: LinkBack[], c: Colors): string[] {
+  const back = links.filter((link) => link.back);
+  return [
+    ...(back.length ? [`links back: ${back.map(describeLinkBack).join(", ")}`] : []),
+    ...links.filter((link) => !link.back).map((link) => c.yellow(`not back: ${describeLinkBack(link)}`)),
+  ];
 }
 
 export function renderPartitionChange(before: string[][], after: string[][], c: Colors): string {

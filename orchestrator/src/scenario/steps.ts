@@ -3,6 +3,7 @@ import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
 import { control } from "../lab/control.js";
 import { formatPartitions, recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
+import { describeLinkBack } from "../lab/links-back.js";
 import { typeMessage, type Typed } from "../lab/send.js";
 import type { OverlaySnapshot } from "../report/model.js";
 import type { ExpectStep, ScenarioStep } from "../topology/schema.js";
@@ -92,10 +93,11 @@ async function sendStep(ctx: StepContext, send: { from: string; text: string; as
 
 async function faultStep(ctx: StepContext, action: "kill" | "stop" | "pause" | "resume" | "restart" | "start", peer: string): Promise<StepOutcome> {
   try {
-    const result = await control(ctx.lab, action, peer, FAULT_GRACE_SECONDS);
+    const result = await control(ctx.lab, action, peer, FAULT_GRACE_SECONDS, ctx.signal);
+    const notBack = (result.links ?? []).filter((link) => !link.back).map((link) => `; not back: ${describeLinkBack(link)}`);
     return {
       ok: true,
-      summary: `${result.did}; partitions ${formatPartitions(result.partitionsAfter)}`,
+      summary: `${result.did}; partitions ${formatPartitions(result.partitionsAfter)}${notBack.join("")}`,
       snapshot: overlaySnapshot(`after ${action} ${peer}`, result.after),
     };
   } catch (error) {
