@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
+import type { ContainerChange } from "../runtime/runtime.js";
 import type { Topology } from "../topology/schema.js";
+import type { EngineRecord } from "../transcript/engine.js";
 import { mergeTimeline, type TimelineRecord } from "../transcript/transcript.js";
 import type { Action } from "../transcript/journal.js";
 import { checkDeliveries, checkLevels } from "./checker.js";
@@ -25,6 +27,7 @@ function topology(links: Array<[string, string]>, mode: "tree" | "dedup" = "tree
 class Script {
   events: PeerEvent[] = [];
   actions: Action[] = [];
+  engine: EngineRecord[] = [];
   private seq = new Map<string, number>();
   listen(ms: number, ...peers: string[]): this {
     for (const peer of peers) this.events.push({ ts: at(ms), peer, ev: "listening", port: 7000 });
@@ -54,8 +57,13 @@ class Script {
     this.actions.push({ ts: at(ms), action, target });
     return this;
   }
+  /** A change the engine saw in a peer's container. */
+  container(ms: number, target: string, change: ContainerChange, exitCode?: number): this {
+    this.engine.push({ ts: at(ms), peer: "engine", ev: "container", target, change, ...(exitCode === undefined ? {} : { exitCode }), source: "events" });
+    return this;
+  }
   get records(): TimelineRecord[] {
-    return mergeTimeline(this.events, this.actions);
+    return mergeTimeline(this.events, this.actions, this.engine);
   }
 }
 
@@ -156,6 +164,47 @@ describe("checkDeliveries", () => {
     s.recv(502, "b", later, "a", 1);
     const result = checkDeliveries(topology([["b", "a"]]), s.records);
     expect(result.messages.map((m) => [m.id, m.reachable])).toEqual([[early, []], [later, ["b"]]]);
+  });
+
+  it("a peer the engine saw die, with no lab action and no exit event of its own, is dead from that moment", () => {
+    // bob was killed behind lab's back (docker kill, the OOM killer): only the engine knows.
+    const s = new Script().listen(0, "alice", "bob", "carol", "dave").link(10, "alice", "bob").link(10, "bob", "carol").link(10, "carol", "dave");
+    s.container(500, "bob", "die", 137).down(505, "alice", "bob").down(506, "carol", "bob");
+    const fromCarol = s.send(600, "carol", "after");
+    s.recv(603, "dave", fromCarol, "carol", 1);
+    const result = checkDeliveries(chain, s.records);
+    expect(result.messages[0]!.reachable).toEqual(["dave"]);
+    expect(classes(result.messages[0]!.cells)).toEqual({ alice: "unreachable", bob: "unreachable", carol: "delivered", dave: "delivered" });
+    expect(result.check.failing).toEqual([]);
+  });
+
+  it("without the journal's actions, the engine's container changes still say who was down, paused and back", () => {
+    // The journal was removed: lab's kill, pause, resume and start are known only from the engine.
+    const s = new Script().listen(0, "alice", "bob", "carol");
+    s.container(0, "alice", "start").container(0, "bob", "start").container(0, "carol", "start");
+    s.link(10, "alice", "bob").link(10, "bob", "carol");
+    s.container(100, "carol", "pause");
+    const whilePaused = s.send(150, "alice", "carol is frozen");
+    s.recv(152, "bob", whilePaused, "alice", 1);
+    s.container(200, "carol", "unpause");
+    s.recv(201, "carol", whilePaused, "bob", 2);
+    s.container(300, "bob", "die", 137).down(301, "alice", "bob").down(301, "carol", "bob");
+    s.send(400, "alice", "bob is gone");
+    // The engine's start comes before the restarted process listens: bob counts again only then.
+    s.container(500, "bob", "start");
+    s.send(510, "carol", "too early");
+    s.listen(600, "bob").link(650, "bob", "carol");
+    const back = s.send(700, "carol", "welcome back");
+    s.recv(702, "bob", back, "carol", 1);
+    const result = checkDeliveries(topology([["bob", "alice"], ["carol", "bob"]]), s.records);
+    expect(result.messages.map((m) => [m.text, m.reachable])).toEqual([
+      ["carol is frozen", ["bob"]],
+      ["bob is gone", []],
+      ["too early", []],
+      ["welcome back", ["bob"]],
+    ]);
+    expect(classes(result.messages[0]!.cells)).toEqual({ alice: "delivered", bob: "delivered", carol: "unexpected" });
+    expect(result.check.failing).toEqual([]);
   });
 });
 

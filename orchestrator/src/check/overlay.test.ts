@@ -68,7 +68,7 @@ describe("liveOverlay", () => {
 });
 
 describe("peerStatus", () => {
-  const info = (state: "running" | "exited" | "paused", exitCode = 0) => ({ id: "x", name: "x", labels: {}, state, exitCode, startedAt: "", finishedAt: "" });
+  const info = (state: "running" | "exited" | "paused", exitCode = 0) => ({ id: "x", name: "x", labels: {}, state, exitCode, createdAt: "", startedAt: "", finishedAt: "" });
   it("names SIGKILL exits killed", () => {
     expect(peerStatus(info("exited", 137))).toEqual({ status: "killed", exitCode: 137 });
     expect(peerStatus(info("exited", 0))).toEqual({ status: "exited", exitCode: 0 });

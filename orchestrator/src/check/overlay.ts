@@ -21,8 +21,13 @@ export function peerStatus(info: ContainerInfo | undefined): Pick<PeerState, "st
     case "exited":
     case "dead":
     case "removing":
-      return { status: info.exitCode === 137 ? "killed" : "exited", exitCode: info.exitCode };
+      return { status: exitStatus(info.exitCode), exitCode: info.exitCode };
   }
+}
+
+/** A process that ended with 137 was sent SIGKILL. */
+export function exitStatus(exitCode: number | undefined): "killed" | "exited" {
+  return exitCode === 137 ? "killed" : "exited";
 }
 
 export function describeStatus(state: Pick<PeerState, "status" | "exitCode">): string {

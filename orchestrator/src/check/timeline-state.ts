@@ -1,20 +1,31 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
-import type { TimelineRecord } from "../transcript/transcript.js";
-import { liveOverlay, reportedNeighbors, type Overlay, type PeerState, type PeerStatus } from "./overlay.js";
+import type { ContainerChange } from "../runtime/runtime.js";
+import type { EngineRecord } from "../transcript/engine.js";
+import { isPeerEvent, type TimelineRecord } from "../transcript/transcript.js";
+import { exitStatus, liveOverlay, reportedNeighbors, type Overlay, type PeerState, type PeerStatus } from "./overlay.js";
 
 /**
  * The lab as it was at a moment of a recorded run, rebuilt from the timeline alone: container
- * states from the lab's actions and the peers' own events, links as the peers reported them.
+ * states from the lab's actions, the engine's container changes and the peers' own events, links
+ * as the peers reported them.
  */
 export function statesAt(peers: string[], records: TimelineRecord[], at: string): PeerState[] {
   const status = new Map<string, PeerStatus>(peers.map((peer) => [peer, "created"]));
+  // Whether the container's current process has printed `listening`: that line and the
+  // engine's start event come from different clocks' points of view, in either order.
+  const listened = new Set<string>();
   for (const record of records) {
     if (record.ts > at) break;
     if (record.ev === "action") {
       const next = AFTER_ACTION[record.action];
       if (record.target && next) status.set(record.target, next);
+    } else if (record.ev === "container") {
+      if (!status.has(record.target)) continue;
+      if (record.change === "die") listened.delete(record.target);
+      status.set(record.target, afterChange(record, listened.has(record.target)));
     } else if (record.ev === "listening") {
       status.set(record.peer, "running");
+      listened.add(record.peer);
     } else if (record.ev === "exit" && status.get(record.peer) === "running") {
       status.set(record.peer, "exited");
     }
@@ -32,7 +43,57 @@ const AFTER_ACTION: Record<string, PeerStatus | undefined> = {
   start: "restarting",
 };
 
+function afterChange(record: EngineRecord, listened: boolean): PeerStatus {
+  switch (record.change) {
+    case "start":
+      return listened ? "running" : "restarting";
+    case "die":
+      return exitStatus(record.exitCode);
+    case "pause":
+      return "paused";
+    case "unpause":
+      return "running";
+  }
+}
+
+/** The container changes each lab action makes the engine report (kill and stop unpause a paused peer first). */
+const CAUSES: Record<string, ContainerChange[] | undefined> = {
+  up: ["start"],
+  kill: ["unpause", "die"],
+  stop: ["unpause", "die"],
+  pause: ["pause"],
+  resume: ["unpause"],
+  restart: ["unpause", "die", "start"],
+  start: ["start"],
+};
+
+/**
+ * The engine's container changes that no lab action explains: a crash, the OOM killer, a
+ * `docker kill`. A change is lab's when the latest action on that peer before it (or `up`)
+ * causes that kind of change and has not been matched to one already.
+ */
+export function changesOutsideLab(records: TimelineRecord[]): EngineRecord[] {
+  type Cause = { index: number; action: string };
+  const latest = new Map<string, Cause>();
+  let up: Cause | undefined;
+  const matched = new Set<string>();
+  const outside: EngineRecord[] = [];
+  records.forEach((record, index) => {
+    if (record.ev === "action" && CAUSES[record.action]) {
+      if (record.action === "up") up = { index, action: record.action };
+      else if (record.target !== undefined) latest.set(record.target, { index, action: record.action });
+    }
+    if (record.ev !== "container") return;
+    const onPeer = latest.get(record.target);
+    const cause = onPeer && (!up || onPeer.index > up.index) ? onPeer : up;
+    const key = `${cause?.index}\u0000${record.target}\u0000${record.change}`;
+    if (cause && CAUSES[cause.action]!.includes(record.change) && !matched.has(key)) matched.add(key);
+    else outside.push(record);
+  });
+  return outside;
+}
+
 export function overlayAt(peers: string[], records: TimelineRecord[], at: string): Overlay {
-  const events = records.filter((record): record is PeerEvent => record.ev !== "action" && record.ts <= at);
+  const events = records.filter((record): record is PeerEvent => isPeerEvent(record) && record.ts <= at);
   return liveOverlay(statesAt(peers, records, at), reportedNeighbors(events));
 }

@@ -1,7 +1,9 @@
 import { describeStatus, type PeerStatus } from "../check/overlay.js";
 import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import { describeLinkBack, type LinkBack } from "../lab/links-back.js";
 import type { SendResult } from "../lab/send.js";
 import { drawGraph } from "../report/text-graph.js";
+import { journalProblem, type JournalState } from "../transcript/journal.js";
 import { visible } from "../visible.js";
 import { table, type Colors } from "./output.js";
 
@@ -38,6 +40,22 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     partitions.length === 0
       ? c.red("no live peers")
       : `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${formatPartitions(partitions)}`,
+    ...renderJournalWarning(snapshot.journal, c),
+  ];
+}
+
+/** A line when the journal is not running (nothing otherwise). */
+export function renderJournalWarning(journal: JournalState, c: Colors): string[] {
+  const problem = journalProblem(journal);
+  return problem ? [c.red(`warning: ${problem}`)] : [];
+}
+
+/** "links back: alice–bob" and one line per link that is not, with why. */
+export function renderLinksBack(links: LinkBack[], c: Colors): string[] {
+  const back = links.filter((link) => link.back);
+  return [
+    ...(back.length ? [`links back: ${back.map(describeLinkBack).join(", ")}`] : []),
+    ...links.filter((link) => !link.back).map((link) => c.yellow(`not back: ${describeLinkBack(link)}`)),
   ];
 }
 

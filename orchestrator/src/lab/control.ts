@@ -1,6 +1,15 @@
 import { InputError } from "../errors.js";
 import { describeStatus, peerStatus, type PeerStatus } from "../check/overlay.js";
 import type { Lab, LabSnapshot } from "./lab.js";
+import {
+  LINKS_BACK_TIMEOUT_MS,
+  RETURNING_ACTIONS,
+  awaitLinks,
+  expectedLinks,
+  linksBackAfter,
+  type LinkBack,
+  type ReturningAction,
+} from "./links-back.js";
 import { settle } from "./settle.js";
 
 export const CONTROL_ACTIONS = ["kill", "stop", "pause", "resume", "restart", "start"] as const;
@@ -16,6 +25,8 @@ export interface ControlResult {
   partitionsAfter: string[][];
   /** The lab once the peers settled after the action. */
   after: LabSnapshot;
+  /** After restart, start and resume: each configured link of the peer, back or why not. */
+  links?: LinkBack[];
 }
 
 /** The states each action starts from; anything else gets a clear refusal and the command that fits. */
@@ -36,7 +47,7 @@ const SUGGESTION: Partial<Record<PeerStatus, string>> = {
   running: "lab status",
 };
 
-export async function control(lab: Lab, action: ControlAction, peer: string, graceSeconds: number): Promise<ControlResult> {
+export async function control(lab: Lab, action: ControlAction, peer: string, graceSeconds: number, signal?: AbortSignal): Promise<ControlResult> {
   const container = await lab.peer(peer);
   const state = peerStatus(container);
   const { status } = state;
@@ -78,6 +89,7 @@ export async function control(lab: Lab, action: ControlAction, peer: string, gra
       break;
   }
   await lab.record({ ts: since, action, target: peer });
+  const returning = isReturning(action) ? await awaitLinksBack(lab, action, peer, before, since, signal) : undefined;
   await settle(lab);
   const after = await lab.snapshot();
   return {
@@ -88,5 +100,23 @@ export async function control(lab: Lab, action: ControlAction, peer: string, gra
     partitionsBefore: before.overlay.partitions,
     partitionsAfter: after.overlay.partitions,
     after,
+    ...(returning ? { links: linksBackAfter(lab.topology.links, peer, returning, after, LINKS_BACK_TIMEOUT_MS) } : {}),
   };
+}
+
+function isReturning(action: ControlAction): action is ReturningAction {
+  return (RETURNING_ACTIONS as readonly string[]).includes(action);
+}
+
+/**
+ * Partitions are read only once the links the action should bring back are back (or the wait
+ * gave up): a restarted peer takes a moment to start and dial its targets again.
+ */
+async function awaitLinksBack(lab: Lab, action: ReturningAction, peer: string, before: LabSnapshot, since: string, signal?: AbortSignal) {
+  const { peers } = await lab.containers();
+  const states = lab.peerNames.map((name) => ({ name, ...peerStatus(peers.get(name)) }));
+  const expected = expectedLinks(lab.topology.links, peer, action, states, before);
+  // A resumed peer is the same process: its links did not start again, so what it printed before counts.
+  await awaitLinks(lab, peer, expected.awaited, action === "resume" ? undefined : since, LINKS_BACK_TIMEOUT_MS, signal);
+  return expected;
 }

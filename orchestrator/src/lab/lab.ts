@@ -1,12 +1,14 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { InputError } from "../errors.js";
+import { InputError, LabError } from "../errors.js";
 import { liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
 import { LABEL, readMember, readTopology, type Reading } from "../plan/labels.js";
-import type { ContainerInfo, Runtime } from "../runtime/runtime.js";
+import type { ContainerEvent, ContainerInfo, Runtime } from "../runtime/runtime.js";
 import { didYouMean } from "../topology/diagnostic.js";
 import { DNS_NAME, type Topology } from "../topology/schema.js";
-import { encodeAction, parseAction, type Action } from "../transcript/journal.js";
-import { toPeerLine, type LabRecording, type PeerLine } from "../transcript/transcript.js";
+import { engineRecords } from "../transcript/engine.js";
+import { encodeAction, mergeActions, parseAction, type Action, type JournalState } from "../transcript/journal.js";
+import { mergeTimeline, toPeerLine, type LabRecording, type PeerLine, type TimelineRecord } from "../transcript/transcript.js";
+import { EngineWatch } from "./engine-watch.js";
 
 export interface LabSummary {
   name: string;
@@ -32,6 +34,8 @@ export interface LabSnapshot {
   description: string;
   peers: PeerView[];
   overlay: Overlay;
+  /** Anything but "running" means lab's actions are no longer (all) recorded. */
+  journal: JournalState;
 }
 
 /**
@@ -39,6 +43,10 @@ export interface LabSnapshot {
  * started from rides on its network's label.
  */
 export class Lab {
+  /** Every action this process did, kept here too: the journal container can be removed under us. */
+  private readonly own: Action[] = [];
+  private engineWatch: EngineWatch | undefined;
+
   private constructor(
     readonly runtime: Runtime,
     readonly name: string,
@@ -124,9 +132,48 @@ export class Lab {
 
   /** Journals an action; `ts` is when it began (default: now). */
   async record(action: Omit<Action, "ts"> & { ts?: string }): Promise<void> {
+    const full: Action = { ts: new Date().toISOString(), ...action };
+    this.own.push(full);
     const { journal } = await this.containers();
     if (journal?.state !== "running") return;
-    await this.runtime.writeLine(journal.id, encodeAction({ ts: new Date().toISOString(), ...action }));
+    try {
+      await this.runtime.writeLine(journal.id, encodeAction(full));
+    } catch (error) {
+      // Removed or stopped between the look and the write: status and the report say so.
+      if (!(error instanceof LabError) || journalState((await this.containers()).journal) === "running") throw error;
+    }
+  }
+
+  /**
+   * Follows the engine's container events until `stopWatchingEngine`, so a long run keeps every
+   * one of them: the engine itself remembers only its latest few hundred events.
+   */
+  async watchEngine(): Promise<void> {
+    if (this.engineWatch) return;
+    const { peers } = await this.containers();
+    this.engineWatch = new EngineWatch(this.runtime, this.peerLabels(), createdSince(peers));
+  }
+
+  async stopWatchingEngine(): Promise<void> {
+    await this.engineWatch?.close();
+    this.engineWatch = undefined;
+  }
+
+  /**
+   * The engine's container events for this lab's peers: as followed while watching; otherwise
+   * replayed, with what a watch that broke off had already seen.
+   */
+  private async containerEvents(peers: Map<string, ContainerInfo>): Promise<ContainerEvent[]> {
+    if (this.engineWatch?.following) return this.engineWatch.events;
+    const events = new Map((this.engineWatch?.events ?? []).map((event) => [eventKey(event), event]));
+    for await (const event of this.runtime.containerEvents(this.peerLabels(), { since: createdSince(peers), until: new Date().toISOString() })) {
+      events.set(eventKey(event), event);
+    }
+    return [...events.values()];
+  }
+
+  private peerLabels(): Record<string, string> {
+    return { [LABEL.lab]: this.name, [LABEL.role]: "peer" };
   }
 
   async recording(): Promise<LabRecording> {
@@ -142,20 +189,40 @@ export class Lab {
       }),
     );
     const ordered = new Map(this.peerNames.filter((peer) => lines.has(peer)).map((peer) => [peer, lines.get(peer)!]));
-    const actions: Action[] = [];
+    const journalled: Action[] = [];
     if (journal) {
       for await (const line of this.runtime.logs(journal.id, { follow: false })) {
         const action = parseAction(line.text);
-        if (action) actions.push(action);
+        if (action) journalled.push(action);
       }
     }
-    return { lines: ordered, actions };
+    return {
+      lines: ordered,
+      actions: mergeActions(journalled, this.own),
+      engine: engineRecords(await this.containerEvents(peers), peers),
+      journal: journalState(journal),
+    };
   }
 
   async snapshot(recording?: LabRecording): Promise<LabSnapshot> {
-    const [{ peers }, recorded] = await Promise.all([this.containers(), recording ?? this.recording()]);
-    return snapshotOf(this.topology, peers, recordingEvents(recorded));
+    const [{ peers, journal }, recorded] = await Promise.all([this.containers(), recording ?? this.recording()]);
+    return snapshotOf(this.topology, peers, recordingEvents(recorded), journalState(journal));
   }
+}
+
+export function journalState(journal: ContainerInfo | undefined): JournalState {
+  if (!journal) return "missing";
+  return journal.state === "running" ? "running" : "stopped";
+}
+
+function eventKey(event: ContainerEvent): string {
+  return `${event.id}\u0000${event.change}\u0000${event.ts}`;
+}
+
+/** The earliest creation time of the lab's peers: the engine's events before it are not this lab's. */
+function createdSince(peers: Map<string, ContainerInfo>): string {
+  const times = [...peers.values()].map((info) => Date.parse(info.createdAt)).filter(Number.isFinite);
+  return new Date(times.length ? Math.min(...times) : Date.now()).toISOString();
 }
 
 /** The topology a lab was started from, from its network's label; undefined when there is none. */
@@ -168,8 +235,13 @@ export function recordingEvents(recording: LabRecording): PeerEvent[] {
   return [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
 }
 
+/** A recording's peer events, actions and engine records merged by time. */
+export function recordingTimeline(recording: LabRecording): TimelineRecord[] {
+  return mergeTimeline(recordingEvents(recording), recording.actions, recording.engine);
+}
+
 /** Pure: container states and peer events → what `status` shows. */
-export function snapshotOf(topology: Topology, containers: Map<string, ContainerInfo>, events: PeerEvent[]): LabSnapshot {
+export function snapshotOf(topology: Topology, containers: Map<string, ContainerInfo>, events: PeerEvent[], journal: JournalState): LabSnapshot {
   const order = topology.peers.map((peer) => peer.name);
   const states: PeerState[] = topology.peers.map((peer) => ({ name: peer.name, ...peerStatus(containers.get(peer.name)) }));
   const reported = reportedNeighbors([...events].sort((a, b) => a.ts.localeCompare(b.ts)));
@@ -181,6 +253,7 @@ export function snapshotOf(topology: Topology, containers: Map<string, Container
       neighbors: state.status === "running" ? order.filter((name) => reported.get(state.name)?.has(name)) : [],
     })),
     overlay: liveOverlay(states, reported),
+    journal,
   };
 }
 

@@ -1,7 +1,6 @@
-import type { ContainerInfo } from "../runtime/runtime.js";
 import type { PeerLine } from "../transcript/transcript.js";
 import { followPeers } from "./follow.js";
-import type { Lab } from "./lab.js";
+import type { Lab, LabContainers } from "./lab.js";
 
 /**
  * Follows a lab's running peers for `watch` and `logs -f`. The engine ends a log stream when
@@ -20,9 +19,10 @@ export class LiveFollower {
     private readonly only?: string,
   ) {}
 
-  /** Starts the streams that are missing; returns the peers' containers as they are now. */
-  async poll(): Promise<Map<string, ContainerInfo>> {
-    const { peers } = await this.lab.containers();
+  /** Starts the streams that are missing; returns the lab's containers as they are now. */
+  async poll(): Promise<LabContainers> {
+    const containers = await this.lab.containers();
+    const { peers } = containers;
     for (const [peer, info] of peers) {
       if (info.state !== "running" || this.streams.has(peer) || (this.only !== undefined && peer !== this.only)) continue;
       const stream = followPeers(this.lab.runtime, new Map([[peer, info.id]]), (line) => this.deliver(line), this.signal).finally(() =>
@@ -30,7 +30,7 @@ export class LiveFollower {
       );
       this.streams.set(peer, stream);
     }
-    return peers;
+    return containers;
   }
 
   /** Waits for the streams to end (they do once the signal aborts). */

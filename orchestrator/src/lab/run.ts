@@ -1,13 +1,13 @@
 import { checkDeliveries } from "../check/checker.js";
+import { changesOutsideLab } from "../check/timeline-state.js";
 import type { RunReport } from "../report/model.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { runScenario, type ScenarioOptions } from "../scenario/runner.js";
 import type { Topology } from "../topology/schema.js";
-import { mergeTimeline } from "../transcript/transcript.js";
 import { down } from "./down.js";
 import { saveRecording, writeReport } from "./results.js";
 import { settle } from "./settle.js";
-import { Lab, recordingEvents } from "./lab.js";
+import { Lab, recordingTimeline } from "./lab.js";
 import { up, type UpOptions } from "./up.js";
 
 export interface RunOptions extends UpOptions {
@@ -30,11 +30,12 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
   const lab = await upOrCleanUp(runtime, topology, options);
   let dir: string | undefined;
   try {
+    await lab.watchEngine();
     const scenario = await runScenario(lab, topology.scenario, { signal: options.signal, onStep: options.onStep });
     await settle(lab);
     const recording = await lab.recording();
     dir = await saveRecording(options.resultsDir, topology.name, recording);
-    const timeline = mergeTimeline(recordingEvents(recording), recording.actions);
+    const timeline = recordingTimeline(recording);
     const checked = checkDeliveries(topology, timeline);
     const failedExpectations = scenario.expectations.filter((e) => !e.ok);
     const reasons = [
@@ -54,11 +55,14 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
       ...checked,
       expectations: scenario.expectations,
       actions: recording.actions,
+      outsideLab: changesOutsideLab(timeline),
+      journal: recording.journal,
       reasons,
     };
     await writeReport(dir, report);
     return { report, dir };
   } finally {
+    await lab.stopWatchingEngine();
     if (!options.keep || options.signal.aborted) {
       // Saved above on the normal path; on any other path, saved here before removal.
       await down(runtime, topology.name, { save: dir === undefined, resultsDir: options.resultsDir });

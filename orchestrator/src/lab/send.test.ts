@@ -29,7 +29,7 @@ function labOfAlice(someoneElse?: string): TypingLab & { typed: string[] } {
     diagnose: (message) => log.push({ ts: new Date().toISOString(), stream: "stderr", text: message }),
     quit: () => {},
   });
-  const container: ContainerInfo = { id: "alice-id", name: "p2plab-test-alice", labels: {}, state: "running", exitCode: 0, startedAt: "", finishedAt: "" };
+  const container: ContainerInfo = { id: "alice-id", name: "p2plab-test_alice", labels: {}, state: "running", exitCode: 0, createdAt: "", startedAt: "", finishedAt: "" };
   return {
     typed,
     peer: async () => container,

@@ -1,4 +1,5 @@
-import { describeAction, type Action } from "../transcript/journal.js";
+import { describeEngineRecord, type EngineRecord } from "../transcript/engine.js";
+import { describeAction, journalProblem, type Action } from "../transcript/journal.js";
 import {
   cellText,
   DELIVERY_CLASSES,
@@ -64,6 +65,8 @@ function header(report: RunReport): string {
     report.reasons.length === 0
       ? ""
       : `<div class="reasons"><h2>Why it failed</h2><ul>${report.reasons.map((reason) => `<li>${esc(reason)}</li>`).join("")}</ul></div>`;
+  const problem = journalProblem(report.journal);
+  const journal = problem ? `<div class="journal-warning"><h2>Journal</h2><p>${esc(problem)}.</p></div>` : "";
   return `<header>
 <div class="title-row"><h1>${esc(report.lab)}</h1><span class="badge ${pass ? "pass" : "fail"}">${pass ? "✓ PASS" : "✗ FAIL"}</span></div>
 ${report.description ? `<p class="description">${esc(report.description)}</p>` : ""}
@@ -75,6 +78,7 @@ ${report.description ? `<p class="description">${esc(report.description)}</p>` :
 <div><dt>peers · links · messages</dt><dd>${report.peers.length} · ${report.links.length} · ${report.messages.length}</dd></div>
 </dl>
 ${reasons}
+${journal}
 </header>`;
 }
 
@@ -228,7 +232,8 @@ function matrixSection(report: RunReport): string {
 type Row =
   | { kind: "send"; at: number; index: number }
   | { kind: "forward"; at: number; forward: Forward }
-  | { kind: "action"; at: number; action: Action };
+  | { kind: "action"; at: number; action: Action }
+  | { kind: "engine"; at: number; change: EngineRecord };
 
 const LANE_TOP = 56;
 const ROW_MIN = 18;
@@ -255,9 +260,10 @@ function sequenceSection(report: RunReport): string {
     ...report.messages.map((message, index): Row => ({ kind: "send", at: time(message.sentAt), index })),
     ...drawn.map((forward): Row => ({ kind: "forward", at: time(forward.at), forward })),
     ...report.actions.filter((action) => action.action !== "send").map((action): Row => ({ kind: "action", at: time(action.ts), action })),
+    ...report.outsideLab.map((change): Row => ({ kind: "engine", at: time(change.ts), change })),
   ];
   // Stable by time, and an action before what it caused at the same millisecond.
-  const rank = { action: 0, send: 1, forward: 2 } as const;
+  const rank = { action: 0, engine: 1, send: 2, forward: 3 } as const;
   rows.sort((a, b) => a.at - b.at || rank[a.kind] - rank[b.kind]);
 
   if (rows.length === 0) {
@@ -306,12 +312,14 @@ function sequenceSection(report: RunReport): string {
   }
 
   // Bands under the lanes, their labels over them.
-  const actionRows = rows.flatMap((row, index) => (row.kind === "action" ? [{ action: row.action, y: ys[index]! }] : []));
-  for (const { y: rowY } of actionRows) parts.push(`<rect x="8" y="${fx(rowY - 10)}" width="${width - 16}" height="20" rx="4" class="action-band"/>`);
+  const bands = rows.flatMap((row, index) => {
+    if (row.kind === "action") return [{ kind: "action-band", label: `${offsetLabel(report, row.action.ts)}  ${describeAction(row.action)}`, y: ys[index]! }];
+    if (row.kind === "engine") return [{ kind: "engine-band", label: `${offsetLabel(report, row.change.ts)}  ${describeEngineRecord(row.change)}, not by lab`, y: ys[index]! }];
+    return [];
+  });
+  for (const band of bands) parts.push(`<rect x="8" y="${fx(band.y - 10)}" width="${width - 16}" height="20" rx="4" class="${band.kind}"/>`);
   parts.push(laneLines(lanes, laneX, rows, ys, height));
-  for (const { action, y: rowY } of actionRows) {
-    parts.push(`<text x="14" y="${fx(rowY + 4)}" class="action-label">${esc(`${offsetLabel(report, action.ts)}  ${describeAction(action)}`)}</text>`);
-  }
+  for (const band of bands) parts.push(`<text x="14" y="${fx(band.y + 4)}" class="action-label">${esc(band.label)}</text>`);
 
   rows.forEach((row, index) => {
     const rowY = ys[index]!;
@@ -349,12 +357,13 @@ function sequenceSection(report: RunReport): string {
 <li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow dup"/></svg> duplicate copy dropped</li>
 <li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow hop-limit"/></svg> dropped at the hop limit</li>
 <li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="action-swatch"/></svg> lab action</li>
+<li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="engine-band"/></svg> container change lab did not make</li>
 <li><svg width="16" height="18" aria-hidden="true"><line x1="8" y1="0" x2="8" y2="18" class="lane down"/></svg> peer killed, stopped or paused</li>
 </ul>`;
   return `<section id="sequence"><h2>Message sequence</h2><p class="lead">Time flows down; pauses longer than ${GAP_LINEAR_MS} ms are shortened and marked. Each arrow runs from when a peer had the message to when a neighbour received it.</p>${legend}<div class="scroll">${svg}</div>${note}</section>`;
 }
 
-/** Lanes with their names on top; a lane is dashed grey while its peer is killed, stopped or paused. */
+/** Lanes with their names on top; a lane is dashed grey while its peer is killed, stopped, paused or dead. */
 function laneLines(lanes: string[], laneX: Map<string, number>, rows: Row[], ys: number[], height: number): string {
   const out: string[] = [];
   for (const peer of lanes) {
@@ -364,9 +373,10 @@ function laneLines(lanes: string[], laneX: Map<string, number>, rows: Row[], ys:
     let segmentStart = LANE_TOP - 6;
     let down = false;
     rows.forEach((row, index) => {
-      if (row.kind !== "action" || row.action.target !== peer) return;
-      const goesDown = ["kill", "stop", "pause"].includes(row.action.action);
-      const comesUp = ["start", "restart", "resume", "up"].includes(row.action.action);
+      const change = laneChange(row, peer);
+      if (!change) return;
+      const goesDown = change === "down";
+      const comesUp = change === "up";
       if ((goesDown && !down) || (comesUp && down)) {
         out.push(`<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(ys[index]!)}" class="lane${down ? " down" : ""}"/>`);
         segmentStart = ys[index]!;
@@ -376,6 +386,16 @@ function laneLines(lanes: string[], laneX: Map<string, number>, rows: Row[], ys:
     out.push(`<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(height - 10)}" class="lane${down ? " down" : ""}"/>`);
   }
   return out.join("");
+}
+
+/** Whether a row takes the peer's lane down or brings it up. */
+function laneChange(row: Row, peer: string): "down" | "up" | undefined {
+  if (row.kind === "action" && row.action.target === peer) {
+    if (["kill", "stop", "pause"].includes(row.action.action)) return "down";
+    if (["start", "restart", "resume", "up"].includes(row.action.action)) return "up";
+  }
+  if (row.kind === "engine" && row.change.target === peer) return row.change.change === "die" || row.change.change === "pause" ? "down" : "up";
+  return undefined;
 }
 
 function arrowMarker(kind: Forward["kind"], colour: string): string {
@@ -421,9 +441,15 @@ function statsSection(report: RunReport): string {
 }
 
 function actionsSection(report: RunReport): string {
-  if (report.actions.length === 0) return `<section id="actions"><h2>Actions</h2><p class="muted">No actions were recorded.</p></section>`;
-  const items = report.actions.map((action) => `<li><span class="time">${esc(offsetLabel(report, action.ts))}</span> ${esc(describeAction(action))}</li>`).join("");
-  return `<section id="actions"><h2>Actions</h2><ol class="actions">${items}</ol></section>`;
+  const actions =
+    report.actions.length === 0
+      ? `<p class="muted">No actions were recorded.</p>`
+      : `<ol class="actions">${report.actions.map((action) => `<li><span class="time">${esc(offsetLabel(report, action.ts))}</span> ${esc(describeAction(action))}</li>`).join("")}</ol>`;
+  const outside =
+    report.outsideLab.length === 0
+      ? `<p class="muted">None: every container change the engine saw was lab's own.</p>`
+      : `<ol class="actions outside">${report.outsideLab.map((change) => `<li><span class="time">${esc(offsetLabel(report, change.ts))}</span> ${esc(describeEngineRecord(change))}</li>`).join("")}</ol>`;
+  return `<section id="actions"><h2>Actions</h2>${actions}<h2 id="outside-lab">Outside lab's control</h2><p class="lead">Container changes the engine saw that no lab action explains: a crash, the OOM killer, a <code>docker kill</code>.</p>${outside}</section>`;
 }
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -461,6 +487,9 @@ h2{font-size:18px;margin:0 0 8px}
 .reasons{margin-top:16px;background:#fef2f2;border:1px solid #fecaca;border-radius:8px;padding:12px 16px}
 .reasons h2{font-size:15px;color:#991b1b;margin:0 0 4px}
 .reasons ul{margin:0;padding-left:20px}
+.journal-warning{margin-top:16px;background:#fffbeb;border:1px solid #fde68a;border-radius:8px;padding:12px 16px}
+.journal-warning h2{font-size:15px;color:#92400e;margin:0 0 4px}
+.journal-warning p{margin:0}
 .lead{color:var(--muted);margin:0 0 12px}
 .muted{color:var(--muted)}
 code,pre,.time{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:13px}
@@ -509,6 +538,7 @@ table{border-collapse:collapse}
 .send text .muted{fill:#64748b;font-weight:400}
 .sequence .time{fill:#64748b;font-size:11px;paint-order:normal;stroke:none}
 .action-band,.action-swatch{fill:#eef2ff;stroke:#c7d2fe}
+.engine-band{fill:#fef2f2;stroke:#fca5a5}
 .action-label{font-size:12px;font-weight:600;fill:#3730a3;paint-order:stroke;stroke:#eef2ff;stroke-width:5px;stroke-linejoin:round}
 .gap line{stroke:#94a3b8;stroke-dasharray:1 5;stroke-width:1.5}
 .gap text{font-size:11px;fill:#64748b}

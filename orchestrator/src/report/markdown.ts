@@ -1,4 +1,5 @@
-import { describeAction } from "../transcript/journal.js";
+import { describeEngineRecord } from "../transcript/engine.js";
+import { describeAction, journalProblem } from "../transcript/journal.js";
 import { FAILABLE_CLASSES, type DeliveryCell, type DeliveryClass, type MessageResult, type OverlaySnapshot, type RunReport } from "./model.js";
 
 export const DELIVERY_CLASSES: readonly DeliveryClass[] = ["delivered", "late", "missing", "duplicated", "unexpected", "unreachable"];
@@ -76,6 +77,8 @@ export function renderMarkdown(report: RunReport): string {
   if (report.reasons.length > 0) {
     out.push("## Why it failed", "", ...report.reasons.map((reason) => `- ${inline(reason)}`), "");
   }
+  const problem = journalProblem(report.journal);
+  if (problem) out.push(`> **Journal:** ${inline(problem)}.`, "");
 
   out.push("## Expectations", "");
   if (report.expectations.length === 0) {
@@ -158,6 +161,11 @@ export function renderMarkdown(report: RunReport): string {
   out.push("## Actions", "");
   if (report.actions.length === 0) out.push("No actions were recorded.");
   for (const action of report.actions) out.push(`- ${offsetLabel(report, action.ts)} ${inline(describeAction(action))}`);
+  out.push("");
+
+  out.push("## Outside lab's control", "", "Container changes the engine saw that no lab action explains: a crash, the OOM killer, a `docker kill`.", "");
+  if (report.outsideLab.length === 0) out.push("None: every container change the engine saw was lab's own.");
+  for (const change of report.outsideLab) out.push(`- ${offsetLabel(report, change.ts)} ${inline(describeEngineRecord(change))}`);
   out.push("");
   return out.join("\n");
 }

@@ -1,6 +1,7 @@
 import type { PeerStatus } from "../check/overlay.js";
 import type { CheckLevel } from "../topology/schema.js";
-import type { Action } from "../transcript/journal.js";
+import type { EngineRecord } from "../transcript/engine.js";
+import type { Action, JournalState } from "../transcript/journal.js";
 
 /** How one (message, peer) pair turned out. */
 export type DeliveryClass =
@@ -98,6 +99,10 @@ export interface RunReport {
   latency: LatencySummary;
   check: CheckSummary;
   actions: Action[];
+  /** Container changes the engine saw that no lab action explains: a crash, the OOM killer, a `docker kill`. */
+  outsideLab: EngineRecord[];
+  /** The journal container when the run was saved: anything but "running" means `actions` may lack some. */
+  journal: JournalState;
   /** Why the run failed, in one line each (expectations and checker classes). */
   reasons: string[];
 }

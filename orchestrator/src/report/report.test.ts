@@ -11,6 +11,21 @@ function fixture(): RunReport {
   return JSON.parse(readFileSync(FIXTURE, "utf8")) as RunReport;
 }
 
+/** Whether a peer's lane in the sequence diagram has a dashed (down) stretch. */
+function laneIsDashed(page: string, peer: string): boolean {
+  const x = new RegExp(`<text x="([\\d.]+)" y="\\d+" text-anchor="middle" class="lane-name">${peer}</text>`).exec(page)![1]!;
+  return new RegExp(`<line x1="${x}" y1="[\\d.]+" x2="${x}" y2="[\\d.]+" class="lane down"/>`).test(page);
+}
+
+/** The fixture as if its journal had been removed and dave had died behind lab's back. */
+function withEngineDeath(report: RunReport): RunReport {
+  return {
+    ...report,
+    journal: "missing",
+    outsideLab: [{ ts: "2025-03-14T10:00:08.500Z", peer: "engine", ev: "container", target: "dave", change: "die", exitCode: 137, source: "events" }],
+  };
+}
+
 function withText(report: RunReport, id: string, text: string): RunReport {
   const message = report.messages.find((m) => m.id === id)!;
   message.text = text;
@@ -88,6 +103,16 @@ describe("renderMarkdown", () => {
     expect(markdown).toContain("- +6.000s lab kill bob: SIGKILL");
   });
 
+  it("says when the journal was lost and lists the container changes lab did not make", () => {
+    const markdown = renderMarkdown(withEngineDeath(fixture()));
+    expect(markdown).toContain("> **Journal:** the lab's journal container is missing (removed): every action it recorded is lost;");
+    expect(markdown).toContain("## Outside lab's control");
+    expect(markdown).toContain("- +8.500s engine: dave died (exit 137)");
+    const clean = renderMarkdown(fixture());
+    expect(clean).not.toContain("**Journal:**");
+    expect(clean).toContain("None: every container change the engine saw was lab's own.");
+  });
+
   it("keeps peer text from becoming markup or breaking the table", () => {
     const markdown = renderMarkdown(withText(fixture(), "alice:1", "<script>alert(1)</script> a|b **x** `y`"));
     expect(markdown).not.toContain("<script>");
@@ -157,6 +182,17 @@ describe("renderHtml", () => {
     expect(html.match(/<g class="send">/g)).toHaveLength(report.messages.length);
     expect(html).toContain("+6.000s  lab kill bob: SIGKILL");
     expect(html).toContain("⋯ 2s later");
+  });
+
+  it("marks the journal's loss and draws a death lab did not cause as a band, the lane dashed after it", () => {
+    const page = renderHtml(withEngineDeath(fixture()));
+    expect(page).toContain('<div class="journal-warning"><h2>Journal</h2><p>the lab&#39;s journal container is missing (removed)');
+    expect(page).toContain("+8.500s  engine: dave died (exit 137), not by lab");
+    expect(page).toContain('<li><span class="time">+8.500s</span> engine: dave died (exit 137)</li>');
+    expect(laneIsDashed(page, "dave")).toBe(true);
+    expect(html).not.toContain('<div class="journal-warning">');
+    expect(laneIsDashed(html, "dave")).toBe(false);
+    expect(laneIsDashed(html, "bob")).toBe(true);
   });
 
   it("caps the arrows and says how many were left out", () => {

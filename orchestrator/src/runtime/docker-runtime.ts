@@ -1,21 +1,26 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
 import { EnvironmentError, LabError } from "../errors.js";
 import { packageRoot, packageVersion } from "../paths.js";
 import { MultiplexDecoder } from "./docker-logs.js";
-import type {
-  ContainerInfo,
-  ContainerSpec,
-  ContainerState,
-  ImageBuildProgress,
-  Labels,
-  LogLine,
-  LogOptions,
-  NetworkInfo,
-  Runtime,
-  Signal,
+import {
+  CONTAINER_CHANGES,
+  type ContainerChange,
+  type ContainerEvent,
+  type ContainerEventOptions,
+  type ContainerInfo,
+  type ContainerSpec,
+  type ContainerState,
+  type ImageBuildProgress,
+  type Labels,
+  type LogLine,
+  type LogOptions,
+  type NetworkInfo,
+  type Runtime,
+  type Signal,
 } from "./runtime.js";
 
 export const OFFICIAL_BASE_IMAGE = "node:22-bookworm-slim";
@@ -178,6 +183,7 @@ export class DockerRuntime implements Runtime {
       labels: info.Config.Labels ?? {},
       state: info.State.Status as ContainerState,
       exitCode: info.State.ExitCode,
+      createdAt: info.Created,
       startedAt: zeroTimeAsEmpty(info.State.StartedAt),
       finishedAt: zeroTimeAsEmpty(info.State.FinishedAt),
     };
@@ -239,6 +245,39 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async *containerEvents(labels: Labels, options: ContainerEventOptions): AsyncIterable<ContainerEvent> {
+    const stream = (await this.call("read the engine's container events", () =>
+      this.docker.getEvents({
+        since: unixSeconds(options.since),
+        ...(options.until ? { until: unixSeconds(options.until) } : {}),
+        filters: { type: ["container"], event: [...CONTAINER_CHANGES], label: labelFilter(labels) },
+      }),
+    )) as NodeJS.ReadableStream & { destroy(): void };
+    const abort = (): void => stream.destroy();
+    if (options.signal?.aborted) return abort();
+    options.signal?.addEventListener("abort", abort, { once: true });
+    // A character may be split across chunks: decode the stream, not each chunk.
+    const decoder = new StringDecoder("utf8");
+    let pending = "";
+    try {
+      for await (const chunk of stream) {
+        const lines = (pending + decoder.write(chunk as Buffer)).split("\n");
+        pending = lines.pop()!;
+        for (const line of lines) {
+          const event = containerEvent(line);
+          if (event) yield event;
+        }
+      }
+      const last = containerEvent(pending + decoder.end());
+      if (last) yield last;
+    } catch (error) {
+      if (!options.signal?.aborted) throw this.explain("follow the engine's container events", error);
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
+      abort();
+    }
+  }
+
   /** Runs one engine call; maps "no engine" to EnvironmentError and adds what was being done. */
   private async call<T>(what: string, run: () => Promise<T>, ignoreStatus: number[] = []): Promise<T> {
     try {
@@ -269,6 +308,26 @@ export class DockerRuntime implements Runtime {
 
 function labelFilter(labels: Labels): string[] {
   return Object.entries(labels).map(([key, value]) => (value === "" ? key : `${key}=${value}`));
+}
+
+/** The engine takes times as Unix seconds with a fraction. */
+function unixSeconds(iso: string): number {
+  return Date.parse(iso) / 1000;
+}
+
+/** One line of the engine's event stream, when it is a container change. */
+function containerEvent(line: string): ContainerEvent | undefined {
+  if (line.trim() === "") return undefined;
+  const raw = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number };
+  const change = raw.Action as ContainerChange;
+  if (!CONTAINER_CHANGES.includes(change) || !raw.Actor?.ID || raw.timeNano === undefined) return undefined;
+  const exitCode = Number(raw.Actor.Attributes?.exitCode);
+  return {
+    ts: new Date(Math.floor(raw.timeNano / 1e6)).toISOString(),
+    id: raw.Actor.ID,
+    change,
+    ...(change === "die" && Number.isInteger(exitCode) ? { exitCode } : {}),
+  };
 }
 
 function zeroTimeAsEmpty(time: string): string {

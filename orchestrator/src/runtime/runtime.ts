@@ -28,6 +28,8 @@ export interface ContainerInfo {
   labels: Labels;
   state: ContainerState;
   exitCode: number;
+  /** ISO time from the engine. */
+  createdAt: string;
   /** ISO times from the engine; empty when never started / not finished. */
   startedAt: string;
   finishedAt: string;
@@ -50,6 +52,28 @@ export interface LogOptions {
   follow: boolean;
   /** Only new lines: none of what the container printed before. */
   newOnly?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The changes of a container's life that decide whether its process runs. */
+export const CONTAINER_CHANGES = ["start", "die", "pause", "unpause"] as const;
+export type ContainerChange = (typeof CONTAINER_CHANGES)[number];
+
+/** One change of a container's life, as the engine's event stream tells it. */
+export interface ContainerEvent {
+  /** The engine's time (ISO, ms). */
+  ts: string;
+  id: string;
+  change: ContainerChange;
+  /** For "die": the process's exit code. */
+  exitCode?: number;
+}
+
+export interface ContainerEventOptions {
+  /** Replayed from this ISO time: the engine keeps only its most recent events. */
+  since: string;
+  /** Ends at this ISO time; without it the stream stays live until the signal aborts. */
+  until?: string;
   signal?: AbortSignal;
 }
 
@@ -85,4 +109,6 @@ export interface Runtime {
   writeLine(id: string, line: string): Promise<void>;
   /** The container's output, line by line, with the engine's timestamps; a line the engine cut into parts comes back whole. */
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
+  /** Start, die, pause and unpause of the containers carrying these labels, whoever caused them. */
+  containerEvents(labels: Labels, options: ContainerEventOptions): AsyncIterable<ContainerEvent>;
 }

@@ -17,6 +17,7 @@ function observation(partitions: string[][], neighbors: Record<string, string[]>
       neighbors: neighbors[name] ?? [],
     })),
     overlay: { links: [], partitions },
+    journal: "running",
   };
   return { snapshot, timeline };
 }

@@ -131,12 +131,12 @@ function judgeStates(expected: Record<string, string>, { snapshot, timeline }: O
     settled: wrong.length === 0,
     expected: Object.entries(expected).map(([peer, state]) => `${peer} ${state}`).join(", "),
     seen: seenStates.join(", "),
-    evidence: timeline.filter((r) => r.ev === "action" || r.ev === "exit" || r.ev === "listening"),
+    evidence: timeline.filter((r) => r.ev === "action" || r.ev === "container" || r.ev === "exit" || r.ev === "listening"),
   };
 }
 
 function overlayEvidence(timeline: TimelineRecord[]): TimelineRecord[] {
-  return timeline.filter((r) => r.ev === "action" || r.ev === "link-up" || r.ev === "link-down" || r.ev === "exit");
+  return timeline.filter((r) => r.ev === "action" || r.ev === "container" || r.ev === "link-up" || r.ev === "link-down" || r.ev === "exit");
 }
 
 function dedupe(records: TimelineRecord[]): TimelineRecord[] {

@@ -2,11 +2,11 @@ import { formatDuration, parseDuration } from "../../../peer/src/duration.js";
 import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
 import { control } from "../lab/control.js";
-import { formatPartitions, recordingEvents, type Lab, type LabSnapshot } from "../lab/lab.js";
+import { formatPartitions, recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
+import { describeLinkBack } from "../lab/links-back.js";
 import { typeMessage, type Typed } from "../lab/send.js";
 import type { OverlaySnapshot } from "../report/model.js";
 import type { ExpectStep, ScenarioStep } from "../topology/schema.js";
-import { mergeTimeline } from "../transcript/transcript.js";
 import { describeExpectation, explain, judge, type Observation, type SentMessages } from "./expectations.js";
 
 /** What a step hands back to the runner. */
@@ -93,10 +93,11 @@ async function sendStep(ctx: StepContext, send: { from: string; text: string; as
 
 async function faultStep(ctx: StepContext, action: "kill" | "stop" | "pause" | "resume" | "restart" | "start", peer: string): Promise<StepOutcome> {
   try {
-    const result = await control(ctx.lab, action, peer, FAULT_GRACE_SECONDS);
+    const result = await control(ctx.lab, action, peer, FAULT_GRACE_SECONDS, ctx.signal);
+    const notBack = (result.links ?? []).filter((link) => !link.back).map((link) => `; not back: ${describeLinkBack(link)}`);
     return {
       ok: true,
-      summary: `${result.did}; partitions ${formatPartitions(result.partitionsAfter)}`,
+      summary: `${result.did}; partitions ${formatPartitions(result.partitionsAfter)}${notBack.join("")}`,
       snapshot: overlaySnapshot(`after ${action} ${peer}`, result.after),
     };
   } catch (error) {
@@ -125,7 +126,7 @@ async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOut
 async function observe(lab: Lab): Promise<Observation> {
   const recording = await lab.recording();
   const snapshot = await lab.snapshot(recording);
-  return { snapshot, timeline: mergeTimeline(recordingEvents(recording), recording.actions) };
+  return { snapshot, timeline: recordingTimeline(recording) };
 }
 
 export function overlaySnapshot(label: string, snapshot: LabSnapshot): OverlaySnapshot {

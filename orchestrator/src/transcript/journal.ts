@@ -28,3 +28,30 @@ export function parseAction(text: string): Action | undefined {
 export function describeAction(action: Action): string {
   return `lab ${action.action}${action.target ? ` ${action.target}` : ""}${action.detail ? `: ${action.detail}` : ""}`;
 }
+
+/**
+ * The journal container's state: "running" keeps every action; "stopped" kept what was written
+ * before it stopped; "missing" (removed) lost them all.
+ */
+export type JournalState = "running" | "stopped" | "missing";
+
+/** The journal's actions and those this process recorded itself (kept even when the journal is gone), each once, by time. */
+export function mergeActions(journalled: Action[], own: Action[]): Action[] {
+  const known = new Set(journalled.map(encodeAction));
+  return [...journalled, ...own.filter((action) => !known.has(encodeAction(action)))]
+    .map((action, index) => ({ action, index }))
+    .sort((a, b) => a.action.ts.localeCompare(b.action.ts) || a.index - b.index)
+    .map(({ action }) => action);
+}
+
+/** What a journal that is not running means for the record, in one sentence; undefined when it runs. */
+export function journalProblem(state: JournalState): string | undefined {
+  switch (state) {
+    case "running":
+      return undefined;
+    case "stopped":
+      return "the lab's journal container has stopped: lab's actions since then are not in it; the engine's record of each container's changes stands in for them";
+    case "missing":
+      return "the lab's journal container is missing (removed): every action it recorded is lost; the engine's record of each container's changes stands in for them";
+  }
+}

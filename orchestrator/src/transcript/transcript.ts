@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { clockTime, describeEvent, parseEventLine, type PeerEvent } from "../../../peer/src/events.js";
 import type { LogLine } from "../runtime/runtime.js";
 import { visible } from "../visible.js";
-import { describeAction, type Action } from "./journal.js";
+import { describeEngineRecord, type EngineRecord } from "./engine.js";
+import { describeAction, type Action, type JournalState } from "./journal.js";
 
 /** One line a peer printed: an event, or anything else (diagnostics on stderr, a foreign peer's chatter). */
 export interface PeerLine {
@@ -19,11 +20,16 @@ export function toPeerLine(peer: string, line: LogLine): PeerLine {
   return { peer, ts: event?.ts ?? line.ts, stream: line.stream, text: line.text, ...(event ? { event } : {}) };
 }
 
-export type TimelineRecord = PeerEvent | ({ peer: "lab"; ev: "action" } & Action);
+export type TimelineRecord = PeerEvent | ({ peer: "lab"; ev: "action" } & Action) | EngineRecord;
 
-/** Peer events and orchestrator actions in one list, by time (stable for equal times). */
-export function mergeTimeline(events: PeerEvent[], actions: Action[]): TimelineRecord[] {
-  const records: TimelineRecord[] = [...events, ...actions.map((action) => ({ peer: "lab" as const, ev: "action" as const, ...action }))];
+/** What a peer printed, as opposed to what lab did or the engine saw. */
+export function isPeerEvent(record: TimelineRecord): record is PeerEvent {
+  return record.ev !== "action" && record.ev !== "container";
+}
+
+/** Peer events, orchestrator actions and the engine's container changes in one list, by time (stable for equal times). */
+export function mergeTimeline(events: PeerEvent[], actions: Action[], engine: EngineRecord[]): TimelineRecord[] {
+  const records: TimelineRecord[] = [...events, ...actions.map((action) => ({ peer: "lab" as const, ev: "action" as const, ...action })), ...engine];
   return records
     .map((record, index) => ({ record, index }))
     .sort((a, b) => a.record.ts.localeCompare(b.record.ts) || a.index - b.index)
@@ -32,9 +38,9 @@ export function mergeTimeline(events: PeerEvent[], actions: Action[]): TimelineR
 
 /** One readable line of the timeline; what peers said is shown with its control characters escaped. */
 export function formatRecord(record: TimelineRecord): string {
-  const { ev } = record;
-  if (ev === "action") return visible(`${clockTime(record.ts)}  ${describeAction(record as Action)}`);
-  return visible(`${clockTime(record.ts)}  ${describeEvent(record as PeerEvent)}`);
+  if (record.ev === "action") return visible(`${clockTime(record.ts)}  ${describeAction(record)}`);
+  if (record.ev === "container") return visible(`${clockTime(record.ts)}  ${describeEngineRecord(record)}`);
+  return visible(`${clockTime(record.ts)}  ${describeEvent(record)}`);
 }
 
 /** One readable line of a peer's output, its control characters escaped. */
@@ -45,7 +51,10 @@ export function formatPeerLine(line: PeerLine): string {
 
 export interface LabRecording {
   lines: Map<string, PeerLine[]>;
+  /** From the journal, and those the recording process did itself. */
   actions: Action[];
+  engine: EngineRecord[];
+  journal: JournalState;
 }
 
 /** Writes transcripts/<peer>.jsonl and .txt, timeline.jsonl and timeline.txt under dir. */
@@ -63,7 +72,7 @@ export async function saveTranscripts(dir: string, recording: LabRecording): Pro
     await write(`transcripts/${peer}.jsonl`, peerEvents.map((event) => JSON.stringify(event)));
     await write(`transcripts/${peer}.txt`, lines.map(formatPeerLine));
   }
-  const timeline = mergeTimeline(events, recording.actions);
+  const timeline = mergeTimeline(events, recording.actions, recording.engine);
   await write("timeline.jsonl", timeline.map((record) => JSON.stringify(record)));
   await write("timeline.txt", timeline.map(formatRecord));
   return written;

@@ -1,7 +1,7 @@
 import { control, type ControlAction } from "../../lab/control.js";
 import { Lab } from "../../lab/lab.js";
 import { durationFlag, type Context } from "../context.js";
-import { renderPartitionChange } from "../render.js";
+import { renderJournalWarning, renderLinksBack, renderPartitionChange } from "../render.js";
 
 export async function controlCommand(
   ctx: Context,
@@ -11,12 +11,14 @@ export async function controlCommand(
 ): Promise<void> {
   const graceMs = durationFlag("--grace", options.grace ?? "5s");
   const lab = await Lab.find(await ctx.runtime(), options.lab);
-  const result = await control(lab, action, peer, Math.ceil(graceMs / 1000));
+  const result = await control(lab, action, peer, Math.ceil(graceMs / 1000), ctx.signal);
   if (options.json) {
     const { after, ...rest } = result;
     ctx.out.json({ ...rest, snapshot: after });
     return;
   }
   ctx.out.line(`${result.did}; now ${result.status}`);
+  if (result.links) ctx.out.lines(renderLinksBack(result.links, ctx.out.color));
   ctx.out.line(renderPartitionChange(result.partitionsBefore, result.partitionsAfter, ctx.out.color));
+  ctx.out.lines(renderJournalWarning(result.after.journal, ctx.out.color));
 }

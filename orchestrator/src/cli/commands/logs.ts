@@ -1,7 +1,7 @@
-import { Lab, recordingEvents } from "../../lab/lab.js";
+import { Lab, recordingTimeline } from "../../lab/lab.js";
 import { sleep } from "../../concurrency.js";
 import { LiveFollower } from "../../lab/live.js";
-import { formatPeerLine, formatRecord, mergeTimeline, type PeerLine } from "../../transcript/transcript.js";
+import { formatPeerLine, formatRecord, type PeerLine } from "../../transcript/transcript.js";
 import type { Context } from "../context.js";
 
 const FOLLOW_POLL_MS = 1000;
@@ -39,7 +39,7 @@ export async function logsCommand(ctx: Context, peer: string | undefined, option
     for (const line of recording.lines.get(peer) ?? []) print(line);
     return;
   }
-  for (const record of mergeTimeline(recordingEvents(recording), recording.actions)) {
+  for (const record of recordingTimeline(recording)) {
     ctx.out.line(options.json ? JSON.stringify(record) : formatRecord(record));
   }
 }

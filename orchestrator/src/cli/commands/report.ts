@@ -17,7 +17,7 @@ export async function reportCommand(ctx: Context, dir: string): Promise<void> {
       "give a directory written by lab run, e.g. results/latest",
     );
   }
-  const missing = (["lab", "verdict", "peers", "links", "snapshots", "messages", "forwards", "expectations", "latency", "check", "actions", "reasons"] as const).filter(
+  const missing = (["lab", "verdict", "peers", "links", "snapshots", "messages", "forwards", "expectations", "latency", "check", "actions", "outsideLab", "journal", "reasons"] as const).filter(
     (key) => report?.[key] === undefined,
   );
   if (missing.length > 0) {

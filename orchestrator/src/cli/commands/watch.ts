@@ -1,7 +1,7 @@
 import type { PeerEvent } from "../../../../peer/src/events.js";
 import { sleep } from "../../concurrency.js";
 import { LiveFollower } from "../../lab/live.js";
-import { Lab, formatPartitions, snapshotOf } from "../../lab/lab.js";
+import { Lab, formatPartitions, journalState, snapshotOf } from "../../lab/lab.js";
 import { formatPeerLine, type PeerLine } from "../../transcript/transcript.js";
 import type { Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
@@ -34,8 +34,8 @@ export async function watchCommand(ctx: Context, labName: string | undefined): P
 
   const follower = new LiveFollower(lab, onLine, ctx.signal);
   const draw = async (): Promise<void> => {
-    const peers = await follower.poll();
-    const snapshot = snapshotOf(lab.topology, peers, events);
+    const { peers, journal } = await follower.poll();
+    const snapshot = snapshotOf(lab.topology, peers, events, journalState(journal));
     const partitions = formatPartitions(snapshot.overlay.partitions);
     if (ctx.out.tty) {
       ctx.out.clear();
