@@ -9,6 +9,8 @@ export interface DownResult {
   lab: string;
   /** Where the transcripts went; undefined when there was nothing to save. */
   savedTo?: string;
+  /** Set when they could not go to the results directory: why (savedTo is then a temporary directory). */
+  fallbackReason?: string;
   removedContainers: number;
   removedNetworks: number;
 }
@@ -18,17 +20,20 @@ export interface DownResult {
  * Idempotent, and works on a half-created lab (an interrupted `up`): it goes by labels only.
  */
 export async function down(runtime: Runtime, name: string, options: { save: boolean; resultsDir: string }): Promise<DownResult> {
-  let savedTo: string | undefined;
+  let saved: { savedTo?: string; fallbackReason?: string } = {};
   if (options.save) {
     const lab = await Lab.find(runtime, name).catch(() => undefined);
-    if (lab) savedTo = await saveResults(lab, options.resultsDir);
+    if (lab) {
+      const { dir, fallbackReason } = await saveResults(options.resultsDir, name, await lab.recording());
+      saved = { savedTo: dir, ...(fallbackReason ? { fallbackReason } : {}) };
+    }
   }
   const containers = await runtime.listContainers({ [LABEL.lab]: name });
   // Many removals at once can leave the engine with stale network endpoints (moby#42119).
   await inBatches(containers, REMOVE_CONCURRENCY, (container) => runtime.remove(container.id));
   const networks = await runtime.listNetworks({ [LABEL.lab]: name });
   for (const network of networks) await removeNetwork(runtime, network.id, network.name);
-  return { lab: name, ...(savedTo ? { savedTo } : {}), removedContainers: containers.length, removedNetworks: networks.length };
+  return { lab: name, ...saved, removedContainers: containers.length, removedNetworks: networks.length };
 }
 
 const REMOVE_CONCURRENCY = 4;

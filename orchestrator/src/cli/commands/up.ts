@@ -1,4 +1,5 @@
 import { formatDuration } from "../../../../peer/src/duration.js";
+import { describeSaved } from "../../lab/results.js";
 import { up } from "../../lab/up.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
@@ -21,12 +22,14 @@ export async function upCommand(ctx: Context, file: string, options: UpCommandOp
   ctx.out.progress(`bringing up lab ${topology.name}: ${topology.peers.length} peers, ${topology.links.length} links`);
   const result = await up(runtime, topology, {
     recreate: options.recreate === true,
+    onFailure: "leave",
     wireTimeoutMs,
     resultsDir: options.results,
     signal: ctx.signal,
     progress: (message) => ctx.out.progress(message),
   });
-  if (result.replaced?.savedTo) ctx.out.progress(`the replaced lab's transcripts are in ${result.replaced.savedTo}`);
+  const { replaced } = result;
+  if (replaced?.savedTo) ctx.out.progress(describeSaved("the replaced lab's transcripts", replaced.savedTo, replaced.fallbackReason));
   if (options.json) {
     ctx.out.json({ ...result.snapshot, wiredInMs: result.wiredInMs });
     return;
