@@ -167,10 +167,10 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     const file = await topologyCopy("topologies/chain.yaml", name);
     const again = await lab(["up", file]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`a lab named "${name}" is already running`);
+    expect(again.stderr).toContain(`lab "${name}" is already running or being started`);
     const recreate = await lab(["up", file, "--recreate", "--results", "/tmp/p2plab-test-results"]);
     expect(recreate.code, recreate.stderr).toBe(0);
-    expect(recreate.stderr).toMatch(/the replaced lab's transcripts are in /);
+    expect(recreate.stderr).toMatch(/the replaced lab's transcripts saved to /);
   });
 
   it("brings the 32-peer generated lab up and wired", async () => {

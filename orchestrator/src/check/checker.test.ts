@@ -16,7 +16,7 @@ function topology(links: Array<[string, string]>, mode: "tree" | "dedup" = "tree
     name: "t",
     description: "",
     file: "t.yaml",
-    peers: names.map((name) => ({ name, connect: [], mode, heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {} })),
+    peers: names.map((name) => ({ name, connect: [], mode, heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {}, limits: { memory: "256m", pids: 256 } })),
     links,
     check,
     scenario: [],

@@ -4,7 +4,14 @@ import { createContext, type Context } from "./context.js";
 import { Output } from "./output.js";
 import { buildProgram } from "./program.js";
 
-/** The one place that prints errors and exits: 0 ok, 1 a check failed, 2 bad input, 3 environment, 130 Ctrl-C. */
+/** How a run ended by a signal exits: 128 + the signal's number, as shells report it. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
+
+/**
+ * The one place that prints errors and exits: 0 ok, 1 a check failed, 2 bad input, 3 environment,
+ * 130 Ctrl-C (SIGINT), 143 SIGTERM.
+ */
 async function main(): Promise<number> {
   // A reader that goes away (`lab run … | head`) must not abort a run half-way: the lab
   // would be left behind. Output to a closed pipe is dropped instead.
@@ -12,11 +19,18 @@ async function main(): Promise<number> {
   process.stderr.on("error", () => {});
   const out = new Output();
   const interrupt = new AbortController();
-  process.on("SIGINT", () => {
-    if (interrupt.signal.aborted) process.exit(130);
-    process.stderr.write("\nlab: stopping (Ctrl-C again to quit at once, leaving things as they are)\n");
+  let stoppedBy: StopSignal | undefined;
+  // SIGTERM (a cancelled CI job, `timeout`, `docker compose stop`) stops a command as Ctrl-C does:
+  // transcripts saved, the lab of an unfinished run removed; only the exit code differs.
+  const stop = (signal: StopSignal): void => {
+    if (interrupt.signal.aborted) process.exit(SIGNAL_EXIT[stoppedBy ?? signal]);
+    stoppedBy = signal;
+    const again = signal === "SIGINT" ? "Ctrl-C again" : "a second signal";
+    process.stderr.write(`\nlab: stopping on ${signal} (${again} to quit at once, leaving things as they are)\n`);
     interrupt.abort();
-  });
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
   let context: Context | undefined;
   const program = buildProgram(() => (context ??= createContext(out, interrupt.signal)));
   try {
@@ -26,9 +40,9 @@ async function main(): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof LabError) {
       out.error(error.message, error.hint);
-      return error.exitCode;
+      return stoppedBy ? SIGNAL_EXIT[stoppedBy] : error.exitCode;
     }
-    if (interrupt.signal.aborted) return 130;
+    if (stoppedBy) return SIGNAL_EXIT[stoppedBy];
     out.error(`internal error, a bug in p2plab: ${(error as Error).message}`, "please report it with the command you ran");
     if (process.env.P2PLAB_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return 1;

@@ -11,6 +11,8 @@ export interface DownResult {
   savedTo?: string;
   /** What was not trusted, and so not saved (it is removed with the rest): one sentence each. */
   refused: string[];
+  /** Set when they could not go to the results directory: why (savedTo is then a temporary directory). */
+  fallbackReason?: string;
   removedContainers: number;
   removedNetworks: number;
 }
@@ -20,7 +22,7 @@ export interface DownResult {
  * Idempotent, and works on a half-created lab (an interrupted `up`): it goes by labels only.
  */
 export async function down(runtime: Runtime, name: string, options: { save: boolean; resultsDir: string }): Promise<DownResult> {
-  let savedTo: string | undefined;
+  let saved: { savedTo?: string; fallbackReason?: string } = {};
   const refused: string[] = [];
   if (options.save) {
     const lab = await Lab.find(runtime, name).catch((error: Error) => {
@@ -29,7 +31,8 @@ export async function down(runtime: Runtime, name: string, options: { save: bool
     });
     if (lab) {
       refused.push(...(await lab.containers()).refused.map((problem) => `not saved: ${problem}`));
-      savedTo = await saveResults(lab, options.resultsDir);
+      const { dir, fallbackReason } = await saveResults(options.resultsDir, name, await lab.recording());
+      saved = { savedTo: dir, ...(fallbackReason ? { fallbackReason } : {}) };
     }
   }
   const containers = await runtime.listContainers({ [LABEL.lab]: name });
@@ -37,7 +40,7 @@ export async function down(runtime: Runtime, name: string, options: { save: bool
   await inBatches(containers, REMOVE_CONCURRENCY, (container) => runtime.remove(container.id));
   const networks = await runtime.listNetworks({ [LABEL.lab]: name });
   for (const network of networks) await removeNetwork(runtime, network.id, network.name);
-  return { lab: name, ...(savedTo ? { savedTo } : {}), refused, removedContainers: containers.length, removedNetworks: networks.length };
+  return { lab: name, ...saved, refused, removedContainers: containers.length, removedNetworks: networks.length };
 }
 
 const REMOVE_CONCURRENCY = 4;

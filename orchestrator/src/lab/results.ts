@@ -1,21 +1,58 @@
-import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rename, rmdir, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { InputError } from "../errors.js";
 import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { RunReport } from "../report/model.js";
 import { saveTranscripts, type LabRecording } from "../transcript/transcript.js";
-import type { Lab } from "./lab.js";
 
-/** Writes the lab's transcripts to results/<lab>-<timestamp>/ and points results/latest at it. */
-export async function saveResults(lab: Lab, resultsDir: string): Promise<string> {
-  return saveRecording(resultsDir, lab.name, await lab.recording());
+export interface SavedResults {
+  dir: string;
+  /** Set when the results directory could not be written: why. `dir` is then a temporary directory. */
+  fallbackReason?: string;
 }
 
-export async function saveRecording(resultsDir: string, lab: string, recording: LabRecording): Promise<string> {
-  const dir = resultsPath(resultsDir, lab);
-  await saveTranscripts(dir, recording);
-  await pointLatest(resultsDir, dir);
-  return dir;
+/**
+ * Fails fast, before anything is started, when results cannot be written to `resultsDir`: a run
+ * that could not save its results would be lost.
+ */
+export async function checkResultsDir(resultsDir: string): Promise<void> {
+  try {
+    await makeDirectory(resultsDir);
+    await rmdir(await mkdtemp(join(resultsDir, ".p2plab-write-check-")));
+  } catch (error) {
+    throw new InputError(`cannot write results to ${resultsDir}: ${describeFsError(error)}`, "choose another directory with --results");
+  }
+}
+
+/**
+ * Writes the lab's transcripts (and a run's report) to a new results/<lab>-<time>/ and points
+ * results/latest at it. When the results directory cannot be written, everything goes to a
+ * temporary directory instead, and the result says so: a run's data is never lost to a failed save.
+ */
+export async function saveResults(resultsDir: string, lab: string, recording: LabRecording, report?: RunReport): Promise<SavedResults> {
+  const write = async (dir: string): Promise<void> => {
+    await saveTranscripts(dir, recording);
+    if (report) await writeReport(dir, report);
+  };
+  try {
+    const dir = await newResultsDir(resultsDir, lab);
+    await write(dir);
+    await pointLatest(resultsDir, dir);
+    return { dir };
+  } catch (error) {
+    if (!isFsError(error)) throw error;
+    const dir = await mkdtemp(join(tmpdir(), `p2plab-${lab}-`));
+    await write(dir);
+    return { dir, fallbackReason: `could not write to ${resultsDir}: ${describeFsError(error)}` };
+  }
+}
+
+/** "transcripts saved to DIR", or why they could not go to the results directory and where they went instead. */
+export function describeSaved(what: string, dir: string, fallbackReason?: string): string {
+  return fallbackReason ? `${fallbackReason}; ${what} saved to ${dir} instead` : `${what} saved to ${dir}`;
 }
 
 /** summary.json (the whole report as data), report.md and report.html. */
@@ -26,13 +63,65 @@ export async function writeReport(dir: string, report: RunReport): Promise<void>
   await writeFile(join(dir, "report.html"), renderHtml(report));
 }
 
-export function resultsPath(resultsDir: string, lab: string, at = new Date()): string {
-  const stamp = at.toISOString().replace(/[:]/g, "").replace(/\.\d+Z$/, "Z");
-  return join(resultsDir, `${lab}-${stamp}`);
+/** results/<lab>-<UTC time to the millisecond>, created here, never shared: a suffix when the name is taken. */
+async function newResultsDir(resultsDir: string, lab: string): Promise<string> {
+  await makeDirectory(resultsDir);
+  const base = join(resultsDir, `${lab}-${new Date().toISOString().replace(/[:]/g, "")}`);
+  for (let attempt = 1; ; attempt++) {
+    const dir = attempt === 1 ? base : `${base}-${attempt}`;
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
 }
 
+/**
+ * `mkdir -p`. Node's own (mkdir with `recursive`) never returns for a path such as /proc/nope,
+ * where the parent exists and the child can never be made: it retries for ever.
+ */
+async function makeDirectory(dir: string, parentMade = false): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && (await stat(dir)).isDirectory()) return;
+    // The parent is missing: make it, then try once more; a second ENOENT is final.
+    if (code !== "ENOENT" || parentMade || dirname(dir) === dir) throw error;
+    await makeDirectory(dirname(dir));
+    await makeDirectory(dir, true);
+  }
+}
+
+/** Replaces results/latest in one step (rename), so saves that race never see it missing. */
 async function pointLatest(resultsDir: string, dir: string): Promise<void> {
-  const latest = join(resultsDir, "latest");
-  await rm(latest, { force: true });
-  await symlink(basename(dir), latest);
+  const next = join(resultsDir, `.latest-${randomBytes(4).toString("hex")}`);
+  await symlink(basename(dir), next);
+  try {
+    await rename(next, join(resultsDir, "latest"));
+  } catch (error) {
+    await unlink(next);
+    throw error;
+  }
+}
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return typeof (error as NodeJS.ErrnoException | undefined)?.code === "string" && typeof (error as NodeJS.ErrnoException).syscall === "string";
+}
+
+const FS_ERRORS: Record<string, string> = {
+  ENOTDIR: "part of the path is a file, not a directory",
+  EACCES: "permission denied",
+  EPERM: "not permitted",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+  ENOENT: "it cannot be created there",
+  EEXIST: "it exists and is not a directory",
+};
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ? `${FS_ERRORS[code] ?? (error as Error).message} (${code})` : String(error);
 }

@@ -5,12 +5,12 @@ import type { Runtime } from "../runtime/runtime.js";
 import { runScenario, type ScenarioOptions } from "../scenario/runner.js";
 import type { Topology } from "../topology/schema.js";
 import { down } from "./down.js";
-import { saveRecording, writeReport } from "./results.js";
+import { checkResultsDir, describeSaved, saveResults, type SavedResults } from "./results.js";
 import { settle } from "./settle.js";
-import { Lab, recordingTimeline } from "./lab.js";
+import { recordingTimeline } from "./lab.js";
 import { up, type UpOptions } from "./up.js";
 
-export interface RunOptions extends UpOptions {
+export interface RunOptions extends Omit<UpOptions, "onFailure"> {
   /** Leave the lab running afterwards. */
   keep: boolean;
   onStep: ScenarioOptions["onStep"];
@@ -18,23 +18,24 @@ export interface RunOptions extends UpOptions {
 
 export interface RunOutcome {
   report: RunReport;
-  dir: string;
+  saved: SavedResults;
 }
 
 /**
  * `lab run`: up, the scenario, every transcript saved, the checker, the report, down. The
- * transcripts are written before anything is removed, whatever happened in between.
+ * transcripts are written before anything is removed, whatever happened in between; where they
+ * are written is checked before anything is started.
  */
 export async function runLab(runtime: Runtime, topology: Topology, options: RunOptions): Promise<RunOutcome> {
+  await checkResultsDir(options.resultsDir);
   const startedAt = new Date().toISOString();
-  const lab = await upOrCleanUp(runtime, topology, options);
-  let dir: string | undefined;
+  const { lab } = await up(runtime, topology, { ...options, onFailure: options.keep ? "leave" : "remove" });
+  let saved: SavedResults | undefined;
   try {
     await lab.watchEngine();
     const scenario = await runScenario(lab, topology.scenario, { signal: options.signal, onStep: options.onStep });
     await settle(lab);
     const recording = await lab.recording();
-    dir = await saveRecording(options.resultsDir, topology.name, recording);
     const timeline = recordingTimeline(recording);
     const checked = checkDeliveries(topology, timeline);
     const failedExpectations = scenario.expectations.filter((e) => !e.ok);
@@ -59,29 +60,14 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
       journal: recording.journal,
       reasons,
     };
-    await writeReport(dir, report);
-    return { report, dir };
+    saved = await saveResults(options.resultsDir, topology.name, recording, report);
+    return { report, saved };
   } finally {
     await lab.stopWatchingEngine();
     if (!options.keep || options.signal.aborted) {
       // Saved above on the normal path; on any other path, saved here before removal.
-      await down(runtime, topology.name, { save: dir === undefined, resultsDir: options.resultsDir });
+      const removed = await down(runtime, topology.name, { save: saved === undefined, resultsDir: options.resultsDir });
+      if (removed.savedTo) options.progress(describeSaved("transcripts", removed.savedTo, removed.fallbackReason));
     }
-  }
-}
-
-/**
- * `up`, and when it fails after creating part of the lab (links not wired in time, a peer that
- * exits early), the transcripts are saved and the lab removed, unless --keep. A lab of that name
- * that was already running is not this run's, and is never touched.
- */
-async function upOrCleanUp(runtime: Runtime, topology: Topology, options: RunOptions): Promise<Lab> {
-  const existed = (await Lab.names(runtime)).includes(topology.name);
-  try {
-    return (await up(runtime, topology, options)).lab;
-  } catch (error) {
-    const createdSome = !existed && (await Lab.names(runtime)).includes(topology.name);
-    if (createdSome && !options.keep) await down(runtime, topology.name, { save: true, resultsDir: options.resultsDir });
-    throw error;
   }
 }

@@ -2,16 +2,22 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { inBatches, sleep } from "../concurrency.js";
 import { CheckFailedError, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan } from "../plan/plan.js";
-import type { Runtime } from "../runtime/runtime.js";
+import { NameInUseError, type Runtime } from "../runtime/runtime.js";
 import type { Topology } from "../topology/schema.js";
 import { formatPeerLine, type PeerLine } from "../transcript/transcript.js";
 import { down, type DownResult } from "./down.js";
 import { followPeers } from "./follow.js";
 import { Lab, type LabSnapshot } from "./lab.js";
+import { checkResultsDir, describeSaved } from "./results.js";
 import { Wiring } from "./wiring.js";
 
 export interface UpOptions {
   recreate: boolean;
+  /**
+   * When up fails after claiming the lab: leave what it created for inspection (`lab up`), or
+   * save the transcripts and remove it (`lab run`). Ctrl-C always removes it.
+   */
+  onFailure: "leave" | "remove";
   /** How long starting every peer and bringing up every configured link may take. */
   wireTimeoutMs: number;
   resultsDir: string;
@@ -35,30 +41,47 @@ export class InterruptedError extends LabError {
   }
 }
 
+/** Another process has the lab's name: its lab is running, or being started right now. */
+export class LabBusyError extends InputError {
+  constructor(lab: string, hint: string) {
+    super(`lab "${lab}" is already running or being started`, hint);
+  }
+}
+
 const START_CONCURRENCY = 8;
 const RECENT_LINES = 6;
 
-/** Validated topology → a running, wired lab. */
+/**
+ * Validated topology → a running, wired lab. The lab's name is claimed first, by creating its
+ * journal container: container names are unique on an engine even when two creates race, so of
+ * two `up` of one lab exactly one goes on, and only the one that claimed the name removes anything
+ * when it fails (--recreate aside, which replaces a running lab on purpose).
+ */
 export async function up(runtime: Runtime, topology: Topology, options: UpOptions): Promise<UpResult> {
   const name = topology.name;
   let replaced: DownResult | undefined;
   if ((await Lab.names(runtime)).includes(name)) {
-    if (!options.recreate) {
-      throw new InputError(`a lab named "${name}" is already running`, `remove it with lab down ${name}, or replace it with lab up --recreate`);
-    }
+    if (!options.recreate) throw new LabBusyError(name, `remove it with lab down ${name}, or replace it with lab up --recreate`);
+    await checkResultsDir(options.resultsDir);
     options.progress(`replacing the running lab ${name} (its transcripts are saved first)`);
     replaced = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
   }
   const image = await runtime.ensurePeerImage(options.progress);
   const plan = planLab(topology, image);
+  options.signal.throwIfAborted();
   const started = Date.now();
+  const journal = await claim(runtime, plan);
   try {
-    const ids = await create(runtime, plan, options);
+    const ids = await create(runtime, plan, journal, options);
     await waitForWiring(runtime, plan, ids, options, started + options.wireTimeoutMs);
   } catch (error) {
     if (options.signal.aborted) {
       await down(runtime, name, { save: false, resultsDir: options.resultsDir });
       throw new InterruptedError(name);
+    }
+    if (options.onFailure === "remove") {
+      const removed = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
+      if (removed.savedTo) options.progress(describeSaved("transcripts", removed.savedTo, removed.fallbackReason));
     }
     throw error;
   }
@@ -68,10 +91,21 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   return { lab, snapshot: await lab.snapshot(), wiredInMs, ...(replaced ? { replaced } : {}) };
 }
 
-async function create(runtime: Runtime, plan: LabPlan, options: UpOptions): Promise<Map<string, string>> {
-  await runtime.createNetwork(plan.network.name, plan.network.labels);
-  const journal = await runtime.createContainer(plan.journal);
+/** Creates the journal container, the lab's claim on its name; its id. */
+async function claim(runtime: Runtime, plan: LabPlan): Promise<string> {
+  try {
+    return await runtime.createContainer(plan.journal);
+  } catch (error) {
+    if (error instanceof NameInUseError) {
+      throw new LabBusyError(plan.lab, `wait for it to finish, or see lab ls; remove it with lab down ${plan.lab}`);
+    }
+    throw error;
+  }
+}
+
+async function create(runtime: Runtime, plan: LabPlan, journal: string, options: UpOptions): Promise<Map<string, string>> {
   await runtime.start(journal);
+  await runtime.createNetwork(plan.network.name, plan.network.labels);
   const ids = new Map<string, string>();
   let started = 0;
   await inBatches(plan.peers, START_CONCURRENCY, async ({ peer, container }) => {

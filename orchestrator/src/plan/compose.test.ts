@@ -21,9 +21,13 @@ describe("composeFile", () => {
       stdin_open: true,
       labels: { "p2plab.lab": "chain", "p2plab.peer": "carol", "p2plab.role": "peer" },
       networks: { lab: { aliases: ["carol"] } },
+      mem_limit: 256 * 1024 ** 2,
+      memswap_limit: 256 * 1024 ** 2,
+      pids_limit: 256,
+      logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
     });
     expect(doc.services.carol.command).toContain("bob:7000");
-    expect(doc.services.journal).toMatchObject({ entrypoint: ["cat"], labels: { "p2plab.role": "journal" } });
+    expect(doc.services.journal).toMatchObject({ entrypoint: ["cat"], labels: { "p2plab.role": "journal" }, network_mode: "none" });
     expect(doc.networks.lab.name).toBe("p2plab-chain");
     expect(JSON.parse(doc.networks.lab.labels["p2plab.topology"]).name).toBe("chain");
   });

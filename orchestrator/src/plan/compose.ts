@@ -17,7 +17,11 @@ export function composeFile(plan: LabPlan, source: string): string {
     stdin_open: true,
     labels: spec.labels,
     ...(Object.keys(spec.env).length ? { environment: spec.env } : {}),
-    networks: { lab: spec.aliases.length ? { aliases: spec.aliases } : {} },
+    ...(spec.network ? { networks: { lab: spec.aliases.length ? { aliases: spec.aliases } : {} } } : { network_mode: "none" }),
+    ...(spec.limits ? { mem_limit: spec.limits.memoryBytes, memswap_limit: spec.limits.memoryBytes, pids_limit: spec.limits.pids } : {}),
+    ...(spec.logFiles
+      ? { logging: { driver: "json-file", options: { "max-size": spec.logFiles.maxSize, "max-file": String(spec.logFiles.maxFiles) } } }
+      : {}),
   });
   const document = {
     services: Object.fromEntries([

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { formatDiagnostic } from "../topology/diagnostic.js";
+import { loadTopology } from "../topology/load.js";
 import type { Topology } from "../topology/schema.js";
 import { containerName } from "./labels.js";
 import { planLab } from "./plan.js";
@@ -11,6 +13,7 @@ const peer = (name: string, connect: string[], extra: Partial<Topology["peers"][
   timeout: "3s",
   hopLimit: 16,
   env: {},
+  limits: { memory: "256m", pids: 256 },
   ...extra,
 });
 
@@ -18,7 +21,7 @@ const topology: Topology = {
   name: "demo",
   description: "two peers",
   file: "demo.yaml",
-  peers: [peer("alice", []), peer("bob", ["alice"], { mode: "dedup", image: "student/peer:1", env: { DEBUG: "1" } })],
+  peers: [peer("alice", []), peer("bob", ["alice"], { mode: "dedup", image: "student/peer:1", env: { DEBUG: "1" }, limits: { memory: "1g", pids: 64 } })],
   links: [["bob", "alice"]],
   check: {},
   scenario: [],
@@ -45,17 +48,51 @@ describe("planLab", () => {
       aliases: ["bob"],
       hostname: "bob",
       env: { DEBUG: "1" },
+      limits: { memoryBytes: 1024 ** 3, pids: 64 },
+      logFiles: { maxSize: "10m", maxFiles: 3 },
     });
     expect(plan.peers[0]!.container.image).toBe("p2plab/peer:0.1.0");
   });
 
-  it("adds a journal container running cat, labelled as the lab's", () => {
+  it("adds a journal container running cat, labelled as the lab's, on no network", () => {
     expect(plan.journal).toMatchObject({
       name: "p2plab-demo_journal",
       image: "p2plab/peer:0.1.0",
       entrypoint: ["cat"],
       labels: { "p2plab.lab": "demo", "p2plab.role": "journal" },
+      logFiles: { maxSize: "10m", maxFiles: 3 },
     });
+    expect(plan.journal.network).toBeUndefined();
+    expect(plan.journal.limits).toBeUndefined();
+  });
+});
+
+describe("planLab: container limits from a topology file", () => {
+  const planned = (yaml: string) => {
+    const result = loadTopology(`name: lim\ndescription: d\n${yaml}`, "lim.yaml");
+    if (!result.ok) expect.fail(result.errors.map(formatDiagnostic).join("\n"));
+    return new Map(planLab(result.topology, "p2plab/peer:0.1.0").peers.map(({ peer, container }) => [peer, container]));
+  };
+
+  it("gives every peer 256m of memory and 256 pids by default, and bounded log files", () => {
+    for (const container of planned("peers:\n  a: {}\n  b: { connect: [a] }\n").values()) {
+      expect(container.limits).toEqual({ memoryBytes: 256 * 1024 ** 2, pids: 256 });
+      expect(container.logFiles).toEqual({ maxSize: "10m", maxFiles: 3 });
+    }
+  });
+
+  it("takes the topology's defaults, and a peer's own limits over them field by field", () => {
+    const containers = planned(
+      "defaults: { limits: { memory: 512m, pids: 100 } }\npeers:\n  a: {}\n  b: { connect: [a], limits: { memory: 2g } }\n  c: { connect: [a], limits: { pids: 32 } }\n",
+    );
+    expect(containers.get("a")!.limits).toEqual({ memoryBytes: 512 * 1024 ** 2, pids: 100 });
+    expect(containers.get("b")!.limits).toEqual({ memoryBytes: 2 * 1024 ** 3, pids: 100 });
+    expect(containers.get("c")!.limits).toEqual({ memoryBytes: 512 * 1024 ** 2, pids: 32 });
+  });
+
+  it("applies limits to generated peers too", () => {
+    const containers = planned("defaults: { limits: { memory: 64m } }\ngenerate: { shape: ring, size: 3 }\n");
+    expect([...containers.values()].map((container) => container.limits)).toEqual(Array(3).fill({ memoryBytes: 64 * 1024 ** 2, pids: 256 }));
   });
 });
 

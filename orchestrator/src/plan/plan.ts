@@ -1,4 +1,5 @@
-import type { ContainerSpec, Labels } from "../runtime/runtime.js";
+import type { ContainerSpec, Labels, LogFiles } from "../runtime/runtime.js";
+import { parseMemorySize } from "../topology/memory-size.js";
 import type { PeerSpec, Topology } from "../topology/schema.js";
 import { LABEL, PEER_PORT, containerName, networkName } from "./labels.js";
 
@@ -11,11 +12,22 @@ export interface LabPlan {
   lab: string;
   network: { name: string; labels: Labels };
   peers: PlannedPeer[];
-  /** The journal container: orchestrator actions, timestamped by the engine, found by label like the rest. */
+  /**
+   * The journal container: orchestrator actions, timestamped by the engine, found by label like
+   * the rest. It is on no network (it talks to nobody), so `up` creates it first, as the claim
+   * on the lab's name.
+   */
   journal: ContainerSpec;
   /** Every configured link once, as [peer, target]. */
   links: Array<[string, string]>;
 }
+
+/**
+ * Every container's log on the engine's disk: a runaway peer cannot fill it (30 MB at most per
+ * container). Transcripts are read from these logs, and the engine reads the rotated files too,
+ * so only a peer that printed more than that loses its oldest lines.
+ */
+export const LOG_FILES: LogFiles = { maxSize: "10m", maxFiles: 3 };
 
 /** Topology → the containers, commands and labels of a lab. Pure: no engine involved. */
 export function planLab(topology: Topology, referenceImage: string): LabPlan {
@@ -36,6 +48,8 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
         aliases: [peer.name],
         hostname: peer.name,
         env: peer.env,
+        limits: { memoryBytes: parseMemorySize(peer.limits.memory)!, pids: peer.limits.pids },
+        logFiles: LOG_FILES,
       },
     })),
     journal: {
@@ -44,10 +58,10 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
       entrypoint: ["cat"],
       cmd: [],
       labels: { ...labLabels, [LABEL.role]: "journal" },
-      network,
       aliases: [],
       hostname: "journal",
       env: {},
+      logFiles: LOG_FILES,
     },
     links: topology.links,
   };

@@ -3,11 +3,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
+import { formatDuration } from "../../../peer/src/duration.js";
 import { EnvironmentError, LabError } from "../errors.js";
 import { packageRoot, packageVersion } from "../paths.js";
 import { MultiplexDecoder } from "./docker-logs.js";
 import {
   CONTAINER_CHANGES,
+  NameInUseError,
   type ContainerChange,
   type ContainerEvent,
   type ContainerEventOptions,
@@ -28,6 +30,21 @@ export const OFFLINE_BASE_IMAGE = "p2plab/node-base:bookworm";
 const BUILD_HASH_LABEL = "p2plab.build-hash";
 const IMAGE_CONTEXT = ["Dockerfile", "dist/peer.mjs"];
 
+/**
+ * How long an engine call may take before the engine counts as hung. Calls answer in
+ * milliseconds; creating and starting containers on a loaded 2-core host takes seconds.
+ */
+const CALL_TIMEOUT_MS = 60_000;
+/** Every command pings first, and a healthy engine answers a ping at once even when busy: a hung one is said quickly. */
+const PING_TIMEOUT_MS = 10_000;
+
+interface CallOptions {
+  /** Statuses that mean "already done": the call then resolves to undefined. */
+  ignoreStatus?: number[];
+  /** Default CALL_TIMEOUT_MS; null for no bound (each such call says why). */
+  timeoutMs?: number | null;
+}
+
 interface EngineError extends Error {
   code?: string;
   /** The socket path of a failed connection. */
@@ -46,7 +63,9 @@ export class DockerRuntime implements Runtime {
   constructor(private readonly docker: Docker = new Docker()) {}
 
   async ping(): Promise<void> {
-    await this.call("ping the engine", () => this.docker.ping());
+    // dockerode takes options on ping too; its types do not say so.
+    const ping = this.docker.ping.bind(this.docker) as unknown as (options: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await this.call("ping the engine", (abortSignal) => ping({ abortSignal }), { timeoutMs: PING_TIMEOUT_MS });
   }
 
   async ensurePeerImage(progress: ImageBuildProgress): Promise<string> {
@@ -63,11 +82,16 @@ export class DockerRuntime implements Runtime {
 
     const base = await this.chooseBaseImage();
     progress(`building ${tag} from ${base}`);
-    const stream = await this.call(`build ${tag}`, () =>
-      this.docker.buildImage(
-        { context: root, src: IMAGE_CONTEXT },
-        { t: tag, buildargs: { BASE_IMAGE: base }, labels: { [BUILD_HASH_LABEL]: buildHash }, rm: true, forcerm: true },
-      ),
+    // No bound: a build (with a base image pull) legitimately takes minutes, and its progress
+    // shows that it moves; a hung engine has already failed the image inspect above.
+    const stream = await this.call(
+      `build ${tag}`,
+      () =>
+        this.docker.buildImage(
+          { context: root, src: IMAGE_CONTEXT },
+          { t: tag, buildargs: { BASE_IMAGE: base }, labels: { [BUILD_HASH_LABEL]: buildHash }, rm: true, forcerm: true },
+        ),
+      { timeoutMs: null },
     );
     const failure = await new Promise<string | undefined>((resolve) => {
       let error: string | undefined;
@@ -103,80 +127,95 @@ export class DockerRuntime implements Runtime {
   }
 
   private async imageLabels(tag: string): Promise<Labels | undefined> {
-    try {
-      const info = await this.docker.getImage(tag).inspect();
-      return info.Config?.Labels ?? {};
-    } catch (error) {
-      if ((error as EngineError).statusCode === 404) return undefined;
-      throw this.explain(`inspect image ${tag}`, error);
-    }
+    const info = await this.call(`inspect image ${tag}`, () => this.docker.getImage(tag).inspect(), { ignoreStatus: [404] });
+    return info ? (info.Config?.Labels ?? {}) : undefined;
   }
 
   async createNetwork(name: string, labels: Labels): Promise<void> {
-    await this.call(`create network ${name}`, () =>
-      this.docker.createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true }),
+    await this.call(`create network ${name}`, (abortSignal) =>
+      this.docker.createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true, abortSignal }),
     );
   }
 
   async removeNetwork(id: string): Promise<void> {
-    await this.call(`remove network ${id}`, () => this.docker.getNetwork(id).remove(), [404]);
+    await this.call(`remove network ${id}`, (abortSignal) => this.docker.getNetwork(id).remove({ abortSignal }), { ignoreStatus: [404] });
   }
 
   async listNetworks(labels: Labels): Promise<NetworkInfo[]> {
-    const networks = await this.call("list networks", () => this.docker.listNetworks({ filters: { label: labelFilter(labels) } }));
+    const networks = await this.call("list networks", (abortSignal) => this.docker.listNetworks({ filters: { label: labelFilter(labels) }, abortSignal }));
     return networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    const container = await this.call(`create container ${spec.name}`, () =>
-      this.docker.createContainer({
-        name: spec.name,
-        Image: spec.image,
-        ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
-        Cmd: spec.cmd,
-        Labels: spec.labels,
-        Hostname: spec.hostname,
-        Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-        OpenStdin: true,
-        StdinOnce: false,
-        Tty: false,
-        HostConfig: { NetworkMode: spec.network },
-        NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } },
-      }),
+    const network = spec.network ?? "none";
+    const container = await this.call(`create container ${spec.name}`, (abortSignal) =>
+      this.docker
+        .createContainer({
+          name: spec.name,
+          Image: spec.image,
+          ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+          Cmd: spec.cmd,
+          Labels: spec.labels,
+          Hostname: spec.hostname,
+          Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+          OpenStdin: true,
+          StdinOnce: false,
+          Tty: false,
+          HostConfig: {
+            NetworkMode: network,
+            // Swap equal to memory: the limit is what the container may use, not a trigger for swapping.
+            ...(spec.limits ? { Memory: spec.limits.memoryBytes, MemorySwap: spec.limits.memoryBytes, PidsLimit: spec.limits.pids } : {}),
+            ...(spec.logFiles
+              ? { LogConfig: { Type: "json-file", Config: { "max-size": spec.logFiles.maxSize, "max-file": String(spec.logFiles.maxFiles) } } }
+              : {}),
+          },
+          NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: spec.aliases } } },
+          abortSignal,
+        })
+        .catch((error: unknown) => {
+          if ((error as EngineError).statusCode === 409) throw new NameInUseError(spec.name);
+          throw error;
+        }),
     );
     return container.id;
   }
 
   async start(id: string): Promise<void> {
-    await this.call(`start ${id}`, () => this.docker.getContainer(id).start(), [304]);
+    await this.call(`start ${id}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), { ignoreStatus: [304] });
   }
 
   async kill(id: string, signal: Signal): Promise<void> {
-    await this.call(`send ${signal} to ${id}`, () => this.docker.getContainer(id).kill({ signal }));
+    await this.call(`send ${signal} to ${id}`, (abortSignal) => this.docker.getContainer(id).kill({ signal, abortSignal }));
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
-    await this.call(`stop ${id}`, () => this.docker.getContainer(id).stop({ t: graceSeconds }), [304]);
+    // The engine waits out the grace period before it answers.
+    await this.call(`stop ${id}`, (abortSignal) => this.docker.getContainer(id).stop({ t: graceSeconds, abortSignal }), {
+      ignoreStatus: [304],
+      timeoutMs: graceSeconds * 1000 + CALL_TIMEOUT_MS,
+    });
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {
-    await this.call(`restart ${id}`, () => this.docker.getContainer(id).restart({ t: graceSeconds }));
+    await this.call(`restart ${id}`, (abortSignal) => this.docker.getContainer(id).restart({ t: graceSeconds, abortSignal }), {
+      timeoutMs: graceSeconds * 1000 + CALL_TIMEOUT_MS,
+    });
   }
 
   async pause(id: string): Promise<void> {
-    await this.call(`pause ${id}`, () => this.docker.getContainer(id).pause());
+    await this.call(`pause ${id}`, (abortSignal) => this.docker.getContainer(id).pause({ abortSignal }));
   }
 
   async unpause(id: string): Promise<void> {
-    await this.call(`unpause ${id}`, () => this.docker.getContainer(id).unpause());
+    await this.call(`unpause ${id}`, (abortSignal) => this.docker.getContainer(id).unpause({ abortSignal }));
   }
 
   async remove(id: string): Promise<void> {
-    await this.call(`remove ${id}`, () => this.docker.getContainer(id).remove({ force: true, v: true }), [404]);
+    await this.call(`remove ${id}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }), { ignoreStatus: [404] });
   }
 
   async inspect(id: string): Promise<ContainerInfo> {
-    const info = await this.call(`inspect ${id}`, () => this.docker.getContainer(id).inspect());
+    const info = await this.call(`inspect ${id}`, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }));
     return {
       id: info.Id,
       name: info.Name.replace(/^\//, ""),
@@ -190,8 +229,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async listContainers(labels: Labels): Promise<ContainerInfo[]> {
-    const found = await this.call("list containers", () =>
-      this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } }),
+    const found = await this.call("list containers", (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) }, abortSignal }),
     );
     const infos = await Promise.all(
       found.map((c) =>
@@ -206,8 +245,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async writeLine(id: string, line: string): Promise<void> {
-    const stream = (await this.call(`attach to ${id}`, () =>
-      this.docker.getContainer(id).attach({ stream: true, stdin: true, hijack: true }),
+    const stream = (await this.call(`attach to ${id}`, (abortSignal) =>
+      this.docker.getContainer(id).attach({ stream: true, stdin: true, hijack: true, abortSignal }),
     )) as NodeJS.ReadWriteStream & { destroy(): void };
     await new Promise<void>((resolve, reject) => {
       stream.write(`${line}\n`, (error) => (error ? reject(this.explain(`write to ${id}`, error)) : resolve()));
@@ -278,14 +317,42 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Runs one engine call; maps "no engine" to EnvironmentError and adds what was being done. */
-  private async call<T>(what: string, run: () => Promise<T>, ignoreStatus: number[] = []): Promise<T> {
+  /**
+   * Runs one engine call within its time bound; maps "no engine" and "engine hung" to
+   * EnvironmentError and adds what was being done. The bound covers the call up to its answer:
+   * a stream it returns (a log follow) is not bounded. The abort signal frees the socket where
+   * dockerode takes one; the race ends the wait where it does not.
+   */
+  private async call<T>(what: string, run: (abortSignal: AbortSignal) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    const { ignoreStatus = [], timeoutMs = CALL_TIMEOUT_MS } = options;
+    const timeout = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      if (timeoutMs === null) return;
+      timer = setTimeout(() => {
+        timeout.abort();
+        reject(this.noAnswer(what, timeoutMs));
+      }, timeoutMs);
+    });
     try {
-      return await run();
+      return await Promise.race([run(timeout.signal), expired]);
     } catch (error) {
+      if (timeout.signal.aborted) throw this.noAnswer(what, timeoutMs!);
+      if (error instanceof LabError) throw error;
       if (ignoreStatus.includes((error as EngineError).statusCode ?? 0)) return undefined as T;
       throw this.explain(what, error);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private noAnswer(what: string, timeoutMs: number): EnvironmentError {
+    const modem = this.docker.modem as unknown as { socketPath?: string; protocol?: string; host?: string; port?: number };
+    const address = modem.socketPath ? `unix://${modem.socketPath}` : `${modem.protocol}://${modem.host}:${modem.port}`;
+    return new EnvironmentError(
+      `the Docker engine at ${address} did not answer within ${formatDuration(timeoutMs)} (${what})`,
+      "it is hung or overloaded: check it with `docker info`, restart it (`sudo systemctl restart docker`), or point DOCKER_HOST at an engine that answers",
+    );
   }
 
   private explain(what: string, error: unknown): Error {

@@ -1,3 +1,5 @@
+import { LabError } from "../errors.js";
+
 /**
  * What the orchestrator needs from a container engine, and nothing more. Docker is the
  * implementation (docker-runtime.ts, the only module that imports dockerode); the planner,
@@ -15,11 +17,37 @@ export interface ContainerSpec {
   entrypoint?: string[];
   cmd: string[];
   labels: Labels;
-  network: string;
+  /** The network it joins; absent: none at all (the journal talks to nobody). */
+  network?: string;
   /** Names other containers on the network reach this one by. */
   aliases: string[];
   hostname: string;
   env: Record<string, string>;
+  /** Memory (bytes, swap included) and processes/threads it may use; absent: the engine's (none). */
+  limits?: ResourceLimits;
+  /** Its log files on the engine's disk (json-file): rotated at `maxSize`, at most `maxFiles` kept; absent: the engine's default. */
+  logFiles?: LogFiles;
+}
+
+export interface LogFiles {
+  /** Docker's size syntax, e.g. 10m. */
+  maxSize: string;
+  maxFiles: number;
+}
+
+export interface ResourceLimits {
+  memoryBytes: number;
+  pids: number;
+}
+
+/**
+ * createContainer: another container has this name. Container names are unique on an engine
+ * even when two creates race (network names are not), so creating one is a claim.
+ */
+export class NameInUseError extends LabError {
+  constructor(readonly container: string) {
+    super(`the container name ${container} is in use`, 3, `see docker ps -a --filter name=${container}`);
+  }
 }
 
 export interface ContainerInfo {
@@ -94,6 +122,7 @@ export interface Runtime {
   removeNetwork(id: string): Promise<void>;
   listNetworks(labels: Labels): Promise<NetworkInfo[]>;
 
+  /** Throws NameInUseError when a container of that name exists (or is being created). */
   createContainer(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
   kill(id: string, signal: Signal): Promise<void>;

@@ -70,9 +70,19 @@ describe("loadTopology: valid files", () => {
   it("applies defaults, peer overrides and built-in defaults", () => {
     const full = topology(fixture("valid-full.yaml"));
     const [alice, bob, carol] = full.peers;
-    expect(alice).toEqual({ name: "alice", connect: [], mode: "dedup", image: "my/peer:1", heartbeat: "500ms", timeout: "2s", hopLimit: 8, env: { LOG: "debug" } });
+    expect(alice).toEqual({
+      name: "alice",
+      connect: [],
+      mode: "dedup",
+      image: "my/peer:1",
+      heartbeat: "500ms",
+      timeout: "2s",
+      hopLimit: 8,
+      env: { LOG: "debug" },
+      limits: { memory: "128m", pids: 256 },
+    });
     expect(bob).toMatchObject({ mode: "tree", env: { LOG: "debug", EXTRA: "1" } });
-    expect(carol).toMatchObject({ connect: ["alice", "bob"], heartbeat: "1s", timeout: "4s", hopLimit: 3, image: "other/peer:2" });
+    expect(carol).toMatchObject({ connect: ["alice", "bob"], heartbeat: "1s", timeout: "4s", hopLimit: 3, image: "other/peer:2", limits: { memory: "128m", pids: 64 } });
     expect(full.check).toEqual({ missing: "fail", duplicated: "warn", unexpected: "ignore", late: "warn" });
     expect(full.scenario).toHaveLength(9);
     expect(full.scenario[3]).toEqual({ at: "5s", pause: "bob" });
@@ -81,7 +91,9 @@ describe("loadTopology: valid files", () => {
 
   it("uses the built-in defaults when there are none in the file", () => {
     const minimal = topology(loadTopology("name: one\ndescription: d\npeers:\n  solo:\n", "one.yaml"));
-    expect(minimal.peers).toEqual([{ name: "solo", connect: [], mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {} }]);
+    expect(minimal.peers).toEqual([
+      { name: "solo", connect: [], mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {}, limits: { memory: "256m", pids: 256 } },
+    ]);
     expect(minimal).toMatchObject({ links: [], check: {}, scenario: [] });
   });
 
@@ -161,13 +173,36 @@ describe("loadTopology: errors", () => {
       'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, got "dedupe" — did you mean "dedup"?',
       'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
       "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
-      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, heartbeat, timeout, hopLimit, env)',
+      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, heartbeat, timeout, hopLimit, env, limits)',
       "fixtures/many-errors.yaml:9:19 peers.bob.connect: expected a list of peer names, got a string",
       `fixtures/many-errors.yaml:10:3 peers.Bob_1: peer name "Bob_1" is not DNS-safe (lowercase letters, digits and '-', at most 32) — try "bob-1"`,
       "fixtures/many-errors.yaml:11:22 peers.carol.connect[0]: carol connects to itself — remove it",
       "fixtures/many-errors.yaml:11:45 peers.carol.hopLimit: expected an integer, got 2.5",
       'fixtures/many-errors.yaml:12:40 peers.dave.env.PORT: expected a string, got 7000 — quote it: "7000"',
       'fixtures/many-errors.yaml:13:1 colour: unknown key "colour" — known keys: name, description, defaults, peers, generate, check, scenario',
+    ]);
+  });
+
+  it("explains bad container limits, in defaults and per peer", () => {
+    const text = [
+      "name: l",
+      "description: d",
+      "defaults:",
+      "  limits: { memory: lots, pids: 0 }",
+      "peers:",
+      "  a: { limits: { memory: 1m } }",
+      "  b: { connect: [a], limits: { memory: 256, pids: 2.5 } }",
+      "  c: { connect: [a], limits: { memory: 1G, swap: 1g } }",
+      "",
+    ].join("\n");
+    expect(errors(loadTopology(text, "l.yaml"))).toEqual([
+      'l.yaml:4:21 defaults.limits.memory: expected a size such as 256m or 1g, got "lots"',
+      "l.yaml:4:33 defaults.limits.pids: must be at least 1, got 0",
+      "l.yaml:6:26 peers.a.limits.memory: must be at least 6m (the engine's minimum)",
+      "l.yaml:7:40 peers.b.limits.memory: expected a size such as 256m or 1g, got 256",
+      "l.yaml:7:51 peers.b.limits.pids: expected an integer, got 2.5",
+      'l.yaml:8:40 peers.c.limits.memory: expected a size such as 256m or 1g, got "1G"',
+      'l.yaml:8:44 peers.c.limits.swap: unknown key "swap" — known keys: memory, pids',
     ]);
   });
 

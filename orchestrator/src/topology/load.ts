@@ -368,6 +368,10 @@ class TopologyLoader {
         timeout: own.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
         hopLimit: own.hopLimit ?? defaults.hopLimit ?? DEFAULTS.hopLimit,
         env: { ...defaults.env, ...own.env },
+        limits: {
+          memory: own.limits?.memory ?? defaults.limits?.memory ?? DEFAULTS.limits.memory,
+          pids: own.limits?.pids ?? defaults.limits?.pids ?? DEFAULTS.limits.pids,
+        },
       };
       const image = own.image ?? defaults.image;
       if (image !== undefined) spec.image = image;
@@ -525,6 +529,7 @@ function describeExpected(expected: string, path: Path): string {
   if (key === "partitions") return inList ? "a list of peer names" : "a list of peer groups such as [[alice], [bob, carol]]";
   if (key === "up" || key === "down") return inList ? "a pair of peer names such as [alice, bob]" : "a list of peer pairs such as [[alice, bob]]";
   if (path.length === 2 && path[0] === "peers") return "a map of peer settings (or nothing)";
+  if (key === "memory") return "a size such as 256m or 1g";
   const names: Record<string, string> = {
     array: "a list",
     tuple: "a list",

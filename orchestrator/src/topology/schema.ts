@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
+import { MEMORY_SIZE, MIN_MEMORY, parseMemorySize } from "./memory-size.js";
 
 /** Peer and lab names become container names and DNS aliases. */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -13,7 +14,18 @@ export const PEER_STATES = ["running", "paused", "exited", "stopped", "killed"] 
 export const PEER_ACTIONS = ["kill", "stop", "pause", "resume", "restart", "start"] as const;
 export const ACTIONS = ["send", "wait", ...PEER_ACTIONS, "expect"] as const;
 
-export const DEFAULTS = { mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit: 16 } as const;
+export const DEFAULTS = {
+  mode: "tree",
+  heartbeat: "1s",
+  timeout: "3s",
+  hopLimit: 16,
+  /**
+   * The reference peer idles at about 60 MB and 11 threads (Node's own): 256m and 256 leave it
+   * room under load and a custom peer room for a runtime of its own, while a runaway peer (a
+   * leak, a fork loop) is stopped by the engine before it takes the host down with it.
+   */
+  limits: { memory: "256m", pids: 256 },
+} as const;
 
 const duration = (description: string) =>
   z.string().regex(DURATION, { error: "expected a duration such as 500ms, 2s or 1m" }).describe(description);
@@ -22,6 +34,17 @@ const positiveDuration = (description: string) =>
   duration(description).refine((text) => !/^0+(\.0+)?(ms|s|m)$/.test(text), { error: "must be longer than zero" });
 /** Peer names the lab uses for its own containers. */
 export const RESERVED_NAMES = ["journal"] as const;
+const memorySize = z
+  .string()
+  .regex(MEMORY_SIZE, { error: "expected a size such as 256m or 1g" })
+  // A malformed size is the regex's to report, once.
+  .refine((text) => (parseMemorySize(text) ?? Infinity) >= parseMemorySize(MIN_MEMORY)!, { error: `must be at least ${MIN_MEMORY} (the engine's minimum)` });
+const limitsSchema = z
+  .strictObject({
+    memory: memorySize.optional().describe(`memory the container may use, e.g. 256m or 1g (default ${DEFAULTS.limits.memory}); past it the kernel's OOM killer ends the peer`),
+    pids: z.number().int().min(1).optional().describe(`processes and threads the container may run (default ${DEFAULTS.limits.pids})`),
+  })
+  .describe("resource limits of the peer's container");
 const peerRef = z.string().describe("a peer name");
 const peerList = z.array(peerRef);
 
@@ -32,6 +55,7 @@ const peerSettings = {
   timeout: positiveDuration("declare a silent neighbour down after this long; must exceed heartbeat (default 3s)").optional(),
   hopLimit: z.number().int().min(1).max(1000).optional().describe("drop messages after this many hops (default 16)"),
   env: z.record(z.string(), z.string()).optional().describe("extra environment variables for the container"),
+  limits: limitsSchema.optional(),
 };
 
 export const defaultsSchema = z.strictObject(peerSettings).describe("settings every peer inherits");
@@ -144,6 +168,7 @@ export interface PeerSpec {
   timeout: string;
   hopLimit: number;
   env: Record<string, string>;
+  limits: { memory: string; pids: number };
 }
 
 /** A loaded topology: defaults applied, peers generated, references checked. */
@@ -160,8 +185,8 @@ export interface Topology {
 }
 
 const storedPeerSchema = z
-  .strictObject({ name: dnsName, connect: z.array(dnsName), ...peerSettings })
-  .required({ mode: true, heartbeat: true, timeout: true, hopLimit: true, env: true });
+  .strictObject({ name: dnsName, connect: z.array(dnsName), ...peerSettings, limits: limitsSchema.required() })
+  .required({ mode: true, heartbeat: true, timeout: true, hopLimit: true, env: true, limits: true });
 
 /**
  * A loaded topology as `lab up` stores it on the lab's network, checked when read back (anyone

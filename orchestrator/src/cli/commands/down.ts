@@ -1,5 +1,6 @@
 import { down } from "../../lab/down.js";
 import { Lab } from "../../lab/lab.js";
+import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import type { Context } from "../context.js";
 
 export async function downCommand(ctx: Context, labName: string | undefined, options: { results: string; json?: boolean }): Promise<void> {
@@ -13,9 +14,10 @@ export async function downCommand(ctx: Context, labName: string | undefined, opt
     const message = name ? `no lab named "${name}" on this engine; nothing to remove` : "no lab is running; nothing to remove";
     return options.json ? ctx.out.json({ lab: name ?? null, removedContainers: 0, removedNetworks: 0 }) : ctx.out.line(message);
   }
+  await checkResultsDir(options.results);
   const result = await down(runtime, name, { save: true, resultsDir: options.results });
   if (options.json) return ctx.out.json(result);
   for (const problem of result.refused) ctx.out.progress(`warning: ${problem}`);
-  if (result.savedTo) ctx.out.line(`transcripts saved to ${result.savedTo}`);
+  if (result.savedTo) ctx.out.line(describeSaved("transcripts", result.savedTo, result.fallbackReason));
   ctx.out.line(`lab ${name} removed: ${result.removedContainers} containers, ${result.removedNetworks} network`);
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { CheckFailedError } from "../../errors.js";
+import { describeSaved } from "../../lab/results.js";
 import { runLab } from "../../lab/run.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import type { StartOptions } from "./up.js";
@@ -15,7 +16,7 @@ export async function runCommand(ctx: Context, file: string, options: RunCommand
     ctx.out.progress(`${file} has no scenario: the run only brings the lab up, checks what it saw, and brings it down`);
   }
   const c = ctx.out.color;
-  const { report, dir } = await runLab(await ctx.runtime(), topology, {
+  const { report, saved } = await runLab(await ctx.runtime(), topology, {
     recreate: false,
     keep: options.keep === true,
     wireTimeoutMs,
@@ -28,8 +29,10 @@ export async function runCommand(ctx: Context, file: string, options: RunCommand
       if (outcome.detail) ctx.out.lines(outcome.detail.split("\n").map((line) => `      ${line}`));
     },
   });
+  const { dir, fallbackReason } = saved;
+  if (fallbackReason) ctx.out.progress(describeSaved("the results", dir, fallbackReason));
   if (options.json) {
-    ctx.out.json({ verdict: report.verdict, dir, reasons: report.reasons, counts: report.check.counts, latency: report.latency });
+    ctx.out.json({ verdict: report.verdict, dir, ...(fallbackReason ? { fallbackReason } : {}), reasons: report.reasons, counts: report.check.counts, latency: report.latency });
   } else {
     const counts = Object.entries(report.check.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
     ctx.out.line();

@@ -1,4 +1,5 @@
 import { formatDuration } from "../../../../peer/src/duration.js";
+import { describeSaved } from "../../lab/results.js";
 import { up } from "../../lab/up.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
@@ -21,13 +22,15 @@ export async function upCommand(ctx: Context, file: string, options: UpCommandOp
   ctx.out.progress(`bringing up lab ${topology.name}: ${topology.peers.length} peers, ${topology.links.length} links`);
   const result = await up(runtime, topology, {
     recreate: options.recreate === true,
+    onFailure: "leave",
     wireTimeoutMs,
     resultsDir: options.results,
     signal: ctx.signal,
     progress: (message) => ctx.out.progress(message),
   });
-  if (result.replaced?.savedTo) ctx.out.progress(`the replaced lab's transcripts are in ${result.replaced.savedTo}`);
-  for (const problem of result.replaced?.refused ?? []) ctx.out.progress(`warning: the replaced lab: ${problem}`);
+  const { replaced } = result;
+  if (replaced?.savedTo) ctx.out.progress(describeSaved("the replaced lab's transcripts", replaced.savedTo, replaced.fallbackReason));
+  for (const problem of replaced?.refused ?? []) ctx.out.progress(`warning: the replaced lab: ${problem}`);
   if (options.json) {
     ctx.out.json({ ...result.snapshot, wiredInMs: result.wiredInMs });
     return;
