@@ -103,4 +103,10 @@ describe("bad input is refused before anything else, with exit 2", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('lab: cannot send "hi\\r/quit": a message cannot contain control characters (found U+000D at position 2)\n');
   });
+
+  it("transcripts to a directory that can never be made: exit 2 at once, before the engine is looked for", async () => {
+    const run = await lab(["transcripts", "--out", "/proc/nope"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("lab: cannot write results to /proc/nope: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n");
+  });
 });

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rename, rmdir, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rmdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { InputError } from "../errors.js";
+import { makeDirectory } from "../make-directory.js";
 import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { RunReport } from "../report/model.js";
@@ -18,12 +19,12 @@ export interface SavedResults {
  * Fails fast, before anything is started, when results cannot be written to `resultsDir`: a run
  * that could not save its results would be lost.
  */
-export async function checkResultsDir(resultsDir: string): Promise<void> {
+export async function checkResultsDir(resultsDir: string, flag = "--results"): Promise<void> {
   try {
     await makeDirectory(resultsDir);
     await rmdir(await mkdtemp(join(resultsDir, ".p2plab-write-check-")));
   } catch (error) {
-    throw new InputError(`cannot write results to ${resultsDir}: ${describeFsError(error)}`, "choose another directory with --results");
+    throw new InputError(`cannot write results to ${resultsDir}: ${describeFsError(error)}`, `choose another directory with ${flag}`);
   }
 }
 
@@ -57,7 +58,7 @@ export function describeSaved(what: string, dir: string, fallbackReason?: string
 
 /** summary.json (the whole report as data), report.md and report.html. */
 export async function writeReport(dir: string, report: RunReport): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   await writeFile(join(dir, "summary.json"), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(dir, "report.md"), renderMarkdown(report));
   await writeFile(join(dir, "report.html"), renderHtml(report));
@@ -75,23 +76,6 @@ async function newResultsDir(resultsDir: string, lab: string): Promise<string> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-  }
-}
-
-/**
- * `mkdir -p`. Node's own (mkdir with `recursive`) never returns for a path such as /proc/nope,
- * where the parent exists and the child can never be made: it retries for ever.
- */
-async function makeDirectory(dir: string, parentMade = false): Promise<void> {
-  try {
-    await mkdir(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" && (await stat(dir)).isDirectory()) return;
-    // The parent is missing: make it, then try once more; a second ENOENT is final.
-    if (code !== "ENOENT" || parentMade || dirname(dir) === dir) throw error;
-    await makeDirectory(dirname(dir));
-    await makeDirectory(dir, true);
   }
 }
 

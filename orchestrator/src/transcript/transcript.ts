@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { clockTime, describeEvent, parseEventLine, type PeerEvent } from "../../../peer/src/events.js";
 import type { LogLine } from "../runtime/runtime.js";
+import { makeDirectory } from "../make-directory.js";
 import { visible } from "../visible.js";
 import { describeEngineRecord, type EngineRecord } from "./engine.js";
 import { describeAction, type Action, type JournalState } from "./journal.js";
@@ -59,7 +60,7 @@ export interface LabRecording {
 
 /** Writes transcripts/<peer>.jsonl and .txt, timeline.jsonl and timeline.txt under dir. */
 export async function saveTranscripts(dir: string, recording: LabRecording): Promise<string[]> {
-  await mkdir(join(dir, "transcripts"), { recursive: true });
+  await makeDirectory(join(dir, "transcripts"));
   const written: string[] = [];
   const write = async (file: string, lines: string[]): Promise<void> => {
     await writeFile(join(dir, file), lines.map((line) => `${line}\n`).join(""));
