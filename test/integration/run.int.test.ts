@@ -3,7 +3,7 @@ import { chown, lstat, mkdtemp, readdir, readFile, readlink, stat, writeFile } f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunReport } from "../../orchestrator/src/report/model.js";
+import type { RunReport } from "../../orchestrator/src/check/run-report.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
 import { compose } from "../support/compose.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";

@@ -1,11 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rename, rmdir, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rmdir, stat, symlink, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "../errors.js";
-import { renderHtml } from "../report/html.js";
-import { renderMarkdown } from "../report/markdown.js";
-import type { RunReport } from "../report/model.js";
 import { saveTranscripts, type LabRecording } from "../transcript/transcript.js";
 
 export interface SavedResults {
@@ -28,14 +25,20 @@ export async function checkResultsDir(resultsDir: string): Promise<void> {
 }
 
 /**
- * Writes the lab's transcripts (and a run's report) to a new results/<lab>-<time>/ and points
- * results/latest at it. When the results directory cannot be written, everything goes to a
- * temporary directory instead, and the result says so: a run's data is never lost to a failed save.
+ * Writes the lab's transcripts (and what `alsoWrite` adds: a run's report) to a new
+ * results/<lab>-<time>/ and points results/latest at it. When the results directory cannot be
+ * written, everything goes to a temporary directory instead, and the result says so: a run's data
+ * is never lost to a failed save.
  */
-export async function saveResults(resultsDir: string, lab: string, recording: LabRecording, report?: RunReport): Promise<SavedResults> {
+export async function saveResults(
+  resultsDir: string,
+  lab: string,
+  recording: LabRecording,
+  alsoWrite?: (dir: string) => Promise<void>,
+): Promise<SavedResults> {
   const write = async (dir: string): Promise<void> => {
     await saveTranscripts(dir, recording);
-    if (report) await writeReport(dir, report);
+    await alsoWrite?.(dir);
   };
   try {
     const dir = await newResultsDir(resultsDir, lab);
@@ -53,14 +56,6 @@ export async function saveResults(resultsDir: string, lab: string, recording: La
 /** "transcripts saved to DIR", or why they could not go to the results directory and where they went instead. */
 export function describeSaved(what: string, dir: string, fallbackReason?: string): string {
   return fallbackReason ? `${fallbackReason}; ${what} saved to ${dir} instead` : `${what} saved to ${dir}`;
-}
-
-/** summary.json (the whole report as data), report.md and report.html. */
-export async function writeReport(dir: string, report: RunReport): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "summary.json"), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(dir, "report.md"), renderMarkdown(report));
-  await writeFile(join(dir, "report.html"), renderHtml(report));
 }
 
 /** results/<lab>-<UTC time to the millisecond>, created here, never shared: a suffix when the name is taken. */

@@ -1,6 +1,7 @@
 import { formatDuration } from "../../../peer/src/duration.js";
-import { describeStatus, type PeerStatus } from "../check/overlay.js";
-import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import { describeStatus, partitionsText } from "../check/overlay.js";
+import type { PeerStatus } from "../faults/peer-status.js";
+import type { LabSnapshot } from "../lab/lab.js";
 import type { ExpectStep } from "../topology/schema.js";
 import { formatRecord, type TimelineRecord } from "../transcript/transcript.js";
 
@@ -76,13 +77,13 @@ function judgeDelivery(expect: ExpectStep, { timeline }: Observation, sent: Sent
 
 function judgePartitions(expected: string[][], { snapshot, timeline }: Observation): Verdict {
   const canonical = (partitions: string[][]): string =>
-    formatPartitions(partitions.map((p) => [...p].sort()).sort((a, b) => a.join().localeCompare(b.join())));
+    partitionsText(partitions.map((p) => [...p].sort()).sort((a, b) => a.join().localeCompare(b.join())));
   const ok = canonical(expected) === canonical(snapshot.overlay.partitions);
   return {
     ok,
     settled: ok,
-    expected: `partitions ${formatPartitions(expected)}`,
-    seen: `partitions ${formatPartitions(snapshot.overlay.partitions)}`,
+    expected: `partitions ${partitionsText(expected)}`,
+    seen: `partitions ${partitionsText(snapshot.overlay.partitions)}`,
     evidence: overlayEvidence(timeline),
   };
 }
@@ -150,7 +151,7 @@ export function describeExpectation(expect: ExpectStep): string {
       `"${expect.delivered}" delivered${expect.to ? ` to ${expect.to.length ? expect.to.join(", ") : "nobody"}` : ""}${expect.notTo?.length ? `, not to ${expect.notTo.join(", ")}` : ""}`,
     );
   }
-  if (expect.partitions) parts.push(`partitions ${formatPartitions(expect.partitions)}`);
+  if (expect.partitions) parts.push(`partitions ${partitionsText(expect.partitions)}`);
   if (expect.links?.up?.length) parts.push(`links up ${expect.links.up.map((l) => l.join("–")).join(", ")}`);
   if (expect.links?.down?.length) parts.push(`links down ${expect.links.down.map((l) => l.join("–")).join(", ")}`);
   if (expect.state) parts.push(Object.entries(expect.state).map(([peer, state]) => `${peer} ${state}`).join(", "));
