@@ -89,7 +89,7 @@ const engineRecordSchema = z.object({
 }) satisfies z.ZodType<EngineRecord>;
 
 /** Everything a report shows: summary.json is this, minus nothing. */
-export const runReportSchema = z.object({
+const runReportSchema = z.object({
   version: z.literal(SUMMARY_VERSION),
   lab: z.string(),
   description: z.string(),

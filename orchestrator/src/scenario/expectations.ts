@@ -2,6 +2,7 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { describeStatus, partitionsText } from "../check/overlay.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import type { LabSnapshot } from "../lab/lab.js";
+import { linkKey } from "../topology/link-key.js";
 import type { ExpectStep } from "../topology/schema.js";
 import { formatRecord, type TimelineRecord } from "../transcript/transcript.js";
 
@@ -91,12 +92,11 @@ function judgePartitions(expected: string[][], { snapshot, timeline }: Observati
 function judgeLinks(expected: NonNullable<ExpectStep["links"]>, { snapshot, timeline }: Observation): Verdict {
   // Links as the running peers report them: a paused neighbour's link stays "up" until the
   // other end's heartbeat times out, which is the lesson of a silent failure.
-  const live = new Set(snapshot.peers.flatMap((peer) => peer.neighbors.map((neighbor) => [peer.name, neighbor].sort().join(" ── "))));
-  const key = ([a, b]: string[]): string => [a!, b!].sort().join(" ── ");
-  const notUp = (expected.up ?? []).filter((pair) => !live.has(key(pair)));
-  const notDown = (expected.down ?? []).filter((pair) => live.has(key(pair)));
+  const live = new Set(snapshot.peers.flatMap((peer) => peer.neighbors.map((neighbor) => linkKey(peer.name, neighbor))));
+  const notUp = (expected.up ?? []).filter(([a, b]) => !live.has(linkKey(a, b)));
+  const notDown = (expected.down ?? []).filter(([a, b]) => live.has(linkKey(a, b)));
   const ok = notUp.length === 0 && notDown.length === 0;
-  const describe = (pairs: string[][]): string => pairs.map(key).join(", ");
+  const describe = (pairs: Array<[string, string]>): string => pairs.map((pair) => [...pair].sort().join(" ── ")).join(", ");
   return {
     ok,
     settled: ok,
