@@ -1,15 +1,32 @@
+/**
+ * The one duration grammar, shared by the peer's flags, topology files and lab's flags: a
+ * number and a unit, `500ms`, `2s`, `1.5s`, `1m`, `1h`.
+ */
+export const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
+/** How the grammar is shown in errors. */
+export const DURATION_EXAMPLES = "500ms, 2s or 1m";
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Parses `500ms`, `2s`, `1.5s`, `1m` into milliseconds; undefined when the text is not a duration. */
+/** Milliseconds; undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!match) return undefined;
-  const [, amount, unit] = match;
-  return Math.round(Number(amount) * UNIT_MS[unit!]!);
+  const unit = DURATION.exec(text)?.[2];
+  return unit === undefined ? undefined : Math.round(Number.parseFloat(text) * UNIT_MS[unit]!);
 }
 
+/** "12ms", "2.3s", "1m05s", "1h05m": short enough for a matrix cell, exact enough for a timeout. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1))}s`;
-  return `${Number((ms / 60_000).toFixed(1))}m`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, "")}s`;
+  if (ms < 3_600_000) {
+    const seconds = Math.round(ms / 1000);
+    return withPart(`${Math.floor(seconds / 60)}m`, seconds % 60, "s");
+  }
+  const minutes = Math.round(ms / 60_000);
+  return withPart(`${Math.floor(minutes / 60)}h`, minutes % 60, "m");
+}
+
+/** "1m" and "1m05s": a smaller unit only when it is not zero. */
+function withPart(whole: string, part: number, unit: string): string {
+  return part === 0 ? whole : `${whole}${String(part).padStart(2, "0")}${unit}`;
 }

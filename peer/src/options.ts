@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { parseDuration } from "./duration.js";
+import { DURATION_EXAMPLES, parseDuration } from "./duration.js";
 import type { PeerOptions } from "./peer.js";
 import { PEER_NAME } from "./wire.js";
 
@@ -101,6 +101,6 @@ function integer(text: string, flag: string, min: number, max: number): number |
 
 function duration(text: string, flag: string): number | string {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) return `${flag} "${text}": expected a duration such as 500ms, 2s or 1m`;
+  if (ms === undefined || ms <= 0) return `${flag} "${text}": expected a duration such as ${DURATION_EXAMPLES}`;
   return ms;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../../orchestrator/src/report/html.js";
-import type { RunReport } from "../../orchestrator/src/report/model.js";
+import type { RunReport } from "../../orchestrator/src/check/run-report.js";
 import { chromiumOrSkipReason, dumpDom, screenshot } from "../support/chromium.js";
 
 const FIXTURE = new URL("../../orchestrator/src/report/fixtures/chain-killed-bridge.json", import.meta.url);

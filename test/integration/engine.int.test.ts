@@ -4,7 +4,7 @@ import Docker from "dockerode";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkDeliveries } from "../../orchestrator/src/check/checker.js";
 import { statesAt } from "../../orchestrator/src/check/timeline-state.js";
-import type { RunReport } from "../../orchestrator/src/report/model.js";
+import type { RunReport } from "../../orchestrator/src/check/run-report.js";
 import { loadTopologyFile } from "../../orchestrator/src/topology/load.js";
 import type { Topology } from "../../orchestrator/src/topology/schema.js";
 import type { TimelineRecord } from "../../orchestrator/src/transcript/transcript.js";

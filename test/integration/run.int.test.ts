@@ -3,7 +3,7 @@ import { chown, lstat, mkdtemp, readdir, readFile, readlink, stat, writeFile } f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunReport } from "../../orchestrator/src/report/model.js";
+import { parseRunReport, type RunReport } from "../../orchestrator/src/check/run-report.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
 import { compose } from "../support/compose.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
@@ -34,6 +34,7 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     const dir = /report: (\S+)\/report\.html/.exec(run.stdout)?.[1];
     expect(dir).toBeDefined();
     const summary = JSON.parse(await readFile(join(dir!, "summary.json"), "utf8")) as RunReport;
+    expect(parseRunReport(summary)).toMatchObject({ ok: true, report: { version: 1 } });
     expect(summary.verdict).toBe("pass");
     expect(summary.expectations.map((e) => e.ok)).toEqual([true, true, true, true]);
     expect(summary.snapshots.map((s) => s.label)).toEqual(["before the run", "after kill bob"]);

@@ -1,16 +1,8 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
-import type { CheckLevel, Topology } from "../topology/schema.js";
+import { DELIVERY_CLASSES, FAILABLE_CLASSES, type CheckLevel, type DeliveryClass, type FailableClass } from "../delivery/delivery-classes.js";
+import type { Topology } from "../topology/schema.js";
 import type { TimelineRecord } from "../transcript/transcript.js";
-import {
-  FAILABLE_CLASSES,
-  type CheckSummary,
-  type DeliveryCell,
-  type DeliveryClass,
-  type FailableClass,
-  type Forward,
-  type LatencySummary,
-  type MessageResult,
-} from "../report/model.js";
+import type { CheckSummary, DeliveryCell, Forward, LatencySummary, MessageResult } from "./run-report.js";
 import { overlayAt } from "./timeline-state.js";
 
 /** A message shown later than this after it was sent is late. */
@@ -45,7 +37,7 @@ export function checkDeliveries(topology: Topology, records: TimelineRecord[], l
     .filter((record): record is Sent => record.ev === "sent")
     .map((sent) => classify(sent, shownById.get(sent.id) ?? [], peers, records, lateAfterMs));
 
-  const counts = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<DeliveryClass, number>;
+  const counts = Object.fromEntries(DELIVERY_CLASSES.map((c) => [c, 0])) as Record<DeliveryClass, number>;
   for (const message of messages) {
     for (const [peer, cell] of Object.entries(message.cells)) {
       // The sender showing its own message is the send itself, not a delivery.
@@ -57,8 +49,6 @@ export function checkDeliveries(topology: Topology, records: TimelineRecord[], l
   const latencies = messages.flatMap((m) => Object.values(m.cells).flatMap((cell) => (cell.class === "delivered" || cell.class === "late") && cell.latencyMs !== undefined ? [cell.latencyMs] : []));
   return { messages, forwards, check: { counts, levels, failing }, latency: summarizeLatency(latencies) };
 }
-
-const CLASSES: DeliveryClass[] = ["delivered", "late", "missing", "duplicated", "unexpected", "unreachable"];
 
 function classify(sent: Sent, shown: Shown[], peers: string[], records: TimelineRecord[], lateAfterMs: number): MessageResult {
   const partition = overlayAt(peers, records, sent.ts).partitions.find((p) => p.includes(sent.peer)) ?? [];

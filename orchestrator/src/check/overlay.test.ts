@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { liveOverlay, peerStatus, reportedNeighbors, type PeerState } from "./overlay.js";
+import { liveOverlay, partitionsText, peerStatus, reportedNeighbors, type PeerState } from "./overlay.js";
 
 let clock = 0;
 const ts = (): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, clock++)).toISOString();
@@ -74,5 +74,12 @@ describe("peerStatus", () => {
     expect(peerStatus(info("exited", 0))).toEqual({ status: "exited", exitCode: 0 });
     expect(peerStatus(info("paused"))).toEqual({ status: "paused" });
     expect(peerStatus(undefined)).toEqual({ status: "removed" });
+  });
+});
+
+describe("partitionsText", () => {
+  it("words the groups of reachable peers, and a lab with none alive", () => {
+    expect(partitionsText([["alice"], ["carol", "dave"]])).toBe("{alice} {carol, dave}");
+    expect(partitionsText([])).toBe("(no live peers)");
   });
 });

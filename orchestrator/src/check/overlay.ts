@@ -1,8 +1,6 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
+import type { PeerStatus } from "../faults/peer-status.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
-
-/** What a peer's container is doing, as people say it. */
-export type PeerStatus = "created" | "running" | "paused" | "restarting" | "exited" | "killed" | "removed";
 
 export interface PeerState {
   name: string;
@@ -95,4 +93,9 @@ export function liveOverlay(peers: PeerState[], reported: Map<string, Set<string
     partitions.push(component.sort(byOrder));
   }
   return { links, partitions };
+}
+
+/** Partitions as text: "{alice} {carol, dave}", or "(no live peers)". */
+export function partitionsText(partitions: string[][]): string {
+  return partitions.length === 0 ? "(no live peers)" : partitions.map((group) => `{${group.join(", ")}}`).join(" ");
 }

@@ -1,8 +1,10 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
+import type { PeerStatus } from "../faults/peer-status.js";
+import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, isProcessFault } from "../faults/process-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
 import type { EngineRecord } from "../transcript/engine.js";
 import { isPeerEvent, type TimelineRecord } from "../transcript/transcript.js";
-import { exitStatus, liveOverlay, reportedNeighbors, type Overlay, type PeerState, type PeerStatus } from "./overlay.js";
+import { exitStatus, liveOverlay, reportedNeighbors, type Overlay, type PeerState } from "./overlay.js";
 
 /**
  * The lab as it was at a moment of a recorded run, rebuilt from the timeline alone: container
@@ -17,8 +19,7 @@ export function statesAt(peers: string[], records: TimelineRecord[], at: string)
   for (const record of records) {
     if (record.ts > at) break;
     if (record.ev === "action") {
-      const next = AFTER_ACTION[record.action];
-      if (record.target && next) status.set(record.target, next);
+      if (record.target && isProcessFault(record.action)) status.set(record.target, PROCESS_FAULTS[record.action].leaves);
     } else if (record.ev === "container") {
       if (!status.has(record.target)) continue;
       if (record.change === "die") listened.delete(record.target);
@@ -33,16 +34,6 @@ export function statesAt(peers: string[], records: TimelineRecord[], at: string)
   return peers.map((name) => ({ name, status: status.get(name)! }));
 }
 
-/** A restarted or started peer is "restarting" until it prints `listening` again. */
-const AFTER_ACTION: Record<string, PeerStatus | undefined> = {
-  kill: "killed",
-  stop: "exited",
-  pause: "paused",
-  resume: "running",
-  restart: "restarting",
-  start: "restarting",
-};
-
 function afterChange(record: EngineRecord, listened: boolean): PeerStatus {
   switch (record.change) {
     case "start":
@@ -56,16 +47,11 @@ function afterChange(record: EngineRecord, listened: boolean): PeerStatus {
   }
 }
 
-/** The container changes each lab action makes the engine report (kill and stop unpause a paused peer first). */
-const CAUSES: Record<string, ContainerChange[] | undefined> = {
-  up: ["start"],
-  kill: ["unpause", "die"],
-  stop: ["unpause", "die"],
-  pause: ["pause"],
-  resume: ["unpause"],
-  restart: ["unpause", "die", "start"],
-  start: ["start"],
-};
+/** The container changes each lab action makes the engine report: `up` starts every peer, each fault its own. */
+const CAUSES = new Map<string, readonly ContainerChange[]>([
+  ["up", ["start"]],
+  ...PROCESS_FAULT_NAMES.map((name) => [name, PROCESS_FAULTS[name].engineChanges] as const),
+]);
 
 /**
  * The engine's container changes that no lab action explains: a crash, the OOM killer, a
@@ -79,7 +65,7 @@ export function changesOutsideLab(records: TimelineRecord[]): EngineRecord[] {
   const matched = new Set<string>();
   const outside: EngineRecord[] = [];
   records.forEach((record, index) => {
-    if (record.ev === "action" && CAUSES[record.action]) {
+    if (record.ev === "action" && CAUSES.has(record.action)) {
       if (record.action === "up") up = { index, action: record.action };
       else if (record.target !== undefined) latest.set(record.target, { index, action: record.action });
     }
@@ -87,7 +73,7 @@ export function changesOutsideLab(records: TimelineRecord[]): EngineRecord[] {
     const onPeer = latest.get(record.target);
     const cause = onPeer && (!up || onPeer.index > up.index) ? onPeer : up;
     const key = `${cause?.index}\u0000${record.target}\u0000${record.change}`;
-    if (cause && CAUSES[cause.action]!.includes(record.change) && !matched.has(key)) matched.add(key);
+    if (cause && CAUSES.get(cause.action)!.includes(record.change) && !matched.has(key)) matched.add(key);
     else outside.push(record);
   });
   return outside;

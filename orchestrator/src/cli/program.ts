@@ -1,16 +1,7 @@
 import { Command, Option } from "commander";
-import { CONTROL_ACTIONS, type ControlAction } from "../lab/control.js";
+import { PROCESS_FAULTS, PROCESS_FAULT_NAMES } from "../faults/process-faults.js";
 import { packageVersion } from "../paths.js";
 import type { Context } from "./context.js";
-
-const CONTROL_HELP: Record<ControlAction, string> = {
-  kill: "SIGKILL a peer: it dies at once, its sockets are closed by the kernel",
-  stop: "SIGTERM a peer, then SIGKILL after --grace: a clean shutdown",
-  pause: "freeze a peer (cgroup freezer): its links stay open but silent",
-  resume: "unfreeze a paused peer",
-  restart: "stop and start a peer: a new process with the same name and --connect targets",
-  start: "start a stopped or killed peer again",
-};
 
 /**
  * Every command and option, declared once: the help text and the README's command reference
@@ -76,14 +67,14 @@ export function buildProgram(ctx: () => Context): Command {
     .addOption(json())
     .action(async (peer, text, options) => (await import("./commands/send.js")).sendCommand(ctx(), peer, text, options));
 
-  for (const action of CONTROL_ACTIONS) {
+  for (const action of PROCESS_FAULT_NAMES) {
     const command = program
       .command(action)
-      .description(CONTROL_HELP[action])
+      .description(PROCESS_FAULTS[action].help)
       .argument("<peer>", "the peer")
       .addOption(labOption())
       .addOption(json());
-    if (action === "stop" || action === "restart") command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s");
+    if (PROCESS_FAULTS[action].graceful) command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s");
     command.action(async (peer, options) => (await import("./commands/control.js")).controlCommand(ctx(), action, peer, options));
   }
 

@@ -1,5 +1,6 @@
-import { describeStatus, type PeerStatus } from "../check/overlay.js";
-import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import { describeStatus, partitionsText } from "../check/overlay.js";
+import type { PeerStatus } from "../faults/peer-status.js";
+import type { LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack, type LinkBack } from "../lab/links-back.js";
 import type { SendResult } from "../lab/send.js";
 import { drawGraph } from "../report/text-graph.js";
@@ -39,7 +40,7 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     "",
     partitions.length === 0
       ? c.red("no live peers")
-      : `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${formatPartitions(partitions)}`,
+      : `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${partitionsText(partitions)}`,
     ...renderJournalWarning(snapshot.journal, c),
   ];
 }
@@ -60,8 +61,8 @@ export function renderLinksBack(links: LinkBack[], c: Colors): string[] {
 }
 
 export function renderPartitionChange(before: string[][], after: string[][], c: Colors): string {
-  const was = formatPartitions(before);
-  const now = formatPartitions(after);
+  const was = partitionsText(before);
+  const now = partitionsText(after);
   return was === now ? `partitions unchanged: ${now}` : `partitions: ${c.dim(was)} → ${c.bold(now)}`;
 }
 

@@ -257,7 +257,3 @@ export function snapshotOf(topology: Topology, containers: Map<string, Container
   };
 }
 
-export function formatPartitions(partitions: string[][]): string {
-  return partitions.length === 0 ? "(no live peers)" : partitions.map((p) => `{${p.join(", ")}}`).join(" ");
-}
-

@@ -2,13 +2,11 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { describeStatus, reportedNeighbors, type PeerState } from "../check/overlay.js";
 import { sleep } from "../concurrency.js";
+import { PROCESS_FAULTS, type ReturningFault } from "../faults/process-faults.js";
+import { linkKey } from "../topology/link-key.js";
 import type { PeerLine } from "../transcript/transcript.js";
 import { followPeers } from "./follow.js";
 import type { Lab, LabSnapshot } from "./lab.js";
-
-/** The actions after which a peer's links come back, and are waited for before reporting. */
-export const RETURNING_ACTIONS = ["restart", "start", "resume"] as const;
-export type ReturningAction = (typeof RETURNING_ACTIONS)[number];
 
 /** How long a restarted, started or resumed peer's links may take to come back. */
 export const LINKS_BACK_TIMEOUT_MS = 15_000;
@@ -42,7 +40,7 @@ const NOT_REDIALLED = "a link that went down is not dialled again (peer/PROTOCOL
 export function expectedLinks(
   links: Array<[string, string]>,
   peer: string,
-  action: ReturningAction,
+  action: ReturningFault,
   states: PeerState[],
   before: LabSnapshot,
 ): LinksExpected {
@@ -54,14 +52,14 @@ export function expectedLinks(
     const other = dialler === peer ? target : dialler;
     const state = states.find((s) => s.name === other);
     if (state?.status !== "running") {
-      notExpected.set(linkKey(link), `${other} is ${state ? describeStatus(state) : "not in the lab"}`);
-    } else if (action === "resume") {
+      notExpected.set(linkKey(...link), `${other} is ${state ? describeStatus(state) : "not in the lab"}`);
+    } else if (PROCESS_FAULTS[action].linksBack === "same process") {
       if (before.peers.find((p) => p.name === other)?.neighbors.includes(peer)) awaited.push(link);
-      else notExpected.set(linkKey(link), `${other} dropped it while ${peer} was paused, and ${NOT_REDIALLED}`);
+      else notExpected.set(linkKey(...link), `${other} dropped it while ${peer} was paused, and ${NOT_REDIALLED}`);
     } else if (dialler === peer) {
       awaited.push(link);
     } else {
-      notExpected.set(linkKey(link), `${other} dialled it, and ${NOT_REDIALLED}`);
+      notExpected.set(linkKey(...link), `${other} dialled it, and ${NOT_REDIALLED}`);
     }
   }
   return { awaited, notExpected };
@@ -86,16 +84,16 @@ export function linksBackAfter(
   after: LabSnapshot,
   timeoutMs: number,
 ): LinkBack[] {
-  const live = new Set(after.overlay.links.map(linkKey));
+  const live = new Set(after.overlay.links.map((link) => linkKey(...link)));
   const self = after.peers.find((p) => p.name === peer);
   return links
     .filter(([a, b]) => a === peer || b === peer)
     .map((link) => {
-      if (live.has(linkKey(link))) return { link, back: true };
+      if (live.has(linkKey(...link))) return { link, back: true };
       const why =
         self && self.status !== "running"
           ? `${peer} is ${describeStatus(self)}`
-          : (expected.notExpected.get(linkKey(link)) ?? `not reported up by both ends within ${formatDuration(timeoutMs)}`);
+          : (expected.notExpected.get(linkKey(...link)) ?? `not reported up by both ends within ${formatDuration(timeoutMs)}`);
       return { link, back: false, why };
     });
 }
@@ -140,8 +138,4 @@ export async function awaitLinks(
     stop.abort();
     await Promise.all([peerStream, neighbourStreams]);
   }
-}
-
-function linkKey([a, b]: [string, string]): string {
-  return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
 }

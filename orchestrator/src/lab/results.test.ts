@@ -3,8 +3,9 @@ import { mkdtemp, readFile, readdir, readlink, rm, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { RunReport } from "../check/run-report.js";
 import { InputError } from "../errors.js";
-import type { RunReport } from "../report/model.js";
+import { writeReport } from "../report/files.js";
 import type { LabRecording } from "../transcript/transcript.js";
 import { checkResultsDir, saveResults } from "./results.js";
 
@@ -42,7 +43,8 @@ describe("saveResults", () => {
 
   it("writes a run's report beside its transcripts", async () => {
     const results = await scratch();
-    const { dir } = await saveResults(results, "chain", recording, await report());
+    const written = await report();
+    const { dir } = await saveResults(results, "chain", recording, (into) => writeReport(into, written));
     for (const file of ["summary.json", "report.md", "report.html", "timeline.jsonl", "transcripts/alice.txt"]) {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
@@ -54,7 +56,8 @@ describe("saveResults", () => {
     // Root writes through any permission bits: a file in the directory's place stops it.
     await rm(results, { recursive: true });
     await writeFile(results, "");
-    const saved = await saveResults(results, "chain", recording, await report());
+    const written = await report();
+    const saved = await saveResults(results, "chain", recording, (into) => writeReport(into, written));
     expect(saved.dir.startsWith(join(tmpdir(), "p2plab-chain-"))).toBe(true);
     expect(saved.fallbackReason).toBe(`could not write to ${results}: it exists and is not a directory (EEXIST)`);
     expect(await readFile(join(saved.dir, "transcripts/alice.jsonl"), "utf8")).toContain('"ev":"listening"');

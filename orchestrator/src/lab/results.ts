@@ -1,12 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rename, rmdir, symlink, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rmdir, symlink, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { InputError } from "../errors.js";
 import { makeDirectory } from "../make-directory.js";
-import { renderHtml } from "../report/html.js";
-import { renderMarkdown } from "../report/markdown.js";
-import type { RunReport } from "../report/model.js";
 import { saveTranscripts, type LabRecording } from "../transcript/transcript.js";
 
 export interface SavedResults {
@@ -29,14 +26,20 @@ export async function checkResultsDir(resultsDir: string, flag = "--results"): P
 }
 
 /**
- * Writes the lab's transcripts (and a run's report) to a new results/<lab>-<time>/ and points
- * results/latest at it. When the results directory cannot be written, everything goes to a
- * temporary directory instead, and the result says so: a run's data is never lost to a failed save.
+ * Writes the lab's transcripts (and what `alsoWrite` adds: a run's report) to a new
+ * results/<lab>-<time>/ and points results/latest at it. When the results directory cannot be
+ * written, everything goes to a temporary directory instead, and the result says so: a run's data
+ * is never lost to a failed save.
  */
-export async function saveResults(resultsDir: string, lab: string, recording: LabRecording, report?: RunReport): Promise<SavedResults> {
+export async function saveResults(
+  resultsDir: string,
+  lab: string,
+  recording: LabRecording,
+  alsoWrite?: (dir: string) => Promise<void>,
+): Promise<SavedResults> {
   const write = async (dir: string): Promise<void> => {
     await saveTranscripts(dir, recording);
-    if (report) await writeReport(dir, report);
+    await alsoWrite?.(dir);
   };
   try {
     const dir = await newResultsDir(resultsDir, lab);
@@ -54,14 +57,6 @@ export async function saveResults(resultsDir: string, lab: string, recording: La
 /** "transcripts saved to DIR", or why they could not go to the results directory and where they went instead. */
 export function describeSaved(what: string, dir: string, fallbackReason?: string): string {
   return fallbackReason ? `${fallbackReason}; ${what} saved to ${dir} instead` : `${what} saved to ${dir}`;
-}
-
-/** summary.json (the whole report as data), report.md and report.html. */
-export async function writeReport(dir: string, report: RunReport): Promise<void> {
-  await makeDirectory(dir);
-  await writeFile(join(dir, "summary.json"), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(dir, "report.md"), renderMarkdown(report));
-  await writeFile(join(dir, "report.html"), renderHtml(report));
 }
 
 /** results/<lab>-<UTC time to the millisecond>, created here, never shared: a suffix when the name is taken. */

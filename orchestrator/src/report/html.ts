@@ -1,15 +1,14 @@
+import { formatDuration } from "../../../peer/src/duration.js";
+import { partitionsText } from "../check/overlay.js";
+import type { Forward, OverlaySnapshot, RunReport } from "../check/run-report.js";
+import { CLASS_MEANING, DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
+import { isUp } from "../faults/peer-status.js";
+import { PROCESS_FAULTS, isProcessFault } from "../faults/process-faults.js";
+import { linkKey } from "../topology/link-key.js";
 import { describeEngineRecord, type EngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem, type Action } from "../transcript/journal.js";
-import {
-  cellText,
-  DELIVERY_CLASSES,
-  elapsedMs,
-  formatDuration,
-  formatTime,
-  offsetLabel,
-  partitionsText,
-} from "./markdown.js";
-import { FAILABLE_CLASSES, type DeliveryClass, type Forward, type OverlaySnapshot, type RunReport } from "./model.js";
+import { escapeHtml as esc } from "./escape-html.js";
+import { cellText, elapsedMs, formatTime, offsetLabel } from "./markdown.js";
 
 /** Partition colours, in order of each partition's first peer; none of them means a state. */
 const PARTITION_PALETTE = ["#2563eb", "#0d9488", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#4f46e5", "#b45309"];
@@ -18,15 +17,6 @@ const DEAD_STATES: ReadonlySet<string> = new Set(["killed", "exited", "removed"]
 const DEAD_FILL = "#9ca3af";
 const PAUSED_FILL = "#f59e0b";
 const MAX_ARROWS = 400;
-
-const CLASS_MEANING: Record<DeliveryClass, string> = {
-  delivered: "reachable when sent, shown once in time",
-  late: "shown once, after the settle window",
-  missing: "reachable when sent, never shown",
-  duplicated: "shown more than once",
-  unexpected: "not reachable when sent, shown anyway",
-  unreachable: "not reachable, not shown: as it should be",
-};
 
 /**
  * report.html: one self-contained page (inline CSS and SVG, no scripts, no external URLs) that
@@ -85,7 +75,7 @@ ${journal}
 // ── Topology ────────────────────────────────────────────────────────────────────────────────
 
 function topologySection(report: RunReport): string {
-  const graphs = report.snapshots.map((snapshot) => `<figure class="graph">${topologySvg(report, snapshot)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot))}</span></figcaption></figure>`);
+  const graphs = report.snapshots.map((snapshot) => `<figure class="graph">${topologySvg(report, snapshot)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot.partitions))}</span></figcaption></figure>`);
   const swatches = PARTITION_PALETTE.slice(0, 3)
     .map((colour) => `<circle cx="${8 + PARTITION_PALETTE.indexOf(colour) * 12}" cy="8" r="6" fill="${colour}"/>`)
     .join("");
@@ -129,9 +119,9 @@ function topologySvg(report: RunReport, snapshot: OverlaySnapshot): string {
   const ordered = [...snapshot.partitions].sort((a, b) => firstIndex(report.peers, a) - firstIndex(report.peers, b));
   ordered.forEach((group, index) => group.forEach((peer) => partitionOf.set(peer, index)));
 
-  const live = new Set(snapshot.links.map(linkKey));
+  const live = new Set(snapshot.links.map((link) => linkKey(...link)));
   const configured = report.links
-    .filter((link) => !live.has(linkKey(link)))
+    .filter((link) => !live.has(linkKey(...link)))
     .map((link) => edge(positions, link, "configured"))
     .join("");
   const liveEdges = snapshot.links.map((link) => edge(positions, link, "live")).join("");
@@ -193,10 +183,6 @@ function pauseMark(x: number, y: number, r: number): string {
 function firstIndex(peers: string[], group: string[]): number {
   const indexes = group.map((peer) => peers.indexOf(peer)).filter((index) => index >= 0);
   return indexes.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...indexes);
-}
-
-function linkKey([a, b]: [string, string]): string {
-  return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
 }
 
 // ── Delivery matrix ─────────────────────────────────────────────────────────────────────────
@@ -390,9 +376,8 @@ function laneLines(lanes: string[], laneX: Map<string, number>, rows: Row[], ys:
 
 /** Whether a row takes the peer's lane down or brings it up. */
 function laneChange(row: Row, peer: string): "down" | "up" | undefined {
-  if (row.kind === "action" && row.action.target === peer) {
-    if (["kill", "stop", "pause"].includes(row.action.action)) return "down";
-    if (["start", "restart", "resume", "up"].includes(row.action.action)) return "up";
+  if (row.kind === "action" && row.action.target === peer && isProcessFault(row.action.action)) {
+    return isUp(PROCESS_FAULTS[row.action.action].leaves) ? "up" : "down";
   }
   if (row.kind === "engine" && row.change.target === peer) return row.change.change === "die" || row.change.change === "pause" ? "down" : "up";
   return undefined;
@@ -428,9 +413,8 @@ function statsSection(report: RunReport): string {
     figure("max", dash ? "—" : formatDuration(latency.maxMs)),
   ].join("");
   const rows = DELIVERY_CLASSES.map((klass) => {
-    const failable = (FAILABLE_CLASSES as readonly string[]).includes(klass);
-    const level = failable ? report.check.levels[klass as (typeof FAILABLE_CLASSES)[number]] : undefined;
-    const failing = (report.check.failing as readonly string[]).includes(klass);
+    const level = isFailable(klass) ? report.check.levels[klass] : undefined;
+    const failing = isFailable(klass) && report.check.failing.includes(klass);
     const levelCell = level === undefined ? `<span class="muted">—</span>` : `<span class="level ${level}${failing ? " failing" : ""}">${esc(level)}${failing ? " ✗" : ""}</span>`;
     return `<tr${failing ? ` class="failing"` : ""}><th scope="row"><span class="chip c-${klass}">${esc(klass)}</span></th><td class="num">${report.check.counts[klass] ?? 0}</td><td>${levelCell}</td></tr>`;
   }).join("");
@@ -453,11 +437,6 @@ function actionsSection(report: RunReport): string {
 }
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
-
-/** Everything that reaches the page from a report goes through here: peer text is user input. */
-function esc(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
 
 function fx(n: number): string {
   return (Math.round(n * 10) / 10).toString();

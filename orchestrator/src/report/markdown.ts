@@ -1,16 +1,10 @@
+import { formatDuration } from "../../../peer/src/duration.js";
+import { partitionsText } from "../check/overlay.js";
+import type { DeliveryCell, MessageResult, RunReport } from "../check/run-report.js";
+import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { describeEngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem } from "../transcript/journal.js";
-import { FAILABLE_CLASSES, type DeliveryCell, type DeliveryClass, type MessageResult, type OverlaySnapshot, type RunReport } from "./model.js";
-
-export const DELIVERY_CLASSES: readonly DeliveryClass[] = ["delivered", "late", "missing", "duplicated", "unexpected", "unreachable"];
-
-/** "12ms", "2.3s", "1m05s": short enough for a matrix cell. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, "")}s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
-}
+import { escapeHtmlText } from "./escape-html.js";
 
 /** The text of one matrix cell, shared by report.md and report.html. */
 export function cellText(cell: DeliveryCell, isOrigin: boolean): string {
@@ -52,11 +46,6 @@ export function offsetLabel(report: RunReport, iso: string): string {
   return `+${(elapsedMs(report.startedAt, iso) / 1000).toFixed(3)}s`;
 }
 
-/** One snapshot's partitions as text: "{alice} {carol, dave}", "none" when every peer is down. */
-export function partitionsText(snapshot: OverlaySnapshot): string {
-  return snapshot.partitions.length === 0 ? "none" : snapshot.partitions.map((group) => `{${group.join(", ")}}`).join(" ");
-}
-
 /**
  * report.md: the same content as report.html for a terminal or a code review, with the delivery
  * matrix as a table and each expectation's detail in a collapsible block.
@@ -93,7 +82,7 @@ export function renderMarkdown(report: RunReport): string {
     for (const expectation of report.expectations) {
       if (!expectation.detail) continue;
       out.push(
-        `<details${expectation.ok ? "" : " open"}><summary>step ${expectation.step} ${expectation.ok ? "✓" : "✗"} ${html(expectation.description)}</summary>`,
+        `<details${expectation.ok ? "" : " open"}><summary>step ${expectation.step} ${expectation.ok ? "✓" : "✗"} ${escapeHtmlText(expectation.description)}</summary>`,
         "",
         ...fenced(expectation.detail),
         "",
@@ -105,8 +94,8 @@ export function renderMarkdown(report: RunReport): string {
 
   out.push("## Delivery check", "", "| class | count | level |", "|---|---:|---|");
   for (const klass of DELIVERY_CLASSES) {
-    const level = (FAILABLE_CLASSES as readonly string[]).includes(klass) ? report.check.levels[klass as (typeof FAILABLE_CLASSES)[number]] : "—";
-    const failing = (report.check.failing as readonly string[]).includes(klass);
+    const level = isFailable(klass) ? report.check.levels[klass] : "—";
+    const failing = isFailable(klass) && report.check.failing.includes(klass);
     out.push(`| ${klass} | ${report.check.counts[klass] ?? 0} | ${failing ? `**${level}** ✗` : level} |`);
   }
   out.push("");
@@ -151,7 +140,7 @@ export function renderMarkdown(report: RunReport): string {
     out.push(
       `### ${inline(snapshot.label)} (${offsetLabel(report, snapshot.at)})`,
       "",
-      `- partitions: ${inline(partitionsText(snapshot))}`,
+      `- partitions: ${inline(partitionsText(snapshot.partitions))}`,
       `- not running: ${down.length === 0 ? "none" : inline(down.map((peer) => `${peer} (${snapshot.states[peer]})`).join(", "))}`,
       `- live links: ${snapshot.links.length === 0 ? "none" : inline(snapshot.links.map(([a, b]) => `${a}–${b}`).join(", "))}`,
       "",
@@ -170,13 +159,9 @@ export function renderMarkdown(report: RunReport): string {
   return out.join("\n");
 }
 
-function html(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
 /** Peer text is user input: keep it from becoming markup, links or emphasis. */
 function inline(text: string): string {
-  return html(text)
+  return escapeHtmlText(text)
     .replace(/[\\`*_[\]#|]/g, (c) => `\\${c}`)
     .replace(/\r?\n/g, " ");
 }

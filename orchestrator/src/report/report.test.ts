@@ -1,14 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { formatDuration } from "../../../peer/src/duration.js";
+import { parseRunReport, type Forward, type MessageResult, type RunReport } from "../check/run-report.js";
+import { CLASS_MEANING, DELIVERY_CLASSES } from "../delivery/delivery-classes.js";
 import { renderHtml } from "./html.js";
-import { cellText, formatDuration, renderMarkdown } from "./markdown.js";
-import type { Forward, MessageResult, RunReport } from "./model.js";
+import { cellText, renderMarkdown } from "./markdown.js";
 
 const FIXTURE = new URL("./fixtures/chain-killed-bridge.json", import.meta.url);
 
-/** A fresh copy each time, so a test may edit it. */
+/** A fresh copy each time, so a test may edit it: the summary lab run wrote for a hand-written run (see fixtures/). */
 function fixture(): RunReport {
-  return JSON.parse(readFileSync(FIXTURE, "utf8")) as RunReport;
+  const parsed = parseRunReport(JSON.parse(readFileSync(FIXTURE, "utf8")));
+  if (!parsed.ok) throw new Error(`the fixture is no summary: ${parsed.problem}`);
+  return parsed.report;
 }
 
 /** Whether a peer's lane in the sequence diagram has a dashed (down) stretch. */
@@ -72,7 +76,7 @@ describe("renderMarkdown", () => {
     const markdown = renderMarkdown(fixture());
     expect(markdown.split("\n")[0]).toBe("# ✗ FAIL: chain-killed-bridge");
     expect(markdown).toContain("## Why it failed");
-    expect(markdown).toContain('- checker: 1 missing (level fail): carol:1 "ping" at alice');
+    expect(markdown).toContain("- 1 missing delivery (check level: fail)");
     expect(renderMarkdown({ ...fixture(), verdict: "pass", reasons: [] }).split("\n")[0]).toBe("# ✓ PASS: chain-killed-bridge");
   });
 
@@ -98,9 +102,16 @@ describe("renderMarkdown", () => {
     const markdown = renderMarkdown(fixture());
     expect(markdown).toContain("| missing | 1 | **fail** ✗ |");
     expect(markdown).toContain("| late | 1 | warn |");
-    expect(markdown).toContain("| 9 | 274ms | 14ms | 2.3s | 2.3s |");
+    expect(markdown).toContain("| 7 | 345ms | 12ms | 2.3s | 2.3s |");
     expect(markdown).toContain("### after kill bob (+6.850s)\n\n- partitions: {alice} {carol, dave}\n- not running: bob (killed)");
     expect(markdown).toContain("- +6.000s lab kill bob: SIGKILL");
+  });
+
+  it("words partitions as the CLI does, a lab with no live peer included", () => {
+    const report = fixture();
+    report.snapshots[1]!.partitions = [];
+    expect(renderMarkdown(report)).toContain("- partitions: (no live peers)\n");
+    expect(renderHtml(report)).toContain('<span class="partitions">partitions: (no live peers)</span>');
   });
 
   it("says when the journal was lost and lists the container changes lab did not make", () => {
@@ -134,7 +145,8 @@ describe("renderHtml", () => {
   it("shows the verdict as a red FAIL or green PASS badge, with the reasons", () => {
     expect(html).toContain('<span class="badge fail">✗ FAIL</span>');
     expect(html).toContain("Why it failed");
-    expect(html).toContain("checker: 1 duplicated (level fail): bob:1 &quot;bob here&quot; shown 2× at carol");
+    expect(html).toContain("<li>step 4 failed: &quot;ping&quot; from carol reaches alice, bob, dave within 2s</li>");
+    expect(html).toContain("<li>1 duplicated delivery (check level: fail)</li>");
     const pass = renderHtml({ ...fixture(), verdict: "pass", reasons: [] });
     expect(pass).toContain('<span class="badge pass">✓ PASS</span>');
     expect(pass).not.toContain("Why it failed");
@@ -172,6 +184,14 @@ describe("renderHtml", () => {
     for (const text of ["✓ 12ms/1h", "late 2.3s", "✗ missing", "2× dup", "unexpected", ">·<", ">sender<"]) expect(html).toContain(text);
     const matrix = html.split('<table class="matrix"')[1]!.split("</table>")[0]!;
     expect(matrix.split("<tbody>")[1]!.match(/<tr>/g)).toHaveLength(fixture().messages.length);
+  });
+
+  it("names every delivery class with its one meaning, in the legend and the checker's table", () => {
+    for (const klass of DELIVERY_CLASSES) {
+      expect(html).toContain(`<li><span class="chip c-${klass}">${klass}</span> ${CLASS_MEANING[klass].replace(/'/g, "&#39;")}</li>`);
+      expect(html).toContain(`<th scope="row"><span class="chip c-${klass}">${klass}</span></th>`);
+      expect(renderMarkdown(fixture())).toMatch(new RegExp(`^\\| ${klass} \\| \\d+ \\|`, "m"));
+    }
   });
 
   it("draws an arrow per forward, marked by kind, a dot per send and a band per non-send action", () => {
@@ -215,7 +235,7 @@ describe("renderHtml", () => {
     expect(html).toContain("4 of 5 held");
     expect(html).toMatch(/<li class="bad"><details open><summary><span class="mark">✗<\/span><span class="step">step 4<\/span>/);
     expect(html).toContain("<pre>expected: alice, bob, dave show carol:1 &quot;ping&quot; within 2s of 10:00:04.500\n");
-    expect(html).toContain('<div class="value">274ms</div><div class="name">mean</div>');
+    expect(html).toContain('<div class="value">345ms</div><div class="name">mean</div>');
     expect(html).toContain('<span class="level fail failing">fail ✗</span>');
     expect(html).toContain('<span class="level warn">warn</span>');
   });

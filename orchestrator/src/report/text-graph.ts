@@ -1,3 +1,5 @@
+import { linkKey } from "../topology/link-key.js";
+
 export interface GraphNode {
   name: string;
   /** Shown after the name: "✕ killed", "⏸ paused". */
@@ -74,7 +76,7 @@ function drawTree(component: string[], adjacency: Map<string, string[]>, label: 
       seen.add(next);
       queue.push(next);
       children.set(current, [...(children.get(current) ?? []), next]);
-      treeEdges.add([current, next].sort().join("\u0000"));
+      treeEdges.add(linkKey(current, next));
     }
   }
   const lines = [label.get(root)!];
@@ -90,7 +92,7 @@ function drawTree(component: string[], adjacency: Map<string, string[]>, label: 
   const extra: string[] = [];
   for (const a of component) {
     for (const b of adjacency.get(a)!) {
-      if (a < b && !treeEdges.has([a, b].sort().join("\u0000"))) extra.push(`${a} ── ${b}`);
+      if (a < b && !treeEdges.has(linkKey(a, b))) extra.push(`${a} ── ${b}`);
     }
   }
   if (extra.length) lines.push(`(also linked: ${extra.join(", ")})`);

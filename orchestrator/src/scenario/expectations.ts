@@ -1,6 +1,8 @@
 import { formatDuration } from "../../../peer/src/duration.js";
-import { describeStatus, type PeerStatus } from "../check/overlay.js";
-import { formatPartitions, type LabSnapshot } from "../lab/lab.js";
+import { describeStatus, partitionsText } from "../check/overlay.js";
+import type { PeerStatus } from "../faults/peer-status.js";
+import type { LabSnapshot } from "../lab/lab.js";
+import { linkKey } from "../topology/link-key.js";
 import type { ExpectStep } from "../topology/schema.js";
 import { formatRecord, type TimelineRecord } from "../transcript/transcript.js";
 
@@ -76,13 +78,13 @@ function judgeDelivery(expect: ExpectStep, { timeline }: Observation, sent: Sent
 
 function judgePartitions(expected: string[][], { snapshot, timeline }: Observation): Verdict {
   const canonical = (partitions: string[][]): string =>
-    formatPartitions(partitions.map((p) => [...p].sort()).sort((a, b) => a.join().localeCompare(b.join())));
+    partitionsText(partitions.map((p) => [...p].sort()).sort((a, b) => a.join().localeCompare(b.join())));
   const ok = canonical(expected) === canonical(snapshot.overlay.partitions);
   return {
     ok,
     settled: ok,
-    expected: `partitions ${formatPartitions(expected)}`,
-    seen: `partitions ${formatPartitions(snapshot.overlay.partitions)}`,
+    expected: `partitions ${partitionsText(expected)}`,
+    seen: `partitions ${partitionsText(snapshot.overlay.partitions)}`,
     evidence: overlayEvidence(timeline),
   };
 }
@@ -90,12 +92,11 @@ function judgePartitions(expected: string[][], { snapshot, timeline }: Observati
 function judgeLinks(expected: NonNullable<ExpectStep["links"]>, { snapshot, timeline }: Observation): Verdict {
   // Links as the running peers report them: a paused neighbour's link stays "up" until the
   // other end's heartbeat times out, which is the lesson of a silent failure.
-  const live = new Set(snapshot.peers.flatMap((peer) => peer.neighbors.map((neighbor) => [peer.name, neighbor].sort().join(" ── "))));
-  const key = ([a, b]: string[]): string => [a!, b!].sort().join(" ── ");
-  const notUp = (expected.up ?? []).filter((pair) => !live.has(key(pair)));
-  const notDown = (expected.down ?? []).filter((pair) => live.has(key(pair)));
+  const live = new Set(snapshot.peers.flatMap((peer) => peer.neighbors.map((neighbor) => linkKey(peer.name, neighbor))));
+  const notUp = (expected.up ?? []).filter(([a, b]) => !live.has(linkKey(a, b)));
+  const notDown = (expected.down ?? []).filter(([a, b]) => live.has(linkKey(a, b)));
   const ok = notUp.length === 0 && notDown.length === 0;
-  const describe = (pairs: string[][]): string => pairs.map(key).join(", ");
+  const describe = (pairs: Array<[string, string]>): string => pairs.map((pair) => [...pair].sort().join(" ── ")).join(", ");
   return {
     ok,
     settled: ok,
@@ -150,7 +151,7 @@ export function describeExpectation(expect: ExpectStep): string {
       `"${expect.delivered}" delivered${expect.to ? ` to ${expect.to.length ? expect.to.join(", ") : "nobody"}` : ""}${expect.notTo?.length ? `, not to ${expect.notTo.join(", ")}` : ""}`,
     );
   }
-  if (expect.partitions) parts.push(`partitions ${formatPartitions(expect.partitions)}`);
+  if (expect.partitions) parts.push(`partitions ${partitionsText(expect.partitions)}`);
   if (expect.links?.up?.length) parts.push(`links up ${expect.links.up.map((l) => l.join("–")).join(", ")}`);
   if (expect.links?.down?.length) parts.push(`links down ${expect.links.down.map((l) => l.join("–")).join(", ")}`);
   if (expect.state) parts.push(Object.entries(expect.state).map(([peer, state]) => `${peer} ${state}`).join(", "));

@@ -1,7 +1,7 @@
 import { parseDuration } from "../../../peer/src/duration.js";
+import type { ExpectationResult, OverlaySnapshot } from "../check/run-report.js";
 import { sleep } from "../concurrency.js";
 import type { Lab } from "../lab/lab.js";
-import type { ExpectationResult, OverlaySnapshot } from "../report/model.js";
 import type { ScenarioStep } from "../topology/schema.js";
 import { describeStep, overlaySnapshot, runStep, type StepOutcome } from "./steps.js";
 

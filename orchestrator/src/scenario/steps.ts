@@ -1,12 +1,14 @@
 import { formatDuration, parseDuration } from "../../../peer/src/duration.js";
+import { partitionsText } from "../check/overlay.js";
+import type { OverlaySnapshot } from "../check/run-report.js";
 import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
+import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { control } from "../lab/control.js";
-import { formatPartitions, recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
+import { recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack } from "../lab/links-back.js";
 import { typeMessage, type Typed } from "../lab/send.js";
-import type { OverlaySnapshot } from "../report/model.js";
-import type { ExpectStep, ScenarioStep } from "../topology/schema.js";
+import type { ExpectStep, ScenarioStep, StepAction } from "../topology/schema.js";
 import { describeExpectation, explain, judge, type Observation, type SentMessages } from "./expectations.js";
 
 /** What a step hands back to the runner. */
@@ -29,7 +31,7 @@ export interface StepContext {
   signal: AbortSignal;
 }
 
-type Handler<K extends string> = (ctx: StepContext, step: Extract<ScenarioStep, Record<K, unknown>>) => Promise<StepOutcome>;
+type Handler<K extends StepAction> = (ctx: StepContext, step: Extract<ScenarioStep, Record<K, unknown>>) => Promise<StepOutcome>;
 
 const DEFAULT_WITHIN_MS = 3000;
 const POLL_MS = 250;
@@ -37,28 +39,32 @@ const FAULT_GRACE_SECONDS = 5;
 
 export const DEFAULT_WITHIN = formatDuration(DEFAULT_WITHIN_MS);
 
-/** One handler per action: a new step is one entry here and one branch in the schema. */
-const handlers: { [K in ScenarioStep extends infer S ? (S extends unknown ? Exclude<keyof S, "at"> : never) : never]: Handler<K> } = {
+/** A fault's step is the fault done to the peer it names, as `lab <fault>` does it. */
+const faultHandler =
+  <K extends ProcessFaultName>(name: K): Handler<K> =>
+  (ctx, step) =>
+    faultStep(ctx, name, (step as Record<K, string>)[name]);
+const faultHandlers = Object.fromEntries(PROCESS_FAULT_NAMES.map((name) => [name, faultHandler(name)])) as unknown as {
+  [K in ProcessFaultName]: Handler<K>;
+};
+
+/** One handler per action: a new step is one entry here and one in the schema's STEP_SCHEMAS. */
+const handlers: { [K in StepAction]: Handler<K> } = {
   send: async (ctx, step) => sendStep(ctx, step.send),
   wait: async (ctx, step) => {
     await sleep(parseDuration(step.wait)!, ctx.signal);
     return { ok: true, summary: `waited ${step.wait}` };
   },
-  kill: (ctx, step) => faultStep(ctx, "kill", step.kill),
-  stop: (ctx, step) => faultStep(ctx, "stop", step.stop),
-  pause: (ctx, step) => faultStep(ctx, "pause", step.pause),
-  resume: (ctx, step) => faultStep(ctx, "resume", step.resume),
-  restart: (ctx, step) => faultStep(ctx, "restart", step.restart),
-  start: (ctx, step) => faultStep(ctx, "start", step.start),
+  ...faultHandlers,
   expect: (ctx, step) => expectStep(ctx, step.expect),
 };
 
-export function actionOf(step: ScenarioStep): keyof typeof handlers {
-  return Object.keys(step).find((key) => key !== "at") as keyof typeof handlers;
+export function actionOf(step: ScenarioStep): StepAction {
+  return Object.keys(step).find((key) => key !== "at") as StepAction;
 }
 
 export function runStep(ctx: StepContext, step: ScenarioStep): Promise<StepOutcome> {
-  const handler = handlers[actionOf(step)] as Handler<string>;
+  const handler = handlers[actionOf(step)] as Handler<StepAction>;
   return handler(ctx, step as never);
 }
 
@@ -91,13 +97,13 @@ async function sendStep(ctx: StepContext, send: { from: string; text: string; as
   return { ok: true, summary: `${send.from} sent "${send.text}" (${typed.id}) to ${typed.to.length ? typed.to.join(", ") : "no neighbour"}` };
 }
 
-async function faultStep(ctx: StepContext, action: "kill" | "stop" | "pause" | "resume" | "restart" | "start", peer: string): Promise<StepOutcome> {
+async function faultStep(ctx: StepContext, action: ProcessFaultName, peer: string): Promise<StepOutcome> {
   try {
     const result = await control(ctx.lab, action, peer, FAULT_GRACE_SECONDS, ctx.signal);
     const notBack = (result.links ?? []).filter((link) => !link.back).map((link) => `; not back: ${describeLinkBack(link)}`);
     return {
       ok: true,
-      summary: `${result.did}; partitions ${formatPartitions(result.partitionsAfter)}${notBack.join("")}`,
+      summary: `${result.did}; partitions ${partitionsText(result.partitionsAfter)}${notBack.join("")}`,
       snapshot: overlaySnapshot(`after ${action} ${peer}`, result.after),
     };
   } catch (error) {

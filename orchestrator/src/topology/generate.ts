@@ -1,3 +1,4 @@
+import { linkKey } from "./link-key.js";
 import type { GenerateSpec } from "./schema.js";
 
 export interface GeneratedPeer {
@@ -70,7 +71,7 @@ function randomEdges(n: number, degree: number, seed: number): Array<[number, nu
   const edges: Array<[number, number]> = [];
   const seen = new Set<string>();
   const add = (a: number, b: number) => {
-    const key = a < b ? `${a}-${b}` : `${b}-${a}`;
+    const key = linkKey(String(a), String(b));
     if (a === b || seen.has(key)) return;
     seen.add(key);
     edges.push([a, b]);

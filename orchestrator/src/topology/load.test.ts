@@ -1,9 +1,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../../peer/src/duration.js";
 import { formatDiagnostic } from "./diagnostic.js";
 import { type LoadResult, dnsSafe, loadTopology, loadTopologyFile } from "./load.js";
-import type { Topology } from "./schema.js";
+import { ACTIONS, STEP_SCHEMAS, type Topology } from "./schema.js";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 const shipped = new URL("../../../topologies/", import.meta.url);
@@ -339,5 +340,33 @@ describe("loadTopology: what the lab itself would refuse later", () => {
       'edge.yaml:10:26 scenario[2].expect.delivered: say who should show it: "to" (exactly these peers; [] for nobody) and/or "notTo"',
       "edge.yaml:11:30 scenario[3].send.text: a message cannot contain control characters (found U+000D at position 2)",
     ]);
+  });
+});
+
+describe("durations", () => {
+  const withHeartbeat = (heartbeat: string): LoadResult =>
+    loadTopology(`name: t\ndescription: d\ndefaults: { heartbeat: ${JSON.stringify(heartbeat)}, timeout: 2h }\npeers:\n  a: {}\n`, "t.yaml");
+
+  it("are the peer's grammar: what the peer takes, a topology takes", () => {
+    for (const text of ["250ms", "2s", "1.5s", "1m", "1h", "2", "1 s", " 2s", "1d", "1m30s"]) {
+      expect(withHeartbeat(text).ok, text).toBe(parseDuration(text) !== undefined);
+    }
+  });
+
+  it("of zero, or that round to zero, are refused where the peer would refuse them", () => {
+    expect(errors(withHeartbeat("0.2ms"))).toEqual(["t.yaml:3:24 defaults.heartbeat: must be longer than zero"]);
+  });
+});
+
+describe("a step that matches no action's schema", () => {
+  const stepErrors = (step: string): string[] =>
+    errors(loadTopology(`name: t\ndescription: d\npeers:\n  alice: {}\n  bob: { connect: [alice] }\nscenario:\n  - ${step}\n`, "t.yaml"));
+
+  it("is explained by its own action's schema, looked up by the action's name", () => {
+    expect(Object.keys(STEP_SCHEMAS)).toEqual(ACTIONS);
+    expect(stepErrors("send: { from: alice }")).toEqual(['t.yaml:7:11 scenario[0].send: missing required field "text"']);
+    expect(stepErrors("wait: 5")).toEqual(["t.yaml:7:11 scenario[0].wait: expected a duration such as 500ms, 2s or 1m, got 5"]);
+    expect(stepErrors("restart: [bob]")).toEqual(["t.yaml:7:14 scenario[0].restart: expected a peer name, got a list"]);
+    expect(stepErrors("expect: { within: 1s }")).toEqual(["t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state"]);
   });
 });

@@ -1,16 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
-import { parseDuration } from "../../../peer/src/duration.js";
+import { DURATION_EXAMPLES, parseDuration } from "../../../peer/src/duration.js";
+import { PROCESS_FAULT_NAMES } from "../faults/process-faults.js";
 import { aliasProblem } from "./aliases.js";
 import { type Diagnostic, didYouMean, formatPath } from "./diagnostic.js";
 import { generatePeers } from "./generate.js";
+import { linkKey } from "./link-key.js";
 import {
   ACTIONS,
   DEFAULTS,
   DNS_NAME,
-  PEER_ACTIONS,
   RESERVED_NAMES,
+  STEP_SCHEMAS,
   generateSchema,
   topologyFileSchema,
   type PeerSpec,
@@ -199,7 +201,7 @@ class TopologyLoader {
         for (const key of issue.keys) this.unknownKey([...path, key]);
         return;
       case "invalid_union":
-        return this.invalidStep(issue, path);
+        return this.invalidStep(path);
       case "invalid_key": {
         const name = String(path.at(-1));
         if (path.length === 2 && path[0] === "peers") {
@@ -253,17 +255,16 @@ class TopologyLoader {
     this.error(path, `unknown key "${key}"`, hint, { key: true });
   }
 
-  /** A scenario step matched no action's schema: say which part of it is wrong. */
-  private invalidStep(issue: Extract<ZodIssue, { code: "invalid_union" }>, path: Path): void {
+  /** A scenario step matched no action's schema: say which part of it is wrong, by its action's own schema. */
+  private invalidStep(path: Path): void {
     const step = this.valueAt(path);
     if (!isPlainObject(step)) {
       return this.error(path, `expected a step such as "kill: bob" or "send: {from: alice, text: hi}", got ${describeType(step)}`);
     }
     const keys = Object.keys(step);
-    const actions = keys.filter((key) => (ACTIONS as readonly string[]).includes(key));
+    const actions = ACTIONS.filter((action) => keys.includes(action));
     if (actions.length === 1) {
-      const branch = issue.errors[ACTIONS.indexOf(actions[0] as (typeof ACTIONS)[number])] ?? [];
-      for (const inner of branch) this.issue(inner, path);
+      for (const inner of STEP_SCHEMAS[actions[0]!].safeParse(step).error?.issues ?? []) this.issue(inner, path);
       return;
     }
     if (actions.length > 1) {
@@ -330,7 +331,7 @@ class TopologyLoader {
       if (!isPlainObject(step)) return;
       const path: Path = ["scenario", i];
       if (isPlainObject(step.send)) ref([...path, "send", "from"], step.send.from);
-      for (const action of PEER_ACTIONS) ref([...path, action], step[action]);
+      for (const fault of PROCESS_FAULT_NAMES) ref([...path, fault], step[fault]);
       const expect = step.expect;
       if (!isPlainObject(expect)) return;
       const at = [...path, "expect"];
@@ -435,7 +436,7 @@ class TopologyLoader {
       const kept: string[] = [];
       peer.connect.forEach((target, i) => {
         if (!known.has(target) || target === peer.name) return;
-        const pair = [peer.name, target].sort().join(" ");
+        const pair = linkKey(peer.name, target);
         const path: Path = generated ? ["generate"] : ["peers", peer.name, "connect", i];
         const first = declaredAt.get(pair);
         if (first) {
@@ -523,8 +524,8 @@ export function dnsSafe(name: string): string {
 function describeExpected(expected: string, path: Path): string {
   const key = [...path].reverse().find((segment) => typeof segment === "string");
   const inList = typeof path.at(-1) === "number";
-  if (key && DURATION_KEYS.has(key) && !inList) return "a duration such as 500ms, 2s or 1m";
-  if (key && (key === "from" || (PEER_ACTIONS as readonly string[]).includes(key)) && !inList) return "a peer name";
+  if (key && DURATION_KEYS.has(key) && !inList) return `a duration such as ${DURATION_EXAMPLES}`;
+  if (key && (key === "from" || (PROCESS_FAULT_NAMES as readonly string[]).includes(key)) && !inList) return "a peer name";
   if (key && PEER_LIST_KEYS.has(key)) return inList ? "a peer name" : "a list of peer names";
   if (key === "partitions") return inList ? "a list of peer names" : "a list of peer groups such as [[alice], [bob, carol]]";
   if (key === "up" || key === "down") return inList ? "a pair of peer names such as [alice, bob]" : "a list of peer pairs such as [[alice, bob]]";

@@ -1,18 +1,16 @@
 import { z } from "zod";
+import { DURATION, DURATION_EXAMPLES, parseDuration } from "../../../peer/src/duration.js";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
+import { CHECK_LEVELS, FAILABLE_CLASSES, type CheckLevel, type FailableClass } from "../delivery/delivery-classes.js";
+import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { MEMORY_SIZE, MIN_MEMORY, parseMemorySize } from "./memory-size.js";
 
 /** Peer and lab names become container names and DNS aliases. */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
-export const DURATION = /^\d+(\.\d+)?(ms|s|m)$/;
 
 export const PEER_MODES = ["tree", "dedup"] as const;
 export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random"] as const;
-export const CHECK_LEVELS = ["fail", "warn", "ignore"] as const;
 export const PEER_STATES = ["running", "paused", "exited", "stopped", "killed"] as const;
-/** Scenario actions that name one peer. */
-export const PEER_ACTIONS = ["kill", "stop", "pause", "resume", "restart", "start"] as const;
-export const ACTIONS = ["send", "wait", ...PEER_ACTIONS, "expect"] as const;
 
 export const DEFAULTS = {
   mode: "tree",
@@ -28,10 +26,10 @@ export const DEFAULTS = {
 } as const;
 
 const duration = (description: string) =>
-  z.string().regex(DURATION, { error: "expected a duration such as 500ms, 2s or 1m" }).describe(description);
-/** Heartbeats and timeouts of zero would make the peer refuse to start. */
+  z.string().regex(DURATION, { error: `expected a duration such as ${DURATION_EXAMPLES}` }).describe(description);
+/** Heartbeats and timeouts of zero would make the peer refuse to start; a malformed one is the regex's to report. */
 const positiveDuration = (description: string) =>
-  duration(description).refine((text) => !/^0+(\.0+)?(ms|s|m)$/.test(text), { error: "must be longer than zero" });
+  duration(description).refine((text) => (parseDuration(text) ?? 1) > 0, { error: "must be longer than zero" });
 /** Peer names the lab uses for its own containers. */
 export const RESERVED_NAMES = ["journal"] as const;
 const memorySize = z
@@ -82,7 +80,7 @@ export const generateSchema = z
 
 const checkLevel = z.enum(CHECK_LEVELS).optional();
 export const checkSchema = z
-  .strictObject({ missing: checkLevel, duplicated: checkLevel, unexpected: checkLevel, late: checkLevel })
+  .strictObject(Object.fromEntries(FAILABLE_CLASSES.map((klass) => [klass, checkLevel])) as Record<FailableClass, typeof checkLevel>)
   .describe("how the delivery checker treats each kind of anomaly");
 
 const link = z.tuple([peerRef, peerRef]);
@@ -115,9 +113,15 @@ const at = duration("when to run this step, from the scenario start").optional()
 const step = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
   z.strictObject({ at, [key]: schema } as { at: typeof at } & { [P in K]: S });
 
-/** One step per action; keep the order of ACTIONS (load.ts picks the branch by index). */
-export const stepSchema = z.union([
-  step(
+/** A fault step names the peer it is done to: `kill: bob`. */
+const faultStep = <K extends ProcessFaultName>(name: K) => step(name, peerRef);
+const faultSteps = Object.fromEntries(PROCESS_FAULT_NAMES.map((name) => [name, faultStep(name)])) as unknown as {
+  [K in ProcessFaultName]: ReturnType<typeof faultStep<K>>;
+};
+
+/** Each action's step schema, by the action's name: a step's problems are explained by its own action's schema. */
+export const STEP_SCHEMAS = {
+  send: step(
     "send",
     z.strictObject({
       from: peerRef,
@@ -128,15 +132,14 @@ export const stepSchema = z.union([
       as: z.string().min(1).optional(),
     }),
   ),
-  step("wait", duration("how long to wait")),
-  step("kill", peerRef),
-  step("stop", peerRef),
-  step("pause", peerRef),
-  step("resume", peerRef),
-  step("restart", peerRef),
-  step("start", peerRef),
-  step("expect", expectSchema),
-]);
+  wait: step("wait", duration("how long to wait")),
+  ...faultSteps,
+  expect: step("expect", expectSchema),
+};
+export type StepAction = keyof typeof STEP_SCHEMAS;
+export const ACTIONS = Object.keys(STEP_SCHEMAS) as StepAction[];
+
+export const stepSchema = z.union(Object.values(STEP_SCHEMAS));
 
 const dnsName = z.string().regex(DNS_NAME, { error: "expected a DNS-safe name (lowercase letters, digits and '-', at most 32)" });
 
@@ -156,7 +159,6 @@ export type TopologyFile = z.infer<typeof topologyFileSchema>;
 export type GenerateSpec = z.infer<typeof generateSchema>;
 export type ScenarioStep = z.infer<typeof stepSchema>;
 export type ExpectStep = z.infer<typeof expectSchema>;
-export type CheckLevel = (typeof CHECK_LEVELS)[number];
 export type PeerMode = (typeof PEER_MODES)[number];
 
 export interface PeerSpec {
@@ -180,7 +182,7 @@ export interface Topology {
   peers: PeerSpec[];
   /** One per connect entry, [peer, target]; a link declared from both ends is kept once. */
   links: Array<[string, string]>;
-  check: { missing?: CheckLevel; duplicated?: CheckLevel; unexpected?: CheckLevel; late?: CheckLevel };
+  check: Partial<Record<FailableClass, CheckLevel>>;
   scenario: ScenarioStep[];
 }
 

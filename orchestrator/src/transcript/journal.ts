@@ -33,7 +33,8 @@ export function describeAction(action: Action): string {
  * The journal container's state: "running" keeps every action; "stopped" kept what was written
  * before it stopped; "missing" (removed) lost them all.
  */
-export type JournalState = "running" | "stopped" | "missing";
+export const JOURNAL_STATES = ["running", "stopped", "missing"] as const;
+export type JournalState = (typeof JOURNAL_STATES)[number];
 
 /** The journal's actions and those this process recorded itself (kept even when the journal is gone), each once, by time. */
 export function mergeActions(journalled: Action[], own: Action[]): Action[] {

@@ -1,11 +1,12 @@
-import { control, type ControlAction } from "../../lab/control.js";
+import type { ProcessFaultName } from "../../faults/process-faults.js";
+import { control } from "../../lab/control.js";
 import { Lab } from "../../lab/lab.js";
 import { durationFlag, type Context } from "../context.js";
 import { renderJournalWarning, renderLinksBack, renderPartitionChange } from "../render.js";
 
 export async function controlCommand(
   ctx: Context,
-  action: ControlAction,
+  action: ProcessFaultName,
   peer: string,
   options: { lab?: string; grace?: string; json?: boolean },
 ): Promise<void> {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CheckFailedError } from "../../errors.js";
 import { describeSaved } from "../../lab/results.js";
-import { runLab } from "../../lab/run.js";
+import { runLab } from "../../run/run.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import type { StartOptions } from "./up.js";
 

@@ -1,7 +1,8 @@
 import type { PeerEvent } from "../../../../peer/src/events.js";
+import { partitionsText } from "../../check/overlay.js";
 import { sleep } from "../../concurrency.js";
 import { LiveFollower } from "../../lab/live.js";
-import { Lab, formatPartitions, journalState, snapshotOf } from "../../lab/lab.js";
+import { Lab, journalState, snapshotOf } from "../../lab/lab.js";
 import { formatPeerLine, type PeerLine } from "../../transcript/transcript.js";
 import type { Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
@@ -36,7 +37,7 @@ export async function watchCommand(ctx: Context, labName: string | undefined): P
   const draw = async (): Promise<void> => {
     const { peers, journal } = await follower.poll();
     const snapshot = snapshotOf(lab.topology, peers, events, journalState(journal));
-    const partitions = formatPartitions(snapshot.overlay.partitions);
+    const partitions = partitionsText(snapshot.overlay.partitions);
     if (ctx.out.tty) {
       ctx.out.clear();
       ctx.out.lines(renderSnapshot(snapshot, ctx.out.color));

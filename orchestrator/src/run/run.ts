@@ -1,14 +1,14 @@
-import { checkDeliveries } from "../check/checker.js";
-import { changesOutsideLab } from "../check/timeline-state.js";
-import type { RunReport } from "../report/model.js";
+import { buildRunReport } from "../check/build-run-report.js";
+import type { RunReport } from "../check/run-report.js";
+import { down } from "../lab/down.js";
+import { recordingTimeline } from "../lab/lab.js";
+import { checkResultsDir, describeSaved, saveResults, type SavedResults } from "../lab/results.js";
+import { settle } from "../lab/settle.js";
+import { up, type UpOptions } from "../lab/up.js";
+import { writeReport } from "../report/files.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { runScenario, type ScenarioOptions } from "../scenario/runner.js";
 import type { Topology } from "../topology/schema.js";
-import { down } from "./down.js";
-import { checkResultsDir, describeSaved, saveResults, type SavedResults } from "./results.js";
-import { settle } from "./settle.js";
-import { recordingTimeline } from "./lab.js";
-import { up, type UpOptions } from "./up.js";
 
 export interface RunOptions extends Omit<UpOptions, "onFailure"> {
   /** Leave the lab running afterwards. */
@@ -36,31 +36,16 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
     const scenario = await runScenario(lab, topology.scenario, { signal: options.signal, onStep: options.onStep });
     await settle(lab);
     const recording = await lab.recording();
-    const timeline = recordingTimeline(recording);
-    const checked = checkDeliveries(topology, timeline);
-    const failedExpectations = scenario.expectations.filter((e) => !e.ok);
-    const reasons = [
-      ...failedExpectations.map((e) => `step ${e.step} failed: ${e.description}`),
-      ...checked.check.failing.map((c) => `${checked.check.counts[c]} ${c} ${checked.check.counts[c] === 1 ? "delivery" : "deliveries"} (check level: fail)`),
-    ];
-    const report: RunReport = {
-      lab: topology.name,
-      description: topology.description,
-      file: topology.file,
+    const report = buildRunReport({
+      topology,
       startedAt,
       finishedAt: new Date().toISOString(),
-      verdict: reasons.length === 0 ? "pass" : "fail",
-      peers: topology.peers.map((peer) => peer.name),
-      links: topology.links,
-      snapshots: scenario.snapshots,
-      ...checked,
-      expectations: scenario.expectations,
+      timeline: recordingTimeline(recording),
       actions: recording.actions,
-      outsideLab: changesOutsideLab(timeline),
       journal: recording.journal,
-      reasons,
-    };
-    saved = await saveResults(options.resultsDir, topology.name, recording, report);
+      scenario,
+    });
+    saved = await saveResults(options.resultsDir, topology.name, recording, (dir) => writeReport(dir, report));
     return { report, saved };
   } finally {
     await lab.stopWatchingEngine();

@@ -1,0 +1,138 @@
+import { z } from "zod";
+import { CHECK_LEVELS, DELIVERY_CLASSES, FAILABLE_CLASSES } from "../delivery/delivery-classes.js";
+import { PEER_STATUSES } from "../faults/peer-status.js";
+import { CONTAINER_CHANGES } from "../runtime/runtime.js";
+import { formatPath } from "../topology/diagnostic.js";
+import type { EngineRecord } from "../transcript/engine.js";
+import { JOURNAL_STATES, type Action } from "../transcript/journal.js";
+
+/**
+ * The version of summary.json's shape, written in it and required by `lab report`. Raise it when
+ * a field is removed or changes meaning, so an old summary is refused in words, not half drawn.
+ */
+export const SUMMARY_VERSION = 1;
+
+const peer = z.string();
+const link = z.tuple([peer, peer]);
+const count = z.number().int().min(0);
+
+/** How one (message, peer) pair turned out. */
+const deliveryCellSchema = z.object({
+  class: z.enum(DELIVERY_CLASSES),
+  /** How many times the peer showed the message. */
+  count,
+  /** First showing minus send time. */
+  latencyMs: z.number().optional(),
+  /** Hops of the first showing. */
+  hops: count.optional(),
+});
+
+const messageResultSchema = z.object({
+  id: z.string(),
+  origin: peer,
+  text: z.string(),
+  sentAt: z.string(),
+  /** Peers connected to the origin in the live overlay when it was sent. */
+  reachable: z.array(peer),
+  /** One cell per peer, keyed by name, for every peer in topology order, the origin included. */
+  cells: z.record(peer, deliveryCellSchema),
+});
+
+/** One arrow of the sequence diagram: a `recv` at `to` of a copy forwarded by `from`; dup and hop-limit copies are drawn too, marked. */
+const forwardSchema = z.object({
+  id: z.string(),
+  from: peer,
+  to: peer,
+  at: z.string(),
+  hops: count,
+  kind: z.enum(["recv", "dup", "hop-limit"]),
+});
+
+/** The overlay at one moment: before the run and after each fault. */
+const overlaySnapshotSchema = z.object({
+  label: z.string(),
+  at: z.string(),
+  states: z.record(peer, z.enum(PEER_STATUSES)),
+  links: z.array(link),
+  partitions: z.array(z.array(peer)),
+});
+
+const expectationResultSchema = z.object({
+  /** The step's number in the scenario, counting from 1 as the run's output does. */
+  step: z.number().int().min(1),
+  description: z.string(),
+  ok: z.boolean(),
+  /** What was expected and what was seen, with the transcript lines that matter. */
+  detail: z.string(),
+  at: z.string(),
+});
+
+const latencySummarySchema = z.object({ count, meanMs: z.number(), p50Ms: z.number(), p95Ms: z.number(), maxMs: z.number() });
+
+const checkSummarySchema = z.object({
+  counts: z.record(z.enum(DELIVERY_CLASSES), count),
+  levels: z.record(z.enum(FAILABLE_CLASSES), z.enum(CHECK_LEVELS)),
+  /** The classes whose level is fail and that occurred. */
+  failing: z.array(z.enum(FAILABLE_CLASSES)),
+});
+
+const actionSchema = z.object({ ts: z.string(), action: z.string(), target: z.string().optional(), detail: z.string().optional() }) satisfies z.ZodType<Action>;
+
+const engineRecordSchema = z.object({
+  ts: z.string(),
+  peer: z.literal("engine"),
+  ev: z.literal("container"),
+  target: peer,
+  change: z.enum(CONTAINER_CHANGES),
+  exitCode: z.number().int().optional(),
+  source: z.enum(["events", "state"]),
+}) satisfies z.ZodType<EngineRecord>;
+
+/** Everything a report shows: summary.json is this, minus nothing. */
+const runReportSchema = z.object({
+  version: z.literal(SUMMARY_VERSION),
+  lab: z.string(),
+  description: z.string(),
+  file: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  verdict: z.enum(["pass", "fail"]),
+  peers: z.array(peer),
+  /** The configured links. */
+  links: z.array(link),
+  snapshots: z.array(overlaySnapshotSchema),
+  messages: z.array(messageResultSchema),
+  forwards: z.array(forwardSchema),
+  expectations: z.array(expectationResultSchema),
+  latency: latencySummarySchema,
+  check: checkSummarySchema,
+  actions: z.array(actionSchema),
+  /** Container changes the engine saw that no lab action explains: a crash, the OOM killer, a `docker kill`. */
+  outsideLab: z.array(engineRecordSchema),
+  /** The journal container when the run was saved: anything but "running" means `actions` may lack some. */
+  journal: z.enum(JOURNAL_STATES),
+  /** Why the run failed, in one line each (expectations and checker classes). */
+  reasons: z.array(z.string()),
+});
+
+export type RunReport = z.infer<typeof runReportSchema>;
+export type DeliveryCell = z.infer<typeof deliveryCellSchema>;
+export type MessageResult = z.infer<typeof messageResultSchema>;
+export type Forward = z.infer<typeof forwardSchema>;
+export type OverlaySnapshot = z.infer<typeof overlaySnapshotSchema>;
+export type ExpectationResult = z.infer<typeof expectationResultSchema>;
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
+export type CheckSummary = z.infer<typeof checkSummarySchema>;
+
+/** A summary.json's content checked against this version's shape; a problem names the field. */
+export function parseRunReport(value: unknown): { ok: true; report: RunReport } | { ok: false; problem: string } {
+  const version = typeof value === "object" && value !== null && "version" in value ? value.version : undefined;
+  if (version === undefined) {
+    return { ok: false, problem: `version: missing (summaries before version ${SUMMARY_VERSION} had none, or this is not a run summary)` };
+  }
+  if (version !== SUMMARY_VERSION) return { ok: false, problem: `version: ${JSON.stringify(version)}, but this lab reads version ${SUMMARY_VERSION}` };
+  const parsed = runReportSchema.safeParse(value);
+  if (parsed.success) return { ok: true, report: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { ok: false, problem: `${formatPath(issue.path) || "(the whole file)"}: ${issue.message}` };
+}
