@@ -47,7 +47,7 @@ const SUGGESTION: Partial<Record<PeerStatus, string>> = {
   running: "lab status",
 };
 
-export async function control(lab: Lab, action: ControlAction, peer: string, graceSeconds: number, signal?: AbortSignal): Promise<ControlResult> {
+export async function control(lab: Lab, action: ControlAction, peer: string, graceSeconds: number, signal: AbortSignal): Promise<ControlResult> {
   const container = await lab.peer(peer);
   const state = peerStatus(container);
   const { status } = state;
@@ -90,7 +90,7 @@ export async function control(lab: Lab, action: ControlAction, peer: string, gra
   }
   await lab.record({ ts: since, action, target: peer });
   const returning = isReturning(action) ? await awaitLinksBack(lab, action, peer, before, since, signal) : undefined;
-  await settle(lab);
+  await settle(lab, signal);
   const after = await lab.snapshot();
   return {
     action,
@@ -112,7 +112,7 @@ function isReturning(action: ControlAction): action is ReturningAction {
  * Partitions are read only once the links the action should bring back are back (or the wait
  * gave up): a restarted peer takes a moment to start and dial its targets again.
  */
-async function awaitLinksBack(lab: Lab, action: ReturningAction, peer: string, before: LabSnapshot, since: string, signal?: AbortSignal) {
+async function awaitLinksBack(lab: Lab, action: ReturningAction, peer: string, before: LabSnapshot, since: string, signal: AbortSignal) {
   const { peers } = await lab.containers();
   const states = lab.peerNames.map((name) => ({ name, ...peerStatus(peers.get(name)) }));
   const expected = expectedLinks(lab.topology.links, peer, action, states, before);

@@ -1,7 +1,7 @@
 import { Lab, recordingTimeline } from "../../lab/lab.js";
-import { sleep } from "../../concurrency.js";
 import { LiveFollower } from "../../lab/live.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../../transcript/transcript.js";
+import { everyUntilAborted } from "../../wait.js";
 import type { Context } from "../context.js";
 
 const FOLLOW_POLL_MS = 1000;
@@ -26,10 +26,7 @@ export async function logsCommand(ctx: Context, peer: string | undefined, option
     if (peer !== undefined) await lab.peer(peer);
     // Until Ctrl-C, following peers again as they restart.
     const follower = new LiveFollower(lab, print, ctx.signal, peer);
-    while (!ctx.signal.aborted) {
-      await follower.poll();
-      await sleep(FOLLOW_POLL_MS, ctx.signal).catch(() => {});
-    }
+    await everyUntilAborted(FOLLOW_POLL_MS, ctx.signal, async () => void (await follower.poll()));
     await follower.closed();
     return;
   }

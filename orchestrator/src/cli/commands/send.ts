@@ -8,7 +8,7 @@ export async function sendCommand(ctx: Context, peer: string, words: string[], o
   // Bad input is the user's to fix whether or not an engine answers.
   checkMessageText(text);
   const lab = await Lab.find(await ctx.runtime(), options.lab);
-  const result = await send(lab, peer, text);
+  const result = await send(lab, peer, text, ctx.signal);
   if (options.json) {
     ctx.out.json(result);
     return;
