@@ -83,7 +83,7 @@ describe("typeMessage", () => {
       await failed;
       await expect(typed).rejects.toMatchObject({
         message: 'the sent event of alice for "hello" not seen after 5s',
-        hint: "alice was given /send REF TEXT on stdin: a peer takes it and prints a sent event with that REF (peer/PROTOCOL.md)",
+        hint: "alice was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md",
         exitCode: 1,
       });
       expect(lab.typed).toHaveLength(1);

@@ -59,7 +59,7 @@ export async function typeMessage(lab: TypingLab, peer: string, text: string, si
     },
     {
       what: `the sent event of ${peer} for ${JSON.stringify(text.slice(0, 40))}`,
-      hint: `${peer} was given /send REF TEXT on stdin: a peer takes it and prints a sent event with that REF (peer/PROTOCOL.md)`,
+      hint: `${peer} was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md`,
       intervalMs: POLL_MS,
       timeoutMs: SENT_EVENT_WAIT_MS,
       signal,
