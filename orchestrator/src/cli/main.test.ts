@@ -9,7 +9,13 @@ import { describe, expect, it } from "vitest";
 /** The built CLI, as a user runs it; these commands need no engine. */
 const LAB = new URL("../../../dist/lab.js", import.meta.url).pathname;
 const ALIAS_BOMB = new URL("../topology/fixtures/alias-bomb.yaml", import.meta.url).pathname;
+const CHAIN = new URL("../../../topologies/chain.yaml", import.meta.url).pathname;
 const NO_ENGINE = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+const NO_ENGINE_ERROR = {
+  error: "no Docker engine answers at /nonexistent/docker.sock (ENOENT)",
+  fix: "start the engine (scripts/ensure-docker.sh, or `sudo systemctl start docker`), or point DOCKER_HOST at one",
+  exit: 3,
+};
 
 interface Ended {
   code: number | null;
@@ -102,5 +108,47 @@ describe("bad input is refused before anything else, with exit 2", () => {
     const run = await lab(["send", "alice", "hi\r/quit"], NO_ENGINE);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('lab: cannot send "hi\\r/quit": a message cannot contain control characters (found U+000D at position 2)\n');
+  });
+});
+
+describe("under --json, an error is one JSON object on stdout, and stderr stays quiet", () => {
+  async function jsonFailure(args: string[]): Promise<{ code: number | null; error: unknown; stderr: string }> {
+    const run = await lab(args, NO_ENGINE);
+    expect(run.stdout.trim().split("\n"), `lab ${args.join(" ")}`).toHaveLength(1);
+    return { code: run.code, error: JSON.parse(run.stdout), stderr: run.stderr };
+  }
+
+  it("no engine (exit 3), for every kind of command that has --json", async () => {
+    const commands = [["status"], ["watch"], ["ls"], ["send", "alice", "hi"], ["kill", "alice"], ["restart", "alice"], ["logs"], ["transcripts", "--out", await mkdtemp(join(tmpdir(), "p2plab-cli-"))], ["down", "--results", await mkdtemp(join(tmpdir(), "p2plab-cli-"))], ["up", CHAIN]];
+    for (const args of commands) {
+      const run = await jsonFailure([...args, "--json"]);
+      expect(run, args.join(" ")).toEqual({ code: 3, error: NO_ENGINE_ERROR, stderr: "" });
+    }
+  });
+
+  it("bad input (exit 2): a message, a duration, a topology, a usage error; fix is null when there is none", async () => {
+    expect(await jsonFailure(["send", "alice", "/quit", "--json"])).toEqual({
+      code: 2,
+      error: { error: 'cannot send "/quit": "/quit" would be a command to the peer, not a message', fix: null, exit: 2 },
+      stderr: "",
+    });
+    expect(await jsonFailure(["stop", "--json", "alice", "--grace", "soon"])).toEqual({
+      code: 2,
+      error: { error: '--grace "soon" is not a duration', fix: "write it like 5s, 60s or 2m", exit: 2 },
+      stderr: "",
+    });
+    expect(await jsonFailure(["run", "--json", ALIAS_BOMB])).toMatchObject({ code: 2, error: { error: expect.stringMatching(/^1 problem in the topology:\n  .*alias-bomb\.yaml:11:14 the alias \*e expands/), exit: 2 }, stderr: "" });
+    expect(await jsonFailure(["status", "--json", "--bogus"])).toEqual({
+      code: 2,
+      error: { error: "unknown option '--bogus'", fix: "run lab --help for the commands", exit: 2 },
+      stderr: "",
+    });
+  });
+
+  it("without --json a usage error reads as it always did", async () => {
+    const run = await lab(["status", "--bogus"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("error: unknown option '--bogus'\n(run lab --help for the commands)\n");
   });
 });

@@ -3,8 +3,9 @@ import { planLab } from "../../plan/plan.js";
 import { composeFile } from "../../plan/compose.js";
 import { referencePeerImage } from "../../runtime/docker-runtime.js";
 import { loadTopologyOrFail, type Context } from "../context.js";
+import type { OptionsOf } from "../program.js";
 
-export async function composeCommand(ctx: Context, file: string, options: { out?: string }): Promise<void> {
+export async function composeCommand(ctx: Context, file: string, options: OptionsOf<"compose">): Promise<void> {
   const topology = await loadTopologyOrFail(file, ctx.out);
   const text = composeFile(planLab(topology, referencePeerImage()), file);
   if (options.out === undefined) {

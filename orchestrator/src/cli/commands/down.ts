@@ -2,8 +2,9 @@ import { down } from "../../lab/down.js";
 import { Lab } from "../../lab/lab.js";
 import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import type { Context } from "../context.js";
+import type { OptionsOf } from "../program.js";
 
-export async function downCommand(ctx: Context, labName: string | undefined, options: { results: string; json?: boolean }): Promise<void> {
+export async function downCommand(ctx: Context, labName: string | undefined, options: OptionsOf<"down">): Promise<void> {
   const runtime = await ctx.runtime();
   const names = await Lab.names(runtime);
   const name = labName ?? (names.length === 1 ? names[0] : undefined);
