@@ -16,6 +16,8 @@ const NO_ENGINE_ERROR = {
   fix: "start the engine (scripts/ensure-docker.sh, or `sudo systemctl start docker`), or point DOCKER_HOST at one",
   exit: 3,
 };
+/** A directory nobody can create, root included. */
+const UNWRITABLE = "/proc/nope";
 
 interface Ended {
   code: number | null;
@@ -108,6 +110,42 @@ describe("bad input is refused before anything else, with exit 2", () => {
     const run = await lab(["send", "alice", "hi\r/quit"], NO_ENGINE);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('lab: cannot send "hi\\r/quit": a message cannot contain control characters (found U+000D at position 2)\n');
+  });
+});
+
+describe("input the engine is not needed for is checked before the engine is looked for: exit 2 with no engine", () => {
+  it("a message that is a command to the peer", async () => {
+    const run = await lab(["send", "alice", "/quit"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('lab: cannot send "/quit": "/quit" would be a command to the peer, not a message\n');
+  });
+
+  it("a duration that is not one", async () => {
+    const run = await lab(["stop", "alice", "--grace", "soon"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('lab: --grace "soon" is not a duration\n  fix: write it like 5s, 60s or 2m\n');
+  });
+
+  it("a results directory lab cannot write, for run, down and up --recreate", async () => {
+    for (const args of [["run", CHAIN], ["down"], ["up", "--recreate", CHAIN]]) {
+      const run = await lab([...args, "--results", UNWRITABLE], NO_ENGINE);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toBe(`lab: cannot write results to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --results\n`);
+    }
+  });
+
+  it("a transcripts directory lab cannot write", async () => {
+    const run = await lab(["transcripts", "--out", UNWRITABLE], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`lab: cannot write transcripts to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n`);
+  });
+
+  it("a compose file that cannot be written (no engine is needed at all): bad input, not an internal error", async () => {
+    const run = await lab(["compose", CHAIN, "-o", `${UNWRITABLE}/compose.yaml`], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `lab: cannot write ${UNWRITABLE}/compose.yaml: it cannot be created there (ENOENT)\n  fix: choose another file with -o, or leave it out to print the compose file\n`,
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { inBatches } from "../concurrency.js";
 import { CheckFailedError, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan } from "../plan/plan.js";
-import { NameInUseError, type Runtime } from "../runtime/runtime.js";
+import { ImageNotFoundError, NameInUseError, type Runtime } from "../runtime/runtime.js";
 import type { Topology } from "../topology/schema.js";
 import { formatPeerLine, type PeerLine } from "../transcript/transcript.js";
 import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
@@ -117,6 +117,14 @@ async function create(runtime: Runtime, plan: LabPlan, journal: string, options:
       await runtime.start(id);
     } catch (error) {
       if (!(error instanceof LabError)) throw error;
+      // The topology named an image the engine does not have: the input's to fix. (The reference
+      // image, which the journal runs too, was built a moment ago: its absence is a race.)
+      if (error instanceof ImageNotFoundError && container.image !== plan.journal.image) {
+        throw new InputError(
+          `peer ${peer}'s image ${container.image} is not on this engine`,
+          `pull or build it, or drop image: from the topology to run the reference peer; remove what was created with lab down ${plan.lab}`,
+        );
+      }
       throw new LabError(
         `peer ${peer} did not start from image ${container.image}: ${error.message.replace(/^[^:]*: /, "")}`,
         error.exitCode,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { CheckFailedError, EXIT } from "../../errors.js";
-import { describeSaved } from "../../lab/results.js";
+import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import { runLab } from "../../lab/run.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
@@ -8,6 +8,7 @@ import type { OptionsOf } from "../program.js";
 export async function runCommand(ctx: Context, file: string, options: OptionsOf<"run">): Promise<void> {
   const wireTimeoutMs = durationFlag("--timeout", options.timeout);
   const topology = await loadTopologyOrFail(file, ctx.out);
+  await checkResultsDir(options.results);
   if (topology.scenario.length === 0) {
     ctx.out.progress(`${file} has no scenario: the run only brings the lab up, checks what it saw, and brings it down`);
   }
