@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 /** The built CLI, as a user runs it; these commands need no engine. */
 const LAB = new URL("../../../dist/lab.js", import.meta.url).pathname;
 const ALIAS_BOMB = new URL("../topology/fixtures/alias-bomb.yaml", import.meta.url).pathname;
+const REPORT_FIXTURE = new URL("../report/fixtures/chain-killed-bridge.json", import.meta.url).pathname;
 const CHAIN = new URL("../../../topologies/chain.yaml", import.meta.url).pathname;
 const NO_ENGINE = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
 const NO_ENGINE_ERROR = {
@@ -146,6 +147,17 @@ describe("input the engine is not needed for is checked before the engine is loo
     expect(run.stderr).toBe(
       `lab: cannot write ${UNWRITABLE}/compose.yaml: it cannot be created there (ENOENT)\n  fix: choose another file with -o, or leave it out to print the compose file\n`,
     );
+  });
+});
+
+describe("files lab cannot write are bad input (exit 2), not an internal error", () => {
+  it("a report over a results directory where report.md is a directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "p2plab-cli-"));
+    await copyFile(REPORT_FIXTURE, join(dir, "summary.json"));
+    await mkdir(join(dir, "report.md"));
+    const run = await lab(["report", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`lab: cannot write the report to ${dir}: a directory is in the way of a file (EISDIR)\n  fix: give a directory lab can write to, or copy it somewhere it can\n`);
   });
 });
 

@@ -119,6 +119,7 @@ const FS_ERRORS: Record<string, string> = {
   ENOSPC: "no space left on the device",
   ENOENT: "it cannot be created there",
   EEXIST: "it exists and is not a directory",
+  EISDIR: "a directory is in the way of a file",
 };
 
 export function describeFsError(error: unknown): string {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../../errors.js";
-import { writeReport } from "../../lab/results.js";
+import { describeFsError, isFsError, writeReport } from "../../lab/results.js";
 import type { RunReport } from "../../report/model.js";
 import type { Context } from "../context.js";
 
@@ -23,6 +23,11 @@ export async function reportCommand(ctx: Context, dir: string): Promise<void> {
   if (missing.length > 0) {
     throw new InputError(`${join(dir, "summary.json")} is not a run summary (no ${missing.join(", ")})`, "give a directory written by lab run, e.g. results/latest");
   }
-  await writeReport(dir, report);
+  try {
+    await writeReport(dir, report);
+  } catch (error) {
+    if (!isFsError(error)) throw error;
+    throw new InputError(`cannot write the report to ${dir}: ${describeFsError(error)}`, "give a directory lab can write to, or copy it somewhere it can");
+  }
   ctx.out.line(`wrote ${join(dir, "report.md")} and ${join(dir, "report.html")}`);
 }
