@@ -113,15 +113,28 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     expect(unknown.stderr).toContain('did you mean "dave"?');
   });
 
-  it("watch follows the lab live until Ctrl-C, which leaves the lab running", async () => {
+  it("watch follows the lab live until Ctrl-C, which leaves the lab running; --json streams it as NDJSON", async () => {
     const name = await upLab("topologies/chain.yaml", "watch");
     const watching = startLab(["watch", name]);
+    const streaming = startLab(["watch", name, "--json"]);
     await watching.waitFor(/-- partitions: \{alice, bob, carol, dave\}/);
+    await streaming.waitFor(/"ev":"status".*"partitions":\[\["alice","bob","carol","dave"\]\]/);
     expect((await lab(["send", "alice", "live", "--lab", name])).code).toBe(0);
     expect((await lab(["kill", "carol", "--lab", name])).code).toBe(0);
     await watching.waitFor(/-- partitions: \{alice, bob\} \{dave\}/);
+    await streaming.waitFor(/"ev":"status".*"partitions":\[\["alice","bob"\],\["dave"\]\]/);
     watching.signal("SIGINT");
+    streaming.signal("SIGINT");
     const watched = await watching.done;
+    const streamed = await streaming.done;
+    expect(streamed.code, streamed.stderr).toBe(0);
+    const records = streamed.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { peer: string; ev: string; text?: string; overlay?: { partitions: string[][] } });
+    const statuses = records.filter((record) => record.peer === "lab" && record.ev === "status");
+    const wired = statuses.findIndex((status) => status.overlay!.partitions.length === 1 && status.overlay!.partitions[0]!.length === 4);
+    expect(wired).toBeGreaterThanOrEqual(0);
+    expect(statuses.at(-1)!.overlay!.partitions).toEqual([["alice", "bob"], ["dave"]]);
+    expect(statuses.length - 1).toBeGreaterThan(wired);
+    expect(records).toContainEqual(expect.objectContaining({ peer: "dave", ev: "recv", text: "live" }));
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout).toContain("-- partitions: {alice, bob, carol, dave}");
     expect(watched.stdout).toContain("dave ← carol: live (from alice, 3 hops)");
@@ -179,6 +192,15 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     expect(status.peers).toHaveLength(32);
     expect(status.peers.every((p) => p.status === "running")).toBe(true);
     expect(status.overlay.partitions).toHaveLength(1);
+  });
+
+  it("a peer image the engine does not have, named by the topology: bad input (exit 2) naming the peer and the image", async () => {
+    const name = uniqueLabName("noimg");
+    started.push(name);
+    const missing = (text: string): string => text.replace("defaults:\n", "defaults:\n  image: p2plab/no-such-image:1\n");
+    const run = await lab(["up", await topologyCopy("topologies/chain.yaml", name, missing)]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/^lab: peer [a-z]+'s image p2plab\/no-such-image:1 is not on this engine\n  fix: pull or build it, /m);
   });
 
   it("rejects a bad topology before anything starts", async () => {

@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,16 @@ import { describe, expect, it } from "vitest";
 /** The built CLI, as a user runs it; these commands need no engine. */
 const LAB = new URL("../../../dist/lab.js", import.meta.url).pathname;
 const ALIAS_BOMB = new URL("../topology/fixtures/alias-bomb.yaml", import.meta.url).pathname;
+const REPORT_FIXTURE = new URL("../report/fixtures/chain-killed-bridge.json", import.meta.url).pathname;
+const CHAIN = new URL("../../../topologies/chain.yaml", import.meta.url).pathname;
 const NO_ENGINE = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+const NO_ENGINE_ERROR = {
+  error: "no Docker engine answers at /nonexistent/docker.sock (ENOENT)",
+  fix: "start the engine (scripts/ensure-docker.sh, or `sudo systemctl start docker`), or point DOCKER_HOST at one",
+  exit: 3,
+};
+/** A directory nobody can create, root included. */
+const UNWRITABLE = "/proc/nope";
 
 interface Ended {
   code: number | null;
@@ -107,6 +116,95 @@ describe("bad input is refused before anything else, with exit 2", () => {
   it("transcripts to a directory that can never be made: exit 2 at once, before the engine is looked for", async () => {
     const run = await lab(["transcripts", "--out", "/proc/nope"], NO_ENGINE);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe("lab: cannot write results to /proc/nope: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n");
+    expect(run.stderr).toBe("lab: cannot write transcripts to /proc/nope: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n");
+  });
+});
+
+describe("input the engine is not needed for is checked before the engine is looked for: exit 2 with no engine", () => {
+  it("a message that is a command to the peer", async () => {
+    const run = await lab(["send", "alice", "/quit"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('lab: cannot send "/quit": "/quit" would be a command to the peer, not a message\n');
+  });
+
+  it("a duration that is not one", async () => {
+    const run = await lab(["stop", "alice", "--grace", "soon"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('lab: --grace "soon" is not a duration\n  fix: write it like 5s, 60s or 2m\n');
+  });
+
+  it("a results directory lab cannot write, for run, down and up --recreate", async () => {
+    for (const args of [["run", CHAIN], ["down"], ["up", "--recreate", CHAIN]]) {
+      const run = await lab([...args, "--results", UNWRITABLE], NO_ENGINE);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toBe(`lab: cannot write results to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --results\n`);
+    }
+  });
+
+  it("a transcripts directory lab cannot write", async () => {
+    const run = await lab(["transcripts", "--out", UNWRITABLE], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`lab: cannot write transcripts to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n`);
+  });
+
+  it("a compose file that cannot be written (no engine is needed at all): bad input, not an internal error", async () => {
+    const run = await lab(["compose", CHAIN, "-o", `${UNWRITABLE}/compose.yaml`], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `lab: cannot write ${UNWRITABLE}/compose.yaml: it cannot be created there (ENOENT)\n  fix: choose another file with -o, or leave it out to print the compose file\n`,
+    );
+  });
+});
+
+describe("files lab cannot write are bad input (exit 2), not an internal error", () => {
+  it("a report over a results directory where report.md is a directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "p2plab-cli-"));
+    await copyFile(REPORT_FIXTURE, join(dir, "summary.json"));
+    await mkdir(join(dir, "report.md"));
+    const run = await lab(["report", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`lab: cannot write the report to ${dir}: a directory is in the way of a file (EISDIR)\n  fix: give a directory lab can write to, or copy it somewhere it can\n`);
+  });
+});
+
+describe("under --json, an error is one JSON object on stdout, and stderr stays quiet", () => {
+  async function jsonFailure(args: string[]): Promise<{ code: number | null; error: unknown; stderr: string }> {
+    const run = await lab(args, NO_ENGINE);
+    expect(run.stdout.trim().split("\n"), `lab ${args.join(" ")}`).toHaveLength(1);
+    return { code: run.code, error: JSON.parse(run.stdout), stderr: run.stderr };
+  }
+
+  it("no engine (exit 3), for every kind of command that has --json", async () => {
+    const commands = [["status"], ["watch"], ["ls"], ["send", "alice", "hi"], ["kill", "alice"], ["restart", "alice"], ["logs"], ["transcripts", "--out", await mkdtemp(join(tmpdir(), "p2plab-cli-"))], ["down", "--results", await mkdtemp(join(tmpdir(), "p2plab-cli-"))], ["up", CHAIN]];
+    for (const args of commands) {
+      const run = await jsonFailure([...args, "--json"]);
+      expect(run, args.join(" ")).toEqual({ code: 3, error: NO_ENGINE_ERROR, stderr: "" });
+    }
+  });
+
+  it("bad input (exit 2): a message, a duration, a topology, a usage error; fix is null when there is none", async () => {
+    expect(await jsonFailure(["send", "alice", "/quit", "--json"])).toEqual({
+      code: 2,
+      error: { error: 'cannot send "/quit": "/quit" would be a command to the peer, not a message', fix: null, exit: 2 },
+      stderr: "",
+    });
+    expect(await jsonFailure(["stop", "--json", "alice", "--grace", "soon"])).toEqual({
+      code: 2,
+      error: { error: '--grace "soon" is not a duration', fix: "write it like 5s, 60s or 2m", exit: 2 },
+      stderr: "",
+    });
+    expect(await jsonFailure(["run", "--json", ALIAS_BOMB])).toMatchObject({ code: 2, error: { error: expect.stringMatching(/^1 problem in the topology:\n  .*alias-bomb\.yaml:11:14 the alias \*e expands/), exit: 2 }, stderr: "" });
+    expect(await jsonFailure(["status", "--json", "--bogus"])).toEqual({
+      code: 2,
+      error: { error: "unknown option '--bogus'", fix: "run lab --help for the commands", exit: 2 },
+      stderr: "",
+    });
+  });
+
+  it("without --json a usage error reads as it always did", async () => {
+    const run = await lab(["status", "--bogus"], NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("error: unknown option '--bogus'\n(run lab --help for the commands)\n");
   });
 });

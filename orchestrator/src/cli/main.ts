@@ -1,16 +1,13 @@
-import { CommanderError } from "commander";
-import { LabError } from "../errors.js";
+import { EXIT } from "../errors.js";
 import { createContext, type Context } from "./context.js";
+import { failureOf, wantsJson, type StopSignal } from "./failure.js";
 import { Output } from "./output.js";
 import { buildProgram } from "./program.js";
 
-/** How a run ended by a signal exits: 128 + the signal's number, as shells report it. */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-type StopSignal = keyof typeof SIGNAL_EXIT;
-
 /**
  * The one place that prints errors and exits: 0 ok, 1 a check failed, 2 bad input, 3 environment,
- * 130 Ctrl-C (SIGINT), 143 SIGTERM.
+ * 70 a bug in p2plab, 130 Ctrl-C (SIGINT), 143 SIGTERM (errors.ts's EXIT). Under --json an error
+ * is one JSON object on stdout, like any result.
  */
 async function main(): Promise<number> {
   // A reader that goes away (`lab run … | head`) must not abort a run half-way: the lab
@@ -23,7 +20,7 @@ async function main(): Promise<number> {
   // SIGTERM (a cancelled CI job, `timeout`, `docker compose stop`) stops a command as Ctrl-C does:
   // transcripts saved, the lab of an unfinished run removed; only the exit code differs.
   const stop = (signal: StopSignal): void => {
-    if (interrupt.signal.aborted) process.exit(SIGNAL_EXIT[stoppedBy ?? signal]);
+    if (interrupt.signal.aborted) process.exit(EXIT[stoppedBy ?? signal]);
     stoppedBy = signal;
     const again = signal === "SIGINT" ? "Ctrl-C again" : "a second signal";
     process.stderr.write(`\nlab: stopping on ${signal} (${again} to quit at once, leaving things as they are)\n`);
@@ -33,19 +30,17 @@ async function main(): Promise<number> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   let context: Context | undefined;
   const program = buildProgram(() => (context ??= createContext(out, interrupt.signal)));
+  const json = wantsJson(program.commands, process.argv.slice(2));
+  // Under --json a usage error is said once, as JSON, below.
+  if (json) for (const command of [program, ...program.commands]) command.configureOutput({ writeErr: () => {} });
   try {
     await program.parseAsync(process.argv);
-    return Number(process.exitCode ?? 0);
+    return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof LabError) {
-      out.error(error.message, error.hint);
-      return stoppedBy ? SIGNAL_EXIT[stoppedBy] : error.exitCode;
-    }
-    if (stoppedBy) return SIGNAL_EXIT[stoppedBy];
-    out.error(`internal error, a bug in p2plab: ${(error as Error).message}`, "please report it with the command you ran");
-    if (process.env.P2PLAB_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    return 1;
+    const failure = failureOf(error, stoppedBy, json);
+    if (failure.said) out.failed({ ...failure.said, exit: failure.exit }, json);
+    if (failure.stack && process.env.P2PLAB_DEBUG) process.stderr.write(`${failure.stack}\n`);
+    return failure.exit;
   }
 }
 

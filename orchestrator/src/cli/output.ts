@@ -55,6 +55,12 @@ export class Output {
     if (hint) this.stderr.write(`  fix: ${visibleLines(hint)}\n`);
   }
 
+  /** A command that failed: for people on stderr; under --json one object on stdout, where the result would be. */
+  failed({ error, fix, exit }: { error: string; fix?: string; exit: number }, json: boolean): void {
+    if (json) this.line(JSON.stringify({ error, fix: fix ?? null, exit }));
+    else this.error(error, fix);
+  }
+
   /** Clears a terminal screen (watch redraws). */
   clear(): void {
     if (this.tty) this.stdout.write("\u001b[2J\u001b[H");

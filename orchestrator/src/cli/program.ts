@@ -1,11 +1,110 @@
-import { Command, Option } from "commander";
-import { PROCESS_FAULTS, PROCESS_FAULT_NAMES } from "../faults/process-faults.js";
+import { Command, Option } from "@commander-js/extra-typings";
+import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { packageVersion } from "../paths.js";
 import type { Context } from "./context.js";
 
+const results = () => new Option("--results <dir>", "where transcripts are saved").default("results");
+const json = () => new Option("--json", "machine-readable output");
+const labOption = () => new Option("--lab <name>", "the lab, when more than one runs");
+const wireTimeout = () => new Option("--timeout <duration>", "how long starting the peers and bringing every link up may take").default("120s");
+
+/** The process faults (kill, stop, pause, resume, restart, start): one peer each. */
+const control = (program: Command, action: ProcessFaultName) =>
+  program.command(action).description(PROCESS_FAULTS[action].help).argument("<peer>", "the peer").addOption(labOption()).addOption(json());
+
 /**
- * Every command and option, declared once: the help text and the README's command reference
- * come from here. Actions import their command module lazily, so `lab --help` stays fast.
+ * Every command's arguments and options, declared once: the help text, the README's command
+ * reference and the option types of the command modules (OptionsOf) all come from here.
+ */
+const declare = {
+  up: (program: Command) =>
+    program
+      .command("up")
+      .description("validate a topology, start one container per peer, and wait until every link is up")
+      .argument("<file>", "topology file, e.g. topologies/chain.yaml")
+      .option("--recreate", "replace a running lab of the same name (its transcripts are saved first)")
+      .addOption(wireTimeout())
+      .addOption(results())
+      .addOption(json()),
+  run: (program: Command) =>
+    program
+      .command("run")
+      .description("up, run the topology's scenario, check every delivery, write the report, down; exit 0 when all held")
+      .argument("<file>", "topology file with a scenario")
+      .option("--keep", "leave the lab running afterwards")
+      .addOption(wireTimeout())
+      .addOption(results())
+      .addOption(json()),
+  report: (program: Command) =>
+    program
+      .command("report")
+      .description("re-render report.md and report.html from a results directory")
+      .argument("<dir>", "a directory written by lab run, e.g. results/latest"),
+  status: (program: Command) =>
+    program
+      .command("status")
+      .description("peer states, live links as the peers report them, and the partitions")
+      .argument("[lab]", "lab name (default: the only running lab)")
+      .addOption(json()),
+  watch: (program: Command) =>
+    program
+      .command("watch")
+      .description("live status and a feed of deliveries and link changes; Ctrl-C leaves the lab running")
+      .argument("[lab]", "lab name (default: the only running lab)")
+      .addOption(new Option("--json", "one JSON object per line: the peers' events, and the lab's status each time it changes")),
+  send: (program: Command) =>
+    program
+      .command("send")
+      .description("type a chat line into a peer's stdin and report who received it")
+      .argument("<peer>", "the sending peer")
+      .argument("<text...>", "the message")
+      .addOption(labOption())
+      .addOption(json()),
+  control,
+  grace: (command: ReturnType<typeof control>) => command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s"),
+  logs: (program: Command) =>
+    program
+      .command("logs")
+      .description("the readable transcript: who said what, received via whom, hops, when")
+      .argument("[peer]", "one peer only (default: every peer and the lab's actions, merged by time)")
+      .option("-f, --follow", "keep printing new lines until Ctrl-C")
+      .addOption(labOption())
+      .addOption(new Option("--json", "the raw events, one JSON object per line")),
+  transcripts: (program: Command) =>
+    program
+      .command("transcripts")
+      .description("write every peer's transcript (.jsonl and .txt) and one merged timeline")
+      .argument("[lab]", "lab name (default: the only running lab)")
+      .requiredOption("--out <dir>", "directory to write to")
+      .addOption(json()),
+  down: (program: Command) =>
+    program
+      .command("down")
+      .description("save the transcripts, then remove every container and network of the lab")
+      .argument("[lab]", "lab name (default: the only running lab)")
+      .addOption(results())
+      .addOption(json()),
+  compose: (program: Command) =>
+    program
+      .command("compose")
+      .description("export a topology as a standalone compose file; lab status, send, kill, logs and down work on it")
+      .argument("<file>", "topology file")
+      .option("-o, --out <file>", "write to a file instead of stdout"),
+  ls: (program: Command) => program.command("ls").description("the labs on this engine").addOption(json()),
+  validate: (program: Command) =>
+    program
+      .command("validate")
+      .description("check a topology file and report every problem, without starting anything")
+      .argument("<file>", "topology file")
+      .addOption(json()),
+};
+
+/** The options a command's action gets, as commander parses them. */
+export type OptionsOf<K extends keyof typeof declare> = ReturnType<ReturnType<(typeof declare)[K]>["opts"]>;
+
+/**
+ * The program: each declared command with its action. Actions import their command module
+ * lazily, so `lab --help` stays fast.
  */
 export function buildProgram(ctx: () => Context): Command {
   const program = new Command("lab")
@@ -13,115 +112,28 @@ export function buildProgram(ctx: () => Context): Command {
     .version(packageVersion())
     .showHelpAfterError("(run lab --help for the commands)")
     .exitOverride();
-  const results = (): Option => new Option("--results <dir>", "where transcripts are saved").default("results");
-  const json = (): Option => new Option("--json", "machine-readable output");
-  const labOption = (): Option => new Option("--lab <name>", "the lab, when more than one runs");
-  const wireTimeout = (): Option =>
-    new Option("--timeout <duration>", "how long starting the peers and bringing every link up may take").default("120s");
 
-  program
-    .command("up")
-    .description("validate a topology, start one container per peer, and wait until every link is up")
-    .argument("<file>", "topology file, e.g. topologies/chain.yaml")
-    .option("--recreate", "replace a running lab of the same name (its transcripts are saved first)")
-    .addOption(wireTimeout())
-    .addOption(results())
-    .addOption(json())
-    .action(async (file, options) => (await import("./commands/up.js")).upCommand(ctx(), file, options));
-
-  program
-    .command("run")
-    .description("up, run the topology's scenario, check every delivery, write the report, down; exit 0 when all held")
-    .argument("<file>", "topology file with a scenario")
-    .option("--keep", "leave the lab running afterwards")
-    .addOption(wireTimeout())
-    .addOption(results())
-    .addOption(json())
-    .action(async (file, options) => (await import("./commands/run.js")).runCommand(ctx(), file, options));
-
-  program
-    .command("report")
-    .description("re-render report.md and report.html from a results directory")
-    .argument("<dir>", "a directory written by lab run, e.g. results/latest")
-    .action(async (dir) => (await import("./commands/report.js")).reportCommand(ctx(), dir));
-
-  program
-    .command("status")
-    .description("peer states, live links as the peers report them, and the partitions")
-    .argument("[lab]", "lab name (default: the only running lab)")
-    .addOption(json())
-    .action(async (lab, options) => (await import("./commands/status.js")).statusCommand(ctx(), lab, options));
-
-  program
-    .command("watch")
-    .description("live status and a feed of deliveries and link changes; Ctrl-C leaves the lab running")
-    .argument("[lab]", "lab name (default: the only running lab)")
-    .action(async (lab) => (await import("./commands/watch.js")).watchCommand(ctx(), lab));
-
-  program
-    .command("send")
-    .description("type a chat line into a peer's stdin and report who received it")
-    .argument("<peer>", "the sending peer")
-    .argument("<text...>", "the message")
-    .addOption(labOption())
-    .addOption(json())
-    .action(async (peer, text, options) => (await import("./commands/send.js")).sendCommand(ctx(), peer, text, options));
-
+  declare.up(program).action(async (file, options) => (await import("./commands/up.js")).upCommand(ctx(), file, options));
+  declare.run(program).action(async (file, options) => (await import("./commands/run.js")).runCommand(ctx(), file, options));
+  declare.report(program).action(async (dir) => (await import("./commands/report.js")).reportCommand(ctx(), dir));
+  declare.status(program).action(async (lab, options) => (await import("./commands/status.js")).statusCommand(ctx(), lab, options));
+  declare.watch(program).action(async (lab, options) => (await import("./commands/watch.js")).watchCommand(ctx(), lab, options));
+  declare.send(program).action(async (peer, text, options) => (await import("./commands/send.js")).sendCommand(ctx(), peer, text, options));
   for (const action of PROCESS_FAULT_NAMES) {
-    const command = program
-      .command(action)
-      .description(PROCESS_FAULTS[action].help)
-      .argument("<peer>", "the peer")
-      .addOption(labOption())
-      .addOption(json());
-    if (PROCESS_FAULTS[action].graceful) command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s");
-    command.action(async (peer, options) => (await import("./commands/control.js")).controlCommand(ctx(), action, peer, options));
+    const command = control(program, action);
+    const run = async (peer: string, options: OptionsOf<"control"> | OptionsOf<"grace">) =>
+      (await import("./commands/control.js")).controlCommand(ctx(), action, peer, options);
+    if (PROCESS_FAULTS[action].graceful) declare.grace(command).action(run);
+    else command.action(run);
   }
-
-  program
-    .command("logs")
-    .description("the readable transcript: who said what, received via whom, hops, when")
-    .argument("[peer]", "one peer only (default: every peer and the lab's actions, merged by time)")
-    .option("-f, --follow", "keep printing new lines until Ctrl-C")
-    .addOption(labOption())
-    .addOption(new Option("--json", "the raw events, one JSON object per line"))
-    .action(async (peer, options) => (await import("./commands/logs.js")).logsCommand(ctx(), peer, options));
-
-  program
-    .command("transcripts")
-    .description("write every peer's transcript (.jsonl and .txt) and one merged timeline")
-    .argument("[lab]", "lab name (default: the only running lab)")
-    .requiredOption("--out <dir>", "directory to write to")
-    .addOption(json())
+  declare.logs(program).action(async (peer, options) => (await import("./commands/logs.js")).logsCommand(ctx(), peer, options));
+  declare
+    .transcripts(program)
     .action(async (lab, options) => (await import("./commands/transcripts.js")).transcriptsCommand(ctx(), lab, options));
-
-  program
-    .command("down")
-    .description("save the transcripts, then remove every container and network of the lab")
-    .argument("[lab]", "lab name (default: the only running lab)")
-    .addOption(results())
-    .addOption(json())
-    .action(async (lab, options) => (await import("./commands/down.js")).downCommand(ctx(), lab, options));
-
-  program
-    .command("compose")
-    .description("export a topology as a standalone compose file; lab status, send, kill, logs and down work on it")
-    .argument("<file>", "topology file")
-    .option("-o, --out <file>", "write to a file instead of stdout")
-    .action(async (file, options) => (await import("./commands/compose.js")).composeCommand(ctx(), file, options));
-
-  program
-    .command("ls")
-    .description("the labs on this engine")
-    .addOption(json())
-    .action(async (options) => (await import("./commands/ls.js")).lsCommand(ctx(), options));
-
-  program
-    .command("validate")
-    .description("check a topology file and report every problem, without starting anything")
-    .argument("<file>", "topology file")
-    .addOption(json())
-    .action(async (file, options) => (await import("./commands/validate.js")).validateCommand(ctx(), file, options));
+  declare.down(program).action(async (lab, options) => (await import("./commands/down.js")).downCommand(ctx(), lab, options));
+  declare.compose(program).action(async (file, options) => (await import("./commands/compose.js")).composeCommand(ctx(), file, options));
+  declare.ls(program).action(async (options) => (await import("./commands/ls.js")).lsCommand(ctx(), options));
+  declare.validate(program).action(async (file, options) => (await import("./commands/validate.js")).validateCommand(ctx(), file, options));
 
   return program;
 }

@@ -1,7 +1,7 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 
 /** The README's command reference, made from the same declarations as `lab --help`. */
-export function commandReference(program: Command): string {
+export function commandReference(program: CommandUnknownOpts): string {
   const blocks = program.commands.map((command) => {
     const options = command.options
       .filter((option) => option.long !== "--help")

@@ -72,7 +72,7 @@ export function renderSendResult(result: SendResult, c: Colors): string[] {
   const others = result.receivedBy.filter((name) => name !== peer);
   const missed = result.reachable.filter((name) => !others.includes(name));
   return [
-    `${peer} sent "${visible(result.text)}"${result.id ? c.dim(` (${visible(result.id)})`) : ""}`,
+    `${peer} sent "${visible(result.text)}" ${c.dim(`(${visible(result.id)})`)}`,
     `  received by: ${others.length ? c.green(others.join(", ")) : c.yellow("nobody")}`,
     ...(result.receivedBy.includes(peer) ? [c.yellow(`  ${peer} received its own message back: the topology has a cycle`)] : []),
     ...(missed.length ? [c.red(`  not received by ${missed.join(", ")}, though reachable when it was sent`)] : []),

@@ -43,7 +43,7 @@ const APPLY: Record<ProcessFaultName, Apply> = {
 };
 
 /** Does a process fault to a peer, as `lab <fault>` and the scenario's fault steps do. */
-export async function control(lab: Lab, action: ProcessFaultName, peer: string, graceSeconds: number, signal?: AbortSignal): Promise<ControlResult> {
+export async function control(lab: Lab, action: ProcessFaultName, peer: string, graceSeconds: number, signal: AbortSignal): Promise<ControlResult> {
   const container = await lab.peer(peer);
   const state = peerStatus(container);
   if (!actsOn(action, state.status)) {
@@ -55,7 +55,7 @@ export async function control(lab: Lab, action: ProcessFaultName, peer: string, 
   await APPLY[action](lab.runtime, container.id, state.status, graceSeconds);
   await lab.record({ ts: since, action, target: peer });
   const returning = isReturning(action) ? await awaitLinksBack(lab, action, peer, before, since, signal) : undefined;
-  await settle(lab);
+  await settle(lab, signal);
   const after = await lab.snapshot();
   return {
     action,
@@ -73,7 +73,7 @@ export async function control(lab: Lab, action: ProcessFaultName, peer: string, 
  * Partitions are read only once the links the action should bring back are back (or the wait
  * gave up): a restarted peer takes a moment to start and dial its targets again.
  */
-async function awaitLinksBack(lab: Lab, action: ReturningFault, peer: string, before: LabSnapshot, since: string, signal?: AbortSignal) {
+async function awaitLinksBack(lab: Lab, action: ReturningFault, peer: string, before: LabSnapshot, since: string, signal: AbortSignal) {
   const { peers } = await lab.containers();
   const states = lab.peerNames.map((name) => ({ name, ...peerStatus(peers.get(name)) }));
   const expected = expectedLinks(lab.topology.links, peer, action, states, before);

@@ -8,7 +8,7 @@ import { toPeerLine, type PeerLine } from "../transcript/transcript.js";
  * gone, and the status poll says so.
  */
 export async function followPeers(
-  runtime: Runtime,
+  runtime: Pick<Runtime, "logs">,
   containers: Map<string, string>,
   onLine: (line: PeerLine) => void,
   signal: AbortSignal,

@@ -1,10 +1,10 @@
 import { formatDuration } from "../../../peer/src/duration.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { describeStatus, reportedNeighbors, type PeerState } from "../check/overlay.js";
-import { sleep } from "../concurrency.js";
 import { PROCESS_FAULTS, type ReturningFault } from "../faults/process-faults.js";
 import { linkKey } from "../topology/link-key.js";
 import type { PeerLine } from "../transcript/transcript.js";
+import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
 import { followPeers } from "./follow.js";
 import type { Lab, LabSnapshot } from "./lab.js";
 
@@ -100,8 +100,8 @@ export function linksBackAfter(
 
 /**
  * Waits, following the logs of the peer and its awaited neighbours, until every awaited link is
- * reported by both ends, the peer's container stops, or the timeout passes. Ctrl-C ends the wait
- * by rejecting with the signal's reason.
+ * reported by both ends, the peer's container stops, or the timeout passes (then linksBackAfter
+ * names each link not back, and why). Ctrl-C ends the wait by rejecting with the signal's reason.
  */
 export async function awaitLinks(
   lab: Lab,
@@ -109,7 +109,7 @@ export async function awaitLinks(
   awaited: Array<[string, string]>,
   since: string | undefined,
   timeoutMs: number,
-  signal?: AbortSignal,
+  signal: AbortSignal,
 ): Promise<void> {
   if (awaited.length === 0 && since === undefined) return;
   const { peers } = await lab.containers();
@@ -117,24 +117,35 @@ export async function awaitLinks(
     new Map(names.flatMap((name) => (peers.get(name)?.state === "running" ? [[name, peers.get(name)!.id] as const] : [])));
   const neighbours = [...new Set(awaited.flat())].filter((name) => name !== peer);
   const events: PeerEvent[] = [];
-  let linksBack: () => void = () => {};
-  const back = new Promise<void>((resolve) => (linksBack = resolve));
+  const nudge = new Nudge();
+  let done = false;
   const onLine = (line: PeerLine): void => {
-    if (!line.event) return;
+    if (!line.event || done) return;
     events.push(line.event);
-    if (linksAreBack(events, peer, awaited, since)) linksBack();
+    if (linksAreBack(events, peer, awaited, since)) {
+      done = true;
+      nudge.poke();
+    }
   };
   const stop = new AbortController();
-  const onAbort = (): void => stop.abort(signal!.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
   // The peer's own stream ends when its container stops: nothing more comes back then.
-  const peerStream = followPeers(lab.runtime, running([peer]), onLine, stop.signal);
+  const peerStream = followPeers(lab.runtime, running([peer]), onLine, stop.signal).finally(() => {
+    done = true;
+    nudge.poke();
+  });
   const neighbourStreams = followPeers(lab.runtime, running(neighbours), onLine, stop.signal);
   try {
-    signal?.throwIfAborted();
-    await Promise.race([back, peerStream, sleep(timeoutMs, stop.signal)]);
+    await waitFor(() => done || undefined, {
+      what: `the links of ${peer} back`,
+      // Nothing to poll: the streams nudge the wait.
+      intervalMs: timeoutMs,
+      timeoutMs,
+      signal,
+      nudge,
+    });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
   } finally {
-    signal?.removeEventListener("abort", onAbort);
     stop.abort();
     await Promise.all([peerStream, neighbourStreams]);
   }

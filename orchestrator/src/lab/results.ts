@@ -14,14 +14,14 @@ export interface SavedResults {
 
 /**
  * Fails fast, before anything is started, when results cannot be written to `resultsDir`: a run
- * that could not save its results would be lost.
+ * that could not save its results would be lost. `what` and `flag` name them in the error.
  */
-export async function checkResultsDir(resultsDir: string, flag = "--results"): Promise<void> {
+export async function checkResultsDir(resultsDir: string, { what = "results", flag = "--results" } = {}): Promise<void> {
   try {
     await makeDirectory(resultsDir);
     await rmdir(await mkdtemp(join(resultsDir, ".p2plab-write-check-")));
   } catch (error) {
-    throw new InputError(`cannot write results to ${resultsDir}: ${describeFsError(error)}`, `choose another directory with ${flag}`);
+    throw new InputError(`cannot write ${what} to ${resultsDir}: ${describeFsError(error)}`, `choose another directory with ${flag}`);
   }
 }
 
@@ -86,7 +86,7 @@ async function pointLatest(resultsDir: string, dir: string): Promise<void> {
   }
 }
 
-function isFsError(error: unknown): error is NodeJS.ErrnoException {
+export function isFsError(error: unknown): error is NodeJS.ErrnoException {
   return typeof (error as NodeJS.ErrnoException | undefined)?.code === "string" && typeof (error as NodeJS.ErrnoException).syscall === "string";
 }
 
@@ -98,9 +98,10 @@ const FS_ERRORS: Record<string, string> = {
   ENOSPC: "no space left on the device",
   ENOENT: "it cannot be created there",
   EEXIST: "it exists and is not a directory",
+  EISDIR: "a directory is in the way of a file",
 };
 
-function describeFsError(error: unknown): string {
+export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return code ? `${FS_ERRORS[code] ?? (error as Error).message} (${code})` : String(error);
 }

@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { Peer } from "../../../peer/src/peer.js";
 import type { ContainerInfo, LogLine } from "../runtime/runtime.js";
+import { WaitTimeoutError } from "../wait.js";
 import { typeMessage, type TypingLab } from "./send.js";
 
 /**
@@ -10,6 +11,11 @@ import { typeMessage, type TypingLab } from "./send.js";
  * typist gets in just before each line the lab writes.
  */
 function labOfAlice(someoneElse?: string): TypingLab & { typed: string[] } {
+  return labOf(someoneElse);
+}
+
+/** As labOfAlice; `deaf`: alice's stdin goes nowhere, as with a peer that does not take /send (her log stays empty). */
+function labOf(someoneElse?: string, deaf = false): TypingLab & { typed: string[] } {
   const log: LogLine[] = [];
   const typed: string[] = [];
   const alice = new Peer({
@@ -37,6 +43,7 @@ function labOfAlice(someoneElse?: string): TypingLab & { typed: string[] } {
     runtime: {
       writeLine: async (_id, line) => {
         typed.push(line);
+        if (deaf) return;
         if (someoneElse !== undefined) alice.input(someoneElse);
         alice.input(line);
       },
@@ -50,7 +57,7 @@ function labOfAlice(someoneElse?: string): TypingLab & { typed: string[] } {
 describe("typeMessage", () => {
   it("gives two identical sends typed at the same moment their own message ids", async () => {
     const lab = labOfAlice();
-    const [first, second] = await Promise.all([typeMessage(lab, "alice", "same words"), typeMessage(lab, "alice", "same words")]);
+    const [first, second] = await Promise.all([typeMessage(lab, "alice", "same words", never), typeMessage(lab, "alice", "same words", never)]);
     expect(first.id).toBeDefined();
     expect(second.id).toBeDefined();
     expect(first.id).not.toBe(second.id);
@@ -58,9 +65,39 @@ describe("typeMessage", () => {
 
   it("matches the peer's sent event by the ref it typed, not by the text", async () => {
     const lab = labOfAlice("hello there");
-    const typed = await typeMessage(lab, "alice", "hello there");
+    const typed = await typeMessage(lab, "alice", "hello there", never);
     expect(lab.typed).toEqual([expect.stringMatching(/^\/send [0-9a-f-]{36} hello there$/)]);
     // The other typist's identical line was sent first, as alice:…:1; the lab's is the second.
     expect(typed).toMatchObject({ id: expect.stringMatching(/^alice:[0-9a-z]+:2$/), to: [] });
   });
+
+  describe("a peer that never reports sending", () => {
+    afterEach(() => void vi.useRealTimers());
+
+    it("is an error after 5 s that says what was not seen, not a send without an id", async () => {
+      vi.useFakeTimers();
+      const lab = labOf(undefined, true);
+      const typed = typeMessage(lab, "alice", "hello", never);
+      const failed = expect(typed).rejects.toThrow(WaitTimeoutError);
+      await vi.advanceTimersByTimeAsync(5000);
+      await failed;
+      await expect(typed).rejects.toMatchObject({
+        message: 'the sent event of alice for "hello" not seen after 5s',
+        hint: "alice was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md",
+        exitCode: 1,
+      });
+      expect(lab.typed).toHaveLength(1);
+    });
+
+    it("is waited for only until Ctrl-C", async () => {
+      const interrupt = new AbortController();
+      const typed = typeMessage(labOf(undefined, true), "alice", "hello", interrupt.signal);
+      setTimeout(() => interrupt.abort(new Error("Ctrl-C")), 50);
+      const started = Date.now();
+      await expect(typed).rejects.toThrow("Ctrl-C");
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+  });
 });
+
+const never = new AbortController().signal;

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
 import { sendCommand } from "../../../peer/src/send-command.js";
 import { describeStatus, peerStatus } from "../check/overlay.js";
-import { sleep } from "../concurrency.js";
 import { InputError } from "../errors.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { toPeerLine } from "../transcript/transcript.js";
+import { waitFor } from "../wait.js";
 import { recordingEvents, type Lab } from "./lab.js";
 import { settle } from "./settle.js";
 
@@ -13,8 +13,8 @@ const SENT_EVENT_WAIT_MS = 5000;
 const POLL_MS = 250;
 
 export interface Typed {
-  /** The message id the peer gave it, from its `sent` event; undefined when none was seen. */
-  id?: string;
+  /** The message id the peer gave it, from its `sent` event. */
+  id: string;
   /** The neighbours the peer says it sent to. */
   to: string[];
   /** When the line was typed. */
@@ -34,9 +34,10 @@ export type TypingLab = Pick<Lab, "peer" | "record"> & { runtime: Pick<Runtime, 
  * Types a chat message into a running peer as `/send REF TEXT`, journals it, and waits for the
  * peer's `sent` event with that REF, which names the message id. The fresh REF, not the text and
  * time, ties the event to this send: two identical sends at the same moment get their own ids.
- * Shared by `lab send` and the scenario's send step.
+ * Shared by `lab send` and the scenario's send step. No `sent` event within 5 s is a
+ * WaitTimeoutError: the peer does not speak the protocol, or did not take the line.
  */
-export async function typeMessage(lab: TypingLab, peer: string, text: string): Promise<Typed> {
+export async function typeMessage(lab: TypingLab, peer: string, text: string, signal: AbortSignal): Promise<Typed> {
   checkMessageText(text);
   const container = await lab.peer(peer);
   const state = peerStatus(container);
@@ -47,21 +48,29 @@ export async function typeMessage(lab: TypingLab, peer: string, text: string): P
   const ref = randomUUID();
   await lab.runtime.writeLine(container.id, sendCommand(ref, text));
   await lab.record({ ts: since, action: "send", target: peer, detail: text });
-  for (let waited = 0; waited < SENT_EVENT_WAIT_MS; waited += POLL_MS) {
-    // Only the sender's own log: the rest of the lab has nothing to say about this yet.
-    for await (const line of lab.runtime.logs(container.id, { follow: false })) {
-      const event = toPeerLine(peer, line).event;
-      if (event?.ev === "sent" && event.ref === ref) return { id: event.id, to: event.to, since };
-    }
-    await sleep(POLL_MS);
-  }
-  return { to: [], since };
+  return waitFor(
+    async () => {
+      // Only the sender's own log: the rest of the lab has nothing to say about this yet.
+      for await (const line of lab.runtime.logs(container.id, { follow: false })) {
+        const event = toPeerLine(peer, line).event;
+        if (event?.ev === "sent" && event.ref === ref) return { id: event.id, to: event.to, since };
+      }
+      return undefined;
+    },
+    {
+      what: `the sent event of ${peer} for ${JSON.stringify(text.slice(0, 40))}`,
+      hint: `${peer} was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md`,
+      intervalMs: POLL_MS,
+      timeoutMs: SENT_EVENT_WAIT_MS,
+      signal,
+    },
+  );
 }
 
 export interface SendResult {
   peer: string;
   text: string;
-  id?: string;
+  id: string;
   /** Peers that showed the message (each once, in topology order). */
   receivedBy: string[];
   /** Peers in the sender's partition when it was sent: who should receive it. */
@@ -69,17 +78,17 @@ export interface SendResult {
 }
 
 /** `lab send`: types a line into a peer and reports who received it once the lab is quiet again. */
-export async function send(lab: Lab, peer: string, text: string): Promise<SendResult> {
+export async function send(lab: Lab, peer: string, text: string, signal: AbortSignal): Promise<SendResult> {
   const before = await lab.snapshot();
-  const typed = await typeMessage(lab, peer, text);
-  await settle(lab);
+  const typed = await typeMessage(lab, peer, text, signal);
+  await settle(lab, signal);
   const receivers = new Set(
     recordingEvents(await lab.recording()).flatMap((event) => (event.ev === "recv" && event.id === typed.id && event.ts >= typed.since ? [event.peer] : [])),
   );
   return {
     peer,
     text,
-    ...(typed.id ? { id: typed.id } : {}),
+    id: typed.id,
     receivedBy: lab.peerNames.filter((name) => receivers.has(name)),
     reachable: (before.overlay.partitions.find((partition) => partition.includes(peer)) ?? []).filter((name) => name !== peer),
   };

@@ -1,3 +1,5 @@
+import type { Runtime } from "../runtime/runtime.js";
+import { waitFor, WaitTimeoutError } from "../wait.js";
 import type { Lab } from "./lab.js";
 import { followPeers } from "./follow.js";
 
@@ -10,8 +12,17 @@ export interface SettleOptions {
 
 export const DEFAULT_SETTLE: SettleOptions = { quietMs: 800, maxMs: 5000 };
 
-/** Waits until the peers stop reacting to what was just done: no new output for a while. */
-export async function settle(lab: Lab, options: SettleOptions = DEFAULT_SETTLE): Promise<void> {
+const CHECK_MS = 100;
+
+/** What settling needs of a lab: its containers and their logs. */
+export type SettlingLab = Pick<Lab, "containers"> & { runtime: Pick<Runtime, "logs"> };
+
+/**
+ * Waits until the peers stop reacting to what was just done: no new output for a while. A lab
+ * still busy after `maxMs` is reported as it is then (a chatty lab is not an error); Ctrl-C ends
+ * the wait at once, rejecting with the signal's reason.
+ */
+export async function settle(lab: SettlingLab, signal: AbortSignal, options: SettleOptions = DEFAULT_SETTLE): Promise<void> {
   const { peers } = await lab.containers();
   const ids = new Map([...peers].filter(([, info]) => info.state === "running").map(([peer, info]) => [peer, info.id]));
   const stop = new AbortController();
@@ -25,10 +36,17 @@ export async function settle(lab: Lab, options: SettleOptions = DEFAULT_SETTLE):
     stop.signal,
     true,
   );
-  const deadline = Date.now() + options.maxMs;
-  while (Date.now() < deadline && Date.now() - lastActivity < options.quietMs) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await waitFor(() => (Date.now() - lastActivity >= options.quietMs ? true : undefined), {
+      what: "the peers quiet",
+      intervalMs: CHECK_MS,
+      timeoutMs: options.maxMs,
+      signal,
+    });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+  } finally {
+    stop.abort();
+    await following;
   }
-  stop.abort();
-  await following;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planLab } from "../plan/plan.js";
-import { NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
+import { InputError } from "../errors.js";
+import { ImageNotFoundError, NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
 import { loadTopology } from "../topology/load.js";
 import type { Topology } from "../topology/schema.js";
 import { LabBusyError, up, type UpOptions } from "./up.js";
@@ -67,5 +68,37 @@ describe("up's claim on the lab's name", () => {
     expect(calls).toEqual(["listNetworks", "listContainers", "ensurePeerImage", "createContainer", "start"]);
     expect(created).toEqual([planLab(topology, "p2plab/peer:test").journal]);
     expect(created[0]!.network).toBeUndefined();
+  });
+});
+
+describe("a peer image the engine does not have", () => {
+  const named = loadTopology("name: duo\ndescription: d\npeers:\n  a: { image: ghost/peer:1 }\n  b: { connect: [a] }\n", "duo.yaml");
+  if (!named.ok) throw new Error("the test topology does not load");
+
+  /** The journal and network are made; each peer's create answers that its image is missing. */
+  function engineWithoutImages() {
+    let created = 0;
+    return scriptedRuntime({
+      listNetworks: () => [],
+      listContainers: () => [],
+      ensurePeerImage: () => "p2plab/peer:test",
+      createContainer: (spec: ContainerSpec) => {
+        if ((created += 1) === 1) return "journal-id";
+        throw new ImageNotFoundError(spec.image);
+      },
+      start: () => undefined,
+      createNetwork: () => undefined,
+    }).runtime;
+  }
+
+  it("named by the topology: bad input (exit 2), naming the peer, the image and the fix", async () => {
+    const attempt = up(engineWithoutImages(), named.topology, { ...options, onFailure: "leave" });
+    await expect(attempt).rejects.toThrow(InputError);
+    await expect(attempt).rejects.toMatchObject({ message: "peer a's image ghost/peer:1 is not on this engine", exitCode: 2 });
+  });
+
+  it("the reference image, built a moment ago: the environment (exit 3), not the input", async () => {
+    const attempt = up(engineWithoutImages(), topology, { ...options, onFailure: "leave" });
+    await expect(attempt).rejects.toMatchObject({ message: expect.stringMatching(/^peer a did not start from image p2plab\/peer:test: /), exitCode: 3 });
   });
 });

@@ -1,10 +1,11 @@
 import { formatDuration } from "../../../peer/src/duration.js";
-import { inBatches, sleep } from "../concurrency.js";
+import { inBatches } from "../concurrency.js";
 import { CheckFailedError, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan } from "../plan/plan.js";
-import { NameInUseError, type Runtime } from "../runtime/runtime.js";
+import { ImageNotFoundError, NameInUseError, type Runtime } from "../runtime/runtime.js";
 import type { Topology } from "../topology/schema.js";
 import { formatPeerLine, type PeerLine } from "../transcript/transcript.js";
+import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
 import { down, type DownResult } from "./down.js";
 import { followPeers } from "./follow.js";
 import { Lab, type LabSnapshot } from "./lab.js";
@@ -116,6 +117,14 @@ async function create(runtime: Runtime, plan: LabPlan, journal: string, options:
       await runtime.start(id);
     } catch (error) {
       if (!(error instanceof LabError)) throw error;
+      // The topology named an image the engine does not have: the input's to fix. (The reference
+      // image, which the journal runs too, was built a moment ago: its absence is a race.)
+      if (error instanceof ImageNotFoundError && container.image !== plan.journal.image) {
+        throw new InputError(
+          `peer ${peer}'s image ${container.image} is not on this engine`,
+          `pull or build it, or drop image: from the topology to run the reference peer; remove what was created with lab down ${plan.lab}`,
+        );
+      }
       throw new LabError(
         `peer ${peer} did not start from image ${container.image}: ${error.message.replace(/^[^:]*: /, "")}`,
         error.exitCode,
@@ -138,9 +147,7 @@ async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, s
   );
   const recent = new Map<string, PeerLine[]>();
   const stop = new AbortController();
-  const onAbort = (): void => stop.abort();
-  options.signal.addEventListener("abort", onAbort, { once: true });
-  let wake: () => void = () => {};
+  const nudge = new Nudge();
   const following = followPeers(
     runtime,
     ids,
@@ -150,26 +157,31 @@ async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, s
       if (lines.length > RECENT_LINES) lines.shift();
       recent.set(line.peer, lines);
       if (line.event) wiring.observe(line.event);
-      if (wiring.complete) wake();
+      if (wiring.complete) nudge.poke();
     },
     stop.signal,
   );
   try {
     options.progress(`waiting for ${plan.links.length} links`);
-    while (!wiring.complete) {
-      options.signal.throwIfAborted();
-      if (Date.now() > deadline) throw notWired(plan, wiring, recent, options.wireTimeoutMs);
-      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(1000)]);
-      const exited = await exitedPeers(runtime, ids);
-      if (exited.length > 0 && !wiring.complete) {
-        throw new CheckFailedError(
-          `${exited.map(([peer, code]) => `${peer} exited (code ${code})`).join(", ")} before the lab was wired\n${recentLines(exited.map(([peer]) => peer), recent)}`,
-          `the lab is left for inspection: lab logs ${exited[0]![0]}; remove it with lab down ${plan.lab}`,
-        );
-      }
-    }
+    await waitFor(
+      async () => {
+        if (wiring.complete) return true;
+        const exited = await exitedPeers(runtime, ids);
+        if (exited.length > 0 && !wiring.complete) {
+          throw new CheckFailedError(
+            `${exited.map(([peer, code]) => `${peer} exited (code ${code})`).join(", ")} before the lab was wired\n${recentLines(exited.map(([peer]) => peer), recent)}`,
+            `the lab is left for inspection: lab logs ${exited[0]![0]}; remove it with lab down ${plan.lab}`,
+          );
+        }
+        return undefined;
+      },
+      // The peers' exits are polled every second; the last link up nudges at once.
+      { what: `lab ${plan.lab} wired`, intervalMs: 1000, timeoutMs: deadline - Date.now(), signal: options.signal, nudge },
+    );
+  } catch (error) {
+    if (error instanceof WaitTimeoutError) throw notWired(plan, wiring, recent, options.wireTimeoutMs);
+    throw error;
   } finally {
-    options.signal.removeEventListener("abort", onAbort);
     stop.abort();
     await following;
   }

@@ -34,7 +34,7 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
   try {
     await lab.watchEngine();
     const scenario = await runScenario(lab, topology.scenario, { signal: options.signal, onStep: options.onStep });
-    await settle(lab);
+    await settle(lab, options.signal);
     const recording = await lab.recording();
     const report = buildRunReport({
       topology,

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
 import { formatDuration } from "../../../peer/src/duration.js";
-import { EnvironmentError, LabError } from "../errors.js";
+import { EnvironmentError, EXIT, LabError } from "../errors.js";
 import { packageRoot, packageVersion } from "../paths.js";
 import { MultiplexDecoder } from "./docker-logs.js";
 import {
   CONTAINER_CHANGES,
+  ImageNotFoundError,
   NameInUseError,
   type ContainerChange,
   type ContainerEvent,
@@ -173,7 +174,9 @@ export class DockerRuntime implements Runtime {
           abortSignal,
         })
         .catch((error: unknown) => {
-          if ((error as EngineError).statusCode === 409) throw new NameInUseError(spec.name);
+          const { statusCode, json } = error as EngineError;
+          if (statusCode === 409) throw new NameInUseError(spec.name);
+          if (statusCode === 404 && /no such image/i.test(json?.message ?? "")) throw new ImageNotFoundError(spec.image);
           throw error;
         }),
     );
@@ -368,8 +371,10 @@ export class DockerRuntime implements Runtime {
           : "start the engine (scripts/ensure-docker.sh, or `sudo systemctl start docker`), or point DOCKER_HOST at one",
       );
     }
+    // A 404 too: what the runtime is asked for by id was found a moment before (a container removed
+    // under us is a race); the one thing input names, an image, is ImageNotFoundError.
     const detail = (e.json?.message ?? e.message ?? String(error)).trim();
-    return new LabError(`${what}: ${detail.replace(/^\(HTTP code \d+\)\s*/, "")}`, e.statusCode === 404 ? 2 : 3);
+    return new LabError(`${what}: ${detail.replace(/^\(HTTP code \d+\)\s*/, "")}`, EXIT.environment);
   }
 }
 

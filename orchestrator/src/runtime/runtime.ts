@@ -1,4 +1,4 @@
-import { LabError } from "../errors.js";
+import { EXIT, LabError } from "../errors.js";
 
 /**
  * What the orchestrator needs from a container engine, and nothing more. Docker is the
@@ -46,7 +46,18 @@ export interface ResourceLimits {
  */
 export class NameInUseError extends LabError {
   constructor(readonly container: string) {
-    super(`the container name ${container} is in use`, 3, `see docker ps -a --filter name=${container}`);
+    super(`the container name ${container} is in use`, EXIT.environment, `see docker ps -a --filter name=${container}`);
+  }
+}
+
+/**
+ * createContainer: the engine has no such image (it does not pull on create). Exit 3 as it stands:
+ * only the caller knows whether the input named the image (a topology's `image:`, exit 2) or lab
+ * built it a moment ago and it was removed since.
+ */
+export class ImageNotFoundError extends LabError {
+  constructor(readonly image: string) {
+    super(`the image ${image} is not on this engine`, EXIT.environment, `pull or build it: docker pull ${image}`);
   }
 }
 

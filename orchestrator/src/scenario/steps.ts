@@ -2,13 +2,14 @@ import { formatDuration, parseDuration } from "../../../peer/src/duration.js";
 import { partitionsText } from "../check/overlay.js";
 import type { OverlaySnapshot } from "../check/run-report.js";
 import { sleep } from "../concurrency.js";
-import { InputError } from "../errors.js";
+import { InputError, type LabError } from "../errors.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { control } from "../lab/control.js";
 import { recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack } from "../lab/links-back.js";
 import { typeMessage, type Typed } from "../lab/send.js";
 import type { ExpectStep, ScenarioStep, StepAction } from "../topology/schema.js";
+import { WaitTimeoutError, waitFor } from "../wait.js";
 import { describeExpectation, explain, judge, type Observation, type SentMessages } from "./expectations.js";
 
 /** What a step hands back to the runner. */
@@ -79,22 +80,23 @@ export function describeStep(step: ScenarioStep): string {
 async function sendStep(ctx: StepContext, send: { from: string; text: string; as?: string | undefined }): Promise<StepOutcome> {
   let typed: Typed;
   try {
-    typed = await typeMessage(ctx.lab, send.from, send.text);
+    typed = await typeMessage(ctx.lab, send.from, send.text, ctx.signal);
   } catch (error) {
+    if (error instanceof WaitTimeoutError) {
+      return { ok: false, summary: `${send.from} did not report sending "${send.text}"`, detail: failureDetail(error) };
+    }
     if (!(error instanceof InputError)) throw error;
-    return { ok: false, summary: `cannot send from ${send.from}`, detail: `${error.message}${error.hint ? ` (${error.hint})` : ""}` };
-  }
-  if (typed.id === undefined) {
-    return {
-      ok: false,
-      summary: `${send.from} did not report sending "${send.text}"`,
-      detail: `no sent event from ${send.from}: does the peer take /send REF TEXT on stdin and print events on stdout? (see peer/PROTOCOL.md)`,
-    };
+    return { ok: false, summary: `cannot send from ${send.from}`, detail: failureDetail(error) };
   }
   const message = { id: typed.id, from: send.from, text: send.text };
   ctx.sent.set(send.text, message);
   if (send.as) ctx.sent.set(send.as, message);
   return { ok: true, summary: `${send.from} sent "${send.text}" (${typed.id}) to ${typed.to.length ? typed.to.join(", ") : "no neighbour"}` };
+}
+
+/** A refused or unanswered step, in one line: what went wrong (what to look at). */
+function failureDetail(error: LabError): string {
+  return `${error.message}${error.hint ? ` (${error.hint})` : ""}`;
 }
 
 async function faultStep(ctx: StepContext, action: ProcessFaultName, peer: string): Promise<StepOutcome> {
@@ -108,25 +110,27 @@ async function faultStep(ctx: StepContext, action: ProcessFaultName, peer: strin
     };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    return { ok: false, summary: `${action} ${peer} refused`, detail: `${error.message}${error.hint ? ` (${error.hint})` : ""}` };
+    return { ok: false, summary: `${action} ${peer} refused`, detail: failureDetail(error) };
   }
 }
 
 async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOutcome> {
   const withinMs = parseDuration(expect.within ?? DEFAULT_WITHIN)!;
+  const description = describeExpectation(expect);
   const started = Date.now();
-  for (;;) {
-    const waited = Date.now() - started;
-    const windowOver = waited >= withinMs;
-    const verdict = judge(expect, await observe(ctx.lab), ctx.sent, windowOver);
-    if (verdict.settled || windowOver) {
-      const description = describeExpectation(expect);
-      return verdict.ok
-        ? { ok: true, summary: description, isExpectation: true }
-        : { ok: false, summary: description, detail: explain(verdict, waited), isExpectation: true };
-    }
-    await sleep(POLL_MS, ctx.signal);
-  }
+  // Checked until it is settled; the last check, at the end of `within`, judges it for good, so the wait never times out.
+  const { verdict, waited } = await waitFor(
+    async () => {
+      const waited = Date.now() - started;
+      const windowOver = waited >= withinMs;
+      const verdict = judge(expect, await observe(ctx.lab), ctx.sent, windowOver);
+      return verdict.settled || windowOver ? { verdict, waited } : undefined;
+    },
+    { what: description, intervalMs: POLL_MS, timeoutMs: withinMs, signal: ctx.signal },
+  );
+  return verdict.ok
+    ? { ok: true, summary: description, isExpectation: true }
+    : { ok: false, summary: description, detail: explain(verdict, waited), isExpectation: true };
 }
 
 async function observe(lab: Lab): Promise<Observation> {

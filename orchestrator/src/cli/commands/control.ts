@@ -3,14 +3,16 @@ import { control } from "../../lab/control.js";
 import { Lab } from "../../lab/lab.js";
 import { durationFlag, type Context } from "../context.js";
 import { renderJournalWarning, renderLinksBack, renderPartitionChange } from "../render.js";
+import type { OptionsOf } from "../program.js";
 
 export async function controlCommand(
   ctx: Context,
   action: ProcessFaultName,
   peer: string,
-  options: { lab?: string; grace?: string; json?: boolean },
+  options: OptionsOf<"control"> | OptionsOf<"grace">,
 ): Promise<void> {
-  const graceMs = durationFlag("--grace", options.grace ?? "5s");
+  // Only stop and restart take --grace; the others do not wait for a process to end.
+  const graceMs = "grace" in options ? durationFlag("--grace", options.grace) : 0;
   const lab = await Lab.find(await ctx.runtime(), options.lab);
   const result = await control(lab, action, peer, Math.ceil(graceMs / 1000), ctx.signal);
   if (options.json) {

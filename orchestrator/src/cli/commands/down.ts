@@ -2,8 +2,10 @@ import { down } from "../../lab/down.js";
 import { Lab } from "../../lab/lab.js";
 import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import type { Context } from "../context.js";
+import type { OptionsOf } from "../program.js";
 
-export async function downCommand(ctx: Context, labName: string | undefined, options: { results: string; json?: boolean }): Promise<void> {
+export async function downCommand(ctx: Context, labName: string | undefined, options: OptionsOf<"down">): Promise<void> {
+  await checkResultsDir(options.results);
   const runtime = await ctx.runtime();
   const names = await Lab.names(runtime);
   const name = labName ?? (names.length === 1 ? names[0] : undefined);
@@ -14,7 +16,6 @@ export async function downCommand(ctx: Context, labName: string | undefined, opt
     const message = name ? `no lab named "${name}" on this engine; nothing to remove` : "no lab is running; nothing to remove";
     return options.json ? ctx.out.json({ lab: name ?? null, removedContainers: 0, removedNetworks: 0 }) : ctx.out.line(message);
   }
-  await checkResultsDir(options.results);
   const result = await down(runtime, name, { save: true, resultsDir: options.results });
   if (options.json) return ctx.out.json(result);
   for (const problem of result.refused) ctx.out.progress(`warning: ${problem}`);

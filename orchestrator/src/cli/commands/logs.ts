@@ -1,19 +1,14 @@
 import { Lab, recordingTimeline } from "../../lab/lab.js";
-import { sleep } from "../../concurrency.js";
 import { LiveFollower } from "../../lab/live.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../../transcript/transcript.js";
+import { everyUntilAborted } from "../../wait.js";
 import type { Context } from "../context.js";
+import type { OptionsOf } from "../program.js";
 
 const FOLLOW_POLL_MS = 1000;
 
-export interface LogsOptions {
-  lab?: string;
-  follow?: boolean;
-  json?: boolean;
-}
-
 /** The readable transcript (who said what, via whom, when); --json gives the raw events. */
-export async function logsCommand(ctx: Context, peer: string | undefined, options: LogsOptions): Promise<void> {
+export async function logsCommand(ctx: Context, peer: string | undefined, options: OptionsOf<"logs">): Promise<void> {
   const lab = await Lab.find(await ctx.runtime(), options.lab);
   const print = (line: PeerLine): void => {
     if (options.json) {
@@ -26,10 +21,7 @@ export async function logsCommand(ctx: Context, peer: string | undefined, option
     if (peer !== undefined) await lab.peer(peer);
     // Until Ctrl-C, following peers again as they restart.
     const follower = new LiveFollower(lab, print, ctx.signal, peer);
-    while (!ctx.signal.aborted) {
-      await follower.poll();
-      await sleep(FOLLOW_POLL_MS, ctx.signal).catch(() => {});
-    }
+    await everyUntilAborted(FOLLOW_POLL_MS, ctx.signal, async () => void (await follower.poll()));
     await follower.closed();
     return;
   }

@@ -1,21 +1,20 @@
 import { join } from "node:path";
-import { CheckFailedError } from "../../errors.js";
-import { describeSaved } from "../../lab/results.js";
+import { CheckFailedError, EXIT } from "../../errors.js";
+import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import { runLab } from "../../run/run.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
-import type { StartOptions } from "./up.js";
+import type { OptionsOf } from "../program.js";
 
-export interface RunCommandOptions extends StartOptions {
-  keep?: boolean;
-}
-
-export async function runCommand(ctx: Context, file: string, options: RunCommandOptions): Promise<void> {
+export async function runCommand(ctx: Context, file: string, options: OptionsOf<"run">): Promise<void> {
   const wireTimeoutMs = durationFlag("--timeout", options.timeout);
   const topology = await loadTopologyOrFail(file, ctx.out);
+  await checkResultsDir(options.results);
   if (topology.scenario.length === 0) {
     ctx.out.progress(`${file} has no scenario: the run only brings the lab up, checks what it saw, and brings it down`);
   }
   const c = ctx.out.color;
+  // Under --json stdout holds the result alone: the steps go with the progress then.
+  const printStep = (line: string): void => (options.json ? ctx.out.progress(line) : ctx.out.line(line));
   const { report, saved } = await runLab(await ctx.runtime(), topology, {
     recreate: false,
     keep: options.keep === true,
@@ -25,8 +24,8 @@ export async function runCommand(ctx: Context, file: string, options: RunCommand
     progress: (message) => ctx.out.progress(message),
     onStep: (index, total, _step, outcome) => {
       const mark = outcome.ok ? c.green("✓") : c.red("✗");
-      ctx.out.line(`${c.dim(`[${index + 1}/${total}]`)} ${mark} ${outcome.summary}`);
-      if (outcome.detail) ctx.out.lines(outcome.detail.split("\n").map((line) => `      ${line}`));
+      const lines = [`${c.dim(`[${index + 1}/${total}]`)} ${mark} ${outcome.summary}`, ...(outcome.detail?.split("\n").map((line) => `      ${line}`) ?? [])];
+      lines.forEach(printStep);
     },
   });
   const { dir, fallbackReason } = saved;
@@ -42,6 +41,8 @@ export async function runCommand(ctx: Context, file: string, options: RunCommand
     ctx.out.line(report.verdict === "pass" ? c.green("PASS") : c.red("FAIL"));
   }
   if (report.verdict === "fail") {
-    throw new CheckFailedError(`the run failed:\n${report.reasons.map((r) => `  ${r}`).join("\n")}`, `read ${join(dir, "report.html")}`);
+    // Under --json the result says so already (verdict, reasons): one JSON value on stdout, and exit 1.
+    if (options.json) process.exitCode = EXIT.checkFailed;
+    else throw new CheckFailedError(`the run failed:\n${report.reasons.map((r) => `  ${r}`).join("\n")}`, `read ${join(dir, "report.html")}`);
   }
 }

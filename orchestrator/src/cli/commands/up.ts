@@ -1,23 +1,15 @@
 import { formatDuration } from "../../../../peer/src/duration.js";
-import { describeSaved } from "../../lab/results.js";
+import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import { up } from "../../lab/up.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
+import type { OptionsOf } from "../program.js";
 
-/** The options `lab up` and `lab run` share. */
-export interface StartOptions {
-  timeout: string;
-  results: string;
-  json?: boolean;
-}
-
-export interface UpCommandOptions extends StartOptions {
-  recreate?: boolean;
-}
-
-export async function upCommand(ctx: Context, file: string, options: UpCommandOptions): Promise<void> {
+export async function upCommand(ctx: Context, file: string, options: OptionsOf<"up">): Promise<void> {
   const wireTimeoutMs = durationFlag("--timeout", options.timeout);
   const topology = await loadTopologyOrFail(file, ctx.out);
+  // Only a replaced lab's transcripts are saved.
+  if (options.recreate) await checkResultsDir(options.results);
   const runtime = await ctx.runtime();
   ctx.out.progress(`bringing up lab ${topology.name}: ${topology.peers.length} peers, ${topology.links.length} links`);
   const result = await up(runtime, topology, {

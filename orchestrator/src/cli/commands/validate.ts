@@ -1,8 +1,9 @@
 import { formatDiagnostic } from "../../topology/diagnostic.js";
 import { loadTopologyFile } from "../../topology/load.js";
 import { TopologyError, type Context } from "../context.js";
+import type { OptionsOf } from "../program.js";
 
-export async function validateCommand(ctx: Context, file: string, options: { json?: boolean }): Promise<void> {
+export async function validateCommand(ctx: Context, file: string, options: OptionsOf<"validate">): Promise<void> {
   const result = await loadTopologyFile(file);
   if (options.json) {
     ctx.out.json(result.ok ? { ok: true, warnings: result.warnings, topology: result.topology } : result);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import type { PeerEvent } from "../../../peer/src/events.js";
+import type { LabSnapshot } from "../lab/lab.js";
+import type { PeerLine } from "../transcript/transcript.js";
+import { colors } from "./output.js";
+import { WatchView } from "./watch-view.js";
+
+const TS = "2025-01-01T12:00:01.000Z";
+
+function eventLine(event: PeerEvent): PeerLine {
+  return { peer: event.peer, ts: event.ts, stream: "stdout", text: JSON.stringify(event), event };
+}
+
+const recv: PeerEvent = { ts: TS, peer: "bob", ev: "recv", id: "alice:1:1", origin: "alice", hops: 1, from: "alice", text: "hi" };
+const listening: PeerEvent = { ts: TS, peer: "bob", ev: "listening", port: 7000 };
+const stderrLine: PeerLine = { peer: "bob", ts: TS, stream: "stderr", text: "node: warning" };
+
+function snapshot(partitions: string[][], bob: "running" | "paused" = "running"): LabSnapshot {
+  return {
+    lab: "duo",
+    description: "two peers",
+    peers: [
+      { name: "alice", status: "running", neighbors: partitions.length === 1 ? ["bob"] : [] },
+      { name: "bob", status: bob, neighbors: partitions.length === 1 ? ["alice"] : [] },
+    ],
+    overlay: { links: partitions.length === 1 ? [["alice", "bob"]] : [], partitions },
+    journal: "running",
+  };
+}
+
+describe("watch --json", () => {
+  it("prints every event a peer printed as one JSON object per line, as the peer printed it; nothing else a peer printed", () => {
+    const view = new WatchView("json", colors(false));
+    expect(view.line(eventLine(recv))).toEqual([JSON.stringify(recv)]);
+    expect(view.line(eventLine(listening))).toEqual([JSON.stringify(listening)]);
+    expect(view.line(stderrLine)).toEqual([]);
+    for (const line of [...view.line(eventLine(recv)), ...view.line(eventLine(listening))]) expect(JSON.parse(line)).toHaveProperty("ev");
+  });
+
+  it("prints the lab's status as one line, tagged as the lab's own record, first and then each time it changes", () => {
+    const view = new WatchView("json", colors(false));
+    const first = view.status(snapshot([["alice", "bob"]]), TS);
+    expect(first).toHaveLength(1);
+    expect(first[0]).not.toContain("\n");
+    expect(JSON.parse(first[0]!)).toEqual({ ts: TS, peer: "lab", ev: "status", ...snapshot([["alice", "bob"]]) });
+    expect(view.status(snapshot([["alice", "bob"]]), "2025-01-01T12:00:02.000Z")).toEqual([]);
+    const paused = view.status(snapshot([["alice"]], "paused"), "2025-01-01T12:00:03.000Z");
+    expect(JSON.parse(paused[0]!)).toMatchObject({ ts: "2025-01-01T12:00:03.000Z", ev: "status", overlay: { partitions: [["alice"]] }, peers: [{ name: "alice" }, { name: "bob", status: "paused" }] });
+  });
+});
+
+describe("watch, piped", () => {
+  it("prints the feed's lines (deliveries, link changes) as they come, and each partition change once", () => {
+    const view = new WatchView("lines", colors(false));
+    expect(view.line(eventLine(recv))).toEqual(["12:00:01.000  bob ← alice: hi (from alice, 1 hop)"]);
+    expect(view.line(eventLine(listening))).toEqual([]);
+    expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual(["-- partitions: {alice, bob}"]);
+    expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual([]);
+    expect(view.status(snapshot([["alice"]], "paused"), TS)).toEqual(["-- partitions: {alice}"]);
+  });
+});
+
+describe("watch on a terminal", () => {
+  it("keeps the feed for the next redraw, under the status", () => {
+    const view = new WatchView("screen", colors(false));
+    expect(view.line(eventLine(recv))).toEqual([]);
+    const screen = view.status(snapshot([["alice", "bob"]]), TS);
+    expect(screen[0]).toBe("lab duo — two peers");
+    expect(screen.slice(-2)).toEqual(["feed  (Ctrl-C leaves the lab running)", "12:00:01.000  bob ← alice: hi (from alice, 1 hop)"]);
+  });
+});

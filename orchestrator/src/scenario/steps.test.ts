@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Lab } from "../lab/lab.js";
+import type { TypingLab } from "../lab/send.js";
+import type { ContainerInfo } from "../runtime/runtime.js";
+import { runStep } from "./steps.js";
+
+/** A lab whose one peer, alice, runs but takes nothing from stdin: no sent event ever comes. */
+function labOfADeafPeer(): Lab {
+  const alice: ContainerInfo = { id: "alice-id", name: "p2plab-test_alice", labels: {}, state: "running", exitCode: 0, createdAt: "", startedAt: "", finishedAt: "" };
+  const lab: TypingLab = {
+    peer: async () => alice,
+    record: async () => {},
+    runtime: { writeLine: async () => {}, logs: async function* () {} },
+  };
+  return lab as Lab;
+}
+
+describe("the send step", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it("fails, saying what was not seen, when the peer never reports sending: the run goes on", async () => {
+    vi.useFakeTimers();
+    const outcome = runStep({ lab: labOfADeafPeer(), sent: new Map(), signal: new AbortController().signal }, { send: { from: "alice", text: "hello" } });
+    await vi.advanceTimersByTimeAsync(5000);
+    await expect(outcome).resolves.toEqual({
+      ok: false,
+      summary: 'alice did not report sending "hello"',
+      detail: 'the sent event of alice for "hello" not seen after 5s (alice was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md)',
+    });
+  });
+});
