@@ -192,9 +192,9 @@ export class MemoryRuntime implements Runtime {
     const c = this.container(id, `pause ${id}`);
     if (c.state === "paused") throw refusal(`pause ${id}`, `Container ${id} is already paused`, 409);
     if (c.state !== "running") throw refusal(`pause ${id}`, `Container ${id} is not running`, 409);
-    const process = await c.process!;
+    const running = await c.process!;
     c.state = "paused";
-    process.freeze();
+    running.freeze();
     this.loopback.freeze(id);
     this.record(c, "pause");
   }
@@ -202,12 +202,12 @@ export class MemoryRuntime implements Runtime {
   async unpause(id: string): Promise<void> {
     const c = this.container(id, `unpause ${id}`);
     if (c.state !== "paused") throw refusal(`unpause ${id}`, `Container ${id} is not paused`, 409);
-    const process = await c.process!;
+    const running = await c.process!;
     c.state = "running";
     this.record(c, "unpause");
-    process.thaw();
+    running.thaw();
     this.loopback.thaw(id);
-    for (const chunk of c.heldInput.splice(0)) process.input(chunk);
+    for (const chunk of c.heldInput.splice(0)) running.input(chunk);
   }
 
   async remove(id: string): Promise<void> {
@@ -275,9 +275,9 @@ export class MemoryRuntime implements Runtime {
 
   /** SIGKILL: the process is gone at once, its sockets closed; exit code 137. */
   private async killProcess(c: Container): Promise<void> {
-    const process = await c.process!;
+    const running = await c.process!;
     this.end(c, 137);
-    process.kill();
+    running.kill();
   }
 
   private end(c: Container, exitCode: number): void {
