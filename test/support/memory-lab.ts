@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "../../orchestrator/src/lab/lab.js";
@@ -28,9 +29,13 @@ export function shipped(path: string, edit: (text: string) => string = (text) =>
   return topologyFrom(edit(readFileSync(join(ROOT, path), "utf8")), path);
 }
 
-/** A fresh results directory for one test. */
+const madeDirs: string[] = [];
+
+/** A fresh results directory for one test, removed by `MemoryLabs.closeAll`. */
 export function resultsDir(): string {
-  return mkdtempSync(join(tmpdir(), "p2plab-memory-results-"));
+  const dir = mkdtempSync(join(tmpdir(), "p2plab-memory-results-"));
+  madeDirs.push(dir);
+  return dir;
 }
 
 export function upOptions(overrides: Partial<UpOptions> = {}): UpOptions {
@@ -47,7 +52,7 @@ export function upOptions(overrides: Partial<UpOptions> = {}): UpOptions {
 
 /**
  * A memory runtime per test, closed after it: every process ended and every loopback port freed,
- * whatever the test left behind.
+ * whatever the test left behind, and the results directories removed.
  */
 export class MemoryLabs {
   private readonly runtimes: MemoryRuntime[] = [];
@@ -65,6 +70,7 @@ export class MemoryLabs {
 
   async closeAll(): Promise<void> {
     await Promise.all(this.runtimes.splice(0).map((runtime) => runtime.close()));
+    await Promise.all(madeDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
 

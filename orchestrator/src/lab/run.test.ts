@@ -6,6 +6,7 @@ import { MemoryLabs, leftovers, shipped, upOptions } from "../../../test/support
 import type { RunReport } from "../report/model.js";
 import type { StepOutcome } from "../scenario/steps.js";
 import { InputError } from "../errors.js";
+import { Lab } from "./lab.js";
 import { runLab, type RunOptions } from "./run.js";
 
 const labs = new MemoryLabs();
@@ -56,11 +57,15 @@ describe("lab run on a memory runtime", () => {
     expect(await leftovers(runtime, "chain")).toEqual([]);
   });
 
-  it("--keep leaves the lab running after the run, its results saved", async () => {
+  it("--keep leaves the lab running as the scenario left it, its results saved", async () => {
     const runtime = labs.runtime();
-    const { report } = await runLab(runtime, shipped("topologies/chain.yaml"), runOptions({ keep: true }));
+    const killBob = (text: string): string => text.replace(/^scenario:\n[^]*$/m, "scenario:\n  - kill: bob\n");
+    const { report, saved } = await runLab(runtime, shipped("topologies/chain.yaml", killBob), runOptions({ keep: true }));
     expect(report.verdict).toBe("pass");
+    expect(existsSync(join(saved.dir, "summary.json"))).toBe(true);
     expect(await leftovers(runtime, "chain")).toEqual(["p2plab-chain_journal", "p2plab-chain_alice", "p2plab-chain_bob", "p2plab-chain_carol", "p2plab-chain_dave", "p2plab-chain"]);
+    const lab = await Lab.find(runtime, "chain");
+    expect((await lab.snapshot()).overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
   });
 
   it("Ctrl-C during the scenario stops it, saves the transcripts, then removes the lab", async () => {
