@@ -48,14 +48,15 @@ export class LoopbackNetworks {
   private readonly connections = new Set<Connection>();
   private readonly frozen = new Set<string>();
 
-  /** A loopback address that reaches `target` from `from`, the same one every time. */
+  /** A loopback address that reaches `target` from `from`, the same one every time; what is not host:port is left for the dialler to refuse. */
   route(from: Endpoint, target: string): Promise<string> {
+    const match = /^(.+):(\d{1,5})$/.exec(target);
+    if (!match) return Promise.resolve(target);
     const key = `${from.id}\u0000${target}`;
     const existing = this.gateways.get(key);
     if (existing) return existing.address;
-    const match = /^(.+):(\d{1,5})$/.exec(target);
-    const host = match?.[1] ?? target;
-    const port = Number(match?.[2] ?? 0);
+    const host = match[1]!;
+    const port = Number(match[2]);
     const server = createServer((socket) => this.arrive({ from: from.id, network: from.network, host, port, socket }));
     const address = once(server.listen(0, "127.0.0.1"), "listening").then(() => `127.0.0.1:${(server.address() as { port: number }).port}`);
     this.gateways.set(key, { server, address });
