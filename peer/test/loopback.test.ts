@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { PeerPool, PeerProcess, freePort, rawNeighbor, sleep } from "./peer-process.js";
+import { PeerPool, PeerProcess, freePort, rawNeighbor, sleep, until } from "./peer-process.js";
 
 const FAST = ["--heartbeat", "200ms", "--timeout", "800ms"];
 const pool = new PeerPool();
@@ -29,7 +29,8 @@ describe("reference peer over loopback", () => {
     alice!.send("anyone?");
     dave!.send("still here");
     await carol!.waitFor((e) => e.ev === "recv" && e.text === "still here");
-    await sleep(500);
+    // alice's sent event says whom she sent to: nobody, so no copy can be on its way.
+    await alice!.waitFor((e) => e.ev === "sent" && e.text === "anyone?");
     expect(alice!.of("sent").at(-1)).toMatchObject({ text: "anyone?", to: [] });
     expect(received(carol!, "anyone?")).toEqual([]);
     expect(received(dave!, "anyone?")).toEqual([]);
@@ -44,10 +45,12 @@ describe("reference peer over loopback", () => {
     await dave!.waitFor((e) => e.ev === "link-up" && e.neighbor === "alice");
     bob!.send("around");
     for (const peer of [alice!, carol!, dave!]) await peer.waitFor((e) => e.ev === "recv" && e.text === "around");
-    await sleep(500);
+    // The flood is over once its 5 copies arrived (bob's 2, one forward from each of the 3 others): 3 shown, 2 dropped as dup.
+    const dupsOf = () => [alice!, bob!, carol!, dave!].flatMap((peer) => peer.of("dup"));
+    await until(() => dupsOf().length >= 2, "both duplicate copies of the flood");
     for (const peer of [alice!, carol!, dave!]) expect(received(peer, "around")).toHaveLength(1);
     expect(received(bob!, "around")).toEqual([]);
-    const dups = [alice!, bob!, carol!, dave!].flatMap((peer) => peer.of("dup"));
+    const dups = dupsOf();
     expect(dups.length).toBeGreaterThan(0);
     expect(dups.every((e) => e.id === bob!.of("sent")[0]!.id)).toBe(true);
   });
@@ -59,10 +62,12 @@ describe("reference peer over loopback", () => {
     alice!.send(`/connect 127.0.0.1:${dave!.port}`);
     await dave!.waitFor((e) => e.ev === "link-up" && e.neighbor === "alice");
     alice!.send("storm");
-    await alice!.waitFor((e) => e.ev === "hop-limit");
-    await sleep(500);
-    const recvs = peers.flatMap((peer) => received(peer, "storm"));
-    const drops = peers.flatMap((peer) => peer.of("hop-limit"));
+    const recvsOf = () => peers.flatMap((peer) => received(peer, "storm"));
+    const dropsOf = () => peers.flatMap((peer) => peer.of("hop-limit"));
+    // The storm is over once both copies reached the hop limit: nothing travels after that.
+    await until(() => dropsOf().length >= 2 && recvsOf().length >= 2 * limit, "both copies of the storm dropped at the hop limit");
+    const recvs = recvsOf();
+    const drops = dropsOf();
     // Two copies circle the ring in opposite directions, each shown once per hop up to the limit.
     expect(recvs).toHaveLength(2 * limit);
     expect(Math.max(...recvs.map((e) => e.hops))).toBe(limit);
@@ -119,6 +124,7 @@ describe("reference peer over loopback", () => {
   it("start order does not matter: --connect retries until the target listens", async () => {
     const port = await freePort();
     const bob = await start("bob", ["--connect", `127.0.0.1:${port}`]);
+    // Part of the story, not a wait for an outcome: bob dials (and is refused) for a while before alice exists.
     await sleep(700);
     const alice = await start("alice", ["--port", String(port)]);
     await bob.waitFor((e) => e.ev === "link-up" && e.neighbor === "alice");
@@ -138,8 +144,8 @@ describe("reference peer over loopback", () => {
     const [alice, bob, carol] = await lab(["alice", "bob", "carol"]);
     bob!.send("/peers");
     expect(await bob!.waitFor((e) => e.ev === "peers")).toMatchObject({ neighbors: ["alice", "carol"] });
-    bob!.child.stdin.end();
-    await sleep(200);
+    // Closed: its end is in bob's stdin before alice types anything.
+    await new Promise<void>((resolve) => bob!.child.stdin.end(resolve));
     alice!.send("through bob");
     await carol!.waitFor((e) => e.ev === "recv" && e.text === "through bob");
     bob!.kill("SIGTERM");
@@ -195,7 +201,8 @@ describe("reference peer over loopback", () => {
     carol!.kill("SIGKILL");
     for (let i = 0; i < 20 && bob!.alive; i++) {
       alice!.send(`burst ${i}`);
-      await sleep(20);
+      // bob has it, and has written it to dead carol, before the next one.
+      await bob!.waitFor((e) => e.ev === "recv" && e.text === `burst ${i}`);
     }
     await bob!.waitFor((e) => e.ev === "link-down" && e.neighbor === "carol");
     expect(bob!.alive).toBe(true);

@@ -113,6 +113,13 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `holds()` is true, looking every 20 ms; rejects after `timeoutMs`, naming what it waited for. */
+export async function until(holds: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !holds(); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+  }
+}
+
 /** Starts peers in a line, each connecting to the previous one, and waits until all links are up. */
 export async function chain(names: string[], args: string[] = []): Promise<Array<PeerProcess & { port: number }>> {
   const peers: Array<PeerProcess & { port: number }> = [];

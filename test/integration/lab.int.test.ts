@@ -77,7 +77,11 @@ describe.skipIf(skipReason !== undefined)(`lab on a real engine${skipReason ? ` 
     const name = await upLab("topologies/chain.yaml", "pause", FAST);
     expect((await lab(["pause", "bob", "--lab", name])).code).toBe(0);
     expect((await labJson<Status>(["status", name])).overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Until both neighbours have timed bob out, as their logs say it.
+    const following = startLab(["logs", "-f", "--json", "--lab", name]);
+    for (const peer of ["alice", "carol"]) await following.waitFor(new RegExp(`"peer":"${peer}"[^\n]*"ev":"link-down"[^\n]*"neighbor":"bob"`));
+    following.signal("SIGINT");
+    expect((await following.done).code).toBe(0);
     const logs = await lab(["logs", "--lab", name, "--json"]);
     const downs = logs.stdout.split("\n").filter((line) => line.includes('"link-down"') && line.includes('"neighbor":"bob"'));
     expect(downs.map((line) => JSON.parse(line)).map((e) => [e.peer, e.reason]).sort()).toEqual([["alice", "timeout"], ["carol", "timeout"]]);

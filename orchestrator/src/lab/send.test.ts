@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { Peer } from "../../../peer/src/peer.js";
+import { MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
+import type { InputError } from "../errors.js";
 import type { ContainerInfo, LogLine } from "../runtime/runtime.js";
 import { WaitTimeoutError } from "../wait.js";
-import { typeMessage, type TypingLab } from "./send.js";
+import { control } from "./control.js";
+import { send, typeMessage, type TypingLab } from "./send.js";
 
 /**
  * A lab of one reference peer, alice, without an engine: what is written to her "container's"
@@ -101,3 +104,43 @@ describe("typeMessage", () => {
 });
 
 const never = new AbortController().signal;
+
+describe("send on a memory runtime", () => {
+  const labs = new MemoryLabs();
+  afterEach(() => labs.closeAll());
+
+  it("reports who received it and who could: the whole chain, then only the sender's side of a partition", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    expect(await send(lab, "alice", "hello", never)).toEqual({
+      peer: "alice",
+      text: "hello",
+      id: expect.stringMatching(/^alice:[0-9a-z]+:1$/),
+      receivedBy: ["bob", "carol", "dave"],
+      reachable: ["bob", "carol", "dave"],
+    });
+    await control(lab, "kill", "bob", 1, never);
+    expect(await send(lab, "alice", "anyone?", never)).toMatchObject({ receivedBy: [], reachable: [] });
+    expect(await send(lab, "dave", "still here", never)).toMatchObject({ receivedBy: ["carol"], reachable: ["carol"] });
+  });
+
+  it("refuses (exit 2) before typing anything: text that is not one message, an unknown peer, a dead or frozen sender", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    await control(lab, "kill", "bob", 1, never);
+    await control(lab, "pause", "carol", 1, never);
+    const refusal = (peer: string, text: string) =>
+      send(lab, peer, text, never).then(
+        () => undefined,
+        (error: InputError) => ({ type: error.constructor.name, message: error.message, hint: error.hint, exitCode: error.exitCode }),
+      );
+    expect(await refusal("alice", "/quit")).toEqual({
+      type: "InputError",
+      message: 'cannot send "/quit": "/quit" would be a command to the peer, not a message',
+      hint: undefined,
+      exitCode: 2,
+    });
+    expect(await refusal("eve", "hi")).toMatchObject({ type: "InputError", message: 'unknown peer "eve" in lab chain (known: alice, bob, carol, dave)' });
+    expect(await refusal("bob", "hi")).toEqual({ type: "InputError", message: "cannot send from bob: it is killed", hint: "lab start bob", exitCode: 2 });
+    expect(await refusal("carol", "hi")).toEqual({ type: "InputError", message: "cannot send from carol: it is paused", hint: "lab resume carol", exitCode: 2 });
+    expect((await lab.recording()).actions.map((action) => action.action)).toEqual(["up", "kill", "pause"]);
+  });
+});

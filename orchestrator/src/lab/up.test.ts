@@ -1,10 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryLabs, leftovers, shipped, topologyFrom, upOptions } from "../../../test/support/memory-lab.js";
+import { CheckFailedError, InputError } from "../errors.js";
 import { planLab } from "../plan/plan.js";
-import { InputError } from "../errors.js";
+import { ENDED, type Program } from "../runtime/memory-programs.js";
 import { ImageNotFoundError, NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
 import { loadTopology } from "../topology/load.js";
 import type { Topology } from "../topology/schema.js";
-import { LabBusyError, up, type UpOptions } from "./up.js";
+import { InterruptedError, LabBusyError, up, type UpOptions, type UpResult } from "./up.js";
 
 const loaded = loadTopology("name: duo\ndescription: d\npeers:\n  a: {}\n  b: { connect: [a] }\n", "duo.yaml");
 if (!loaded.ok) throw new Error("the test topology does not load");
@@ -100,5 +104,111 @@ describe("a peer image the engine does not have", () => {
   it("the reference image, built a moment ago: the environment (exit 3), not the input", async () => {
     const attempt = up(engineWithoutImages(), topology, { ...options, onFailure: "leave" });
     await expect(attempt).rejects.toMatchObject({ message: expect.stringMatching(/^peer a did not start from image p2plab\/peer:test: /), exitCode: 3 });
+  });
+});
+
+describe("up on a memory runtime", () => {
+  const labs = new MemoryLabs();
+  afterEach(() => labs.closeAll());
+
+  /** A peer image whose process says why and exits 1 before it listens. */
+  const crashing: Program = async ({ print, exit }) => {
+    print("stderr", "cannot read my config");
+    exit(1);
+    return ENDED;
+  };
+  /** A peer image that says it listens and then never links. */
+  const silent: Program = async ({ print }) => {
+    print("stdout", JSON.stringify({ ts: new Date().toISOString(), peer: "b", ev: "listening", port: 7000 }));
+    return { ...ENDED };
+  };
+
+  it("is done only when both ends report every link, whatever the start order (p1 dials p5, started last)", async () => {
+    const runtime = labs.runtime();
+    const ring = shipped("topologies/ring.yaml");
+    const { snapshot } = await up(runtime, ring, upOptions());
+    expect(snapshot.overlay.partitions).toEqual([["p1", "p2", "p3", "p4", "p5"]]);
+    expect(Object.fromEntries(snapshot.peers.map((peer) => [peer.name, peer.neighbors]))).toEqual({
+      p1: ["p2", "p5"],
+      p2: ["p1", "p3"],
+      p3: ["p2", "p4"],
+      p4: ["p3", "p5"],
+      p5: ["p1", "p4"],
+    });
+    expect(snapshot.journal).toBe("running");
+  });
+
+  it("a peer that exits before the lab is wired: exit 1 with its code and last lines, the lab left for inspection", async () => {
+    const runtime = labs.runtime({ "crashy:1": crashing });
+    const duo = topologyFrom("name: duo\ndescription: d\npeers:\n  a: {}\n  b: { connect: [a], image: crashy:1 }\n");
+    const attempt = up(runtime, duo, upOptions());
+    await expect(attempt).rejects.toBeInstanceOf(CheckFailedError);
+    await expect(attempt).rejects.toMatchObject({
+      message: expect.stringMatching(/^b exited \(code 1\) before the lab was wired\nlast lines of b:\n {4}\d\d:\d\d:\d\d\.\d{3} {2}b ! cannot read my config$/),
+      hint: "the lab is left for inspection: lab logs b; remove it with lab down duo",
+      exitCode: 1,
+    });
+    expect(await leftovers(runtime, "duo")).toEqual(["p2plab-duo_journal", "p2plab-duo_a", "p2plab-duo_b", "p2plab-duo"]);
+  });
+
+  it("for lab run (onFailure remove), a failed up saves the transcripts and removes the lab", async () => {
+    const runtime = labs.runtime({ "crashy:1": crashing });
+    const duo = topologyFrom("name: duo\ndescription: d\npeers:\n  a: {}\n  b: { connect: [a], image: crashy:1 }\n");
+    const progress: string[] = [];
+    const options = upOptions({ onFailure: "remove", progress: (message) => progress.push(message) });
+    await expect(up(runtime, duo, options)).rejects.toThrow("b exited (code 1) before the lab was wired");
+    const saved = /^transcripts saved to (.+)$/.exec(progress.at(-1)!)?.[1];
+    expect(saved?.startsWith(options.resultsDir)).toBe(true);
+    expect(await readFile(join(saved!, "transcripts/b.txt"), "utf8")).toMatch(/b ! cannot read my config\n$/);
+    expect(await leftovers(runtime, "duo")).toEqual([]);
+  });
+
+  it("links not up within --timeout: exit 1 naming each missing link and the ends that did not report it", async () => {
+    const runtime = labs.runtime({ "silent:1": silent });
+    const duo = topologyFrom("name: duo\ndescription: d\npeers:\n  a: {}\n  b: { connect: [a], image: silent:1 }\n");
+    const attempt = up(runtime, duo, upOptions({ wireTimeoutMs: 300 }));
+    await expect(attempt).rejects.toBeInstanceOf(CheckFailedError);
+    await expect(attempt).rejects.toMatchObject({
+      message: expect.stringMatching(/^lab duo not wired after 300ms:\n {2}b ── a: not reported up by b and a\nlast lines of b:\n.*b listening on port 7000\nlast lines of a:\n.*a listening on port 7000$/),
+      hint: "the lab is left for inspection (lab status duo, lab logs PEER); remove it with lab down duo",
+    });
+  });
+
+  it("Ctrl-C while it waits for the links: what it created is removed, exit 130", async () => {
+    const runtime = labs.runtime();
+    const interrupt = new AbortController();
+    const options = upOptions({ signal: interrupt.signal, progress: (message) => message.startsWith("waiting for") && interrupt.abort() });
+    const attempt = up(runtime, shipped("topologies/chain.yaml"), options);
+    await expect(attempt).rejects.toBeInstanceOf(InterruptedError);
+    await expect(attempt).rejects.toMatchObject({ exitCode: 130, message: "interrupted: lab chain was not brought up, and what was created has been removed" });
+    expect(await leftovers(runtime, "chain")).toEqual([]);
+  });
+
+  it("two ups of one lab at once: the one that loses the claim exits 2, having created and removed nothing", async () => {
+    const runtime = labs.runtime();
+    const chain = shipped("topologies/chain.yaml");
+    const outcomes = await Promise.allSettled([up(runtime, chain, upOptions()), up(runtime, chain, upOptions())]);
+    const won = outcomes.find((outcome) => outcome.status === "fulfilled") as PromiseFulfilledResult<UpResult>;
+    const lost = outcomes.find((outcome) => outcome.status === "rejected") as PromiseRejectedResult;
+    expect(won.value.snapshot.overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+    expect(lost.reason).toBeInstanceOf(LabBusyError);
+    expect(lost.reason).toMatchObject({ exitCode: 2, hint: "wait for it to finish, or see lab ls; remove it with lab down chain" });
+    expect((await won.value.lab.snapshot()).overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+  });
+
+  it("a running lab is refused (exit 2) unless --recreate, which saves its transcripts and replaces it", async () => {
+    const runtime = labs.runtime();
+    const chain = shipped("topologies/chain.yaml");
+    const first = await up(runtime, chain, upOptions());
+    await first.lab.record({ action: "send", target: "alice", detail: "from the first lab" });
+    await expect(up(runtime, chain, upOptions())).rejects.toMatchObject({
+      message: 'lab "chain" is already running or being started',
+      hint: "remove it with lab down chain, or replace it with lab up --recreate",
+      exitCode: 2,
+    });
+    const second = await up(runtime, chain, upOptions({ recreate: true }));
+    expect(await readFile(join(second.replaced!.savedTo!, "timeline.jsonl"), "utf8")).toContain("from the first lab");
+    expect(second.snapshot.overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+    expect(second.replaced).toMatchObject({ removedContainers: 5, removedNetworks: 1 });
   });
 });

@@ -1,0 +1,28 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
+import type { PeerLine } from "../transcript/transcript.js";
+import { control } from "./control.js";
+import { LiveFollower } from "./live.js";
+
+const never = new AbortController().signal;
+
+const labs = new MemoryLabs();
+afterEach(() => labs.closeAll());
+
+describe("LiveFollower (watch, logs -f) on a memory runtime", () => {
+  it("follows one peer through a restart: its new process's lines come too, no line twice, no other peer's", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    const lines: PeerLine[] = [];
+    const stop = new AbortController();
+    const follower = new LiveFollower(lab, (line) => lines.push(line), stop.signal, "dave");
+    await follower.poll();
+    await control(lab, "restart", "dave", 1, never);
+    await follower.poll();
+    const listened = (): number => lines.filter((line) => line.event?.ev === "listening").length;
+    for (const deadline = Date.now() + 5000; listened() < 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    stop.abort();
+    await follower.closed();
+    expect(lines.map((line) => line.event?.ev)).toEqual(["listening", "link-up", "link-down", "exit", "listening", "link-up"]);
+    expect(new Set(lines.map((line) => line.peer))).toEqual(new Set(["dave"]));
+  });
+});

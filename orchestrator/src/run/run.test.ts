@@ -1,0 +1,95 @@
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryLabs, leftovers, shipped, upOptions } from "../../../test/support/memory-lab.js";
+import type { RunReport } from "../check/run-report.js";
+import type { StepOutcome } from "../scenario/steps.js";
+import { InputError } from "../errors.js";
+import { Lab } from "../lab/lab.js";
+import { runLab, type RunOptions } from "./run.js";
+
+const labs = new MemoryLabs();
+afterEach(() => labs.closeAll());
+
+/** chain.yaml, but dave is expected to hear alice after bob died: that cannot hold. */
+const wrongExpectation = (text: string): string =>
+  text.replace("  - expect: { delivered: anyone?, to: [], within: 2s }", "  - expect: { delivered: anyone?, to: [dave], within: 2s }");
+
+function runOptions(overrides: Partial<RunOptions> = {}): RunOptions & { steps: StepOutcome[]; progressed: string[] } {
+  const steps: StepOutcome[] = [];
+  const progressed: string[] = [];
+  const { onFailure: _onFailure, ...up } = upOptions({ progress: (message) => progressed.push(message) });
+  return { ...up, keep: false, onStep: (_index, _total, _step, outcome) => steps.push(outcome), ...overrides, steps, progressed };
+}
+
+describe("lab run on a memory runtime", () => {
+  it("runs the chain story to a pass: every expectation held, every delivery checked, every result saved, nothing left", async () => {
+    const runtime = labs.runtime();
+    const options = runOptions();
+    const { report, saved } = await runLab(runtime, shipped("topologies/chain.yaml"), options);
+    expect(options.steps.map((step) => step.ok)).toEqual([true, true, true, true, true, true, true, true]);
+    expect(report.verdict).toBe("pass");
+    expect(report.reasons).toEqual([]);
+    expect(report.expectations.map((e) => e.ok)).toEqual([true, true, true, true]);
+    expect(report.snapshots.map((s) => s.label)).toEqual(["before the run", "after kill bob"]);
+    expect(report.check.counts).toMatchObject({ delivered: 4, missing: 0, duplicated: 0, unreachable: 5 });
+    expect(saved.dir.startsWith(options.resultsDir)).toBe(true);
+    for (const file of ["report.html", "report.md", "timeline.jsonl", "timeline.txt", "transcripts/alice.jsonl", "transcripts/dave.txt"]) {
+      expect(existsSync(join(saved.dir, file)), file).toBe(true);
+    }
+    expect((JSON.parse(await readFile(join(saved.dir, "summary.json"), "utf8")) as RunReport).verdict).toBe("pass");
+    expect(await leftovers(runtime, "chain")).toEqual([]);
+  });
+
+  it("a wrong expectation fails the run with the step and why, and still saves everything and removes the lab", async () => {
+    const runtime = labs.runtime();
+    const options = runOptions();
+    const { report, saved } = await runLab(runtime, shipped("topologies/chain.yaml", wrongExpectation), options);
+    expect(report.verdict).toBe("fail");
+    expect(report.reasons).toEqual(['step 6 failed: expect "anyone?" delivered to dave within 2s']);
+    const failed = options.steps[5]!;
+    expect(failed).toMatchObject({ ok: false, summary: 'expect "anyone?" delivered to dave within 2s' });
+    expect(failed.detail).toContain('expected: "anyone?" from alice shown by dave and no one else');
+    expect(failed.detail).toMatch(/seen after 2(\.\d)?s: shown by nobody \(not by dave\)/);
+    expect(failed.detail).toMatch(/transcript:\n.*alice → nobody: anyone\?/);
+    expect((JSON.parse(await readFile(join(saved.dir, "summary.json"), "utf8")) as RunReport).verdict).toBe("fail");
+    expect(await leftovers(runtime, "chain")).toEqual([]);
+  });
+
+  it("--keep leaves the lab running as the scenario left it, its results saved", async () => {
+    const runtime = labs.runtime();
+    const killBob = (text: string): string => text.replace(/^scenario:\n[^]*$/m, "scenario:\n  - kill: bob\n");
+    const { report, saved } = await runLab(runtime, shipped("topologies/chain.yaml", killBob), runOptions({ keep: true }));
+    expect(report.verdict).toBe("pass");
+    expect(existsSync(join(saved.dir, "summary.json"))).toBe(true);
+    expect(await leftovers(runtime, "chain")).toEqual(["p2plab-chain_journal", "p2plab-chain_alice", "p2plab-chain_bob", "p2plab-chain_carol", "p2plab-chain_dave", "p2plab-chain"]);
+    const lab = await Lab.find(runtime, "chain");
+    expect((await lab.snapshot()).overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
+  });
+
+  it("Ctrl-C during the scenario stops it, saves the transcripts, then removes the lab", async () => {
+    const runtime = labs.runtime();
+    const interrupt = new AbortController();
+    const options = runOptions({ signal: interrupt.signal });
+    const onStep = options.onStep;
+    options.onStep = (index, total, step, outcome) => {
+      onStep(index, total, step, outcome);
+      if (index === 1) interrupt.abort();
+    };
+    await expect(runLab(runtime, shipped("topologies/chain.yaml"), options)).rejects.toMatchObject({ name: "AbortError" });
+    expect(options.steps).toHaveLength(2);
+    const saved = /^transcripts saved to (.+)$/.exec(options.progressed.at(-1)!)?.[1];
+    expect(await readFile(join(saved!, "transcripts/dave.jsonl"), "utf8")).toContain('"text":"hello"');
+    expect((await readdir(options.resultsDir)).some((entry) => entry.startsWith("chain-"))).toBe(true);
+    expect(await leftovers(runtime, "chain")).toEqual([]);
+  });
+
+  it("a results directory that cannot be written: exit 2 before anything is started", async () => {
+    const runtime = labs.runtime();
+    const attempt = runLab(runtime, shipped("topologies/chain.yaml"), runOptions({ resultsDir: "/proc/p2plab-nope" }));
+    await expect(attempt).rejects.toBeInstanceOf(InputError);
+    await expect(attempt).rejects.toMatchObject({ message: expect.stringMatching(/^cannot write results to \/proc\/p2plab-nope: /), exitCode: 2 });
+    expect(await runtime.listContainers({})).toEqual([]);
+  });
+});

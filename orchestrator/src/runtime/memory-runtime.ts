@@ -1,0 +1,350 @@
+import { randomBytes } from "node:crypto";
+import { LabError } from "../errors.js";
+import { LoopbackNetworks, type Endpoint } from "./memory-network.js";
+import { ENDED, cat, referencePeer, type Process, type Program } from "./memory-programs.js";
+import {
+  NameInUseError,
+  type ContainerChange,
+  type ContainerEvent,
+  type ContainerEventOptions,
+  type ContainerInfo,
+  type ContainerSpec,
+  type ContainerState,
+  type Labels,
+  type LogLine,
+  type LogOptions,
+  type NetworkInfo,
+  type Runtime,
+  type Signal,
+} from "./runtime.js";
+
+/** The tag `ensurePeerImage` gives: the reference peer, run in this process. */
+export const MEMORY_PEER_IMAGE = "p2plab/peer:in-memory";
+
+/** The executables an entrypoint may name, in every image. */
+const COMMANDS: Record<string, Program> = { cat };
+
+interface Container {
+  id: string;
+  spec: ContainerSpec;
+  createdAt: string;
+  state: ContainerState;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  log: LogLine[];
+  /** Counts the starts: what a run's process does after the run ended is not heard. */
+  run: number;
+  process?: Promise<Process>;
+  /** Resolves when the current run's process has ended. */
+  ended?: Promise<void>;
+  endRun?: () => void;
+  /** Stdin typed while frozen: a frozen process reads nothing. */
+  heldInput: Buffer[];
+  /** Woken at every line and change of state: log followers wait here. */
+  changed: Set<() => void>;
+}
+
+/**
+ * A Runtime without an engine: containers are records, networks live on loopback
+ * (memory-network.ts), and each container runs its image's program in this process
+ * (memory-programs.ts): the reference peer image runs a real `Peer`, so peers wire, forward and
+ * fail as they do in containers. It keeps the contract of runtime.ts as DockerRuntime does:
+ * unique names (a create that loses the race gets NameInUseError), the engine's states, exit
+ * codes, start and finish times, logs with timestamps (a follow ends when the container stops),
+ * container events replayed from a time, and the engine's refusals with its exit codes
+ * (404: 2; others: 3). For the lab flows' unit tests, on machines without Docker.
+ */
+export class MemoryRuntime implements Runtime {
+  private readonly containers = new Map<string, Container>();
+  private readonly networks = new Map<string, NetworkInfo>();
+  private readonly events: Array<ContainerEvent & { labels: Labels }> = [];
+  private readonly eventsChanged = new Set<() => void>();
+  private readonly loopback = new LoopbackNetworks();
+  private readonly images: Map<string, Program>;
+
+  /** `images`: the programs of other images (a custom peer); the reference peer is always there. */
+  constructor(images: Record<string, Program> = {}) {
+    this.images = new Map([[MEMORY_PEER_IMAGE, referencePeer], ...Object.entries(images)]);
+  }
+
+  async ping(): Promise<void> {}
+
+  async ensurePeerImage(): Promise<string> {
+    return MEMORY_PEER_IMAGE;
+  }
+
+  async createNetwork(name: string, labels: Labels): Promise<void> {
+    if ([...this.networks.values()].some((network) => network.name === name)) {
+      throw refusal(`create network ${name}`, `network with name ${name} already exists`, 409);
+    }
+    const id = newId();
+    this.networks.set(id, { id, name, labels: { ...labels } });
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    const network = this.networks.get(id);
+    if (!network) return;
+    if ([...this.containers.values()].some((c) => c.spec.network === network.name && isLive(c))) {
+      throw refusal(`remove network ${id}`, `error while removing network: network ${network.name} id ${id} has active endpoints`, 403);
+    }
+    this.networks.delete(id);
+  }
+
+  async listNetworks(labels: Labels): Promise<NetworkInfo[]> {
+    return [...this.networks.values()].filter((network) => carries(network.labels, labels)).map((network) => ({ ...network, labels: { ...network.labels } }));
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    // Checked and claimed in one synchronous step: of two creates of one name, exactly one wins.
+    if ([...this.containers.values()].some((c) => c.spec.name === spec.name)) throw new NameInUseError(spec.name);
+    const what = `create container ${spec.name}`;
+    if (!this.images.has(spec.image)) throw refusal(what, `No such image: ${spec.image}`, 404);
+    if (spec.network !== undefined && ![...this.networks.values()].some((network) => network.name === spec.network)) {
+      throw refusal(what, `network ${spec.network} not found`, 404);
+    }
+    const id = newId();
+    this.containers.set(id, {
+      id,
+      spec: structuredClone(spec),
+      createdAt: new Date().toISOString(),
+      state: "created",
+      exitCode: 0,
+      startedAt: "",
+      finishedAt: "",
+      log: [],
+      run: 0,
+      heldInput: [],
+      changed: new Set(),
+    });
+    return id;
+  }
+
+  async start(id: string): Promise<void> {
+    const c = this.container(id, `start ${id}`);
+    if (c.state === "running") return;
+    if (c.state === "paused") throw refusal(`start ${id}`, "cannot start a paused container, try unpause instead", 409);
+    const entrypoint = c.spec.entrypoint?.join(" ");
+    const program = entrypoint === undefined ? this.images.get(c.spec.image)! : COMMANDS[entrypoint];
+    if (!program) {
+      c.exitCode = 127;
+      throw refusal(`start ${id}`, `failed to create task for container: exec: "${entrypoint}": executable file not found in $PATH`, 400);
+    }
+    const run = ++c.run;
+    c.state = "running";
+    c.startedAt = new Date().toISOString();
+    c.ended = new Promise((resolve) => (c.endRun = resolve));
+    this.record(c, "start");
+    const endpoint: Endpoint = { id, ...(c.spec.network === undefined ? {} : { network: c.spec.network }), names: [c.spec.name, ...c.spec.aliases] };
+    c.process = program({
+      argv: c.spec.cmd,
+      print: (stream, text) => {
+        if (c.run !== run || !isLive(c)) return;
+        c.log.push({ ts: new Date().toISOString(), stream, text });
+        wake(c.changed);
+      },
+      exit: (code) => {
+        if (c.run === run) this.end(c, code);
+      },
+      network: {
+        route: (target) => this.loopback.route(endpoint, target),
+        listen: (port, actualPort) => {
+          if (c.run === run && isLive(c)) this.loopback.listen(endpoint, port, actualPort);
+        },
+      },
+    });
+    try {
+      await c.process;
+    } catch (error) {
+      // The process failed as it started: it printed why and exited, as a real one would.
+      c.process = Promise.resolve(ENDED);
+      c.log.push({ ts: new Date().toISOString(), stream: "stderr", text: String((error as Error).message) });
+      if (c.run === run) this.end(c, 1);
+    }
+  }
+
+  async kill(id: string, _signal: Signal): Promise<void> {
+    const c = this.container(id, `send SIGKILL to ${id}`);
+    if (c.state === "paused") throw refusal(`send SIGKILL to ${id}`, `Container ${id} is paused. Unpause the container before stopping or killing`, 409);
+    if (c.state !== "running") throw refusal(`send SIGKILL to ${id}`, `Cannot kill container: ${id}: Container ${id} is not running`, 409);
+    await this.killProcess(c);
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    const c = this.container(id, `stop ${id}`);
+    if (c.state === "paused") throw refusal(`stop ${id}`, `Container ${id} is paused. Unpause the container before stopping or killing`, 409);
+    if (c.state !== "running") return;
+    const ended = c.ended!;
+    (await c.process!).terminate();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"grace over">((resolve) => (timer = setTimeout(() => resolve("grace over"), graceSeconds * 1000)));
+    const outcome = await Promise.race([ended, graceOver]);
+    clearTimeout(timer);
+    if (outcome === "grace over" && c.state === "running") await this.killProcess(c);
+  }
+
+  async restart(id: string, graceSeconds: number): Promise<void> {
+    await this.stop(id, graceSeconds);
+    await this.start(id);
+  }
+
+  async pause(id: string): Promise<void> {
+    const c = this.container(id, `pause ${id}`);
+    if (c.state === "paused") throw refusal(`pause ${id}`, `Container ${id} is already paused`, 409);
+    if (c.state !== "running") throw refusal(`pause ${id}`, `Container ${id} is not running`, 409);
+    const running = await c.process!;
+    c.state = "paused";
+    running.freeze();
+    this.loopback.freeze(id);
+    this.record(c, "pause");
+  }
+
+  async unpause(id: string): Promise<void> {
+    const c = this.container(id, `unpause ${id}`);
+    if (c.state !== "paused") throw refusal(`unpause ${id}`, `Container ${id} is not paused`, 409);
+    const running = await c.process!;
+    c.state = "running";
+    this.record(c, "unpause");
+    running.thaw();
+    this.loopback.thaw(id);
+    for (const chunk of c.heldInput.splice(0)) running.input(chunk);
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (isLive(c)) await this.killProcess(c);
+    this.containers.delete(id);
+    this.loopback.remove(id);
+    wake(c.changed);
+  }
+
+  async inspect(id: string): Promise<ContainerInfo> {
+    return info(this.container(id, `inspect ${id}`));
+  }
+
+  async listContainers(labels: Labels): Promise<ContainerInfo[]> {
+    return [...this.containers.values()].filter((c) => carries(c.spec.labels, labels)).map(info);
+  }
+
+  async writeLine(id: string, line: string): Promise<void> {
+    const c = this.container(id, `attach to ${id}`);
+    if (!isLive(c)) throw refusal(`attach to ${id}`, "You cannot attach to a stopped container, start it first", 409);
+    const chunk = Buffer.from(`${line}\n`);
+    if (c.state === "paused") c.heldInput.push(chunk);
+    else (await c.process!).input(chunk);
+  }
+
+  async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
+    const c = this.container(id, `${options.follow ? "follow" : "read"} logs of ${id}`);
+    const run = c.run;
+    const following = options.follow && isLive(c);
+    let next = following && options.newOnly ? c.log.length : 0;
+    for (;;) {
+      while (next < c.log.length) yield c.log[next++]!;
+      // As the engine does: a follow ends when the container stops (a restart too) or is removed.
+      if (!following || options.signal?.aborted || c.run !== run || !isLive(c) || !this.containers.has(id)) return;
+      await changeOf(c.changed, options.signal);
+    }
+  }
+
+  async *containerEvents(labels: Labels, options: ContainerEventOptions): AsyncIterable<ContainerEvent> {
+    const until = options.until === undefined ? undefined : Date.parse(options.until);
+    let next = 0;
+    for (;;) {
+      for (; next < this.events.length; next++) {
+        const { labels: carried, ...event } = this.events[next]!;
+        if (event.ts >= options.since && (until === undefined || Date.parse(event.ts) <= until) && carries(carried, labels)) yield event;
+      }
+      if (options.signal?.aborted || (until !== undefined && Date.now() > until)) return;
+      await changeOf(this.eventsChanged, options.signal, until);
+    }
+  }
+
+  /** Ends every process and frees every loopback port, as an engine's shutdown would. */
+  async close(): Promise<void> {
+    for (const id of [...this.containers.keys()]) await this.remove(id);
+    this.networks.clear();
+  }
+
+  private container(id: string, what: string): Container {
+    const c = this.containers.get(id);
+    if (!c) throw refusal(what, `No such container: ${id}`, 404);
+    return c;
+  }
+
+  /** SIGKILL: the process is gone at once, its sockets closed; exit code 137. */
+  private async killProcess(c: Container): Promise<void> {
+    const running = await c.process!;
+    this.end(c, 137);
+    running.kill();
+  }
+
+  private end(c: Container, exitCode: number): void {
+    if (!isLive(c)) return;
+    c.state = "exited";
+    c.exitCode = exitCode;
+    c.finishedAt = new Date().toISOString();
+    c.heldInput = [];
+    this.loopback.cut(c.id);
+    this.record(c, "die", exitCode);
+    c.endRun!();
+    wake(c.changed);
+  }
+
+  private record(c: Container, change: ContainerChange, exitCode?: number): void {
+    this.events.push({ ts: new Date().toISOString(), id: c.id, change, ...(exitCode === undefined ? {} : { exitCode }), labels: c.spec.labels });
+    wake(this.eventsChanged);
+  }
+}
+
+function info(c: Container): ContainerInfo {
+  return {
+    id: c.id,
+    name: c.spec.name,
+    labels: { ...c.spec.labels },
+    state: c.state,
+    exitCode: c.exitCode,
+    createdAt: c.createdAt,
+    startedAt: c.startedAt,
+    finishedAt: c.finishedAt,
+  };
+}
+
+/** A process runs in it, frozen or not. */
+function isLive(c: Container): boolean {
+  return c.state === "running" || c.state === "paused";
+}
+
+/** Label filters as the engine reads them: an empty value asks only that the label be there. */
+function carries(labels: Labels, wanted: Labels): boolean {
+  return Object.entries(wanted).every(([key, value]) => (value === "" ? key in labels : labels[key] === value));
+}
+
+/** An engine refusal as DockerRuntime reports it: what was being done and the engine's words; a 404 is exit 2. */
+function refusal(what: string, message: string, status: 400 | 403 | 404 | 409): LabError {
+  return new LabError(`${what}: ${message}`, status === 404 ? 2 : 3);
+}
+
+function newId(): string {
+  return randomBytes(32).toString("hex");
+}
+
+function wake(waiters: Set<() => void>): void {
+  for (const waiter of [...waiters]) waiter();
+}
+
+/** Resolves at the next change, when the signal aborts, or at `until` (ms). */
+function changeOf(waiters: Set<() => void>, signal?: AbortSignal, until?: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      waiters.delete(done);
+      signal?.removeEventListener("abort", done);
+      clearTimeout(timer);
+      resolve();
+    };
+    waiters.add(done);
+    signal?.addEventListener("abort", done, { once: true });
+    const timer = until === undefined ? undefined : setTimeout(done, Math.max(0, until - Date.now() + 1));
+  });
+}
