@@ -84,7 +84,8 @@ export interface CheckSummary {
 /** Everything a report shows; summary.json is this, minus nothing. */
 export interface RunReport {
   lab: string;
-  description: string;
+  /** Absent when the topology has none. */
+  description?: string;
   file: string;
   startedAt: string;
   finishedAt: string;
