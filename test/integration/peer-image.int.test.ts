@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEventLine, type PeerEvent } from "../../peer/src/events.js";
 import { containerName, networkName } from "../../orchestrator/src/plan/labels.js";
+import { packageRoot } from "../../orchestrator/src/paths.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
+import { ensurePeerImage, type PeerImageOptions } from "../../orchestrator/src/runtime/peer-image.js";
+import { StandInScript, thisHost } from "../../orchestrator/src/runtime/stand-in-base.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 
 const skipReason = await engineOrSkipReason();
@@ -10,6 +13,21 @@ const runtime = new DockerRuntime();
 const lab = uniqueLabName("img");
 const labels = { "p2plab.lab": lab };
 const network = networkName(lab);
+/** This file's own peer image: other tests (and other checkouts) build p2plab/peer:<version> meanwhile. */
+const tag = `p2plab/peer-test:${lab}`;
+const imageOptions = (chosen: string): PeerImageOptions => ({
+  tag,
+  root: packageRoot(),
+  standIn: new StandInScript(thisHost(packageRoot())),
+  chosen,
+  progress: () => {},
+});
+
+function docker(args: string[], input?: string): string {
+  const run = spawnSync("docker", args, { encoding: "utf8", ...(input === undefined ? {} : { input }) });
+  if (run.status !== 0) throw new Error(`docker ${args.join(" ")}: ${run.stderr}`);
+  return run.stdout.trim();
+}
 
 describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   let image = "";
@@ -48,7 +66,7 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
   }
 
   beforeAll(async () => {
-    image = await runtime.ensurePeerImage(() => {});
+    image = await ensurePeerImage(runtime, imageOptions(await runtime.chooseBaseImage()));
     await runtime.createNetwork(network, labels);
   });
 
@@ -58,11 +76,30 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
     for (const net of await runtime.listNetworks(labels)) await runtime.removeNetwork(net.id);
     expect(await runtime.listContainers(labels)).toEqual([]);
     expect(await runtime.listNetworks(labels)).toEqual([]);
+    expect(await runtime.removeImage(tag)).toBeUndefined();
+  });
+
+  it("a new base rebuilds the image and removes the one it replaced: nothing left dangling", async () => {
+    const base = await runtime.chooseBaseImage();
+    // The same base with one more label: another image ID, as a new release of the base would be.
+    const newBase = `p2plab/base-test:${lab}`;
+    docker(["build", "-q", "-t", newBase, "--label", `p2plab.test=${lab}`, "-"], `FROM ${base}\n`);
+    try {
+      const first = (await runtime.inspectImage(tag))!.id;
+      await ensurePeerImage(runtime, imageOptions(newBase));
+      const second = (await runtime.inspectImage(tag))!.id;
+      expect(second).not.toBe(first);
+      expect(await runtime.inspectImage(first)).toBeUndefined();
+      const dangling = docker(["images", "--quiet", "--no-trunc", "--filter", "dangling=true", "--filter", "label=p2plab.build-hash"]).split("\n");
+      expect(dangling).not.toContain(first);
+      expect(docker(["image", "inspect", "--format", "{{.Config.User}}", tag])).toBe("peer");
+    } finally {
+      expect(await runtime.removeImage(newBase)).toBeUndefined();
+    }
   });
 
   it("runs as the non-root user peer", () => {
-    const user = spawnSync("docker", ["image", "inspect", image, "--format", "{{.Config.User}}"], { encoding: "utf8" });
-    expect(user.stdout.trim()).toBe("peer");
+    expect(docker(["image", "inspect", image, "--format", "{{.Config.User}}"])).toBe("peer");
   });
 
   it("answers `--help`", async () => {

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunReport } from "../../orchestrator/src/report/model.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
+import { referencePeerImage } from "../../orchestrator/src/runtime/peer-image.js";
 import { compose } from "../support/compose.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 import { lab, labJson, leftovers, topologyCopy } from "../support/lab-cli.js";
@@ -108,11 +109,13 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     const results = await mkdtemp(join(tmpdir(), "p2plab-compose-results-"));
     for (const dir of [topologies, results]) await chown(dir, owner, owner);
     const project = ["-p", name];
-    const base = await new DockerRuntime().chooseBaseImage();
+    // As the README says: `lab image`, then compose, naming no base: none is pulled (this machine reaches no registry).
+    const image = await lab(["image"]);
+    expect(image.code, image.stderr).toBe(0);
+    expect(image.stdout).toBe(`${referencePeerImage()}\n`);
     const env = {
       P2PLAB_TOPOLOGIES: topologies,
       P2PLAB_TOPOLOGY: "topologies/wrong.yaml",
-      P2PLAB_BASE_IMAGE: base,
       P2PLAB_RESULTS: results,
       P2PLAB_UID: String(owner),
       P2PLAB_GID: String(owner),
@@ -138,8 +141,9 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     const file = join(dirname(await topologyCopy("topologies/chain.yaml", name)), "compose.yml");
     const exported = await lab(["compose", await topologyCopy("topologies/chain.yaml", name), "--out", file]);
     expect(exported.code, exported.stderr).toBe(0);
-    // The images a plain compose file names must exist: lab builds the peer image on first use.
-    expect((await lab(["run", await topologyCopy("topologies/chain.yaml", uniqueLabName("warm")), "--results", RESULTS])).code).toBe(0);
+    // The images a plain compose file names must exist: lab image builds the peer image.
+    const image = await lab(["image"]);
+    expect(image.code, image.stderr).toBe(0);
     const up = await compose(["-f", file, "-p", name, "up", "-d"]);
     expect(up.code, up.output).toBe(0);
     try {

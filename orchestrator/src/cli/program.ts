@@ -120,6 +120,11 @@ export function buildProgram(ctx: () => Context): Command {
     .action(async (file, options) => (await import("./commands/compose.js")).composeCommand(ctx(), file, options));
 
   program
+    .command("image")
+    .description("build the peer image when it is missing or out of date (and its base when no registry answers); print its tag")
+    .action(async () => (await import("./commands/image.js")).imageCommand(ctx()));
+
+  program
     .command("ls")
     .description("the labs on this engine")
     .addOption(json())

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { planLab } from "../../plan/plan.js";
 import { composeFile } from "../../plan/compose.js";
-import { referencePeerImage } from "../../runtime/docker-runtime.js";
+import { referencePeerImage } from "../../runtime/peer-image.js";
 import { loadTopologyOrFail, type Context } from "../context.js";
 
 export async function composeCommand(ctx: Context, file: string, options: { out?: string }): Promise<void> {
