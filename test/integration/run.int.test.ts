@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chown, lstat, mkdtemp, readdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -121,14 +122,21 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
       P2PLAB_GID: String(owner),
       P2PLAB_DOCKER_GID: String((await stat("/var/run/docker.sock")).gid),
     };
+    let orchestratorImage = "";
     try {
       const up = await compose([...project, "up", "--build", "--exit-code-from", "lab"], env);
       expect(up.code, up.output).toBe(1);
       expect(up.output).toContain("step 6 failed");
+      const container = /^[0-9a-f]{64}$/m.exec((await compose([...project, "ps", "-q", "lab"], env)).output)![0];
+      orchestratorImage = spawnSync("docker", ["inspect", "--format", "{{.Config.Image}}", container], { encoding: "utf8" }).stdout.trim();
     } finally {
-      await compose([...project, "down"], env);
+      await compose([...project, "down", "--rmi", "local"], env);
     }
     expect(await leftovers(name)).toEqual([]);
+    // The orchestrator image is the project's own (v1 names it name_lab, v2 name-lab), and went with it.
+    expect(orchestratorImage).toMatch(new RegExp(`^${name}[_-]lab`));
+    const images = spawnSync("docker", ["images", "--format", "{{.Repository}}"], { encoding: "utf8" }).stdout.split("\n");
+    expect(images.filter((repository) => repository.startsWith(name))).toEqual([]);
     const written = await readdir(results, { recursive: true });
     expect(written).toContain(`${await readlink(join(results, "latest"))}/summary.json`);
     const owners = await Promise.all(written.map(async (entry) => `${entry} ${(await lstat(join(results, entry))).uid}:${(await lstat(join(results, entry))).gid}`));
