@@ -4,7 +4,15 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { EnvironmentError, LabError } from "../errors.js";
 import { packageRoot } from "../paths.js";
 import { MultiplexDecoder } from "./docker-logs.js";
-import { ensureBaseImage, ensurePeerImage, referencePeerImage, type ImageBuild, type ImageEngine, type LocalImage } from "./peer-image.js";
+import {
+  ensureBaseImage,
+  ensurePeerImage,
+  referencePeerImage,
+  type BaseImageOptions,
+  type ImageBuild,
+  type ImageEngine,
+  type LocalImage,
+} from "./peer-image.js";
 import {
   CONTAINER_CHANGES,
   NameInUseError,
@@ -23,7 +31,6 @@ import {
   type Signal,
 } from "./runtime.js";
 import { StandInScript, thisHost } from "./stand-in-base.js";
-
 
 /**
  * How long an engine call may take before the engine counts as hung. Calls answer in
@@ -76,14 +83,17 @@ export class DockerRuntime implements Runtime, ImageEngine {
 
   /** Builds the reference peer image when it is missing or stale (see peer-image.ts). */
   async ensurePeerImage(progress: ImageBuildProgress): Promise<string> {
-    const root = packageRoot();
-    return ensurePeerImage(this, { tag: referencePeerImage(), root, standIn: new StandInScript(thisHost(root)), chosen: process.env.P2PLAB_BASE_IMAGE, progress });
+    return ensurePeerImage(this, { ...this.baseOptions(progress), tag: referencePeerImage(), root: packageRoot() });
   }
 
   /** The base the peer image is built on, pulled or built first when it is missing; returns its name. */
   async chooseBaseImage(progress: ImageBuildProgress = () => {}): Promise<string> {
-    const standIn = new StandInScript(thisHost(packageRoot()));
-    return (await ensureBaseImage(this, { standIn, chosen: process.env.P2PLAB_BASE_IMAGE, progress })).name;
+    return (await ensureBaseImage(this, this.baseOptions(progress))).name;
+  }
+
+  /** This host's stand-in builder, and the base the user named (compose passes an empty one). */
+  private baseOptions(progress: ImageBuildProgress): BaseImageOptions {
+    return { standIn: new StandInScript(thisHost(packageRoot())), chosen: process.env.P2PLAB_BASE_IMAGE || undefined, progress };
   }
 
   async inspectImage(name: string): Promise<LocalImage | undefined> {

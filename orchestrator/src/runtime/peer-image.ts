@@ -76,12 +76,15 @@ export interface BaseImage extends LocalImage {
 export async function ensureBaseImage(engine: ImageEngine, options: BaseImageOptions): Promise<BaseImage> {
   const { chosen, progress, standIn } = options;
   if (chosen) {
-    const reason = (await engine.inspectImage(chosen)) ? undefined : await engine.pullImage(chosen, progress);
-    if (reason !== undefined) {
-      throw new EnvironmentError(
-        `P2PLAB_BASE_IMAGE names ${chosen}, which is not here and cannot be pulled: ${reason}`,
-        `build or load that image first, or unset P2PLAB_BASE_IMAGE and lab picks a base itself`,
-      );
+    if (!(await engine.inspectImage(chosen))) {
+      progress(`pulling ${chosen} (P2PLAB_BASE_IMAGE)`);
+      const reason = await engine.pullImage(chosen, progress);
+      if (reason !== undefined) {
+        throw new EnvironmentError(
+          `P2PLAB_BASE_IMAGE names ${chosen}, which is not here and cannot be pulled: ${reason}`,
+          `build or load that image first, or unset P2PLAB_BASE_IMAGE and lab picks a base itself`,
+        );
+      }
     }
     return present(engine, chosen);
   }
