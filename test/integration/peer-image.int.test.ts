@@ -29,6 +29,17 @@ function docker(args: string[], input?: string): string {
   return run.stdout.trim();
 }
 
+/**
+ * lab's base with one more label: an image ID of this file's own, as a new release of the base
+ * would have. Built on lab's base as it is, the peer image would share its ID with an identical
+ * build under another tag (p2plab/peer:<version>), which the engine then rightly keeps.
+ */
+async function baseOfOurOwn(name: string): Promise<string> {
+  const base = `p2plab/base-test:${lab}-${name}`;
+  docker(["build", "-q", "-t", base, "--label", `p2plab.test=${lab}-${name}`, "-"], `FROM ${await runtime.chooseBaseImage()}\n`);
+  return base;
+}
+
 describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   let image = "";
   const ids = new Map<string, string>();
@@ -65,8 +76,11 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
     throw new Error(`not seen within 20 s: ${what}; events:\n${events.map((e) => JSON.stringify(e)).join("\n")}`);
   }
 
+  const bases: string[] = [];
+
   beforeAll(async () => {
-    image = await ensurePeerImage(runtime, imageOptions(await runtime.chooseBaseImage()));
+    bases.push(await baseOfOurOwn("a"));
+    image = await ensurePeerImage(runtime, imageOptions(bases[0]!));
     await runtime.createNetwork(network, labels);
   });
 
@@ -77,25 +91,19 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
     expect(await runtime.listContainers(labels)).toEqual([]);
     expect(await runtime.listNetworks(labels)).toEqual([]);
     expect(await runtime.removeImage(tag)).toBeUndefined();
+    for (const base of bases) expect(await runtime.removeImage(base)).toBeUndefined();
   });
 
   it("a new base rebuilds the image and removes the one it replaced: nothing left dangling", async () => {
-    const base = await runtime.chooseBaseImage();
-    // The same base with one more label: another image ID, as a new release of the base would be.
-    const newBase = `p2plab/base-test:${lab}`;
-    docker(["build", "-q", "-t", newBase, "--label", `p2plab.test=${lab}`, "-"], `FROM ${base}\n`);
-    try {
-      const first = (await runtime.inspectImage(tag))!.id;
-      await ensurePeerImage(runtime, imageOptions(newBase));
-      const second = (await runtime.inspectImage(tag))!.id;
-      expect(second).not.toBe(first);
-      expect(await runtime.inspectImage(first)).toBeUndefined();
-      const dangling = docker(["images", "--quiet", "--no-trunc", "--filter", "dangling=true", "--filter", "label=p2plab.build-hash"]).split("\n");
-      expect(dangling).not.toContain(first);
-      expect(docker(["image", "inspect", "--format", "{{.Config.User}}", tag])).toBe("peer");
-    } finally {
-      expect(await runtime.removeImage(newBase)).toBeUndefined();
-    }
+    bases.push(await baseOfOurOwn("b"));
+    const first = (await runtime.inspectImage(tag))!.id;
+    await ensurePeerImage(runtime, imageOptions(bases[1]!));
+    const second = (await runtime.inspectImage(tag))!.id;
+    expect(second).not.toBe(first);
+    expect(await runtime.inspectImage(first)).toBeUndefined();
+    const dangling = docker(["images", "--quiet", "--no-trunc", "--filter", "dangling=true", "--filter", "label=p2plab.build-hash"]).split("\n");
+    expect(dangling).not.toContain(first);
+    expect(docker(["image", "inspect", "--format", "{{.Config.User}}", tag])).toBe("peer");
   });
 
   it("runs as the non-root user peer", () => {
