@@ -1,6 +1,6 @@
-# The reference peer image. The base is the official Node image; where no registry answers,
-# build a stand-in from Debian packages with scripts/offline-base-image.sh and pass
-#   --build-arg BASE_IMAGE=p2plab/node-base:bookworm
+# The reference peer image, built by `lab up` / `lab image`. The base is the official Node image;
+# where no registry answers, lab passes the stand-in from scripts/offline-base-image.sh:
+#   --build-arg BASE_IMAGE=p2plab/node-base:22-bookworm
 # The bundle dist/peer.mjs comes from `npm run build` (npm ci runs it).
 ARG BASE_IMAGE=node:22-bookworm-slim
 FROM ${BASE_IMAGE}

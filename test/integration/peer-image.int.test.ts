@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEventLine, type PeerEvent } from "../../peer/src/events.js";
 import { containerName, networkName } from "../../orchestrator/src/plan/labels.js";
+import { packageRoot } from "../../orchestrator/src/paths.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
+import { ensurePeerImage, type PeerImageOptions } from "../../orchestrator/src/runtime/peer-image.js";
+import { StandInScript, thisHost } from "../../orchestrator/src/runtime/stand-in-base.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 
 const skipReason = await engineOrSkipReason();
@@ -10,6 +13,32 @@ const runtime = new DockerRuntime();
 const lab = uniqueLabName("img");
 const labels = { "p2plab.lab": lab };
 const network = networkName(lab);
+/** This file's own peer image: other tests (and other checkouts) build p2plab/peer:<version> meanwhile. */
+const tag = `p2plab/peer-test:${lab}`;
+const imageOptions = (chosen: string): PeerImageOptions => ({
+  tag,
+  root: packageRoot(),
+  standIn: new StandInScript(thisHost(packageRoot())),
+  chosen,
+  progress: () => {},
+});
+
+function docker(args: string[], input?: string): string {
+  const run = spawnSync("docker", args, { encoding: "utf8", ...(input === undefined ? {} : { input }) });
+  if (run.status !== 0) throw new Error(`docker ${args.join(" ")}: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+/**
+ * lab's base with one more label: an image ID of this file's own, as a new release of the base
+ * would have. Built on lab's base as it is, the peer image would share its ID with an identical
+ * build under another tag (p2plab/peer:<version>), which the engine then rightly keeps.
+ */
+async function baseOfOurOwn(name: string): Promise<string> {
+  const base = `p2plab/base-test:${lab}-${name}`;
+  docker(["build", "-q", "-t", base, "--label", `p2plab.test=${lab}-${name}`, "-"], `FROM ${await runtime.chooseBaseImage()}\n`);
+  return base;
+}
 
 describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   let image = "";
@@ -47,8 +76,11 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
     throw new Error(`not seen within 20 s: ${what}; events:\n${events.map((e) => JSON.stringify(e)).join("\n")}`);
   }
 
+  const bases: string[] = [];
+
   beforeAll(async () => {
-    image = await runtime.ensurePeerImage(() => {});
+    bases.push(await baseOfOurOwn("a"));
+    image = await ensurePeerImage(runtime, imageOptions(bases[0]!));
     await runtime.createNetwork(network, labels);
   });
 
@@ -58,11 +90,24 @@ describe.skipIf(skipReason !== undefined)(`peer image on a real engine${skipReas
     for (const net of await runtime.listNetworks(labels)) await runtime.removeNetwork(net.id);
     expect(await runtime.listContainers(labels)).toEqual([]);
     expect(await runtime.listNetworks(labels)).toEqual([]);
+    expect(await runtime.removeImage(tag)).toBeUndefined();
+    for (const base of bases) expect(await runtime.removeImage(base)).toBeUndefined();
+  });
+
+  it("a new base rebuilds the image and removes the one it replaced: nothing left dangling", async () => {
+    bases.push(await baseOfOurOwn("b"));
+    const first = (await runtime.inspectImage(tag))!.id;
+    await ensurePeerImage(runtime, imageOptions(bases[1]!));
+    const second = (await runtime.inspectImage(tag))!.id;
+    expect(second).not.toBe(first);
+    expect(await runtime.inspectImage(first)).toBeUndefined();
+    const dangling = docker(["images", "--quiet", "--no-trunc", "--filter", "dangling=true", "--filter", "label=p2plab.build-hash"]).split("\n");
+    expect(dangling).not.toContain(first);
+    expect(docker(["image", "inspect", "--format", "{{.Config.User}}", tag])).toBe("peer");
   });
 
   it("runs as the non-root user peer", () => {
-    const user = spawnSync("docker", ["image", "inspect", image, "--format", "{{.Config.User}}"], { encoding: "utf8" });
-    expect(user.stdout.trim()).toBe("peer");
+    expect(docker(["image", "inspect", image, "--format", "{{.Config.User}}"])).toBe("peer");
   });
 
   it("answers `--help`", async () => {

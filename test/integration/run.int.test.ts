@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chown, lstat, mkdtemp, readdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -5,6 +6,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseRunReport, type RunReport } from "../../orchestrator/src/check/run-report.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
+import { referencePeerImage } from "../../orchestrator/src/runtime/peer-image.js";
 import { compose } from "../support/compose.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 import { lab, labJson, leftovers, topologyCopy } from "../support/lab-cli.js";
@@ -109,24 +111,33 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     const results = await mkdtemp(join(tmpdir(), "p2plab-compose-results-"));
     for (const dir of [topologies, results]) await chown(dir, owner, owner);
     const project = ["-p", name];
-    const base = await new DockerRuntime().chooseBaseImage();
+    // As the README says: `lab image`, then compose, naming no base: none is pulled (this machine reaches no registry).
+    const image = await lab(["image"]);
+    expect(image.code, image.stderr).toBe(0);
+    expect(image.stdout).toBe(`${referencePeerImage()}\n`);
     const env = {
       P2PLAB_TOPOLOGIES: topologies,
       P2PLAB_TOPOLOGY: "topologies/wrong.yaml",
-      P2PLAB_BASE_IMAGE: base,
       P2PLAB_RESULTS: results,
       P2PLAB_UID: String(owner),
       P2PLAB_GID: String(owner),
       P2PLAB_DOCKER_GID: String((await stat("/var/run/docker.sock")).gid),
     };
+    let orchestratorImage = "";
     try {
       const up = await compose([...project, "up", "--build", "--exit-code-from", "lab"], env);
       expect(up.code, up.output).toBe(1);
       expect(up.output).toContain("step 6 failed");
+      const container = /^[0-9a-f]{64}$/m.exec((await compose([...project, "ps", "-q", "lab"], env)).output)![0];
+      orchestratorImage = spawnSync("docker", ["inspect", "--format", "{{.Config.Image}}", container], { encoding: "utf8" }).stdout.trim();
     } finally {
-      await compose([...project, "down"], env);
+      await compose([...project, "down", "--rmi", "local"], env);
     }
     expect(await leftovers(name)).toEqual([]);
+    // The orchestrator image is the project's own (v1 names it name_lab, v2 name-lab), and went with it.
+    expect(orchestratorImage).toMatch(new RegExp(`^${name}[_-]lab`));
+    const images = spawnSync("docker", ["images", "--format", "{{.Repository}}"], { encoding: "utf8" }).stdout.split("\n");
+    expect(images.filter((repository) => repository.startsWith(name))).toEqual([]);
     const written = await readdir(results, { recursive: true });
     expect(written).toContain(`${await readlink(join(results, "latest"))}/summary.json`);
     const owners = await Promise.all(written.map(async (entry) => `${entry} ${(await lstat(join(results, entry))).uid}:${(await lstat(join(results, entry))).gid}`));
@@ -139,8 +150,9 @@ describe.skipIf(skipReason !== undefined)(`lab run on a real engine${skipReason 
     const file = join(dirname(await topologyCopy("topologies/chain.yaml", name)), "compose.yml");
     const exported = await lab(["compose", await topologyCopy("topologies/chain.yaml", name), "--out", file]);
     expect(exported.code, exported.stderr).toBe(0);
-    // The images a plain compose file names must exist: lab builds the peer image on first use.
-    expect((await lab(["run", await topologyCopy("topologies/chain.yaml", uniqueLabName("warm")), "--results", RESULTS])).code).toBe(0);
+    // The images a plain compose file names must exist: lab image builds the peer image.
+    const image = await lab(["image"]);
+    expect(image.code, image.stderr).toBe(0);
     const up = await compose(["-f", file, "-p", name, "up", "-d"]);
     expect(up.code, up.output).toBe(0);
     try {

@@ -92,7 +92,8 @@ const engineRecordSchema = z.object({
 const runReportSchema = z.object({
   version: z.literal(SUMMARY_VERSION),
   lab: z.string(),
-  description: z.string(),
+  /** Absent when the topology has none. */
+  description: z.string().optional(),
   file: z.string(),
   startedAt: z.string(),
   finishedAt: z.string(),

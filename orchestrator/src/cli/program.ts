@@ -90,6 +90,10 @@ const declare = {
       .description("export a topology as a standalone compose file; lab status, send, kill, logs and down work on it")
       .argument("<file>", "topology file")
       .option("-o, --out <file>", "write to a file instead of stdout"),
+  image: (program: Command) =>
+    program
+      .command("image")
+      .description("build the peer image when it is missing or out of date (and its base when no registry answers); print its tag"),
   ls: (program: Command) => program.command("ls").description("the labs on this engine").addOption(json()),
   validate: (program: Command) =>
     program
@@ -132,6 +136,7 @@ export function buildProgram(ctx: () => Context): Command {
     .action(async (lab, options) => (await import("./commands/transcripts.js")).transcriptsCommand(ctx(), lab, options));
   declare.down(program).action(async (lab, options) => (await import("./commands/down.js")).downCommand(ctx(), lab, options));
   declare.compose(program).action(async (file, options) => (await import("./commands/compose.js")).composeCommand(ctx(), file, options));
+  declare.image(program).action(async () => (await import("./commands/image.js")).imageCommand(ctx()));
   declare.ls(program).action(async (options) => (await import("./commands/ls.js")).lsCommand(ctx(), options));
   declare.validate(program).action(async (file, options) => (await import("./commands/validate.js")).validateCommand(ctx(), file, options));
 

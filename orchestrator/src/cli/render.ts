@@ -32,7 +32,7 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
   const nodes = snapshot.peers.map((peer) => ({ name: peer.name, ...(MARK[peer.status] ? { mark: MARK[peer.status]! } : {}) }));
   const partitions = snapshot.overlay.partitions;
   return [
-    `${c.bold(`lab ${snapshot.lab}`)} ${c.dim(`— ${visible(snapshot.description)}`)}`,
+    snapshot.description ? `${c.bold(`lab ${snapshot.lab}`)} ${c.dim(`— ${visible(snapshot.description)}`)}` : c.bold(`lab ${snapshot.lab}`),
     "",
     ...table(rows),
     "",

@@ -12,7 +12,8 @@ import { EngineWatch } from "./engine-watch.js";
 
 export interface LabSummary {
   name: string;
-  description: string;
+  /** Absent when the topology has none. */
+  description?: string;
   peers: number;
   running: number;
 }
@@ -31,7 +32,8 @@ export interface PeerView extends PeerState {
 
 export interface LabSnapshot {
   lab: string;
-  description: string;
+  /** Absent when the topology has none. */
+  description?: string;
   peers: PeerView[];
   overlay: Overlay;
   /** Anything but "running" means lab's actions are no longer (all) recorded. */

@@ -24,6 +24,12 @@ describe("readTopology", () => {
     expect(readTopology([network], "chain")).toEqual({ ok: true, value: chain });
   });
 
+  it("reads back a topology without a description", () => {
+    const { description: _, ...plain } = chain;
+    const written = planLab(plain, "p2plab/peer:0.1.0").network;
+    expect(readTopology([{ ...network, labels: written.labels }], "chain")).toEqual({ ok: true, value: plain });
+  });
+
   it("has nothing to read without the lab's network or its label (an interrupted up)", () => {
     expect(readTopology([], "chain")).toBeUndefined();
     expect(readTopology([{ ...network, labels: { "p2plab.lab": "chain" } }], "chain")).toBeUndefined();

@@ -44,6 +44,17 @@ function matrixRows(markdown: string): string[][] {
   return lines.slice(2).map((line) => line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim()));
 }
 
+describe("a run of a topology without a description", () => {
+  it("renders without one: no quote under the title, no description paragraph", () => {
+    const { description, ...report } = fixture();
+    expect(renderMarkdown(fixture())).toContain(`> ${description}`);
+    const markdown = renderMarkdown(report);
+    expect(markdown.split("\n").filter((line) => line.startsWith("> "))).toEqual([]);
+    expect(renderHtml(report)).not.toContain('<p class="description">');
+    expect(renderHtml(fixture())).toContain('<p class="description">');
+  });
+});
+
 describe("cellText", () => {
   it("says what happened in a few characters", () => {
     expect(cellText({ class: "delivered", count: 1, latencyMs: 12, hops: 2 }, false)).toBe("✓ 12ms/2h");

@@ -1,12 +1,18 @@
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
 import { formatDuration } from "../../../peer/src/duration.js";
 import { EnvironmentError, EXIT, LabError } from "../errors.js";
-import { packageRoot, packageVersion } from "../paths.js";
+import { packageRoot } from "../paths.js";
 import { MultiplexDecoder } from "./docker-logs.js";
+import {
+  ensureBaseImage,
+  ensurePeerImage,
+  referencePeerImage,
+  type BaseImageOptions,
+  type ImageBuild,
+  type ImageEngine,
+  type LocalImage,
+} from "./peer-image.js";
 import {
   CONTAINER_CHANGES,
   ImageNotFoundError,
@@ -25,11 +31,7 @@ import {
   type Runtime,
   type Signal,
 } from "./runtime.js";
-
-export const OFFICIAL_BASE_IMAGE = "node:22-bookworm-slim";
-export const OFFLINE_BASE_IMAGE = "p2plab/node-base:bookworm";
-const BUILD_HASH_LABEL = "p2plab.build-hash";
-const IMAGE_CONTEXT = ["Dockerfile", "dist/peer.mjs"];
+import { StandInScript, thisHost } from "./stand-in-base.js";
 
 /**
  * How long an engine call may take before the engine counts as hung. Calls answer in
@@ -51,16 +53,27 @@ interface EngineError extends Error {
   /** The socket path of a failed connection. */
   address?: string;
   statusCode?: number;
-  json?: { message?: string };
+  /** docker-modem's word for the status ("server error"), which it puts before the engine's message. */
+  reason?: string;
+  json?: { message?: string } | null;
 }
 
-/** The tag of the reference peer image this version of p2plab builds. */
-export function referencePeerImage(): string {
-  return `p2plab/peer:${packageVersion()}`;
+/** What the engine said, without docker-modem's "(HTTP code 500) server error - " before it. */
+function engineMessage(error: EngineError): string {
+  const text = (error.json?.message ?? error.message).replace(/^\(HTTP code \d+\)\s*/, "");
+  return (error.reason && text.startsWith(`${error.reason} - `) ? text.slice(error.reason.length + 3) : text).trim();
+}
+
+/** One event of a build or pull stream. */
+interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  id?: string;
+  error?: string;
 }
 
 /** The Docker Engine runtime: the one module that talks to dockerode. */
-export class DockerRuntime implements Runtime {
+export class DockerRuntime implements Runtime, ImageEngine {
   constructor(private readonly docker: Docker = new Docker()) {}
 
   async ping(): Promise<void> {
@@ -69,67 +82,99 @@ export class DockerRuntime implements Runtime {
     await this.call("ping the engine", (abortSignal) => ping({ abortSignal }), { timeoutMs: PING_TIMEOUT_MS });
   }
 
+  /** Builds the reference peer image when it is missing or stale (see peer-image.ts). */
   async ensurePeerImage(progress: ImageBuildProgress): Promise<string> {
-    const root = packageRoot();
-    if (!existsSync(join(root, "dist/peer.mjs"))) {
-      throw new EnvironmentError("the peer bundle dist/peer.mjs is missing", "run `npm run build` (npm ci runs it too)");
-    }
-    const hash = createHash("sha256");
-    for (const file of IMAGE_CONTEXT) hash.update(readFileSync(join(root, file)));
-    const buildHash = hash.digest("hex").slice(0, 16);
-    const tag = referencePeerImage();
-    const existing = await this.imageLabels(tag);
-    if (existing?.[BUILD_HASH_LABEL] === buildHash) return tag;
+    return ensurePeerImage(this, { ...this.baseOptions(progress), tag: referencePeerImage(), root: packageRoot() });
+  }
 
-    const base = await this.chooseBaseImage();
-    progress(`building ${tag} from ${base}`);
-    // No bound: a build (with a base image pull) legitimately takes minutes, and its progress
-    // shows that it moves; a hung engine has already failed the image inspect above.
-    const stream = await this.call(
-      `build ${tag}`,
+  /** The base the peer image is built on, pulled or built first when it is missing; returns its name. */
+  async chooseBaseImage(progress: ImageBuildProgress = () => {}): Promise<string> {
+    return (await ensureBaseImage(this, this.baseOptions(progress))).name;
+  }
+
+  /** This host's stand-in builder, and the base the user named (compose passes an empty one). */
+  private baseOptions(progress: ImageBuildProgress): BaseImageOptions {
+    return { standIn: new StandInScript(thisHost(packageRoot())), chosen: process.env.P2PLAB_BASE_IMAGE || undefined, progress };
+  }
+
+  async inspectImage(name: string): Promise<LocalImage | undefined> {
+    const info = await this.call(`inspect image ${name}`, () => this.docker.getImage(name).inspect(), { ignoreStatus: [404] });
+    return info ? { id: info.Id, labels: info.Config?.Labels ?? {} } : undefined;
+  }
+
+  async pullImage(name: string, progress: ImageBuildProgress): Promise<string | undefined> {
+    // No bound, as for a build: a pull legitimately takes minutes, and the engine's own dial
+    // timeout ends one that cannot reach its registry.
+    const pulled = await this.call(
+      `pull ${name}`,
       () =>
-        this.docker.buildImage(
-          { context: root, src: IMAGE_CONTEXT },
-          { t: tag, buildargs: { BASE_IMAGE: base }, labels: { [BUILD_HASH_LABEL]: buildHash }, rm: true, forcerm: true },
+        this.docker.pull(name).then(
+          (stream: NodeJS.ReadableStream) => ({ stream }),
+          (error: EngineError) => {
+            // The engine answered and the registry did not: why is the answer. No engine at all is call()'s to explain.
+            if (error.statusCode === undefined) throw error;
+            return { failed: engineMessage(error) };
+          },
         ),
       { timeoutMs: null },
     );
-    const failure = await new Promise<string | undefined>((resolve) => {
+    if ("failed" in pulled) return pulled.failed;
+    return this.followProgress(pulled.stream, (event) => {
+      if (event.status && /^(Pulling from|Pull complete|Digest|Status)/.test(event.status)) progress(`${event.id ? `${event.id}: ` : ""}${event.status}`);
+    });
+  }
+
+  async buildImage(build: ImageBuild, progress: ImageBuildProgress): Promise<string | undefined> {
+    // No bound: a build takes minutes, and its progress shows that it moves; a hung engine has
+    // already failed the image inspects before it.
+    const stream = await this.call(
+      `build ${build.tag}`,
+      () =>
+        this.docker.buildImage(
+          { context: build.root, src: build.files },
+          { t: build.tag, buildargs: build.buildArgs, labels: build.labels, rm: true, forcerm: true },
+        ),
+      { timeoutMs: null },
+    );
+    return this.followProgress(stream, (event) => {
+      // The build's own chatter is noise here; its steps show that it moves.
+      const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? "");
+      if (step) progress(step[0].length > 100 ? `${step[0].slice(0, 99)}…` : step[0]);
+    });
+  }
+
+  async removeImage(id: string): Promise<string | undefined> {
+    return this.call(
+      `remove image ${id}`,
+      (abortSignal) =>
+        this.docker
+          .getImage(id)
+          .remove({ abortSignal })
+          .then(
+            () => undefined,
+            (error: EngineError) => {
+              // A conflict: a container (or another tag, or a child image) still uses it.
+              if (error.statusCode === 409) return engineMessage(error);
+              throw error;
+            },
+          ),
+      { ignoreStatus: [404] },
+    );
+  }
+
+  /** Follows a build or pull stream to its end: undefined when it went through, else its error. */
+  private followProgress(stream: NodeJS.ReadableStream, onEvent: (event: ProgressEvent) => void): Promise<string | undefined> {
+    return new Promise((resolve) => {
       let error: string | undefined;
       this.docker.modem.followProgress(
         stream,
-        (streamError: Error | null) => resolve(streamError ? `the build stream broke: ${streamError.message}` : error),
-        (event: { stream?: string; error?: string; status?: string }) => {
-          if (event.error) error = event.error;
-          // The build's own chatter is noise here; its steps show that it moves.
-          const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? "");
-          if (step) progress(step[0].length > 100 ? `${step[0].slice(0, 99)}…` : step[0]);
-          else if (event.status && /^(Pulling|Downloading|Extracting|Status)/.test(event.status)) progress(event.status);
+        (streamError: Error | null) => resolve(streamError ? `the stream broke: ${streamError.message}` : error),
+        (event: ProgressEvent) => {
+          if (event.error) error = event.error.trim();
+          onEvent(event);
         },
       );
     });
-    if (failure !== undefined) {
-      const hint =
-        base === OFFICIAL_BASE_IMAGE
-          ? `no registry answered? build a local base with scripts/offline-base-image.sh, then run again (it is picked up as ${OFFLINE_BASE_IMAGE})`
-          : undefined;
-      throw new EnvironmentError(`building ${tag} failed: ${failure.trim()}`, hint);
-    }
-    return tag;
-  }
-
-  /** The official base when it is here or can be pulled; the offline stand-in otherwise. */
-  async chooseBaseImage(): Promise<string> {
-    const chosen = process.env.P2PLAB_BASE_IMAGE;
-    if (chosen) return chosen;
-    if (await this.imageLabels(OFFICIAL_BASE_IMAGE)) return OFFICIAL_BASE_IMAGE;
-    if (await this.imageLabels(OFFLINE_BASE_IMAGE)) return OFFLINE_BASE_IMAGE;
-    return OFFICIAL_BASE_IMAGE;
-  }
-
-  private async imageLabels(tag: string): Promise<Labels | undefined> {
-    const info = await this.call(`inspect image ${tag}`, () => this.docker.getImage(tag).inspect(), { ignoreStatus: [404] });
-    return info ? (info.Config?.Labels ?? {}) : undefined;
   }
 
   async createNetwork(name: string, labels: Labels): Promise<void> {

@@ -19,10 +19,10 @@ describe("schemas/topology.schema.json", () => {
     }
   });
 
-  it("requires the top-level fields and rejects unknown keys", () => {
+  it("requires the name only, and rejects unknown keys", () => {
     const schema = topologyJsonSchema();
     expect(schema.$id).toBe("urn:p2plab:schema:topology");
-    expect(schema.required).toEqual(["name", "description"]);
+    expect(schema.required).toEqual(["name"]);
     expect(schema.additionalProperties).toBe(false);
   });
 });

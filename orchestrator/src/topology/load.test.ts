@@ -98,6 +98,13 @@ describe("loadTopology: valid files", () => {
     expect(minimal).toMatchObject({ links: [], check: {}, scenario: [] });
   });
 
+  it("needs no description; the loaded topology then has none, and keeps one it is given", () => {
+    const plain = loadTopology("name: first\npeers:\n  a: {}\n  b: { connect: [a] }\n", "first.yaml");
+    expect(plain).toMatchObject({ ok: true, warnings: [] });
+    expect(topology(plain)).not.toHaveProperty("description");
+    expect(topology(loadTopology("name: first\ndescription: two peers\npeers:\n  a: {}\n", "first.yaml")).description).toBe("two peers");
+  });
+
   it("keeps the file's peer order, even for names that look like numbers", () => {
     const result = loadTopology("name: n\ndescription: d\npeers:\n  zed: {}\n  '10': { connect: [zed] }\n  '2': { connect: ['10'] }\n", "n.yaml");
     expect(topology(result).peers.map((peer) => peer.name)).toEqual(["zed", "10", "2"]);
@@ -270,10 +277,7 @@ describe("loadTopology: errors", () => {
   });
 
   it("names missing required fields at their parent", () => {
-    expect(errors(fixture("missing-fields.yaml"))).toEqual([
-      'fixtures/missing-fields.yaml:1:1 missing required field "name"',
-      'fixtures/missing-fields.yaml:1:1 missing required field "description"',
-    ]);
+    expect(errors(fixture("missing-fields.yaml"))).toEqual(['fixtures/missing-fields.yaml:1:1 missing required field "name"']);
     expect(errors(loadTopology("name: x\ndescription: d\n", "x.yaml"))).toEqual([
       'x.yaml:1:1 missing required field "peers" (or "generate") — list the peers, or generate them: generate: {shape: ring, size: 8}',
     ]);

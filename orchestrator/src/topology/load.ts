@@ -390,7 +390,7 @@ class TopologyLoader {
 
     return {
       name: file.name,
-      description: file.description,
+      ...(file.description === undefined ? {} : { description: file.description }),
       file: this.file,
       peers,
       links,

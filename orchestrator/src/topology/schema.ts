@@ -146,7 +146,7 @@ const dnsName = z.string().regex(DNS_NAME, { error: "expected a DNS-safe name (l
 export const topologyFileSchema = z
   .strictObject({
     name: dnsName.describe("the lab's name, used in container and network names"),
-    description: z.string().describe("one line: what this topology teaches"),
+    description: z.string().optional().describe("one line: what this topology teaches"),
     defaults: defaultsSchema.optional(),
     peers: z.record(z.string().regex(DNS_NAME), peerSchema).optional().describe("peer name → peer"),
     generate: generateSchema.optional(),
@@ -176,7 +176,8 @@ export interface PeerSpec {
 /** A loaded topology: defaults applied, peers generated, references checked. */
 export interface Topology {
   name: string;
-  description: string;
+  /** Absent when the file has none. */
+  description?: string;
   file: string;
   /** File order, or p1..pN for generated topologies. */
   peers: PeerSpec[];
@@ -198,7 +199,7 @@ const storedPeerSchema = z
 export const storedTopologySchema: z.ZodType<Topology> = z
   .strictObject({
     name: dnsName,
-    description: z.string(),
+    description: z.string().optional(),
     file: z.string(),
     peers: z.array(storedPeerSchema),
     links: z.array(z.tuple([dnsName, dnsName])),

@@ -3,7 +3,7 @@ import { InputError } from "../../errors.js";
 import { describeFsError, isFsError } from "../../lab/results.js";
 import { planLab } from "../../plan/plan.js";
 import { composeFile } from "../../plan/compose.js";
-import { referencePeerImage } from "../../runtime/docker-runtime.js";
+import { referencePeerImage } from "../../runtime/peer-image.js";
 import { loadTopologyOrFail, type Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
 

@@ -11,7 +11,7 @@ export async function lsCommand(ctx: Context, options: OptionsOf<"ls">): Promise
   ctx.out.lines(
     table([
       [c.bold("LAB"), c.bold("PEERS"), c.bold("RUNNING"), c.bold("DESCRIPTION")],
-      ...labs.map((lab) => [lab.name, String(lab.peers), String(lab.running), lab.description]),
+      ...labs.map((lab) => [lab.name, String(lab.peers), String(lab.running), lab.description ?? ""]),
     ]),
   );
 }

@@ -1,0 +1,49 @@
+// What `npm run build` bundles, as esbuild options (scripts/bundles.test.ts checks each target
+// against the Node that runs the bundle and the Node its dependencies declare).
+
+const shebang = { js: "#!/usr/bin/env node" };
+
+/** @type {import("esbuild").BuildOptions[]} */
+export const BUNDLES = [
+  // The peer: one file, no runtime dependencies. Node 20, the oldest the package supports
+  // (engines): the loopback tests run it on the host's Node, the peer image on Node 22.
+  {
+    entryPoints: ["peer/src/main.ts"],
+    outfile: "dist/peer.mjs",
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    banner: shebang,
+    legalComments: "none",
+    logLevel: "warning",
+  },
+  // The `lab` CLI on the host's Node; its npm dependencies stay external.
+  {
+    entryPoints: ["orchestrator/src/cli/main.ts"],
+    outfile: "dist/lab.js",
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    packages: "external",
+    banner: shebang,
+    logLevel: "warning",
+  },
+  // The same CLI with its dependencies inside, for the orchestrator image (docker compose), which
+  // runs it on the peer image's Node 22. CommonJS, as dockerode's dependencies expect; dockerode's
+  // optional native SSH helpers are left out (the image talks to a unix socket).
+  {
+    entryPoints: ["orchestrator/src/cli/main.ts"],
+    outfile: "dist/lab-bundle.cjs",
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    loader: { ".node": "empty" },
+    define: { "import.meta.url": "__p2plabModuleUrl" },
+    banner: { js: `${shebang.js}\nconst __p2plabModuleUrl = require("node:url").pathToFileURL(__filename).href;` },
+    legalComments: "none",
+    logLevel: "warning",
+  },
+];
