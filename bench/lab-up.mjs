@@ -25,10 +25,19 @@ for (const shipped of ["topologies/chain.yaml", "topologies/big.yaml"]) {
     lab("down", name, "--results", join(dir, "results"));
   }
   times.sort((a, b) => a - b);
-  rows.push({ topology: shipped, peers: JSON.parse(readFileSync(file, "utf8").match(/size: (\d+)/)?.[1] ?? "4"), runs, minMs: Math.round(times[0]), medianMs: Math.round(times[Math.floor(times.length / 2)]), maxMs: Math.round(times.at(-1)) });
+  rows.push({
+    topology: shipped,
+    peers: JSON.parse(readFileSync(file, "utf8").match(/size: (\d+)/)?.[1] ?? "4"),
+    runs,
+    minMs: Math.round(times[0]),
+    medianMs: Math.round(times[Math.floor(times.length / 2)]),
+    maxMs: Math.round(times.at(-1)),
+  });
 }
 console.log("topology                 peers  runs  min      median   max");
 for (const r of rows) {
-  console.log(`${r.topology.padEnd(24)} ${String(r.peers).padEnd(6)} ${String(r.runs).padEnd(5)} ${(r.minMs / 1000).toFixed(1).padStart(5)} s  ${(r.medianMs / 1000).toFixed(1).padStart(5)} s  ${(r.maxMs / 1000).toFixed(1).padStart(5)} s`);
+  console.log(
+    `${r.topology.padEnd(24)} ${String(r.peers).padEnd(6)} ${String(r.runs).padEnd(5)} ${(r.minMs / 1000).toFixed(1).padStart(5)} s  ${(r.medianMs / 1000).toFixed(1).padStart(5)} s  ${(r.maxMs / 1000).toFixed(1).padStart(5)} s`,
+  );
 }
 console.log(JSON.stringify({ bench: "lab-up", date: new Date().toISOString(), rows }));

@@ -66,13 +66,18 @@ describe("the bundles' Node targets", () => {
     it(`${outfile} targets the oldest Node it runs on, one every package it uses supports`, async () => {
       const target = lowestNode(String(options.target).replace(/^node/, ""));
       const runsOn = RUNS_ON[outfile]!;
-      expect(show(target), `${outfile} runs on Node ${runsOn.map(show).join(" and ")}`).toBe(show(runsOn.reduce((low, node) => (atLeast(low, node) ? node : low))));
+      expect(show(target), `${outfile} runs on Node ${runsOn.map(show).join(" and ")}`).toBe(
+        show(runsOn.reduce((low, node) => (atLeast(low, node) ? node : low))),
+      );
       const packages = await packagesOf(options);
       expect(packages.length).toBeGreaterThan(0);
       for (const path of packages) {
         const range = manifest(path).engines?.node;
         if (range === undefined) continue;
-        expect(atLeast(target, lowestNode(range)), `${outfile} (node ${show(target)}) uses ${path}, which needs Node ${range}`).toBe(true);
+        expect(
+          atLeast(target, lowestNode(range)),
+          `${outfile} (node ${show(target)}) uses ${path}, which needs Node ${range}`,
+        ).toBe(true);
       }
     });
   }

@@ -3,7 +3,15 @@
  * `internal` is EX_SOFTWARE from sysexits.h: anything but a LabError is a bug in p2plab, and CI
  * must tell that crash from a red run (1).
  */
-export const EXIT = { ok: 0, checkFailed: 1, input: 2, environment: 3, internal: 70, SIGINT: 130, SIGTERM: 143 } as const;
+export const EXIT = {
+  ok: 0,
+  checkFailed: 1,
+  input: 2,
+  environment: 3,
+  internal: 70,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
 
 /**
  * Errors the CLI turns into one clear message and an exit code; anything else is a bug

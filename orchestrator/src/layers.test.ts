@@ -41,7 +41,8 @@ function folderEdges(): Edge[] {
     for (const specifier of relativeImports(readFileSync(join(ROOT, file), "utf8"))) {
       const target = relative(ROOT, resolve(ROOT, dirname(file), specifier)).replace(/\.js$/, ".ts");
       const [from, to] = [folderOf(file), folderOf(target)];
-      if (from !== to && !edges.has(`${from}>${to}`)) edges.set(`${from}>${to}`, { from, to, example: `${file} imports ${target}` });
+      if (from !== to && !edges.has(`${from}>${to}`))
+        edges.set(`${from}>${to}`, { from, to, example: `${file} imports ${target}` });
     }
   }
   return [...edges.values()];
@@ -58,8 +59,15 @@ function findCycles(edges: Edge[]): string[] {
       if (back >= 0) {
         const loop = [...path.slice(back), edge];
         // The same loop entered at another folder is one cycle.
-        const key = loop.map((e) => e.from).sort().join(" ");
-        if (!cycles.has(key)) cycles.set(key, `${[...loop.map((e) => e.from), edge.to].join(" → ")} (${loop.map((e) => e.example).join("; ")})`);
+        const key = loop
+          .map((e) => e.from)
+          .sort()
+          .join(" ");
+        if (!cycles.has(key))
+          cycles.set(
+            key,
+            `${[...loop.map((e) => e.from), edge.to].join(" → ")} (${loop.map((e) => e.example).join("; ")})`,
+          );
       } else if (!visited.has(edge.to)) {
         visit(edge.to, [...path, edge], [...onPath, edge.to]);
       }

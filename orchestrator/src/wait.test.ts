@@ -24,7 +24,12 @@ describe("waitFor", () => {
   it("gives up loudly once the time is up, after one last check at the deadline: what it waited for, and how long", async () => {
     const checkedAt: number[] = [];
     const started = Date.now();
-    const waited = waitFor(() => void checkedAt.push(Date.now() - started), { what: "a sent event from alice", intervalMs: 2000, timeoutMs: 5000, signal: never });
+    const waited = waitFor(() => void checkedAt.push(Date.now() - started), {
+      what: "a sent event from alice",
+      intervalMs: 2000,
+      timeoutMs: 5000,
+      signal: never,
+    });
     const failed = expect(waited).rejects.toThrow(new WaitTimeoutError("a sent event from alice", 5000));
     await vi.advanceTimersByTimeAsync(5000);
     await failed;
@@ -35,7 +40,12 @@ describe("waitFor", () => {
   it("ends at once when the signal aborts, with the signal's reason", async () => {
     const interrupt = new AbortController();
     let checks = 0;
-    const waited = waitFor(() => void (checks += 1), { what: "nothing", intervalMs: 1000, timeoutMs: 60_000, signal: interrupt.signal });
+    const waited = waitFor(() => void (checks += 1), {
+      what: "nothing",
+      intervalMs: 1000,
+      timeoutMs: 60_000,
+      signal: interrupt.signal,
+    });
     await vi.advanceTimersByTimeAsync(1500);
     interrupt.abort(new Error("Ctrl-C"));
     await expect(waited).rejects.toThrow("Ctrl-C");
@@ -46,7 +56,9 @@ describe("waitFor", () => {
     const interrupt = new AbortController();
     interrupt.abort(new Error("Ctrl-C"));
     const check = vi.fn(() => true);
-    await expect(waitFor(check, { what: "nothing", intervalMs: 1000, timeoutMs: 1000, signal: interrupt.signal })).rejects.toThrow("Ctrl-C");
+    await expect(
+      waitFor(check, { what: "nothing", intervalMs: 1000, timeoutMs: 1000, signal: interrupt.signal }),
+    ).rejects.toThrow("Ctrl-C");
     expect(check).not.toHaveBeenCalled();
   });
 
@@ -70,7 +82,13 @@ describe("waitFor", () => {
     expect(checks).toBe(1);
 
     let later = false;
-    const second = waitFor(() => later || undefined, { what: "the links", intervalMs: 60_000, timeoutMs: 120_000, signal: never, nudge });
+    const second = waitFor(() => later || undefined, {
+      what: "the links",
+      intervalMs: 60_000,
+      timeoutMs: 120_000,
+      signal: never,
+      nudge,
+    });
     await vi.advanceTimersByTimeAsync(10);
     later = true;
     nudge.poke();

@@ -59,7 +59,10 @@ export class Nudge {
  * returns that value. The last check starts once the time is up; when it gives nothing either, throws
  * WaitTimeoutError. Throws the signal's reason as soon as it aborts. A check in progress is never cut short.
  */
-export async function waitFor<T>(until: () => T | undefined | Promise<T | undefined>, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  until: () => T | undefined | Promise<T | undefined>,
+  options: WaitOptions,
+): Promise<T> {
   const { signal } = options;
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
@@ -69,7 +72,8 @@ export async function waitFor<T>(until: () => T | undefined | Promise<T | undefi
     const value = await until();
     if (value !== undefined) return value;
     if (last) throw new WaitTimeoutError(options.what, options.timeoutMs, options.hint);
-    if (options.nudge?.pokes === pokes) await pause(Math.max(0, Math.min(options.intervalMs, deadline - Date.now())), signal, options.nudge);
+    if (options.nudge?.pokes === pokes)
+      await pause(Math.max(0, Math.min(options.intervalMs, deadline - Date.now())), signal, options.nudge);
   }
 }
 
@@ -77,7 +81,11 @@ export async function waitFor<T>(until: () => T | undefined | Promise<T | undefi
  * Runs `tick` at once and then every interval until the signal aborts, and returns then (not an
  * error: `watch` and `logs -f` run until Ctrl-C). A tick in progress is never cut short.
  */
-export async function everyUntilAborted(intervalMs: number, signal: AbortSignal, tick: () => Promise<void>): Promise<void> {
+export async function everyUntilAborted(
+  intervalMs: number,
+  signal: AbortSignal,
+  tick: () => Promise<void>,
+): Promise<void> {
   while (!signal.aborted) {
     await tick();
     await pause(intervalMs, signal).catch(() => {});

@@ -10,7 +10,9 @@ describe("messageTextProblem", () => {
   });
 
   it("refuses control characters anywhere, naming the first", () => {
-    expect(messageTextProblem("hi\r/quit")).toBe("a message cannot contain control characters (found U+000D at position 2)");
+    expect(messageTextProblem("hi\r/quit")).toBe(
+      "a message cannot contain control characters (found U+000D at position 2)",
+    );
     expect(messageTextProblem("a\nb")).toMatch(/U\+000A/);
     expect(messageTextProblem("\u001b[2Jcleared")).toMatch(/U\+001B at position 0/);
     expect(messageTextProblem("tab\there")).toMatch(/U\+0009/);

@@ -17,7 +17,8 @@ const FORBIDDEN = /[\p{Cc}\p{Cs}\u2028\u2029]/u;
 export function messageTextProblem(text: string): string | undefined {
   if (text.trim() === "") return "a message needs some text";
   const forbidden = FORBIDDEN.exec(text);
-  if (forbidden) return `a message cannot contain control characters (found ${describeCodePoint(forbidden[0])} at position ${forbidden.index})`;
+  if (forbidden)
+    return `a message cannot contain control characters (found ${describeCodePoint(forbidden[0])} at position ${forbidden.index})`;
   if (text.startsWith("/")) return `"${text.split(" ")[0]}" would be a command to the peer, not a message`;
   const encoded = encodedTextBytes(text);
   if (encoded > MAX_MESSAGE_ENCODED_BYTES) {

@@ -21,7 +21,9 @@ describe("parsePeerArgs", () => {
   });
 
   it("takes repeated --connect and the dedup mode", () => {
-    expect(parsePeerArgs(["--name", "b", "--connect", "a:7000", "--connect", "c:7000", "--mode", "dedup"], false)).toMatchObject({
+    expect(
+      parsePeerArgs(["--name", "b", "--connect", "a:7000", "--connect", "c:7000", "--mode", "dedup"], false),
+    ).toMatchObject({
       connect: ["a:7000", "c:7000"],
       mode: "dedup",
     });
@@ -30,8 +32,12 @@ describe("parsePeerArgs", () => {
   it("explains bad arguments", () => {
     expect(parsePeerArgs([], false)).toBe("--name is required");
     expect(parsePeerArgs(["--name", "a", "--mode", "flood"], false)).toBe('--mode "flood": expected tree or dedup');
-    expect(parsePeerArgs(["--name", "a", "--port", "70000"], false)).toBe('--port "70000": expected an integer from 0 to 65535');
-    expect(parsePeerArgs(["--name", "a", "--timeout", "soon"], false)).toBe('--timeout "soon": expected a duration such as 500ms, 2s or 1m');
+    expect(parsePeerArgs(["--name", "a", "--port", "70000"], false)).toBe(
+      '--port "70000": expected an integer from 0 to 65535',
+    );
+    expect(parsePeerArgs(["--name", "a", "--timeout", "soon"], false)).toBe(
+      '--timeout "soon": expected a duration such as 500ms, 2s or 1m',
+    );
     expect(parsePeerArgs(["--name", "a", "--heartbeat", "2s", "--timeout", "1s"], false)).toBe(
       "--timeout (1s) must be longer than --heartbeat (2s)",
     );

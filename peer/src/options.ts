@@ -95,7 +95,8 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
 
 function integer(text: string, flag: string, min: number, max: number): number | string {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) return `${flag} "${text}": expected an integer from ${min} to ${max}`;
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    return `${flag} "${text}": expected an integer from ${min} to ${max}`;
   return value;
 }
 

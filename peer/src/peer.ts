@@ -118,7 +118,9 @@ export class Peer {
       case "/quit":
         return this.options.quit();
       default:
-        return this.options.diagnose(`unknown command ${command}; commands: /peers, /connect host:port, /send REF TEXT, /quit`);
+        return this.options.diagnose(
+          `unknown command ${command}; commands: /peers, /connect host:port, /send REF TEXT, /quit`,
+        );
     }
   }
 
@@ -134,7 +136,14 @@ export class Peer {
     const id = `${this.options.name}:${this.incarnation}:${this.seq}`;
     this.seen.add(id);
     const targets = [...this.links].filter((link) => link.isUp);
-    this.options.emit({ ev: "sent", id, origin: this.options.name, text, to: targets.map((link) => link.name), ...(ref === undefined ? {} : { ref }) });
+    this.options.emit({
+      ev: "sent",
+      id,
+      origin: this.options.name,
+      text,
+      to: targets.map((link) => link.name),
+      ...(ref === undefined ? {} : { ref }),
+    });
     const frame: MsgFrame = { type: "msg", id, origin: this.options.name, text, hops: 1 };
     for (const link of targets) link.send(frame);
   }
@@ -161,7 +170,12 @@ export class Peer {
       socket,
       dir,
       {
-        hello: { type: "hello", name: this.options.name, listen: `${hostname()}:${this.options.port}`, version: PROTOCOL_VERSION },
+        hello: {
+          type: "hello",
+          name: this.options.name,
+          listen: `${hostname()}:${this.options.port}`,
+          version: PROTOCOL_VERSION,
+        },
         heartbeatMs: this.options.heartbeatMs,
         timeoutMs: this.options.timeoutMs,
       },

@@ -4,7 +4,10 @@ import { LineSplitter, MAX_LINE_BYTES } from "./stdin-lines.js";
 function split(...chunks: Array<string | Buffer>): { lines: string[]; dropped: number } {
   const lines: string[] = [];
   let dropped = 0;
-  const splitter = new LineSplitter((line) => lines.push(line), () => (dropped += 1));
+  const splitter = new LineSplitter(
+    (line) => lines.push(line),
+    () => (dropped += 1),
+  );
   for (const chunk of chunks) splitter.push(Buffer.from(chunk));
   return { lines, dropped };
 }

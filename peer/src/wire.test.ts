@@ -25,13 +25,16 @@ describe("parseFrame", () => {
 });
 
 describe("frames that could not be forwarded", () => {
-  const msg = (fields: Record<string, unknown>): string => JSON.stringify({ type: "msg", id: "a:x:1", origin: "a", text: "hi", hops: 1, ...fields });
+  const msg = (fields: Record<string, unknown>): string =>
+    JSON.stringify({ type: "msg", id: "a:x:1", origin: "a", text: "hi", hops: 1, ...fields });
 
   it("refuses msg text that breaks the chat-message rule", () => {
     expect(parseFrame(msg({ text: "hi\r/quit" }))).toEqual({
       error: "invalid msg frame: text: a message cannot contain control characters (found U+000D at position 2)",
     });
-    expect(parseFrame(msg({ text: "\u001b[2J" }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: text: .*U\+001B/) });
+    expect(parseFrame(msg({ text: "\u001b[2J" }))).toMatchObject({
+      error: expect.stringMatching(/^invalid msg frame: text: .*U\+001B/),
+    });
     expect(parseFrame(msg({ text: "" }))).toEqual({ error: "invalid msg frame: text: a message needs some text" });
     expect(parseFrame(msg({ text: '"'.repeat(MAX_MESSAGE_ENCODED_BYTES / 2 + 1) }))).toMatchObject({
       error: expect.stringMatching(/^invalid msg frame: text: a message is at most 8192 bytes as JSON/),
@@ -42,20 +45,39 @@ describe("frames that could not be forwarded", () => {
     const head = Buffer.from('{"type":"msg","id":"a:x:1","origin":"a","hops":1,"text":"');
     const line = Buffer.concat([head, Buffer.alloc(3000, 0xff), Buffer.from('"}\n')]);
     expect(line.length).toBeLessThan(MAX_MESSAGE_ENCODED_BYTES);
-    expect(new FrameDecoder().push(line)).toMatchObject({ frames: [], error: expect.stringMatching(/^invalid msg frame: text: a message is at most 8192 bytes/) });
+    expect(new FrameDecoder().push(line)).toMatchObject({
+      frames: [],
+      error: expect.stringMatching(/^invalid msg frame: text: a message is at most 8192 bytes/),
+    });
   });
 
   it("bounds every other string to printable ASCII", () => {
-    expect(parseFrame(msg({ id: "a:x:\u00ff" }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: id: /) });
+    expect(parseFrame(msg({ id: "a:x:\u00ff" }))).toMatchObject({
+      error: expect.stringMatching(/^invalid msg frame: id: /),
+    });
     expect(parseFrame(msg({ id: 'a"b' }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: id: /) });
-    expect(parseFrame(msg({ origin: "a b" }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: origin: /) });
-    expect(parseFrame(msg({ origin: "x".repeat(60 * 1024) }))).toMatchObject({ error: expect.stringMatching(/^invalid msg frame: origin: /) });
-    expect(parseFrame('{"type":"hello","name":"\u00e9ve","listen":"x:1","version":1}')).toMatchObject({ error: expect.stringMatching(/^invalid hello frame: name: /) });
-    expect(parseFrame('{"type":"hello","name":"eve","listen":"x:1\\n","version":1}')).toMatchObject({ error: expect.stringMatching(/^invalid hello frame: listen: /) });
+    expect(parseFrame(msg({ origin: "a b" }))).toMatchObject({
+      error: expect.stringMatching(/^invalid msg frame: origin: /),
+    });
+    expect(parseFrame(msg({ origin: "x".repeat(60 * 1024) }))).toMatchObject({
+      error: expect.stringMatching(/^invalid msg frame: origin: /),
+    });
+    expect(parseFrame('{"type":"hello","name":"\u00e9ve","listen":"x:1","version":1}')).toMatchObject({
+      error: expect.stringMatching(/^invalid hello frame: name: /),
+    });
+    expect(parseFrame('{"type":"hello","name":"eve","listen":"x:1\\n","version":1}')).toMatchObject({
+      error: expect.stringMatching(/^invalid hello frame: listen: /),
+    });
   });
 
   it("forwards the largest acceptable msg within the frame limit", () => {
-    const largest: MsgFrame = { type: "msg", id: "i".repeat(200), origin: "o".repeat(64), text: '"'.repeat(MAX_MESSAGE_ENCODED_BYTES / 2), hops: 999 };
+    const largest: MsgFrame = {
+      type: "msg",
+      id: "i".repeat(200),
+      origin: "o".repeat(64),
+      text: '"'.repeat(MAX_MESSAGE_ENCODED_BYTES / 2),
+      hops: 999,
+    };
     const parsed = parseFrame(JSON.stringify(largest));
     expect(parsed).toEqual({ frame: largest });
     expect(Buffer.byteLength(encodeFrame({ ...largest, hops: largest.hops + 1 }))).toBeLessThan(MAX_FRAME_BYTES / 4);

@@ -9,7 +9,11 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const peerName = z.string().regex(PEER_NAME, "expected letters, digits, '-', '_' or '.', at most 64");
 /** Printable ASCII except `"` and `\`: JSON carries it byte for byte. */
-const plain = (max: number) => z.string().max(max).regex(/^[!#-[\]-~]*$/, "expected printable ASCII without spaces, quotes or backslashes");
+const plain = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[!#-[\]-~]*$/, "expected printable ASCII without spaces, quotes or backslashes");
 const messageText = z.string().superRefine((text, ctx) => {
   const problem = messageTextProblem(text);
   if (problem) ctx.addIssue({ code: "custom", message: problem });

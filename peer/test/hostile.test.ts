@@ -43,12 +43,15 @@ describe("the reference peer under hostile input", () => {
     const head = Buffer.from('{"type":"msg","id":"mallory:x:1","origin":"mallory","hops":1,"text":"');
     mallory.write(Buffer.concat([head, Buffer.alloc(25_000, 0xff), Buffer.from('"}\n')]));
     const bad = await bob!.waitFor((e) => e.ev === "bad-frame" && e.neighbor === "mallory");
-    expect(bad).toMatchObject({ reason: expect.stringMatching(/^invalid msg frame: text: a message is at most 8192 bytes as JSON/) });
+    expect(bad).toMatchObject({
+      reason: expect.stringMatching(/^invalid msg frame: text: a message is at most 8192 bytes as JSON/),
+    });
     await bob!.waitFor((e) => e.ev === "link-down" && e.neighbor === "mallory");
     await closed(mallory);
     alice!.send("still linked");
     await carol!.waitFor((e) => e.ev === "recv" && e.text === "still linked");
-    for (const peer of [alice!, carol!]) expect(peer.events.filter((e) => e.ev === "link-down" || e.ev === "bad-frame")).toEqual([]);
+    for (const peer of [alice!, carol!])
+      expect(peer.events.filter((e) => e.ev === "link-down" || e.ev === "bad-frame")).toEqual([]);
     expect(bob!.of("link-down").map((e) => e.neighbor)).toEqual(["mallory"]);
   });
 
@@ -71,10 +74,15 @@ describe("the reference peer under hostile input", () => {
       if (seq % 32 === 0) await bob!.waitFor((e) => e.ev === "recv" && e.id === `source:x:${seq - 31}`);
     }
     const grown = memoryOf(bob!.child.pid!).peak - before;
-    expect(grown, `bob's peak RSS grew by ${(grown / 2 ** 20).toFixed(1)} MiB after ${(written / 2 ** 20).toFixed(1)} MiB sent`).toBeLessThan(48 * 2 ** 20);
+    expect(
+      grown,
+      `bob's peak RSS grew by ${(grown / 2 ** 20).toFixed(1)} MiB after ${(written / 2 ** 20).toFixed(1)} MiB sent`,
+    ).toBeLessThan(48 * 2 ** 20);
     const slow = await bob!.waitFor((e) => e.ev === "slow-consumer");
     expect(slow).toMatchObject({ neighbor: "sink" });
-    expect(await bob!.waitFor((e) => e.ev === "link-down" && e.neighbor === "sink")).toMatchObject({ reason: "slow-consumer" });
+    expect(await bob!.waitFor((e) => e.ev === "link-down" && e.neighbor === "sink")).toMatchObject({
+      reason: "slow-consumer",
+    });
     await carol!.waitFor((e) => e.ev === "recv" && e.id === "source:x:1");
     expect(carol!.of("link-down")).toEqual([]);
     expect(bob!.of("link-down").map((e) => e.neighbor)).toEqual(["sink"]);
@@ -106,7 +114,9 @@ describe("the reference peer under hostile input", () => {
     const quitter = await silent(alice.port);
     const address = addressOf(quitter);
     quitter.end();
-    expect(await alice.waitFor((e) => e.ev === "handshake-failed" && e.addr === address)).toMatchObject({ reason: "eof" });
+    expect(await alice.waitFor((e) => e.ev === "handshake-failed" && e.addr === address)).toMatchObject({
+      reason: "eof",
+    });
   });
 
   it("takes a line with a carriage return inside as one message, and refuses it", async () => {
@@ -116,7 +126,9 @@ describe("the reference peer under hostile input", () => {
     await bob!.waitFor((e) => e.ev === "recv" && e.text === "fine");
     expect(alice!.alive).toBe(true);
     expect(alice!.of("sent").map((e) => e.text)).toEqual(["fine"]);
-    expect(alice!.stderr.join("\n")).toMatch(/message not sent: a message cannot contain control characters \(found U\+000D at position 5\)/);
+    expect(alice!.stderr.join("\n")).toMatch(
+      /message not sent: a message cannot contain control characters \(found U\+000D at position 5\)/,
+    );
     alice!.send("/peers");
     expect(await alice!.waitFor((e) => e.ev === "peers")).toMatchObject({ neighbors: ["bob"] });
   });

@@ -15,7 +15,12 @@ describe("reference peer over loopback", () => {
     const [alice, bob, carol, dave] = await lab(["alice", "bob", "carol", "dave"]);
     alice!.send("hello");
     const last = await dave!.waitFor((e) => e.ev === "recv" && e.text === "hello");
-    expect(last).toMatchObject({ origin: "alice", from: "carol", hops: 3, id: expect.stringMatching(/^alice:[0-9a-z]{1,6}:1$/) });
+    expect(last).toMatchObject({
+      origin: "alice",
+      from: "carol",
+      hops: 3,
+      id: expect.stringMatching(/^alice:[0-9a-z]{1,6}:1$/),
+    });
     expect(received(bob!, "hello")).toMatchObject([{ from: "alice", hops: 1 }]);
     expect(received(carol!, "hello")).toMatchObject([{ from: "bob", hops: 2 }]);
     expect(alice!.of("sent")).toMatchObject([{ text: "hello", to: ["bob"] }]);
@@ -65,7 +70,10 @@ describe("reference peer over loopback", () => {
     const recvsOf = () => peers.flatMap((peer) => received(peer, "storm"));
     const dropsOf = () => peers.flatMap((peer) => peer.of("hop-limit"));
     // The storm is over once both copies reached the hop limit: nothing travels after that.
-    await until(() => dropsOf().length >= 2 && recvsOf().length >= 2 * limit, "both copies of the storm dropped at the hop limit");
+    await until(
+      () => dropsOf().length >= 2 && recvsOf().length >= 2 * limit,
+      "both copies of the storm dropped at the hop limit",
+    );
     const recvs = recvsOf();
     const drops = dropsOf();
     // Two copies circle the ring in opposite directions, each shown once per hop up to the limit.
@@ -95,7 +103,10 @@ describe("reference peer over loopback", () => {
     await alice!.waitFor((e) => e.ev === "link-down" && e.neighbor === "huge");
     const badFrames = alice!.of("bad-frame");
     expect(badFrames.map((e) => e.reason)).toEqual(
-      expect.arrayContaining(["frame over 64 KiB", expect.stringMatching(/^(invalid JSON|unknown frame type|not a JSON object)/)]),
+      expect.arrayContaining([
+        "frame over 64 KiB",
+        expect.stringMatching(/^(invalid JSON|unknown frame type|not a JSON object)/),
+      ]),
     );
     bob!.send("still works");
     await alice!.waitFor((e) => e.ev === "recv" && e.text === "still works");

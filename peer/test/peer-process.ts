@@ -64,7 +64,11 @@ export class PeerProcess {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; last events:\n${this.recent()}\nstderr:\n${this.stderr.slice(-10).join("\n")}`));
+        reject(
+          new Error(
+            `${this.name}: no matching event within ${timeoutMs} ms; last events:\n${this.recent()}\nstderr:\n${this.stderr.slice(-10).join("\n")}`,
+          ),
+        );
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -106,7 +110,9 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -125,7 +131,9 @@ export async function chain(names: string[], args: string[] = []): Promise<Array
   const peers: Array<PeerProcess & { port: number }> = [];
   for (const name of names) {
     const previous = peers.at(-1);
-    peers.push(await PeerProcess.listening(name, [...args, ...(previous ? ["--connect", `127.0.0.1:${previous.port}`] : [])]));
+    peers.push(
+      await PeerProcess.listening(name, [...args, ...(previous ? ["--connect", `127.0.0.1:${previous.port}`] : [])]),
+    );
   }
   for (const [i, peer] of peers.entries()) {
     await peer.waitForLinks([peers[i - 1]?.name, peers[i + 1]?.name].filter((n): n is string => n !== undefined));

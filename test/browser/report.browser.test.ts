@@ -39,40 +39,43 @@ function pixelStats(png: PNG): PixelStats {
   return { nonWhiteShare: nonWhite / (width * height), distinctColours: sampled.size, verdictRedPixels: red };
 }
 
-describe.skipIf(skipReason !== undefined)(`report.html in headless Chromium${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
-  let dir = "";
-  let htmlFile = "";
+describe.skipIf(skipReason !== undefined)(
+  `report.html in headless Chromium${skipReason ? ` (skipped: ${skipReason})` : ""}`,
+  () => {
+    let dir = "";
+    let htmlFile = "";
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "p2plab-report-"));
-    htmlFile = join(dir, "report.html");
-    const report = JSON.parse(await readFile(FIXTURE, "utf8")) as RunReport;
-    await writeFile(htmlFile, renderHtml(report));
-  });
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), "p2plab-report-"));
+      htmlFile = join(dir, "report.html");
+      const report = JSON.parse(await readFile(FIXTURE, "utf8")) as RunReport;
+      await writeFile(htmlFile, renderHtml(report));
+    });
 
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
-  it("paints a page with content, colour and the red FAIL badge", async () => {
-    const pngFile = join(dir, "report.png");
-    await screenshot(htmlFile, pngFile, { width: 1400, height: 2400 });
-    await copyFile(pngFile, KEPT_SCREENSHOT);
-    const png = PNG.sync.read(await readFile(pngFile));
-    expect([png.width, png.height]).toEqual([1400, 2400]);
-    const stats = pixelStats(png);
-    const seeIt = `(screenshot: ${KEPT_SCREENSHOT}; ${JSON.stringify(stats)})`;
-    expect(stats.nonWhiteShare, `at least 5% of pixels should be ink ${seeIt}`).toBeGreaterThanOrEqual(0.05);
-    expect(stats.distinctColours, `at least 6 distinct colours expected ${seeIt}`).toBeGreaterThanOrEqual(6);
-    expect(stats.verdictRedPixels, `the red FAIL badge should be visible ${seeIt}`).toBeGreaterThanOrEqual(200);
-  });
+    it("paints a page with content, colour and the red FAIL badge", async () => {
+      const pngFile = join(dir, "report.png");
+      await screenshot(htmlFile, pngFile, { width: 1400, height: 2400 });
+      await copyFile(pngFile, KEPT_SCREENSHOT);
+      const png = PNG.sync.read(await readFile(pngFile));
+      expect([png.width, png.height]).toEqual([1400, 2400]);
+      const stats = pixelStats(png);
+      const seeIt = `(screenshot: ${KEPT_SCREENSHOT}; ${JSON.stringify(stats)})`;
+      expect(stats.nonWhiteShare, `at least 5% of pixels should be ink ${seeIt}`).toBeGreaterThanOrEqual(0.05);
+      expect(stats.distinctColours, `at least 6 distinct colours expected ${seeIt}`).toBeGreaterThanOrEqual(6);
+      expect(stats.verdictRedPixels, `the red FAIL badge should be visible ${seeIt}`).toBeGreaterThanOrEqual(200);
+    });
 
-  it("loads a DOM with the delivery matrix and the diagrams", async () => {
-    const dom = await dumpDom(htmlFile);
-    expect(dom).toMatch(/<table class="matrix"[^>]*>[\s\S]*<th scope="col">alice<\/th>[\s\S]*<\/table>/);
-    expect(dom).toContain('<span class="badge fail">✗ FAIL</span>');
-    expect((dom.match(/<svg[\s>]/g) ?? []).length).toBeGreaterThanOrEqual(3);
-    expect((dom.match(/<svg class="topology"/g) ?? []).length).toBe(2);
-    expect(dom).toContain('<svg class="sequence"');
-  });
-});
+    it("loads a DOM with the delivery matrix and the diagrams", async () => {
+      const dom = await dumpDom(htmlFile);
+      expect(dom).toMatch(/<table class="matrix"[^>]*>[\s\S]*<th scope="col">alice<\/th>[\s\S]*<\/table>/);
+      expect(dom).toContain('<span class="badge fail">✗ FAIL</span>');
+      expect((dom.match(/<svg[\s>]/g) ?? []).length).toBeGreaterThanOrEqual(3);
+      expect((dom.match(/<svg class="topology"/g) ?? []).length).toBe(2);
+      expect(dom).toContain('<svg class="sequence"');
+    });
+  },
+);

@@ -35,105 +35,111 @@ function winnerAndLoser(runs: LabRun[]): { winner: LabRun; loser: LabRun } {
   return { winner: winner!, loser: loser! };
 }
 
-describe.skipIf(skipReason !== undefined)(`the lab's lifecycle on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
-  const names: string[] = [];
-  afterAll(async () => {
-    for (const name of names) await lab(["down", name, "--results", RESULTS]);
-    for (const name of names) expect(await leftovers(name)).toEqual([]);
-  });
+describe.skipIf(skipReason !== undefined)(
+  `the lab's lifecycle on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`,
+  () => {
+    const names: string[] = [];
+    afterAll(async () => {
+      for (const name of names) await lab(["down", name, "--results", RESULTS]);
+      for (const name of names) expect(await leftovers(name)).toEqual([]);
+    });
 
-  it("two lab up of the same lab started together: one wins, the other exits 2 and leaves the winner's lab intact", async () => {
-    const name = uniqueLabName("race");
-    names.push(name);
-    const file = await topologyCopy("topologies/chain.yaml", name);
-    const { winner } = winnerAndLoser(await Promise.all([lab(["up", file]), lab(["up", file])]));
-    expect(winner.stdout).toContain(`lab ${name} is up and wired`);
-    expect(await networksOf(name)).toHaveLength(1);
-    const status = await labJson<Status>(["status", name]);
-    expect(status.peers.map((peer) => peer.status)).toEqual(["running", "running", "running", "running"]);
-    expect(status.overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
-    const down = await lab(["down", name, "--results", RESULTS]);
-    expect(down.code, down.stderr).toBe(0);
-    expect(await leftovers(name)).toEqual([]);
-  });
-
-  it("two lab run of the same lab started together: one runs to its verdict, the other exits 2 without touching it", async () => {
-    const name = uniqueLabName("racerun");
-    names.push(name);
-    const file = await topologyCopy("topologies/chain.yaml", name);
-    const runs = [startLab(["run", file, "--results", RESULTS]), startLab(["run", file, "--results", RESULTS])];
-    // While the winner's scenario runs, the lab has one network.
-    await Promise.any(runs.map((run) => run.waitFor(/\[1\/8\] ✓/, 240_000)));
-    expect(await networksOf(name)).toHaveLength(1);
-    const { winner } = winnerAndLoser(await Promise.all(runs.map((run) => run.done)));
-    expect(winner.stdout).toContain("[8/8] ✓");
-    expect(winner.stdout).toMatch(/PASS\n$/);
-    expect(await leftovers(name)).toEqual([]);
-  });
-
-  it("SIGTERM during a run saves the transcripts, removes the lab and exits 143", async () => {
-    const name = uniqueLabName("term");
-    names.push(name);
-    const run = startLab(["run", await topologyCopy("topologies/chain.yaml", name, longWait), "--results", RESULTS]);
-    await run.waitFor(/\[2\/9\] ✓/, 240_000);
-    run.signal("SIGTERM");
-    const { code, stdout, stderr } = await run.done;
-    expect(code, stderr).toBe(143);
-    expect(stdout).not.toContain("[3/9]");
-    const saved = (await readdir(RESULTS)).filter((entry) => entry.startsWith(`${name}-`));
-    expect(saved).toHaveLength(1);
-    expect(existsSync(join(RESULTS, saved[0]!, "transcripts/alice.jsonl"))).toBe(true);
-    expect(existsSync(join(RESULTS, saved[0]!, "timeline.jsonl"))).toBe(true);
-    expect(await leftovers(name)).toEqual([]);
-  });
-
-  it("an unwritable --results fails at once with exit 2, before anything is created", async () => {
-    const name = uniqueLabName("nowrite");
-    names.push(name);
-    const file = await topologyCopy("topologies/chain.yaml", name);
-    // Root writes anywhere permissions allow: a regular file as the parent stops it, and so does /proc.
-    const notADirectory = join(await mkdtemp(join(tmpdir(), "p2plab-results-")), "a-file");
-    await writeFile(notADirectory, "");
-    for (const results of [join(notADirectory, "results"), "/proc/nope"]) {
-      const started = Date.now();
-      const run = await lab(["run", file, "--results", results]);
-      expect(run.code, run.stderr).toBe(2);
-      expect(run.stderr).toContain(`lab: cannot write results to ${results}:`);
-      expect(run.stderr).toContain("fix: choose another directory with --results");
-      expect(Date.now() - started).toBeLessThan(10_000);
+    it("two lab up of the same lab started together: one wins, the other exits 2 and leaves the winner's lab intact", async () => {
+      const name = uniqueLabName("race");
+      names.push(name);
+      const file = await topologyCopy("topologies/chain.yaml", name);
+      const { winner } = winnerAndLoser(await Promise.all([lab(["up", file]), lab(["up", file])]));
+      expect(winner.stdout).toContain(`lab ${name} is up and wired`);
+      expect(await networksOf(name)).toHaveLength(1);
+      const status = await labJson<Status>(["status", name]);
+      expect(status.peers.map((peer) => peer.status)).toEqual(["running", "running", "running", "running"]);
+      expect(status.overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+      const down = await lab(["down", name, "--results", RESULTS]);
+      expect(down.code, down.stderr).toBe(0);
       expect(await leftovers(name)).toEqual([]);
-    }
-  });
+    });
 
-  it("peer containers run with the topology's memory and pids limits, and their logs are size-bounded", async () => {
-    const name = uniqueLabName("limits");
-    names.push(name);
-    const limits = (text: string): string =>
-      text
-        .replace("defaults:\n", "defaults:\n  limits: { memory: 192m }\n")
-        .replace("  dave: { connect: [carol] }", "  dave: { connect: [carol], limits: { pids: 100 } }");
-    const file = await topologyCopy("topologies/chain.yaml", name, limits);
-    const up = await lab(["up", file]);
-    expect(up.code, up.stderr).toBe(0);
-    const docker = new Docker();
-    const containers = await docker.listContainers({ all: true, filters: { label: [`p2plab.lab=${name}`, "p2plab.role=peer"] } });
-    const hosts = new Map<string, Docker.ContainerInspectInfo["HostConfig"]>();
-    for (const container of containers) {
-      const info = await docker.getContainer(container.Id).inspect();
-      hosts.set(info.Config.Labels["p2plab.peer"]!, info.HostConfig);
-    }
-    expect([...hosts.keys()].sort()).toEqual(["alice", "bob", "carol", "dave"]);
-    for (const [peer, host] of hosts) {
-      expect(host.Memory, peer).toBe(192 * 1024 * 1024);
-      expect(host.MemorySwap, peer).toBe(192 * 1024 * 1024);
-      expect(host.PidsLimit, peer).toBe(peer === "dave" ? 100 : 256);
-      expect(host.LogConfig, peer).toEqual({ Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } });
-    }
-    const down = await lab(["down", name, "--results", RESULTS]);
-    expect(down.code, down.stderr).toBe(0);
-    // The transcripts are read from the size-bounded logs.
-    const saved = /transcripts saved to (\S+)/.exec(down.stdout)?.[1];
-    expect(saved).toBeDefined();
-    expect(await readFile(join(saved!, "transcripts/dave.jsonl"), "utf8")).toContain('"ev":"listening"');
-  });
-});
+    it("two lab run of the same lab started together: one runs to its verdict, the other exits 2 without touching it", async () => {
+      const name = uniqueLabName("racerun");
+      names.push(name);
+      const file = await topologyCopy("topologies/chain.yaml", name);
+      const runs = [startLab(["run", file, "--results", RESULTS]), startLab(["run", file, "--results", RESULTS])];
+      // While the winner's scenario runs, the lab has one network.
+      await Promise.any(runs.map((run) => run.waitFor(/\[1\/8\] ✓/, 240_000)));
+      expect(await networksOf(name)).toHaveLength(1);
+      const { winner } = winnerAndLoser(await Promise.all(runs.map((run) => run.done)));
+      expect(winner.stdout).toContain("[8/8] ✓");
+      expect(winner.stdout).toMatch(/PASS\n$/);
+      expect(await leftovers(name)).toEqual([]);
+    });
+
+    it("SIGTERM during a run saves the transcripts, removes the lab and exits 143", async () => {
+      const name = uniqueLabName("term");
+      names.push(name);
+      const run = startLab(["run", await topologyCopy("topologies/chain.yaml", name, longWait), "--results", RESULTS]);
+      await run.waitFor(/\[2\/9\] ✓/, 240_000);
+      run.signal("SIGTERM");
+      const { code, stdout, stderr } = await run.done;
+      expect(code, stderr).toBe(143);
+      expect(stdout).not.toContain("[3/9]");
+      const saved = (await readdir(RESULTS)).filter((entry) => entry.startsWith(`${name}-`));
+      expect(saved).toHaveLength(1);
+      expect(existsSync(join(RESULTS, saved[0]!, "transcripts/alice.jsonl"))).toBe(true);
+      expect(existsSync(join(RESULTS, saved[0]!, "timeline.jsonl"))).toBe(true);
+      expect(await leftovers(name)).toEqual([]);
+    });
+
+    it("an unwritable --results fails at once with exit 2, before anything is created", async () => {
+      const name = uniqueLabName("nowrite");
+      names.push(name);
+      const file = await topologyCopy("topologies/chain.yaml", name);
+      // Root writes anywhere permissions allow: a regular file as the parent stops it, and so does /proc.
+      const notADirectory = join(await mkdtemp(join(tmpdir(), "p2plab-results-")), "a-file");
+      await writeFile(notADirectory, "");
+      for (const results of [join(notADirectory, "results"), "/proc/nope"]) {
+        const started = Date.now();
+        const run = await lab(["run", file, "--results", results]);
+        expect(run.code, run.stderr).toBe(2);
+        expect(run.stderr).toContain(`lab: cannot write results to ${results}:`);
+        expect(run.stderr).toContain("fix: choose another directory with --results");
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(await leftovers(name)).toEqual([]);
+      }
+    });
+
+    it("peer containers run with the topology's memory and pids limits, and their logs are size-bounded", async () => {
+      const name = uniqueLabName("limits");
+      names.push(name);
+      const limits = (text: string): string =>
+        text
+          .replace("defaults:\n", "defaults:\n  limits: { memory: 192m }\n")
+          .replace("  dave: { connect: [carol] }", "  dave: { connect: [carol], limits: { pids: 100 } }");
+      const file = await topologyCopy("topologies/chain.yaml", name, limits);
+      const up = await lab(["up", file]);
+      expect(up.code, up.stderr).toBe(0);
+      const docker = new Docker();
+      const containers = await docker.listContainers({
+        all: true,
+        filters: { label: [`p2plab.lab=${name}`, "p2plab.role=peer"] },
+      });
+      const hosts = new Map<string, Docker.ContainerInspectInfo["HostConfig"]>();
+      for (const container of containers) {
+        const info = await docker.getContainer(container.Id).inspect();
+        hosts.set(info.Config.Labels["p2plab.peer"]!, info.HostConfig);
+      }
+      expect([...hosts.keys()].sort()).toEqual(["alice", "bob", "carol", "dave"]);
+      for (const [peer, host] of hosts) {
+        expect(host.Memory, peer).toBe(192 * 1024 * 1024);
+        expect(host.MemorySwap, peer).toBe(192 * 1024 * 1024);
+        expect(host.PidsLimit, peer).toBe(peer === "dave" ? 100 : 256);
+        expect(host.LogConfig, peer).toEqual({ Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } });
+      }
+      const down = await lab(["down", name, "--results", RESULTS]);
+      expect(down.code, down.stderr).toBe(0);
+      // The transcripts are read from the size-bounded logs.
+      const saved = /transcripts saved to (\S+)/.exec(down.stdout)?.[1];
+      expect(saved).toBeDefined();
+      expect(await readFile(join(saved!, "transcripts/dave.jsonl"), "utf8")).toContain('"ev":"listening"');
+    });
+  },
+);

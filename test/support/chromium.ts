@@ -32,13 +32,23 @@ export function chromiumOrSkipReason(): string | undefined {
   if (process.env.P2PLAB_REQUIRE_BROWSER === "1") {
     throw new Error(`${reason} — P2PLAB_REQUIRE_BROWSER=1 requires one (install it with: apt-get install -y chromium)`);
   }
-  console.warn(`skipping browser tests: ${reason} (apt-get install -y chromium; set P2PLAB_REQUIRE_BROWSER=1 to make this a failure)`);
+  console.warn(
+    `skipping browser tests: ${reason} (apt-get install -y chromium; set P2PLAB_REQUIRE_BROWSER=1 to make this a failure)`,
+  );
   return reason;
 }
 
 /** Renders `htmlFile` at width × height and writes the screenshot to `pngFile`. */
-export async function screenshot(htmlFile: string, pngFile: string, size = { width: 1400, height: 2400 }): Promise<void> {
-  await runChromium([`--window-size=${size.width},${size.height}`, `--screenshot=${pngFile}`, pathToFileURL(htmlFile).href]);
+export async function screenshot(
+  htmlFile: string,
+  pngFile: string,
+  size = { width: 1400, height: 2400 },
+): Promise<void> {
+  await runChromium([
+    `--window-size=${size.width},${size.height}`,
+    `--screenshot=${pngFile}`,
+    pathToFileURL(htmlFile).href,
+  ]);
   if (!existsSync(pngFile)) throw new Error(`chromium exited without writing the screenshot ${pngFile}`);
 }
 
@@ -52,14 +62,23 @@ async function runChromium(args: string[]): Promise<string> {
   const profile = await mkdtemp(join(tmpdir(), "p2plab-chromium-"));
   try {
     return await new Promise<string>((resolve, reject) => {
-      execFile(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, ...args], { timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error) {
-          // Chromium logs harmless D-Bus noise on stderr; show only the end of it.
-          reject(new Error(`chromium ${args.join(" ")} failed: ${error.message}\n${stderr.split("\n").slice(-15).join("\n")}`));
-        } else {
-          resolve(stdout);
-        }
-      });
+      execFile(
+        CHROMIUM,
+        [...FLAGS, `--user-data-dir=${profile}`, ...args],
+        { timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error) {
+            // Chromium logs harmless D-Bus noise on stderr; show only the end of it.
+            reject(
+              new Error(
+                `chromium ${args.join(" ")} failed: ${error.message}\n${stderr.split("\n").slice(-15).join("\n")}`,
+              ),
+            );
+          } else {
+            resolve(stdout);
+          }
+        },
+      );
     });
   } finally {
     await rm(profile, { recursive: true, force: true });

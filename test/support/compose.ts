@@ -9,7 +9,8 @@ export function composeCommand(): string[] | undefined {
 
 export function compose(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
   const command = composeCommand();
-  if (!command) throw new Error("neither `docker compose` nor `docker-compose` is installed (apt-get install docker-compose)");
+  if (!command)
+    throw new Error("neither `docker compose` nor `docker-compose` is installed (apt-get install docker-compose)");
   return new Promise((resolve) => {
     const child = spawn(command[0]!, [...command.slice(1), ...args], {
       cwd: new URL("../..", import.meta.url).pathname,

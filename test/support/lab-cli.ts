@@ -46,14 +46,25 @@ export function startLab(args: string[], options: LabOptions = {}): RunningLab {
         };
         const timer = setTimeout(() => {
           settle();
-          reject(new Error(`lab ${args.join(" ")}: ${pattern} not printed within ${timeoutMs} ms; it printed:\n${output.stderr}${output.stdout}`));
+          reject(
+            new Error(
+              `lab ${args.join(" ")}: ${pattern} not printed within ${timeoutMs} ms; it printed:\n${output.stderr}${output.stdout}`,
+            ),
+          );
         }, timeoutMs);
         const settle = (): void => {
           clearTimeout(timer);
           watchers.delete(check);
         };
         watchers.add(check);
-        void done.then(() => watchers.has(check) && (settle(), reject(new Error(`lab ${args.join(" ")} ended before printing ${pattern}:\n${output.stderr}${output.stdout}`))));
+        void done.then(
+          () =>
+            watchers.has(check) &&
+            (settle(),
+            reject(
+              new Error(`lab ${args.join(" ")} ended before printing ${pattern}:\n${output.stderr}${output.stdout}`),
+            )),
+        );
         check();
       }),
     signal: (signal = "SIGINT") => child.kill(signal),
@@ -61,7 +72,10 @@ export function startLab(args: string[], options: LabOptions = {}): RunningLab {
   };
   if (options.interrupt) {
     const { when, signal } = options.interrupt;
-    running.waitFor(when, 600_000).then(() => running.signal(signal), () => {});
+    running.waitFor(when, 600_000).then(
+      () => running.signal(signal),
+      () => {},
+    );
   }
   return running;
 }
@@ -79,7 +93,11 @@ export async function labJson<T = unknown>(args: string[]): Promise<T> {
 }
 
 /** A copy of a shipped topology under a unique lab name, so tests never touch a user's lab. */
-export async function topologyCopy(shipped: string, name: string, edit: (text: string) => string = (t) => t): Promise<string> {
+export async function topologyCopy(
+  shipped: string,
+  name: string,
+  edit: (text: string) => string = (t) => t,
+): Promise<string> {
   const text = await readFile(join(ROOT, shipped), "utf8");
   const renamed = text.replace(/^name: .*$/m, `name: ${name}`);
   if (renamed === text) throw new Error(`${shipped} has no top-level name line`);

@@ -14,7 +14,9 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 /** Heartbeats and timeouts short enough that a paused peer is noticed within a second. */
 export const FAST = (text: string): string => {
   const settings = "  heartbeat: 200ms\n  timeout: 800ms\n";
-  return /^defaults:\n/m.test(text) ? text.replace(/^defaults:\n/m, `defaults:\n${settings}`) : text.replace(/^peers:\n/m, `defaults:\n${settings}peers:\n`);
+  return /^defaults:\n/m.test(text)
+    ? text.replace(/^defaults:\n/m, `defaults:\n${settings}`)
+    : text.replace(/^peers:\n/m, `defaults:\n${settings}peers:\n`);
 };
 
 /** A topology from YAML text; a test's own text that does not load is a bug in the test. */

@@ -25,7 +25,10 @@ export function buildRunReport(run: RunRecord): RunReport {
   const failedExpectations = scenario.expectations.filter((e) => !e.ok);
   const reasons = [
     ...failedExpectations.map((e) => `step ${e.step} failed: ${e.description}`),
-    ...checked.check.failing.map((c) => `${checked.check.counts[c]} ${c} ${checked.check.counts[c] === 1 ? "delivery" : "deliveries"} (check level: fail)`),
+    ...checked.check.failing.map(
+      (c) =>
+        `${checked.check.counts[c]} ${c} ${checked.check.counts[c] === 1 ? "delivery" : "deliveries"} (check level: fail)`,
+    ),
   ];
   return {
     version: SUMMARY_VERSION,

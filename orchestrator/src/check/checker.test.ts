@@ -10,13 +10,26 @@ import { checkDeliveries, checkLevels } from "./checker.js";
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
 
-function topology(links: Array<[string, string]>, mode: "tree" | "dedup" = "tree", check: Topology["check"] = {}): Topology {
+function topology(
+  links: Array<[string, string]>,
+  mode: "tree" | "dedup" = "tree",
+  check: Topology["check"] = {},
+): Topology {
   const names = [...new Set(links.flat())];
   return {
     name: "t",
     description: "",
     file: "t.yaml",
-    peers: names.map((name) => ({ name, connect: [], mode, heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {}, limits: { memory: "256m", pids: 256 } })),
+    peers: names.map((name) => ({
+      name,
+      connect: [],
+      mode,
+      heartbeat: "1s",
+      timeout: "3s",
+      hopLimit: 16,
+      env: {},
+      limits: { memory: "256m", pids: 256 },
+    })),
     links,
     check,
     scenario: [],
@@ -59,7 +72,15 @@ class Script {
   }
   /** A change the engine saw in a peer's container. */
   container(ms: number, target: string, change: ContainerChange, exitCode?: number): this {
-    this.engine.push({ ts: at(ms), peer: "engine", ev: "container", target, change, ...(exitCode === undefined ? {} : { exitCode }), source: "events" });
+    this.engine.push({
+      ts: at(ms),
+      peer: "engine",
+      ev: "container",
+      target,
+      change,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      source: "events",
+    });
     return this;
   }
   get records(): TimelineRecord[] {
@@ -67,13 +88,22 @@ class Script {
   }
 }
 
-const classes = (cells: Record<string, { class: string }>) => Object.fromEntries(Object.entries(cells).map(([peer, cell]) => [peer, cell.class]));
+const classes = (cells: Record<string, { class: string }>) =>
+  Object.fromEntries(Object.entries(cells).map(([peer, cell]) => [peer, cell.class]));
 
 describe("checkDeliveries", () => {
-  const chain = topology([["bob", "alice"], ["carol", "bob"], ["dave", "carol"]]);
+  const chain = topology([
+    ["bob", "alice"],
+    ["carol", "bob"],
+    ["dave", "carol"],
+  ]);
 
   it("chain with a killed bridge: delivered before, unreachable after, and the far side still talks", () => {
-    const s = new Script().listen(0, "alice", "bob", "carol", "dave").link(10, "alice", "bob").link(10, "bob", "carol").link(10, "carol", "dave");
+    const s = new Script()
+      .listen(0, "alice", "bob", "carol", "dave")
+      .link(10, "alice", "bob")
+      .link(10, "bob", "carol")
+      .link(10, "carol", "dave");
     const hello = s.send(100, "alice", "hello");
     s.recv(105, "bob", hello, "alice", 1).recv(110, "carol", hello, "bob", 2).recv(118, "dave", hello, "carol", 3);
     s.act(500, "kill", "bob").down(505, "alice", "bob").down(506, "carol", "bob");
@@ -84,19 +114,38 @@ describe("checkDeliveries", () => {
     const result = checkDeliveries(chain, s.records);
     const [first, second, third] = result.messages;
     expect(first).toMatchObject({ id: hello, reachable: ["bob", "carol", "dave"] });
-    expect(classes(first!.cells)).toEqual({ alice: "delivered", bob: "delivered", carol: "delivered", dave: "delivered" });
+    expect(classes(first!.cells)).toEqual({
+      alice: "delivered",
+      bob: "delivered",
+      carol: "delivered",
+      dave: "delivered",
+    });
     expect(first!.cells.dave).toEqual({ class: "delivered", count: 1, latencyMs: 18, hops: 3 });
     expect(second).toMatchObject({ id: anyone, reachable: [] });
-    expect(classes(second!.cells)).toEqual({ alice: "delivered", bob: "unreachable", carol: "unreachable", dave: "unreachable" });
+    expect(classes(second!.cells)).toEqual({
+      alice: "delivered",
+      bob: "unreachable",
+      carol: "unreachable",
+      dave: "unreachable",
+    });
     expect(third).toMatchObject({ reachable: ["carol"] });
-    expect(classes(third!.cells)).toEqual({ alice: "unreachable", bob: "unreachable", carol: "delivered", dave: "delivered" });
+    expect(classes(third!.cells)).toEqual({
+      alice: "unreachable",
+      bob: "unreachable",
+      carol: "delivered",
+      dave: "delivered",
+    });
     expect(result.check.failing).toEqual([]);
     expect(result.latency).toEqual({ count: 4, meanMs: 9, p50Ms: 5, p95Ms: 18, maxMs: 18 });
     expect(result.forwards).toHaveLength(4);
   });
 
   it("a missing delivery fails the run; a reachable peer that never showed it is named", () => {
-    const s = new Script().listen(0, "alice", "bob", "carol", "dave").link(10, "alice", "bob").link(10, "bob", "carol").link(10, "carol", "dave");
+    const s = new Script()
+      .listen(0, "alice", "bob", "carol", "dave")
+      .link(10, "alice", "bob")
+      .link(10, "bob", "carol")
+      .link(10, "carol", "dave");
     const hello = s.send(100, "alice", "hello");
     s.recv(105, "bob", hello, "alice", 1).recv(110, "carol", hello, "bob", 2);
     const result = checkDeliveries(chain, s.records);
@@ -105,21 +154,48 @@ describe("checkDeliveries", () => {
   });
 
   it("a ring in dedup mode: each peer shows the message once, nothing fails", () => {
-    const ring = topology([["b", "a"], ["c", "b"], ["d", "c"], ["a", "d"]], "dedup");
-    const s = new Script().listen(0, "a", "b", "c", "d").link(10, "a", "b").link(10, "b", "c").link(10, "c", "d").link(10, "d", "a");
+    const ring = topology(
+      [
+        ["b", "a"],
+        ["c", "b"],
+        ["d", "c"],
+        ["a", "d"],
+      ],
+      "dedup",
+    );
+    const s = new Script()
+      .listen(0, "a", "b", "c", "d")
+      .link(10, "a", "b")
+      .link(10, "b", "c")
+      .link(10, "c", "d")
+      .link(10, "d", "a");
     const id = s.send(100, "a", "round");
     s.recv(102, "b", id, "a", 1).recv(102, "d", id, "a", 1).recv(104, "c", id, "b", 2);
     const result = checkDeliveries(ring, s.records);
-    expect(classes(result.messages[0]!.cells)).toEqual({ a: "delivered", b: "delivered", c: "delivered", d: "delivered" });
+    expect(classes(result.messages[0]!.cells)).toEqual({
+      a: "delivered",
+      b: "delivered",
+      c: "delivered",
+      d: "delivered",
+    });
     expect(result.check.levels.duplicated).toBe("fail");
     expect(result.check.failing).toEqual([]);
   });
 
   it("a tree-mode storm on a cycle: duplicates (the sender's own echo included) are warnings by default", () => {
-    const ring = topology([["b", "a"], ["c", "b"], ["a", "c"]]);
+    const ring = topology([
+      ["b", "a"],
+      ["c", "b"],
+      ["a", "c"],
+    ]);
     const s = new Script().listen(0, "a", "b", "c").link(10, "a", "b").link(10, "b", "c").link(10, "c", "a");
     const id = s.send(100, "a", "storm");
-    s.recv(101, "b", id, "a", 1).recv(101, "c", id, "a", 1).recv(102, "c", id, "b", 2).recv(102, "b", id, "c", 2).recv(103, "a", id, "c", 3).recv(103, "a", id, "b", 3);
+    s.recv(101, "b", id, "a", 1)
+      .recv(101, "c", id, "a", 1)
+      .recv(102, "c", id, "b", 2)
+      .recv(102, "b", id, "c", 2)
+      .recv(103, "a", id, "c", 3)
+      .recv(103, "a", id, "b", 3);
     const result = checkDeliveries(ring, s.records);
     expect(result.messages[0]!.cells).toEqual({
       a: { class: "duplicated", count: 3, latencyMs: 3, hops: 3 },
@@ -129,7 +205,18 @@ describe("checkDeliveries", () => {
     expect(result.check.counts.duplicated).toBe(3);
     expect(result.check.levels.duplicated).toBe("warn");
     expect(result.check.failing).toEqual([]);
-    const strict = checkDeliveries(topology([["b", "a"], ["c", "b"], ["a", "c"]], "tree", { duplicated: "fail" }), s.records);
+    const strict = checkDeliveries(
+      topology(
+        [
+          ["b", "a"],
+          ["c", "b"],
+          ["a", "c"],
+        ],
+        "tree",
+        { duplicated: "fail" },
+      ),
+      s.records,
+    );
     expect(strict.check.failing).toEqual(["duplicated"]);
   });
 
@@ -139,12 +226,17 @@ describe("checkDeliveries", () => {
     const id = s.send(300, "alice", "while frozen");
     s.act(900, "resume", "bob");
     s.recv(901, "bob", id, "alice", 1).recv(905, "carol", id, "bob", 2);
-    const chain3 = topology([["bob", "alice"], ["carol", "bob"]]);
+    const chain3 = topology([
+      ["bob", "alice"],
+      ["carol", "bob"],
+    ]);
     const result = checkDeliveries(chain3, s.records);
     expect(result.messages[0]!.reachable).toEqual([]);
     expect(classes(result.messages[0]!.cells)).toEqual({ alice: "delivered", bob: "unexpected", carol: "unexpected" });
     expect(result.check.failing).toEqual([]);
-    expect(checkDeliveries({ ...chain3, check: { unexpected: "fail" } }, s.records).check.failing).toEqual(["unexpected"]);
+    expect(checkDeliveries({ ...chain3, check: { unexpected: "fail" } }, s.records).check.failing).toEqual([
+      "unexpected",
+    ]);
   });
 
   it("a delivery after the settle window is late", () => {
@@ -163,18 +255,30 @@ describe("checkDeliveries", () => {
     const later = s.send(500, "a", "welcome back");
     s.recv(502, "b", later, "a", 1);
     const result = checkDeliveries(topology([["b", "a"]]), s.records);
-    expect(result.messages.map((m) => [m.id, m.reachable])).toEqual([[early, []], [later, ["b"]]]);
+    expect(result.messages.map((m) => [m.id, m.reachable])).toEqual([
+      [early, []],
+      [later, ["b"]],
+    ]);
   });
 
   it("a peer the engine saw die, with no lab action and no exit event of its own, is dead from that moment", () => {
     // bob was killed behind lab's back (docker kill, the OOM killer): only the engine knows.
-    const s = new Script().listen(0, "alice", "bob", "carol", "dave").link(10, "alice", "bob").link(10, "bob", "carol").link(10, "carol", "dave");
+    const s = new Script()
+      .listen(0, "alice", "bob", "carol", "dave")
+      .link(10, "alice", "bob")
+      .link(10, "bob", "carol")
+      .link(10, "carol", "dave");
     s.container(500, "bob", "die", 137).down(505, "alice", "bob").down(506, "carol", "bob");
     const fromCarol = s.send(600, "carol", "after");
     s.recv(603, "dave", fromCarol, "carol", 1);
     const result = checkDeliveries(chain, s.records);
     expect(result.messages[0]!.reachable).toEqual(["dave"]);
-    expect(classes(result.messages[0]!.cells)).toEqual({ alice: "unreachable", bob: "unreachable", carol: "delivered", dave: "delivered" });
+    expect(classes(result.messages[0]!.cells)).toEqual({
+      alice: "unreachable",
+      bob: "unreachable",
+      carol: "delivered",
+      dave: "delivered",
+    });
     expect(result.check.failing).toEqual([]);
   });
 
@@ -196,7 +300,13 @@ describe("checkDeliveries", () => {
     s.listen(600, "bob").link(650, "bob", "carol");
     const back = s.send(700, "carol", "welcome back");
     s.recv(702, "bob", back, "carol", 1);
-    const result = checkDeliveries(topology([["bob", "alice"], ["carol", "bob"]]), s.records);
+    const result = checkDeliveries(
+      topology([
+        ["bob", "alice"],
+        ["carol", "bob"],
+      ]),
+      s.records,
+    );
     expect(result.messages.map((m) => [m.text, m.reachable])).toEqual([
       ["carol is frozen", ["bob"]],
       ["bob is gone", []],
@@ -210,7 +320,22 @@ describe("checkDeliveries", () => {
 
 describe("checkLevels", () => {
   it("tree mode on a tree fails on duplicates; tree mode on a cycle warns", () => {
-    expect(checkLevels(topology([["b", "a"], ["c", "b"]]))).toEqual({ missing: "fail", duplicated: "fail", unexpected: "warn", late: "warn" });
-    expect(checkLevels(topology([["b", "a"], ["c", "b"], ["a", "c"]])).duplicated).toBe("warn");
+    expect(
+      checkLevels(
+        topology([
+          ["b", "a"],
+          ["c", "b"],
+        ]),
+      ),
+    ).toEqual({ missing: "fail", duplicated: "fail", unexpected: "warn", late: "warn" });
+    expect(
+      checkLevels(
+        topology([
+          ["b", "a"],
+          ["c", "b"],
+          ["a", "c"],
+        ]),
+      ).duplicated,
+    ).toBe("warn");
   });
 });

@@ -1,5 +1,11 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { DELIVERY_CLASSES, FAILABLE_CLASSES, type CheckLevel, type DeliveryClass, type FailableClass } from "../delivery/delivery-classes.js";
+import {
+  DELIVERY_CLASSES,
+  FAILABLE_CLASSES,
+  type CheckLevel,
+  type DeliveryClass,
+  type FailableClass,
+} from "../delivery/delivery-classes.js";
 import type { Topology } from "../topology/schema.js";
 import type { TimelineRecord } from "../transcript/transcript.js";
 import type { CheckSummary, DeliveryCell, Forward, LatencySummary, MessageResult } from "./run-report.js";
@@ -23,14 +29,25 @@ type Shown = Extract<PeerEvent, { ev: "recv" }>;
  * connected to its sender in the live overlay when it was sent; each (message, peer) pair is
  * classified, and the topology's check levels decide which classes fail the run.
  */
-export function checkDeliveries(topology: Topology, records: TimelineRecord[], lateAfterMs = DEFAULT_LATE_MS): CheckResult {
+export function checkDeliveries(
+  topology: Topology,
+  records: TimelineRecord[],
+  lateAfterMs = DEFAULT_LATE_MS,
+): CheckResult {
   const peers = topology.peers.map((peer) => peer.name);
   const shownById = new Map<string, Shown[]>();
   const forwards: Forward[] = [];
   for (const record of records) {
     if (record.ev === "recv") shownById.set(record.id, [...(shownById.get(record.id) ?? []), record]);
     if (record.ev === "recv" || record.ev === "dup" || record.ev === "hop-limit") {
-      forwards.push({ id: record.id, from: record.from, to: record.peer, at: record.ts, hops: record.hops, kind: record.ev });
+      forwards.push({
+        id: record.id,
+        from: record.from,
+        to: record.peer,
+        at: record.ts,
+        hops: record.hops,
+        kind: record.ev,
+      });
     }
   }
   const messages = records
@@ -46,11 +63,21 @@ export function checkDeliveries(topology: Topology, records: TimelineRecord[], l
   }
   const levels = checkLevels(topology);
   const failing = FAILABLE_CLASSES.filter((c) => levels[c] === "fail" && counts[c] > 0);
-  const latencies = messages.flatMap((m) => Object.values(m.cells).flatMap((cell) => (cell.class === "delivered" || cell.class === "late") && cell.latencyMs !== undefined ? [cell.latencyMs] : []));
+  const latencies = messages.flatMap((m) =>
+    Object.values(m.cells).flatMap((cell) =>
+      (cell.class === "delivered" || cell.class === "late") && cell.latencyMs !== undefined ? [cell.latencyMs] : [],
+    ),
+  );
   return { messages, forwards, check: { counts, levels, failing }, latency: summarizeLatency(latencies) };
 }
 
-function classify(sent: Sent, shown: Shown[], peers: string[], records: TimelineRecord[], lateAfterMs: number): MessageResult {
+function classify(
+  sent: Sent,
+  shown: Shown[],
+  peers: string[],
+  records: TimelineRecord[],
+  lateAfterMs: number,
+): MessageResult {
   const partition = overlayAt(peers, records, sent.ts).partitions.find((p) => p.includes(sent.peer)) ?? [];
   const reachable = partition.filter((peer) => peer !== sent.peer);
   const sentAt = Date.parse(sent.ts);

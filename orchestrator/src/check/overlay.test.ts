@@ -4,13 +4,33 @@ import { liveOverlay, partitionsText, peerStatus, reportedNeighbors, type PeerSt
 
 let clock = 0;
 const ts = (): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, clock++)).toISOString();
-const up = (peer: string, neighbor: string): PeerEvent => ({ ts: ts(), peer, ev: "link-up", neighbor, addr: "x", dir: "out" });
-const down = (peer: string, neighbor: string, reason = "eof"): PeerEvent => ({ ts: ts(), peer, ev: "link-down", neighbor, reason });
+const up = (peer: string, neighbor: string): PeerEvent => ({
+  ts: ts(),
+  peer,
+  ev: "link-up",
+  neighbor,
+  addr: "x",
+  dir: "out",
+});
+const down = (peer: string, neighbor: string, reason = "eof"): PeerEvent => ({
+  ts: ts(),
+  peer,
+  ev: "link-down",
+  neighbor,
+  reason,
+});
 const listening = (peer: string): PeerEvent => ({ ts: ts(), peer, ev: "listening", port: 7000 });
 const states = (spec: Record<string, PeerState["status"]>): PeerState[] =>
   Object.entries(spec).map(([name, status]) => ({ name, status }));
 
-const chainUp = [up("bob", "alice"), up("alice", "bob"), up("carol", "bob"), up("bob", "carol"), up("dave", "carol"), up("carol", "dave")];
+const chainUp = [
+  up("bob", "alice"),
+  up("alice", "bob"),
+  up("carol", "bob"),
+  up("bob", "carol"),
+  up("dave", "carol"),
+  up("carol", "dave"),
+];
 
 describe("reportedNeighbors", () => {
   it("replays link-up and link-down per peer", () => {
@@ -33,20 +53,33 @@ describe("reportedNeighbors", () => {
 
 describe("liveOverlay", () => {
   it("a wired chain is one partition", () => {
-    const overlay = liveOverlay(states({ alice: "running", bob: "running", carol: "running", dave: "running" }), reportedNeighbors(chainUp));
+    const overlay = liveOverlay(
+      states({ alice: "running", bob: "running", carol: "running", dave: "running" }),
+      reportedNeighbors(chainUp),
+    );
     expect(overlay).toEqual({
-      links: [["alice", "bob"], ["bob", "carol"], ["carol", "dave"]],
+      links: [
+        ["alice", "bob"],
+        ["bob", "carol"],
+        ["carol", "dave"],
+      ],
       partitions: [["alice", "bob", "carol", "dave"]],
     });
   });
 
   it("killing the bridge splits the chain even before the neighbours notice", () => {
-    const overlay = liveOverlay(states({ alice: "running", bob: "killed", carol: "running", dave: "running" }), reportedNeighbors(chainUp));
+    const overlay = liveOverlay(
+      states({ alice: "running", bob: "killed", carol: "running", dave: "running" }),
+      reportedNeighbors(chainUp),
+    );
     expect(overlay).toEqual({ links: [["carol", "dave"]], partitions: [["alice"], ["carol", "dave"]] });
   });
 
   it("a paused peer belongs to no partition", () => {
-    const overlay = liveOverlay(states({ alice: "running", bob: "paused", carol: "running", dave: "running" }), reportedNeighbors(chainUp));
+    const overlay = liveOverlay(
+      states({ alice: "running", bob: "paused", carol: "running", dave: "running" }),
+      reportedNeighbors(chainUp),
+    );
     expect(overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
   });
 
@@ -68,7 +101,16 @@ describe("liveOverlay", () => {
 });
 
 describe("peerStatus", () => {
-  const info = (state: "running" | "exited" | "paused", exitCode = 0) => ({ id: "x", name: "x", labels: {}, state, exitCode, createdAt: "", startedAt: "", finishedAt: "" });
+  const info = (state: "running" | "exited" | "paused", exitCode = 0) => ({
+    id: "x",
+    name: "x",
+    labels: {},
+    state,
+    exitCode,
+    createdAt: "",
+    startedAt: "",
+    finishedAt: "",
+  });
   it("names SIGKILL exits killed", () => {
     expect(peerStatus(info("exited", 137))).toEqual({ status: "killed", exitCode: 137 });
     expect(peerStatus(info("exited", 0))).toEqual({ status: "exited", exitCode: 0 });

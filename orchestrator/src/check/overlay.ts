@@ -69,7 +69,8 @@ export function liveOverlay(peers: PeerState[], reported: Map<string, Set<string
       adjacency.get(neighbor)!.add(peer);
     }
   }
-  const byOrder = (a: string, b: string): number => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || a.localeCompare(b);
+  const byOrder = (a: string, b: string): number =>
+    (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || a.localeCompare(b);
   const links: Array<[string, string]> = [];
   for (const a of [...adjacency.keys()].sort(byOrder)) {
     for (const b of [...adjacency.get(a)!].sort(byOrder)) if (byOrder(a, b) < 0) links.push([a, b]);

@@ -67,7 +67,13 @@ const expectationResultSchema = z.object({
   at: z.string(),
 });
 
-const latencySummarySchema = z.object({ count, meanMs: z.number(), p50Ms: z.number(), p95Ms: z.number(), maxMs: z.number() });
+const latencySummarySchema = z.object({
+  count,
+  meanMs: z.number(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  maxMs: z.number(),
+});
 
 const checkSummarySchema = z.object({
   counts: z.record(z.enum(DELIVERY_CLASSES), count),
@@ -76,7 +82,12 @@ const checkSummarySchema = z.object({
   failing: z.array(z.enum(FAILABLE_CLASSES)),
 });
 
-const actionSchema = z.object({ ts: z.string(), action: z.string(), target: z.string().optional(), detail: z.string().optional() }) satisfies z.ZodType<Action>;
+const actionSchema = z.object({
+  ts: z.string(),
+  action: z.string(),
+  target: z.string().optional(),
+  detail: z.string().optional(),
+}) satisfies z.ZodType<Action>;
 
 const engineRecordSchema = z.object({
   ts: z.string(),
@@ -129,9 +140,13 @@ export type CheckSummary = z.infer<typeof checkSummarySchema>;
 export function parseRunReport(value: unknown): { ok: true; report: RunReport } | { ok: false; problem: string } {
   const version = typeof value === "object" && value !== null && "version" in value ? value.version : undefined;
   if (version === undefined) {
-    return { ok: false, problem: `version: missing (summaries before version ${SUMMARY_VERSION} had none, or this is not a run summary)` };
+    return {
+      ok: false,
+      problem: `version: missing (summaries before version ${SUMMARY_VERSION} had none, or this is not a run summary)`,
+    };
   }
-  if (version !== SUMMARY_VERSION) return { ok: false, problem: `version: ${JSON.stringify(version)}, but this lab reads version ${SUMMARY_VERSION}` };
+  if (version !== SUMMARY_VERSION)
+    return { ok: false, problem: `version: ${JSON.stringify(version)}, but this lab reads version ${SUMMARY_VERSION}` };
   const parsed = runReportSchema.safeParse(value);
   if (parsed.success) return { ok: true, report: parsed.data };
   const issue = parsed.error.issues[0]!;

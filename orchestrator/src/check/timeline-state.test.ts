@@ -6,7 +6,11 @@ import { mergeTimeline } from "../transcript/transcript.js";
 import { changesOutsideLab, statesAt } from "./timeline-state.js";
 
 const at = (ms: number): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, ms)).toISOString();
-const act = (ms: number, action: string, target?: string): Action => ({ ts: at(ms), action, ...(target ? { target } : {}) });
+const act = (ms: number, action: string, target?: string): Action => ({
+  ts: at(ms),
+  action,
+  ...(target ? { target } : {}),
+});
 const engine = (ms: number, target: string, change: ContainerChange, exitCode?: number): EngineRecord => ({
   ts: at(ms),
   peer: "engine",
@@ -21,7 +25,13 @@ describe("changesOutsideLab", () => {
   it("matches each change to the lab action that caused it, and names the rest", () => {
     const records = mergeTimeline(
       [],
-      [act(0, "up"), act(100, "kill", "bob"), act(300, "start", "bob"), act(500, "send", "bob"), act(900, "restart", "carol")],
+      [
+        act(0, "up"),
+        act(100, "kill", "bob"),
+        act(300, "start", "bob"),
+        act(500, "send", "bob"),
+        act(900, "restart", "carol"),
+      ],
       [
         engine(10, "alice", "start"),
         engine(10, "bob", "start"),
@@ -56,7 +66,14 @@ describe("statesAt", () => {
         { ts: at(650), peer: "bob", ev: "listening", port: 7000 },
       ],
       [],
-      [engine(0, "bob", "start"), engine(100, "bob", "pause"), engine(200, "bob", "unpause"), engine(300, "bob", "die", 1), engine(400, "bob", "die", 137), engine(600, "bob", "start")],
+      [
+        engine(0, "bob", "start"),
+        engine(100, "bob", "pause"),
+        engine(200, "bob", "unpause"),
+        engine(300, "bob", "die", 1),
+        engine(400, "bob", "die", 137),
+        engine(600, "bob", "start"),
+      ],
     );
     const state = (ms: number) => statesAt(["bob"], records, at(ms))[0]!.status;
     expect([state(1), state(50), state(150), state(250), state(350), state(450), state(610), state(700)]).toEqual([
@@ -72,7 +89,11 @@ describe("statesAt", () => {
   });
 
   it("a restarted process that printed listening before the engine's start event counts as running", () => {
-    const records = mergeTimeline([{ ts: at(590), peer: "bob", ev: "listening", port: 7000 }], [], [engine(400, "bob", "die", 137), engine(600, "bob", "start")]);
+    const records = mergeTimeline(
+      [{ ts: at(590), peer: "bob", ev: "listening", port: 7000 }],
+      [],
+      [engine(400, "bob", "die", 137), engine(600, "bob", "start")],
+    );
     expect(statesAt(["bob"], records, at(700))[0]!.status).toBe("running");
   });
 });

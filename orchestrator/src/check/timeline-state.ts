@@ -19,7 +19,8 @@ export function statesAt(peers: string[], records: TimelineRecord[], at: string)
   for (const record of records) {
     if (record.ts > at) break;
     if (record.ev === "action") {
-      if (record.target && isProcessFault(record.action)) status.set(record.target, PROCESS_FAULTS[record.action].leaves);
+      if (record.target && isProcessFault(record.action))
+        status.set(record.target, PROCESS_FAULTS[record.action].leaves);
     } else if (record.ev === "container") {
       if (!status.has(record.target)) continue;
       if (record.change === "die") listened.delete(record.target);

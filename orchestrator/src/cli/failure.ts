@@ -23,20 +23,29 @@ export function failureOf(error: unknown, stoppedBy: StopSignal | undefined, jso
     return { exit: EXIT.input, ...(json ? { said } : {}) };
   }
   if (error instanceof LabError) {
-    return { exit: stoppedBy ? EXIT[stoppedBy] : error.exitCode, said: { error: error.message, ...(error.hint ? { fix: error.hint } : {}) } };
+    return {
+      exit: stoppedBy ? EXIT[stoppedBy] : error.exitCode,
+      said: { error: error.message, ...(error.hint ? { fix: error.hint } : {}) },
+    };
   }
   // A signal ends waits by rejecting with its reason: not a bug, and stderr has said why already.
   if (stoppedBy) return { exit: EXIT[stoppedBy], ...(json ? { said: { error: `stopped by ${stoppedBy}` } } : {}) };
   const bug = error instanceof Error ? error : new Error(String(error));
   return {
     exit: EXIT.internal,
-    said: { error: `internal error, a bug in p2plab: ${bug.message}`, fix: "please report it with the command you ran" },
+    said: {
+      error: `internal error, a bug in p2plab: ${bug.message}`,
+      fix: "please report it with the command you ran",
+    },
     ...(bug.stack ? { stack: bug.stack } : {}),
   };
 }
 
 /** Whether the command line asks for --json, of a command that has it (options end at `--`). */
-export function wantsJson(commands: ReadonlyArray<{ name(): string; options: ReadonlyArray<{ long?: string | undefined }> }>, args: string[]): boolean {
+export function wantsJson(
+  commands: ReadonlyArray<{ name(): string; options: ReadonlyArray<{ long?: string | undefined }> }>,
+  args: string[],
+): boolean {
   const end = args.indexOf("--");
   const options = end === -1 ? args : args.slice(0, end);
   const command = commands.find((candidate) => candidate.name() === options[0]);

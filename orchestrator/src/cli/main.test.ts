@@ -40,7 +40,11 @@ function lab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ended> {
  * more than a shell pipe's 64 KiB) and a slow reader: it reads nothing until `lab` has printed
  * `startReading` on stderr, then pauses after every chunk, or closes the pipe after the first.
  */
-async function labReadSlowly(args: string[], startReading: RegExp, reading: "all" | "one chunk" = "all"): Promise<Ended> {
+async function labReadSlowly(
+  args: string[],
+  startReading: RegExp,
+  reading: "all" | "one chunk" = "all",
+): Promise<Ended> {
   const fifo = join(await mkdtemp(join(tmpdir(), "p2plab-cli-")), "stdout");
   execFileSync("mkfifo", [fifo]);
   const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -75,8 +79,14 @@ async function tempFile(name: string, text: string): Promise<string> {
 
 /** A topology that makes `lab validate` print 800 warnings (135 KiB) on stdout, then one error on stderr. */
 async function noisyTopology(): Promise<string> {
-  const steps = Array.from({ length: 800 }, (_, i) => `  - expect: { delivered: never-sent-${i}, to: [b], within: 1s }\n`);
-  return tempFile("noisy.yaml", `name: noisy\ndescription: warnings, then an error\npeers:\n  a: {}\n  b: { connect: [a] }\nscenario:\n${steps.join("")}  - kill: nobody\n`);
+  const steps = Array.from(
+    { length: 800 },
+    (_, i) => `  - expect: { delivered: never-sent-${i}, to: [b], within: 1s }\n`,
+  );
+  return tempFile(
+    "noisy.yaml",
+    `name: noisy\ndescription: warnings, then an error\npeers:\n  a: {}\n  b: { connect: [a] }\nscenario:\n${steps.join("")}  - kill: nobody\n`,
+  );
 }
 
 describe("lab's exit", () => {
@@ -110,13 +120,17 @@ describe("bad input is refused before anything else, with exit 2", () => {
   it("a message with a control character, before the engine is looked for", async () => {
     const run = await lab(["send", "alice", "hi\r/quit"], NO_ENGINE);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('lab: cannot send "hi\\r/quit": a message cannot contain control characters (found U+000D at position 2)\n');
+    expect(run.stderr).toBe(
+      'lab: cannot send "hi\\r/quit": a message cannot contain control characters (found U+000D at position 2)\n',
+    );
   });
 
   it("transcripts to a directory that can never be made: exit 2 at once, before the engine is looked for", async () => {
     const run = await lab(["transcripts", "--out", "/proc/nope"], NO_ENGINE);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe("lab: cannot write transcripts to /proc/nope: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n");
+    expect(run.stderr).toBe(
+      "lab: cannot write transcripts to /proc/nope: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n",
+    );
   });
 });
 
@@ -137,14 +151,18 @@ describe("input the engine is not needed for is checked before the engine is loo
     for (const args of [["run", CHAIN], ["down"], ["up", "--recreate", CHAIN]]) {
       const run = await lab([...args, "--results", UNWRITABLE], NO_ENGINE);
       expect(run.code, args.join(" ")).toBe(2);
-      expect(run.stderr).toBe(`lab: cannot write results to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --results\n`);
+      expect(run.stderr).toBe(
+        `lab: cannot write results to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --results\n`,
+      );
     }
   });
 
   it("a transcripts directory lab cannot write", async () => {
     const run = await lab(["transcripts", "--out", UNWRITABLE], NO_ENGINE);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`lab: cannot write transcripts to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n`);
+    expect(run.stderr).toBe(
+      `lab: cannot write transcripts to ${UNWRITABLE}: it cannot be created there (ENOENT)\n  fix: choose another directory with --out\n`,
+    );
   });
 
   it("a compose file that cannot be written (no engine is needed at all): bad input, not an internal error", async () => {
@@ -163,7 +181,9 @@ describe("files lab cannot write are bad input (exit 2), not an internal error",
     await mkdir(join(dir, "report.md"));
     const run = await lab(["report", dir]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`lab: cannot write the report to ${dir}: a directory is in the way of a file (EISDIR)\n  fix: give a directory lab can write to, or copy it somewhere it can\n`);
+    expect(run.stderr).toBe(
+      `lab: cannot write the report to ${dir}: a directory is in the way of a file (EISDIR)\n  fix: give a directory lab can write to, or copy it somewhere it can\n`,
+    );
   });
 });
 
@@ -175,7 +195,18 @@ describe("under --json, an error is one JSON object on stdout, and stderr stays 
   }
 
   it("no engine (exit 3), for every kind of command that has --json", async () => {
-    const commands = [["status"], ["watch"], ["ls"], ["send", "alice", "hi"], ["kill", "alice"], ["restart", "alice"], ["logs"], ["transcripts", "--out", await mkdtemp(join(tmpdir(), "p2plab-cli-"))], ["down", "--results", await mkdtemp(join(tmpdir(), "p2plab-cli-"))], ["up", CHAIN]];
+    const commands = [
+      ["status"],
+      ["watch"],
+      ["ls"],
+      ["send", "alice", "hi"],
+      ["kill", "alice"],
+      ["restart", "alice"],
+      ["logs"],
+      ["transcripts", "--out", await mkdtemp(join(tmpdir(), "p2plab-cli-"))],
+      ["down", "--results", await mkdtemp(join(tmpdir(), "p2plab-cli-"))],
+      ["up", CHAIN],
+    ];
     for (const args of commands) {
       const run = await jsonFailure([...args, "--json"]);
       expect(run, args.join(" ")).toEqual({ code: 3, error: NO_ENGINE_ERROR, stderr: "" });
@@ -185,7 +216,11 @@ describe("under --json, an error is one JSON object on stdout, and stderr stays 
   it("bad input (exit 2): a message, a duration, a topology, a usage error; fix is null when there is none", async () => {
     expect(await jsonFailure(["send", "alice", "/quit", "--json"])).toEqual({
       code: 2,
-      error: { error: 'cannot send "/quit": "/quit" would be a command to the peer, not a message', fix: null, exit: 2 },
+      error: {
+        error: 'cannot send "/quit": "/quit" would be a command to the peer, not a message',
+        fix: null,
+        exit: 2,
+      },
       stderr: "",
     });
     expect(await jsonFailure(["stop", "--json", "alice", "--grace", "soon"])).toEqual({
@@ -193,7 +228,14 @@ describe("under --json, an error is one JSON object on stdout, and stderr stays 
       error: { error: '--grace "soon" is not a duration', fix: "write it like 5s, 60s or 2m", exit: 2 },
       stderr: "",
     });
-    expect(await jsonFailure(["run", "--json", ALIAS_BOMB])).toMatchObject({ code: 2, error: { error: expect.stringMatching(/^1 problem in the topology:\n  .*alias-bomb\.yaml:11:14 the alias \*e expands/), exit: 2 }, stderr: "" });
+    expect(await jsonFailure(["run", "--json", ALIAS_BOMB])).toMatchObject({
+      code: 2,
+      error: {
+        error: expect.stringMatching(/^1 problem in the topology:\n  .*alias-bomb\.yaml:11:14 the alias \*e expands/),
+        exit: 2,
+      },
+      stderr: "",
+    });
     expect(await jsonFailure(["status", "--json", "--bogus"])).toEqual({
       code: 2,
       error: { error: "unknown option '--bogus'", fix: "run lab --help for the commands", exit: 2 },

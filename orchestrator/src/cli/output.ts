@@ -82,7 +82,9 @@ export function table(rows: string[][]): string[] {
   }
   return rows.map((row) =>
     row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - cell.replace(ANSI_PATTERN, "").length)))
+      .map((cell, i) =>
+        i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - cell.replace(ANSI_PATTERN, "").length),
+      )
       .join("  ")
       .trimEnd(),
   );

@@ -6,11 +6,17 @@ import type { Context } from "./context.js";
 const results = () => new Option("--results <dir>", "where transcripts are saved").default("results");
 const json = () => new Option("--json", "machine-readable output");
 const labOption = () => new Option("--lab <name>", "the lab, when more than one runs");
-const wireTimeout = () => new Option("--timeout <duration>", "how long starting the peers and bringing every link up may take").default("120s");
+const wireTimeout = () =>
+  new Option("--timeout <duration>", "how long starting the peers and bringing every link up may take").default("120s");
 
 /** The process faults (kill, stop, pause, resume, restart, start): one peer each. */
 const control = (program: Command, action: ProcessFaultName) =>
-  program.command(action).description(PROCESS_FAULTS[action].help).argument("<peer>", "the peer").addOption(labOption()).addOption(json());
+  program
+    .command(action)
+    .description(PROCESS_FAULTS[action].help)
+    .argument("<peer>", "the peer")
+    .addOption(labOption())
+    .addOption(json());
 
 /**
  * Every command's arguments and options, declared once: the help text, the README's command
@@ -29,7 +35,9 @@ const declare = {
   run: (program: Command) =>
     program
       .command("run")
-      .description("up, run the topology's scenario, check every delivery, write the report, down; exit 0 when all held")
+      .description(
+        "up, run the topology's scenario, check every delivery, write the report, down; exit 0 when all held",
+      )
       .argument("<file>", "topology file with a scenario")
       .option("--keep", "leave the lab running afterwards")
       .addOption(wireTimeout())
@@ -51,7 +59,9 @@ const declare = {
       .command("watch")
       .description("live status and a feed of deliveries and link changes; Ctrl-C leaves the lab running")
       .argument("[lab]", "lab name (default: the only running lab)")
-      .addOption(new Option("--json", "one JSON object per line: the peers' events, and the lab's status each time it changes")),
+      .addOption(
+        new Option("--json", "one JSON object per line: the peers' events, and the lab's status each time it changes"),
+      ),
   send: (program: Command) =>
     program
       .command("send")
@@ -61,7 +71,8 @@ const declare = {
       .addOption(labOption())
       .addOption(json()),
   control,
-  grace: (command: ReturnType<typeof control>) => command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s"),
+  grace: (command: ReturnType<typeof control>) =>
+    command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s"),
   logs: (program: Command) =>
     program
       .command("logs")
@@ -93,7 +104,9 @@ const declare = {
   image: (program: Command) =>
     program
       .command("image")
-      .description("build the peer image when it is missing or out of date (and its base when no registry answers); print its tag"),
+      .description(
+        "build the peer image when it is missing or out of date (and its base when no registry answers); print its tag",
+      ),
   ls: (program: Command) => program.command("ls").description("the labs on this engine").addOption(json()),
   validate: (program: Command) =>
     program
@@ -117,12 +130,24 @@ export function buildProgram(ctx: () => Context): Command {
     .showHelpAfterError("(run lab --help for the commands)")
     .exitOverride();
 
-  declare.up(program).action(async (file, options) => (await import("./commands/up.js")).upCommand(ctx(), file, options));
-  declare.run(program).action(async (file, options) => (await import("./commands/run.js")).runCommand(ctx(), file, options));
+  declare
+    .up(program)
+    .action(async (file, options) => (await import("./commands/up.js")).upCommand(ctx(), file, options));
+  declare
+    .run(program)
+    .action(async (file, options) => (await import("./commands/run.js")).runCommand(ctx(), file, options));
   declare.report(program).action(async (dir) => (await import("./commands/report.js")).reportCommand(ctx(), dir));
-  declare.status(program).action(async (lab, options) => (await import("./commands/status.js")).statusCommand(ctx(), lab, options));
-  declare.watch(program).action(async (lab, options) => (await import("./commands/watch.js")).watchCommand(ctx(), lab, options));
-  declare.send(program).action(async (peer, text, options) => (await import("./commands/send.js")).sendCommand(ctx(), peer, text, options));
+  declare
+    .status(program)
+    .action(async (lab, options) => (await import("./commands/status.js")).statusCommand(ctx(), lab, options));
+  declare
+    .watch(program)
+    .action(async (lab, options) => (await import("./commands/watch.js")).watchCommand(ctx(), lab, options));
+  declare
+    .send(program)
+    .action(async (peer, text, options) =>
+      (await import("./commands/send.js")).sendCommand(ctx(), peer, text, options),
+    );
   for (const action of PROCESS_FAULT_NAMES) {
     const command = control(program, action);
     const run = async (peer: string, options: OptionsOf<"control"> | OptionsOf<"grace">) =>
@@ -130,15 +155,25 @@ export function buildProgram(ctx: () => Context): Command {
     if (PROCESS_FAULTS[action].graceful) declare.grace(command).action(run);
     else command.action(run);
   }
-  declare.logs(program).action(async (peer, options) => (await import("./commands/logs.js")).logsCommand(ctx(), peer, options));
+  declare
+    .logs(program)
+    .action(async (peer, options) => (await import("./commands/logs.js")).logsCommand(ctx(), peer, options));
   declare
     .transcripts(program)
-    .action(async (lab, options) => (await import("./commands/transcripts.js")).transcriptsCommand(ctx(), lab, options));
-  declare.down(program).action(async (lab, options) => (await import("./commands/down.js")).downCommand(ctx(), lab, options));
-  declare.compose(program).action(async (file, options) => (await import("./commands/compose.js")).composeCommand(ctx(), file, options));
+    .action(async (lab, options) =>
+      (await import("./commands/transcripts.js")).transcriptsCommand(ctx(), lab, options),
+    );
+  declare
+    .down(program)
+    .action(async (lab, options) => (await import("./commands/down.js")).downCommand(ctx(), lab, options));
+  declare
+    .compose(program)
+    .action(async (file, options) => (await import("./commands/compose.js")).composeCommand(ctx(), file, options));
   declare.image(program).action(async () => (await import("./commands/image.js")).imageCommand(ctx()));
   declare.ls(program).action(async (options) => (await import("./commands/ls.js")).lsCommand(ctx(), options));
-  declare.validate(program).action(async (file, options) => (await import("./commands/validate.js")).validateCommand(ctx(), file, options));
+  declare
+    .validate(program)
+    .action(async (file, options) => (await import("./commands/validate.js")).validateCommand(ctx(), file, options));
 
   return program;
 }

@@ -13,14 +13,19 @@ describe("README command reference", () => {
     const start = readme.indexOf(BEGIN);
     const end = readme.indexOf(END);
     expect(start, "README.md lacks the command reference markers").toBeGreaterThan(-1);
-    const expected = commandReference(buildProgram(() => {
-      throw new Error("no command runs here");
-    }));
+    const expected = commandReference(
+      buildProgram(() => {
+        throw new Error("no command runs here");
+      }),
+    );
     const actual = readme.slice(start + BEGIN.length, end);
     if (process.env.UPDATE_README === "1" && actual !== expected) {
       await writeFile(README, readme.slice(0, start + BEGIN.length) + expected + readme.slice(end));
       return;
     }
-    expect(actual, "the README's command reference is stale: run UPDATE_README=1 npx vitest run orchestrator/src/cli/reference.test.ts").toBe(expected);
+    expect(
+      actual,
+      "the README's command reference is stale: run UPDATE_README=1 npx vitest run orchestrator/src/cli/reference.test.ts",
+    ).toBe(expected);
   });
 });

@@ -27,12 +27,21 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
   };
   const rows = [
     [c.bold("PEER"), c.bold("STATE"), c.bold("NEIGHBOURS")],
-    ...snapshot.peers.map((peer) => [peer.name, state(peer), peer.neighbors.length ? peer.neighbors.join(", ") : c.dim("—")]),
+    ...snapshot.peers.map((peer) => [
+      peer.name,
+      state(peer),
+      peer.neighbors.length ? peer.neighbors.join(", ") : c.dim("—"),
+    ]),
   ];
-  const nodes = snapshot.peers.map((peer) => ({ name: peer.name, ...(MARK[peer.status] ? { mark: MARK[peer.status]! } : {}) }));
+  const nodes = snapshot.peers.map((peer) => ({
+    name: peer.name,
+    ...(MARK[peer.status] ? { mark: MARK[peer.status]! } : {}),
+  }));
   const partitions = snapshot.overlay.partitions;
   return [
-    snapshot.description ? `${c.bold(`lab ${snapshot.lab}`)} ${c.dim(`— ${visible(snapshot.description)}`)}` : c.bold(`lab ${snapshot.lab}`),
+    snapshot.description
+      ? `${c.bold(`lab ${snapshot.lab}`)} ${c.dim(`— ${visible(snapshot.description)}`)}`
+      : c.bold(`lab ${snapshot.lab}`),
     "",
     ...table(rows),
     "",
@@ -74,7 +83,9 @@ export function renderSendResult(result: SendResult, c: Colors): string[] {
   return [
     `${peer} sent "${visible(result.text)}" ${c.dim(`(${visible(result.id)})`)}`,
     `  received by: ${others.length ? c.green(others.join(", ")) : c.yellow("nobody")}`,
-    ...(result.receivedBy.includes(peer) ? [c.yellow(`  ${peer} received its own message back: the topology has a cycle`)] : []),
+    ...(result.receivedBy.includes(peer)
+      ? [c.yellow(`  ${peer} received its own message back: the topology has a cycle`)]
+      : []),
     ...(missed.length ? [c.red(`  not received by ${missed.join(", ")}, though reachable when it was sent`)] : []),
     ...(result.reachable.length === 0 ? [c.dim(`  (${peer} had no live path to anyone)`)] : []),
   ];

@@ -11,7 +11,16 @@ function eventLine(event: PeerEvent): PeerLine {
   return { peer: event.peer, ts: event.ts, stream: "stdout", text: JSON.stringify(event), event };
 }
 
-const recv: PeerEvent = { ts: TS, peer: "bob", ev: "recv", id: "alice:1:1", origin: "alice", hops: 1, from: "alice", text: "hi" };
+const recv: PeerEvent = {
+  ts: TS,
+  peer: "bob",
+  ev: "recv",
+  id: "alice:1:1",
+  origin: "alice",
+  hops: 1,
+  from: "alice",
+  text: "hi",
+};
 const listening: PeerEvent = { ts: TS, peer: "bob", ev: "listening", port: 7000 };
 const stderrLine: PeerLine = { peer: "bob", ts: TS, stream: "stderr", text: "node: warning" };
 
@@ -34,7 +43,8 @@ describe("watch --json", () => {
     expect(view.line(eventLine(recv))).toEqual([JSON.stringify(recv)]);
     expect(view.line(eventLine(listening))).toEqual([JSON.stringify(listening)]);
     expect(view.line(stderrLine)).toEqual([]);
-    for (const line of [...view.line(eventLine(recv)), ...view.line(eventLine(listening))]) expect(JSON.parse(line)).toHaveProperty("ev");
+    for (const line of [...view.line(eventLine(recv)), ...view.line(eventLine(listening))])
+      expect(JSON.parse(line)).toHaveProperty("ev");
   });
 
   it("prints the lab's status as one line, tagged as the lab's own record, first and then each time it changes", () => {
@@ -45,7 +55,12 @@ describe("watch --json", () => {
     expect(JSON.parse(first[0]!)).toEqual({ ts: TS, peer: "lab", ev: "status", ...snapshot([["alice", "bob"]]) });
     expect(view.status(snapshot([["alice", "bob"]]), "2025-01-01T12:00:02.000Z")).toEqual([]);
     const paused = view.status(snapshot([["alice"]], "paused"), "2025-01-01T12:00:03.000Z");
-    expect(JSON.parse(paused[0]!)).toMatchObject({ ts: "2025-01-01T12:00:03.000Z", ev: "status", overlay: { partitions: [["alice"]] }, peers: [{ name: "alice" }, { name: "bob", status: "paused" }] });
+    expect(JSON.parse(paused[0]!)).toMatchObject({
+      ts: "2025-01-01T12:00:03.000Z",
+      ev: "status",
+      overlay: { partitions: [["alice"]] },
+      peers: [{ name: "alice" }, { name: "bob", status: "paused" }],
+    });
   });
 });
 
@@ -66,6 +81,9 @@ describe("watch on a terminal", () => {
     expect(view.line(eventLine(recv))).toEqual([]);
     const screen = view.status(snapshot([["alice", "bob"]]), TS);
     expect(screen[0]).toBe("lab duo — two peers");
-    expect(screen.slice(-2)).toEqual(["feed  (Ctrl-C leaves the lab running)", "12:00:01.000  bob ← alice: hi (from alice, 1 hop)"]);
+    expect(screen.slice(-2)).toEqual([
+      "feed  (Ctrl-C leaves the lab running)",
+      "12:00:01.000  bob ← alice: hi (from alice, 1 hop)",
+    ]);
   });
 });

@@ -9,7 +9,16 @@ import { renderSnapshot } from "./render.js";
 export type WatchMode = "screen" | "lines" | "json";
 
 /** What a person follows: deliveries and link changes (--json gives every event). */
-const FEED_EVENTS = new Set<PeerEvent["ev"]>(["sent", "recv", "link-up", "link-down", "hop-limit", "connect-failed", "bad-frame", "exit"]);
+const FEED_EVENTS = new Set<PeerEvent["ev"]>([
+  "sent",
+  "recv",
+  "link-up",
+  "link-down",
+  "hop-limit",
+  "connect-failed",
+  "bad-frame",
+  "exit",
+]);
 const FEED_LENGTH = 18;
 
 /**
@@ -41,11 +50,18 @@ export class WatchView {
   status(snapshot: LabSnapshot, ts: string): string[] {
     if (this.mode === "screen") {
       const c = this.colors;
-      return [...renderSnapshot(snapshot, c), "", c.bold("feed") + c.dim("  (Ctrl-C leaves the lab running)"), ...this.feed];
+      return [
+        ...renderSnapshot(snapshot, c),
+        "",
+        c.bold("feed") + c.dim("  (Ctrl-C leaves the lab running)"),
+        ...this.feed,
+      ];
     }
     const shown = this.mode === "json" ? JSON.stringify(snapshot) : partitionsText(snapshot.overlay.partitions);
     if (shown === this.lastStatus) return [];
     this.lastStatus = shown;
-    return [this.mode === "json" ? JSON.stringify({ ts, peer: "lab", ev: "status", ...snapshot }) : `-- partitions: ${shown}`];
+    return [
+      this.mode === "json" ? JSON.stringify({ ts, peer: "lab", ev: "status", ...snapshot }) : `-- partitions: ${shown}`,
+    ];
   }
 }

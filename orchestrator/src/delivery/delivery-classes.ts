@@ -15,7 +15,12 @@ export const CLASS_MEANING: Record<DeliveryClass, string> = {
 };
 
 /** The classes a topology can make fail a run (`check:`); "delivered" and "unreachable" are how it should be. */
-export const FAILABLE_CLASSES = ["missing", "duplicated", "unexpected", "late"] as const satisfies readonly DeliveryClass[];
+export const FAILABLE_CLASSES = [
+  "missing",
+  "duplicated",
+  "unexpected",
+  "late",
+] as const satisfies readonly DeliveryClass[];
 export type FailableClass = (typeof FAILABLE_CLASSES)[number];
 
 export function isFailable(klass: DeliveryClass): klass is FailableClass {

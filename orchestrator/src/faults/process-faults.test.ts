@@ -27,21 +27,43 @@ describe.each(PROCESS_FAULT_NAMES)("the %s fault", (name) => {
 
   it("is a scenario step naming one peer", () => {
     expect(ACTIONS).toContain(name);
-    const result = loadTopology(`name: t\ndescription: d\npeers:\n  alice: {}\n  bob: { connect: [alice] }\nscenario:\n  - ${name}: bob\n  - ${name}: carl\n`, "t.yaml");
+    const result = loadTopology(
+      `name: t\ndescription: d\npeers:\n  alice: {}\n  bob: { connect: [alice] }\nscenario:\n  - ${name}: bob\n  - ${name}: carl\n`,
+      "t.yaml",
+    );
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([`scenario[1].${name}: unknown peer "carl" (known: alice, bob)`]);
+    expect(!result.ok && result.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      `scenario[1].${name}: unknown peer "carl" (known: alice, bob)`,
+    ]);
   });
 
   it("leaves the peer in its state in the timeline, and the engine's record of it is lab's", () => {
     const listening: PeerEvent = { ts: at(10), peer: "bob", ev: "listening", port: 7000 };
-    const changes = fault.engineChanges.map((change, i): EngineRecord => ({ ts: at(110 + i), peer: "engine", ev: "container", target: "bob", change, source: "events" }));
-    const records = mergeTimeline([listening], [{ ts: at(0), action: "up" }, { ts: at(100), action: name, target: "bob" }], []);
+    const changes = fault.engineChanges.map((change, i): EngineRecord => ({
+      ts: at(110 + i),
+      peer: "engine",
+      ev: "container",
+      target: "bob",
+      change,
+      source: "events",
+    }));
+    const records = mergeTimeline(
+      [listening],
+      [
+        { ts: at(0), action: "up" },
+        { ts: at(100), action: name, target: "bob" },
+      ],
+      [],
+    );
     expect(statesAt(["bob"], records, at(105))).toEqual([{ name: "bob", status: fault.leaves }]);
-    expect(changesOutsideLab(mergeTimeline([listening], [{ ts: at(100), action: name, target: "bob" }], changes))).toEqual([]);
+    expect(
+      changesOutsideLab(mergeTimeline([listening], [{ ts: at(100), action: name, target: "bob" }], changes)),
+    ).toEqual([]);
   });
 
   it("acts only from its states, and a refused peer is pointed to a command that fits", () => {
-    for (const status of PEER_STATUSES) expect(actsOn(name, status)).toBe((fault.from as readonly string[]).includes(status));
+    for (const status of PEER_STATUSES)
+      expect(actsOn(name, status)).toBe((fault.from as readonly string[]).includes(status));
   });
 });
 

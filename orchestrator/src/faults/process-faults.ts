@@ -84,7 +84,9 @@ export type ProcessFaultName = keyof typeof PROCESS_FAULTS;
 export const PROCESS_FAULT_NAMES = Object.keys(PROCESS_FAULTS) as ProcessFaultName[];
 
 /** The faults after which a peer's links come back. */
-export type ReturningFault = { [K in ProcessFaultName]: (typeof PROCESS_FAULTS)[K] extends { linksBack: string } ? K : never }[ProcessFaultName];
+export type ReturningFault = {
+  [K in ProcessFaultName]: (typeof PROCESS_FAULTS)[K] extends { linksBack: string } ? K : never;
+}[ProcessFaultName];
 
 export function isProcessFault(name: string): name is ProcessFaultName {
   return Object.hasOwn(PROCESS_FAULTS, name);

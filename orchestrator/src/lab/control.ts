@@ -1,7 +1,14 @@
 import { describeStatus, peerStatus } from "../check/overlay.js";
 import { InputError } from "../errors.js";
 import type { PeerStatus } from "../faults/peer-status.js";
-import { PROCESS_FAULTS, actsOn, commandFor, isReturning, type ProcessFaultName, type ReturningFault } from "../faults/process-faults.js";
+import {
+  PROCESS_FAULTS,
+  actsOn,
+  commandFor,
+  isReturning,
+  type ProcessFaultName,
+  type ReturningFault,
+} from "../faults/process-faults.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { Lab, LabSnapshot } from "./lab.js";
 import { LINKS_BACK_TIMEOUT_MS, awaitLinks, expectedLinks, linksBackAfter, type LinkBack } from "./links-back.js";
@@ -43,12 +50,21 @@ const APPLY: Record<ProcessFaultName, Apply> = {
 };
 
 /** Does a process fault to a peer, as `lab <fault>` and the scenario's fault steps do. */
-export async function control(lab: Lab, action: ProcessFaultName, peer: string, graceSeconds: number, signal: AbortSignal): Promise<ControlResult> {
+export async function control(
+  lab: Lab,
+  action: ProcessFaultName,
+  peer: string,
+  graceSeconds: number,
+  signal: AbortSignal,
+): Promise<ControlResult> {
   const container = await lab.peer(peer);
   const state = peerStatus(container);
   if (!actsOn(action, state.status)) {
     const next = commandFor(state.status);
-    throw new InputError(`cannot ${action} ${peer}: it is ${describeStatus(state)}`, next ? `try ${next} ${peer}` : undefined);
+    throw new InputError(
+      `cannot ${action} ${peer}: it is ${describeStatus(state)}`,
+      next ? `try ${next} ${peer}` : undefined,
+    );
   }
   const before = await lab.snapshot();
   const since = new Date().toISOString();
@@ -73,11 +89,25 @@ export async function control(lab: Lab, action: ProcessFaultName, peer: string, 
  * Partitions are read only once the links the action should bring back are back (or the wait
  * gave up): a restarted peer takes a moment to start and dial its targets again.
  */
-async function awaitLinksBack(lab: Lab, action: ReturningFault, peer: string, before: LabSnapshot, since: string, signal: AbortSignal) {
+async function awaitLinksBack(
+  lab: Lab,
+  action: ReturningFault,
+  peer: string,
+  before: LabSnapshot,
+  since: string,
+  signal: AbortSignal,
+) {
   const { peers } = await lab.containers();
   const states = lab.peerNames.map((name) => ({ name, ...peerStatus(peers.get(name)) }));
   const expected = expectedLinks(lab.topology.links, peer, action, states, before);
   // A resumed peer is the same process: its links did not start again, so what it printed before counts.
-  await awaitLinks(lab, peer, expected.awaited, PROCESS_FAULTS[action].linksBack === "same process" ? undefined : since, LINKS_BACK_TIMEOUT_MS, signal);
+  await awaitLinks(
+    lab,
+    peer,
+    expected.awaited,
+    PROCESS_FAULTS[action].linksBack === "same process" ? undefined : since,
+    LINKS_BACK_TIMEOUT_MS,
+    signal,
+  );
   return expected;
 }

@@ -1,7 +1,14 @@
 import { readFile, readlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryLabs, leftovers, resultsDir, shipped, topologyFrom, upOptions } from "../../../test/support/memory-lab.js";
+import {
+  MemoryLabs,
+  leftovers,
+  resultsDir,
+  shipped,
+  topologyFrom,
+  upOptions,
+} from "../../../test/support/memory-lab.js";
 import { planLab } from "../plan/plan.js";
 import { MEMORY_PEER_IMAGE } from "../runtime/memory-runtime.js";
 import { down } from "./down.js";
@@ -24,7 +31,9 @@ describe("down", () => {
     expect(removed).toMatchObject({ lab: "chain", refused: [], removedContainers: 5, removedNetworks: 1 });
     expect(await readlink(join(results, "latest"))).toBe(basename(removed.savedTo!));
     // Read from the peers' logs, which are gone once their containers are: saved before anything was removed.
-    expect(await readFile(join(removed.savedTo!, "transcripts/dave.jsonl"), "utf8")).toMatch(/"ev":"recv".*"text":"hello"/);
+    expect(await readFile(join(removed.savedTo!, "transcripts/dave.jsonl"), "utf8")).toMatch(
+      /"ev":"recv".*"text":"hello"/,
+    );
     const timeline = await readFile(join(removed.savedTo!, "timeline.jsonl"), "utf8");
     expect(timeline).toContain('"action":"send","target":"alice","detail":"hello"');
     expect(timeline).toContain('"action":"up"');
@@ -39,7 +48,9 @@ describe("down", () => {
     const bob = planLab(chain, MEMORY_PEER_IMAGE).peers[1]!.container;
     await runtime.createContainer({ ...bob, name: "impostor", network: undefined });
     const removed = await down(runtime, "chain", { save: true, resultsDir: resultsDir() });
-    expect(removed.refused).toEqual(["not saved: container impostor: labelled as peer bob of lab chain, but lab names that container p2plab-chain_bob"]);
+    expect(removed.refused).toEqual([
+      "not saved: container impostor: labelled as peer bob of lab chain, but lab names that container p2plab-chain_bob",
+    ]);
     expect(removed.removedContainers).toBe(6);
     expect(await readFile(join(removed.savedTo!, "transcripts/bob.jsonl"), "utf8")).toContain('"ev":"listening"');
     expect(await leftovers(runtime, "chain")).toEqual([]);

@@ -21,7 +21,11 @@ export interface DownResult {
  * Saves the transcripts, then removes every container and network carrying the lab's label.
  * Idempotent, and works on a half-created lab (an interrupted `up`): it goes by labels only.
  */
-export async function down(runtime: Runtime, name: string, options: { save: boolean; resultsDir: string }): Promise<DownResult> {
+export async function down(
+  runtime: Runtime,
+  name: string,
+  options: { save: boolean; resultsDir: string },
+): Promise<DownResult> {
   let saved: { savedTo?: string; fallbackReason?: string } = {};
   const refused: string[] = [];
   if (options.save) {

@@ -11,7 +11,8 @@ export class EngineWatch {
   constructor(runtime: Runtime, labels: Labels, since: string) {
     this.done = (async () => {
       try {
-        for await (const event of runtime.containerEvents(labels, { since, signal: this.stop.signal })) this.events.push(event);
+        for await (const event of runtime.containerEvents(labels, { since, signal: this.stop.signal }))
+          this.events.push(event);
       } catch {
         // Said by `following`: the lab then replays what the engine still holds.
       }

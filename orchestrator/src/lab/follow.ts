@@ -21,7 +21,13 @@ export async function followPeers(
       try {
         for await (const line of runtime.logs(id, { follow: true, signal, newOnly })) onLine(toPeerLine(peer, line));
       } catch (error) {
-        if (!signal.aborted) onLine({ peer, ts: new Date().toISOString(), stream: "stderr", text: `(log stream ended: ${(error as Error).message})` });
+        if (!signal.aborted)
+          onLine({
+            peer,
+            ts: new Date().toISOString(),
+            stream: "stderr",
+            text: `(log stream ended: ${(error as Error).message})`,
+          });
       }
     }),
   );

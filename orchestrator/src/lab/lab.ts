@@ -7,7 +7,13 @@ import { didYouMean } from "../topology/diagnostic.js";
 import { DNS_NAME, type Topology } from "../topology/schema.js";
 import { engineRecords } from "../transcript/engine.js";
 import { encodeAction, mergeActions, parseAction, type Action, type JournalState } from "../transcript/journal.js";
-import { mergeTimeline, toPeerLine, type LabRecording, type PeerLine, type TimelineRecord } from "../transcript/transcript.js";
+import {
+  mergeTimeline,
+  toPeerLine,
+  type LabRecording,
+  type PeerLine,
+  type TimelineRecord,
+} from "../transcript/transcript.js";
 import { EngineWatch } from "./engine-watch.js";
 
 export interface LabSummary {
@@ -61,7 +67,9 @@ export class Lab {
       runtime.listNetworks({ [LABEL.lab]: "" }),
       runtime.listContainers({ [LABEL.lab]: "" }),
     ]);
-    const names = [...networks, ...containers].map((item) => item.labels[LABEL.lab]!).filter((name) => DNS_NAME.test(name));
+    const names = [...networks, ...containers]
+      .map((item) => item.labels[LABEL.lab]!)
+      .filter((name) => DNS_NAME.test(name));
     return [...new Set(names)].sort();
   }
 
@@ -69,8 +77,10 @@ export class Lab {
   static async find(runtime: Runtime, name?: string): Promise<Lab> {
     const names = await Lab.names(runtime);
     if (name === undefined) {
-      if (names.length === 0) throw new InputError("no lab is running on this engine", "start one: lab up topologies/chain.yaml");
-      if (names.length > 1) throw new InputError(`several labs are running: ${names.join(", ")}`, "name one with --lab NAME");
+      if (names.length === 0)
+        throw new InputError("no lab is running on this engine", "start one: lab up topologies/chain.yaml");
+      if (names.length > 1)
+        throw new InputError(`several labs are running: ${names.join(", ")}`, "name one with --lab NAME");
       name = names[0]!;
     }
     if (!names.includes(name)) {
@@ -79,10 +89,16 @@ export class Lab {
     }
     const topology = await topologyOf(runtime, name);
     if (!topology) {
-      throw new InputError(`lab "${name}" has no network carrying its topology (an interrupted up?)`, `remove it with lab down ${name}`);
+      throw new InputError(
+        `lab "${name}" has no network carrying its topology (an interrupted up?)`,
+        `remove it with lab down ${name}`,
+      );
     }
     if (!topology.ok) {
-      throw new InputError(topology.problem, `lab up did not write it so; lab down ${name} removes the lab without saving its transcripts`);
+      throw new InputError(
+        topology.problem,
+        `lab up did not write it so; lab down ${name} removes the lab without saving its transcripts`,
+      );
     }
     return new Lab(runtime, name, topology.value);
   }
@@ -94,7 +110,11 @@ export class Lab {
       const topology = await topologyOf(runtime, name);
       summaries.push({
         name,
-        description: !topology ? "(incomplete: no topology label)" : topology.ok ? topology.value.description : "(topology label refused: see lab status)",
+        description: !topology
+          ? "(incomplete: no topology label)"
+          : topology.ok
+            ? topology.value.description
+            : "(topology label refused: see lab status)",
         peers: containers.length,
         running: containers.filter((c) => c.state === "running").length,
       });
@@ -168,7 +188,10 @@ export class Lab {
   private async containerEvents(peers: Map<string, ContainerInfo>): Promise<ContainerEvent[]> {
     if (this.engineWatch?.following) return this.engineWatch.events;
     const events = new Map((this.engineWatch?.events ?? []).map((event) => [eventKey(event), event]));
-    for await (const event of this.runtime.containerEvents(this.peerLabels(), { since: createdSince(peers), until: new Date().toISOString() })) {
+    for await (const event of this.runtime.containerEvents(this.peerLabels(), {
+      since: createdSince(peers),
+      until: new Date().toISOString(),
+    })) {
       events.set(eventKey(event), event);
     }
     return [...events.values()];
@@ -186,7 +209,8 @@ export class Lab {
         const container = peers.get(peer);
         if (!container) return;
         const collected: PeerLine[] = [];
-        for await (const line of this.runtime.logs(container.id, { follow: false })) collected.push(toPeerLine(peer, line));
+        for await (const line of this.runtime.logs(container.id, { follow: false }))
+          collected.push(toPeerLine(peer, line));
         lines.set(peer, collected);
       }),
     );
@@ -243,9 +267,17 @@ export function recordingTimeline(recording: LabRecording): TimelineRecord[] {
 }
 
 /** Pure: container states and peer events → what `status` shows. */
-export function snapshotOf(topology: Topology, containers: Map<string, ContainerInfo>, events: PeerEvent[], journal: JournalState): LabSnapshot {
+export function snapshotOf(
+  topology: Topology,
+  containers: Map<string, ContainerInfo>,
+  events: PeerEvent[],
+  journal: JournalState,
+): LabSnapshot {
   const order = topology.peers.map((peer) => peer.name);
-  const states: PeerState[] = topology.peers.map((peer) => ({ name: peer.name, ...peerStatus(containers.get(peer.name)) }));
+  const states: PeerState[] = topology.peers.map((peer) => ({
+    name: peer.name,
+    ...peerStatus(containers.get(peer.name)),
+  }));
   const reported = reportedNeighbors([...events].sort((a, b) => a.ts.localeCompare(b.ts)));
   return {
     lab: topology.name,
@@ -258,4 +290,3 @@ export function snapshotOf(topology: Topology, containers: Map<string, Container
     journal,
   };
 }
-

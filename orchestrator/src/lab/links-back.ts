@@ -69,7 +69,12 @@ export function expectedLinks(
  * Pure: whether both ends report each awaited link. With `since` (a restart or start), only what
  * was printed from then on counts, and the peer must have started listening again.
  */
-export function linksAreBack(events: PeerEvent[], peer: string, awaited: Array<[string, string]>, since?: string): boolean {
+export function linksAreBack(
+  events: PeerEvent[],
+  peer: string,
+  awaited: Array<[string, string]>,
+  since?: string,
+): boolean {
   const counted = since === undefined ? events : events.filter((event) => event.ts >= since);
   if (since !== undefined && !counted.some((event) => event.peer === peer && event.ev === "listening")) return false;
   const reported = reportedNeighbors(counted);
@@ -93,7 +98,8 @@ export function linksBackAfter(
       const why =
         self && self.status !== "running"
           ? `${peer} is ${describeStatus(self)}`
-          : (expected.notExpected.get(linkKey(...link)) ?? `not reported up by both ends within ${formatDuration(timeoutMs)}`);
+          : (expected.notExpected.get(linkKey(...link)) ??
+            `not reported up by both ends within ${formatDuration(timeoutMs)}`);
       return { link, back: false, why };
     });
 }
@@ -114,7 +120,9 @@ export async function awaitLinks(
   if (awaited.length === 0 && since === undefined) return;
   const { peers } = await lab.containers();
   const running = (names: string[]): Map<string, string> =>
-    new Map(names.flatMap((name) => (peers.get(name)?.state === "running" ? [[name, peers.get(name)!.id] as const] : [])));
+    new Map(
+      names.flatMap((name) => (peers.get(name)?.state === "running" ? [[name, peers.get(name)!.id] as const] : [])),
+    );
   const neighbours = [...new Set(awaited.flat())].filter((name) => name !== peer);
   const events: PeerEvent[] = [];
   const nudge = new Nudge();

@@ -19,10 +19,18 @@ describe("LiveFollower (watch, logs -f) on a memory runtime", () => {
     await control(lab, "restart", "dave", 1, never);
     await follower.poll();
     const listened = (): number => lines.filter((line) => line.event?.ev === "listening").length;
-    for (const deadline = Date.now() + 5000; listened() < 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const deadline = Date.now() + 5000; listened() < 2 && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     stop.abort();
     await follower.closed();
-    expect(lines.map((line) => line.event?.ev)).toEqual(["listening", "link-up", "link-down", "exit", "listening", "link-up"]);
+    expect(lines.map((line) => line.event?.ev)).toEqual([
+      "listening",
+      "link-up",
+      "link-down",
+      "exit",
+      "listening",
+      "link-up",
+    ]);
     expect(new Set(lines.map((line) => line.peer))).toEqual(new Set(["dave"]));
   });
 });

@@ -24,10 +24,14 @@ export class LiveFollower {
     const containers = await this.lab.containers();
     const { peers } = containers;
     for (const [peer, info] of peers) {
-      if (info.state !== "running" || this.streams.has(peer) || (this.only !== undefined && peer !== this.only)) continue;
-      const stream = followPeers(this.lab.runtime, new Map([[peer, info.id]]), (line) => this.deliver(line), this.signal).finally(() =>
-        this.streams.delete(peer),
-      );
+      if (info.state !== "running" || this.streams.has(peer) || (this.only !== undefined && peer !== this.only))
+        continue;
+      const stream = followPeers(
+        this.lab.runtime,
+        new Map([[peer, info.id]]),
+        (line) => this.deliver(line),
+        this.signal,
+      ).finally(() => this.streams.delete(peer));
       this.streams.set(peer, stream);
     }
     return containers;

@@ -11,7 +11,18 @@ import { checkResultsDir, saveResults } from "./results.js";
 
 const recording: LabRecording = {
   lines: new Map([
-    ["alice", [{ peer: "alice", ts: "2026-11-25T12:00:00.000Z", stream: "stdout", text: "{}", event: { ts: "2026-11-25T12:00:00.000Z", peer: "alice", ev: "listening", port: 7000 } }]],
+    [
+      "alice",
+      [
+        {
+          peer: "alice",
+          ts: "2026-11-25T12:00:00.000Z",
+          stream: "stdout",
+          text: "{}",
+          event: { ts: "2026-11-25T12:00:00.000Z", peer: "alice", ev: "listening", port: 7000 },
+        },
+      ],
+    ],
   ]),
   actions: [{ ts: "2026-11-25T12:00:00.500Z", action: "up", detail: "chain.yaml" }],
   engine: [],
@@ -19,7 +30,9 @@ const recording: LabRecording = {
 };
 
 const report = async (): Promise<RunReport> =>
-  JSON.parse(await readFile(new URL("../report/fixtures/chain-killed-bridge.json", import.meta.url), "utf8")) as RunReport;
+  JSON.parse(
+    await readFile(new URL("../report/fixtures/chain-killed-bridge.json", import.meta.url), "utf8"),
+  ) as RunReport;
 
 const scratch = (): Promise<string> => mkdtemp(join(tmpdir(), "p2plab-results-test-"));
 
@@ -37,7 +50,11 @@ describe("saveResults", () => {
     expect(first).toEqual({ dir: join(results, "chain-2026-11-25T120420.123Z") });
     expect(second).toEqual({ dir: join(results, "chain-2026-11-25T120420.123Z-2") });
     expect(await readlink(join(results, "latest"))).toBe("chain-2026-11-25T120420.123Z-2");
-    expect((await readdir(results)).sort()).toEqual(["chain-2026-11-25T120420.123Z", "chain-2026-11-25T120420.123Z-2", "latest"]);
+    expect((await readdir(results)).sort()).toEqual([
+      "chain-2026-11-25T120420.123Z",
+      "chain-2026-11-25T120420.123Z-2",
+      "latest",
+    ]);
     for (const { dir } of [first, second]) expect(existsSync(join(dir, "transcripts/alice.jsonl"))).toBe(true);
   });
 
@@ -61,7 +78,9 @@ describe("saveResults", () => {
     expect(saved.dir.startsWith(join(tmpdir(), "p2plab-chain-"))).toBe(true);
     expect(saved.fallbackReason).toBe(`could not write to ${results}: it exists and is not a directory (EEXIST)`);
     expect(await readFile(join(saved.dir, "transcripts/alice.jsonl"), "utf8")).toContain('"ev":"listening"');
-    expect(JSON.parse(await readFile(join(saved.dir, "summary.json"), "utf8"))).toMatchObject({ lab: "chain-killed-bridge" });
+    expect(JSON.parse(await readFile(join(saved.dir, "summary.json"), "utf8"))).toMatchObject({
+      lab: "chain-killed-bridge",
+    });
     await rm(saved.dir, { recursive: true });
   });
 });

@@ -16,12 +16,18 @@ export interface SavedResults {
  * Fails fast, before anything is started, when results cannot be written to `resultsDir`: a run
  * that could not save its results would be lost. `what` and `flag` name them in the error.
  */
-export async function checkResultsDir(resultsDir: string, { what = "results", flag = "--results" } = {}): Promise<void> {
+export async function checkResultsDir(
+  resultsDir: string,
+  { what = "results", flag = "--results" } = {},
+): Promise<void> {
   try {
     await makeDirectory(resultsDir);
     await rmdir(await mkdtemp(join(resultsDir, ".p2plab-write-check-")));
   } catch (error) {
-    throw new InputError(`cannot write ${what} to ${resultsDir}: ${describeFsError(error)}`, `choose another directory with ${flag}`);
+    throw new InputError(
+      `cannot write ${what} to ${resultsDir}: ${describeFsError(error)}`,
+      `choose another directory with ${flag}`,
+    );
   }
 }
 
@@ -87,7 +93,10 @@ async function pointLatest(resultsDir: string, dir: string): Promise<void> {
 }
 
 export function isFsError(error: unknown): error is NodeJS.ErrnoException {
-  return typeof (error as NodeJS.ErrnoException | undefined)?.code === "string" && typeof (error as NodeJS.ErrnoException).syscall === "string";
+  return (
+    typeof (error as NodeJS.ErrnoException | undefined)?.code === "string" &&
+    typeof (error as NodeJS.ErrnoException).syscall === "string"
+  );
 }
 
 const FS_ERRORS: Record<string, string> = {

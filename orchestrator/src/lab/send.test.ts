@@ -38,7 +38,16 @@ function labOf(someoneElse?: string, deaf = false): TypingLab & { typed: string[
     diagnose: (message) => log.push({ ts: new Date().toISOString(), stream: "stderr", text: message }),
     quit: () => {},
   });
-  const container: ContainerInfo = { id: "alice-id", name: "p2plab-test_alice", labels: {}, state: "running", exitCode: 0, createdAt: "", startedAt: "", finishedAt: "" };
+  const container: ContainerInfo = {
+    id: "alice-id",
+    name: "p2plab-test_alice",
+    labels: {},
+    state: "running",
+    exitCode: 0,
+    createdAt: "",
+    startedAt: "",
+    finishedAt: "",
+  };
   return {
     typed,
     peer: async () => container,
@@ -60,7 +69,10 @@ function labOf(someoneElse?: string, deaf = false): TypingLab & { typed: string[
 describe("typeMessage", () => {
   it("gives two identical sends typed at the same moment their own message ids", async () => {
     const lab = labOfAlice();
-    const [first, second] = await Promise.all([typeMessage(lab, "alice", "same words", never), typeMessage(lab, "alice", "same words", never)]);
+    const [first, second] = await Promise.all([
+      typeMessage(lab, "alice", "same words", never),
+      typeMessage(lab, "alice", "same words", never),
+    ]);
     expect(first.id).toBeDefined();
     expect(second.id).toBeDefined();
     expect(first.id).not.toBe(second.id);
@@ -130,7 +142,12 @@ describe("send on a memory runtime", () => {
     const refusal = (peer: string, text: string) =>
       send(lab, peer, text, never).then(
         () => undefined,
-        (error: InputError) => ({ type: error.constructor.name, message: error.message, hint: error.hint, exitCode: error.exitCode }),
+        (error: InputError) => ({
+          type: error.constructor.name,
+          message: error.message,
+          hint: error.hint,
+          exitCode: error.exitCode,
+        }),
       );
     expect(await refusal("alice", "/quit")).toEqual({
       type: "InputError",
@@ -138,9 +155,22 @@ describe("send on a memory runtime", () => {
       hint: undefined,
       exitCode: 2,
     });
-    expect(await refusal("eve", "hi")).toMatchObject({ type: "InputError", message: 'unknown peer "eve" in lab chain (known: alice, bob, carol, dave)' });
-    expect(await refusal("bob", "hi")).toEqual({ type: "InputError", message: "cannot send from bob: it is killed", hint: "lab start bob", exitCode: 2 });
-    expect(await refusal("carol", "hi")).toEqual({ type: "InputError", message: "cannot send from carol: it is paused", hint: "lab resume carol", exitCode: 2 });
+    expect(await refusal("eve", "hi")).toMatchObject({
+      type: "InputError",
+      message: 'unknown peer "eve" in lab chain (known: alice, bob, carol, dave)',
+    });
+    expect(await refusal("bob", "hi")).toEqual({
+      type: "InputError",
+      message: "cannot send from bob: it is killed",
+      hint: "lab start bob",
+      exitCode: 2,
+    });
+    expect(await refusal("carol", "hi")).toEqual({
+      type: "InputError",
+      message: "cannot send from carol: it is paused",
+      hint: "lab resume carol",
+      exitCode: 2,
+    });
     expect((await lab.recording()).actions.map((action) => action.action)).toEqual(["up", "kill", "pause"]);
   });
 });

@@ -42,7 +42,10 @@ export async function typeMessage(lab: TypingLab, peer: string, text: string, si
   const container = await lab.peer(peer);
   const state = peerStatus(container);
   if (state.status !== "running") {
-    throw new InputError(`cannot send from ${peer}: it is ${describeStatus(state)}`, state.status === "paused" ? `lab resume ${peer}` : `lab start ${peer}`);
+    throw new InputError(
+      `cannot send from ${peer}: it is ${describeStatus(state)}`,
+      state.status === "paused" ? `lab resume ${peer}` : `lab start ${peer}`,
+    );
   }
   const since = new Date().toISOString();
   const ref = randomUUID();
@@ -83,13 +86,17 @@ export async function send(lab: Lab, peer: string, text: string, signal: AbortSi
   const typed = await typeMessage(lab, peer, text, signal);
   await settle(lab, signal);
   const receivers = new Set(
-    recordingEvents(await lab.recording()).flatMap((event) => (event.ev === "recv" && event.id === typed.id && event.ts >= typed.since ? [event.peer] : [])),
+    recordingEvents(await lab.recording()).flatMap((event) =>
+      event.ev === "recv" && event.id === typed.id && event.ts >= typed.since ? [event.peer] : [],
+    ),
   );
   return {
     peer,
     text,
     id: typed.id,
     receivedBy: lab.peerNames.filter((name) => receivers.has(name)),
-    reachable: (before.overlay.partitions.find((partition) => partition.includes(peer)) ?? []).filter((name) => name !== peer),
+    reachable: (before.overlay.partitions.find((partition) => partition.includes(peer)) ?? []).filter(
+      (name) => name !== peer,
+    ),
   };
 }

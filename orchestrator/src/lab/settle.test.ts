@@ -7,7 +7,16 @@ const OPTIONS = { quietMs: 100, maxMs: 600 };
 
 /** A lab of one running peer that prints a line every `everyMs` for `forMs`, then nothing. */
 function labPrinting(everyMs: number, forMs: number): SettlingLab {
-  const container: ContainerInfo = { id: "a-id", name: "p2plab-test_a", labels: {}, state: "running", exitCode: 0, createdAt: "", startedAt: "", finishedAt: "" };
+  const container: ContainerInfo = {
+    id: "a-id",
+    name: "p2plab-test_a",
+    labels: {},
+    state: "running",
+    exitCode: 0,
+    createdAt: "",
+    startedAt: "",
+    finishedAt: "",
+  };
   return {
     containers: async () => ({ peers: new Map([["a", container]]), refused: [] }),
     runtime: {
@@ -15,7 +24,8 @@ function labPrinting(everyMs: number, forMs: number): SettlingLab {
         const started = Date.now();
         while (!options.signal?.aborted) {
           await sleep(everyMs, options.signal).catch(() => {});
-          if (Date.now() - started < forMs && !options.signal?.aborted) yield { ts: new Date().toISOString(), stream: "stdout", text: "{}" };
+          if (Date.now() - started < forMs && !options.signal?.aborted)
+            yield { ts: new Date().toISOString(), stream: "stdout", text: "{}" };
         }
       },
     },

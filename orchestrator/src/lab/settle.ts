@@ -22,7 +22,11 @@ export type SettlingLab = Pick<Lab, "containers"> & { runtime: Pick<Runtime, "lo
  * still busy after `maxMs` is reported as it is then (a chatty lab is not an error); Ctrl-C ends
  * the wait at once, rejecting with the signal's reason.
  */
-export async function settle(lab: SettlingLab, signal: AbortSignal, options: SettleOptions = DEFAULT_SETTLE): Promise<void> {
+export async function settle(
+  lab: SettlingLab,
+  signal: AbortSignal,
+  options: SettleOptions = DEFAULT_SETTLE,
+): Promise<void> {
   const { peers } = await lab.containers();
   const ids = new Map([...peers].filter(([, info]) => info.state === "running").map(([peer, info]) => [peer, info.id]));
   const stop = new AbortController();

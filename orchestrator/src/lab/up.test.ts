@@ -24,10 +24,14 @@ const options: UpOptions = {
 };
 
 /** A runtime that records every call and answers only the ones given: any other call fails the test. */
-function scriptedRuntime(answers: Partial<Record<keyof Runtime, (...args: never[]) => unknown>>): { runtime: Runtime; calls: string[] } {
+function scriptedRuntime(answers: Partial<Record<keyof Runtime, (...args: never[]) => unknown>>): {
+  runtime: Runtime;
+  calls: string[];
+} {
   const calls: string[] = [];
   const runtime = new Proxy({} as Runtime, {
-    get: (_target, method: string) =>
+    get:
+      (_target, method: string) =>
       async (...args: never[]) => {
         calls.push(method);
         const answer = answers[method as keyof Runtime];
@@ -50,7 +54,10 @@ describe("up's claim on the lab's name", () => {
     });
     const attempt = up(runtime, topology, options);
     await expect(attempt).rejects.toThrow(LabBusyError);
-    await expect(attempt).rejects.toMatchObject({ message: 'lab "duo" is already running or being started', exitCode: 2 });
+    await expect(attempt).rejects.toMatchObject({
+      message: 'lab "duo" is already running or being started',
+      exitCode: 2,
+    });
     expect(calls).toEqual(["listNetworks", "listContainers", "ensurePeerImage", "createContainer"]);
   });
 
@@ -76,7 +83,10 @@ describe("up's claim on the lab's name", () => {
 });
 
 describe("a peer image the engine does not have", () => {
-  const named = loadTopology("name: duo\ndescription: d\npeers:\n  a: { image: ghost/peer:1 }\n  b: { connect: [a] }\n", "duo.yaml");
+  const named = loadTopology(
+    "name: duo\ndescription: d\npeers:\n  a: { image: ghost/peer:1 }\n  b: { connect: [a] }\n",
+    "duo.yaml",
+  );
   if (!named.ok) throw new Error("the test topology does not load");
 
   /** The journal and network are made; each peer's create answers that its image is missing. */
@@ -98,12 +108,18 @@ describe("a peer image the engine does not have", () => {
   it("named by the topology: bad input (exit 2), naming the peer, the image and the fix", async () => {
     const attempt = up(engineWithoutImages(), named.topology, { ...options, onFailure: "leave" });
     await expect(attempt).rejects.toThrow(InputError);
-    await expect(attempt).rejects.toMatchObject({ message: "peer a's image ghost/peer:1 is not on this engine", exitCode: 2 });
+    await expect(attempt).rejects.toMatchObject({
+      message: "peer a's image ghost/peer:1 is not on this engine",
+      exitCode: 2,
+    });
   });
 
   it("the reference image, built a moment ago: the environment (exit 3), not the input", async () => {
     const attempt = up(engineWithoutImages(), topology, { ...options, onFailure: "leave" });
-    await expect(attempt).rejects.toMatchObject({ message: expect.stringMatching(/^peer a did not start from image p2plab\/peer:test: /), exitCode: 3 });
+    await expect(attempt).rejects.toMatchObject({
+      message: expect.stringMatching(/^peer a did not start from image p2plab\/peer:test: /),
+      exitCode: 3,
+    });
   });
 });
 
@@ -144,11 +160,18 @@ describe("up on a memory runtime", () => {
     const attempt = up(runtime, duo, upOptions());
     await expect(attempt).rejects.toBeInstanceOf(CheckFailedError);
     await expect(attempt).rejects.toMatchObject({
-      message: expect.stringMatching(/^b exited \(code 1\) before the lab was wired\nlast lines of b:\n {4}\d\d:\d\d:\d\d\.\d{3} {2}b ! cannot read my config$/),
+      message: expect.stringMatching(
+        /^b exited \(code 1\) before the lab was wired\nlast lines of b:\n {4}\d\d:\d\d:\d\d\.\d{3} {2}b ! cannot read my config$/,
+      ),
       hint: "the lab is left for inspection: lab logs b; remove it with lab down duo",
       exitCode: 1,
     });
-    expect(await leftovers(runtime, "duo")).toEqual(["p2plab-duo_journal", "p2plab-duo_a", "p2plab-duo_b", "p2plab-duo"]);
+    expect(await leftovers(runtime, "duo")).toEqual([
+      "p2plab-duo_journal",
+      "p2plab-duo_a",
+      "p2plab-duo_b",
+      "p2plab-duo",
+    ]);
   });
 
   it("for lab run (onFailure remove), a failed up saves the transcripts and removes the lab", async () => {
@@ -169,7 +192,9 @@ describe("up on a memory runtime", () => {
     const attempt = up(runtime, duo, upOptions({ wireTimeoutMs: 300 }));
     await expect(attempt).rejects.toBeInstanceOf(CheckFailedError);
     await expect(attempt).rejects.toMatchObject({
-      message: expect.stringMatching(/^lab duo not wired after 300ms:\n {2}b ── a: not reported up by b and a\nlast lines of b:\n.*b listening on port 7000\nlast lines of a:\n.*a listening on port 7000$/),
+      message: expect.stringMatching(
+        /^lab duo not wired after 300ms:\n {2}b ── a: not reported up by b and a\nlast lines of b:\n.*b listening on port 7000\nlast lines of a:\n.*a listening on port 7000$/,
+      ),
       hint: "the lab is left for inspection (lab status duo, lab logs PEER); remove it with lab down duo",
     });
   });
@@ -177,10 +202,16 @@ describe("up on a memory runtime", () => {
   it("Ctrl-C while it waits for the links: what it created is removed, exit 130", async () => {
     const runtime = labs.runtime();
     const interrupt = new AbortController();
-    const options = upOptions({ signal: interrupt.signal, progress: (message) => message.startsWith("waiting for") && interrupt.abort() });
+    const options = upOptions({
+      signal: interrupt.signal,
+      progress: (message) => message.startsWith("waiting for") && interrupt.abort(),
+    });
     const attempt = up(runtime, shipped("topologies/chain.yaml"), options);
     await expect(attempt).rejects.toBeInstanceOf(InterruptedError);
-    await expect(attempt).rejects.toMatchObject({ exitCode: 130, message: "interrupted: lab chain was not brought up, and what was created has been removed" });
+    await expect(attempt).rejects.toMatchObject({
+      exitCode: 130,
+      message: "interrupted: lab chain was not brought up, and what was created has been removed",
+    });
     expect(await leftovers(runtime, "chain")).toEqual([]);
   });
 
@@ -192,7 +223,10 @@ describe("up on a memory runtime", () => {
     const lost = outcomes.find((outcome) => outcome.status === "rejected") as PromiseRejectedResult;
     expect(won.value.snapshot.overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
     expect(lost.reason).toBeInstanceOf(LabBusyError);
-    expect(lost.reason).toMatchObject({ exitCode: 2, hint: "wait for it to finish, or see lab ls; remove it with lab down chain" });
+    expect(lost.reason).toMatchObject({
+      exitCode: 2,
+      hint: "wait for it to finish, or see lab ls; remove it with lab down chain",
+    });
     expect((await won.value.lab.snapshot()).overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
   });
 

@@ -62,7 +62,8 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   const name = topology.name;
   let replaced: DownResult | undefined;
   if ((await Lab.names(runtime)).includes(name)) {
-    if (!options.recreate) throw new LabBusyError(name, `remove it with lab down ${name}, or replace it with lab up --recreate`);
+    if (!options.recreate)
+      throw new LabBusyError(name, `remove it with lab down ${name}, or replace it with lab up --recreate`);
     await checkResultsDir(options.resultsDir);
     options.progress(`replacing the running lab ${name} (its transcripts are saved first)`);
     replaced = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
@@ -88,7 +89,11 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   }
   const wiredInMs = Date.now() - started;
   const lab = await Lab.find(runtime, name);
-  await lab.record({ ts: new Date(started).toISOString(), action: "up", detail: `${topology.file} (${plan.peers.length} peers, wired in ${formatDuration(wiredInMs)})` });
+  await lab.record({
+    ts: new Date(started).toISOString(),
+    action: "up",
+    detail: `${topology.file} (${plan.peers.length} peers, wired in ${formatDuration(wiredInMs)})`,
+  });
   return { lab, snapshot: await lab.snapshot(), wiredInMs, ...(replaced ? { replaced } : {}) };
 }
 
@@ -104,7 +109,12 @@ async function claim(runtime: Runtime, plan: LabPlan): Promise<string> {
   }
 }
 
-async function create(runtime: Runtime, plan: LabPlan, journal: string, options: UpOptions): Promise<Map<string, string>> {
+async function create(
+  runtime: Runtime,
+  plan: LabPlan,
+  journal: string,
+  options: UpOptions,
+): Promise<Map<string, string>> {
   await runtime.start(journal);
   await runtime.createNetwork(plan.network.name, plan.network.labels);
   const ids = new Map<string, string>();
@@ -140,7 +150,13 @@ async function create(runtime: Runtime, plan: LabPlan, journal: string, options:
   return new Map(plan.peers.map(({ peer }) => [peer, ids.get(peer)!]));
 }
 
-async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, string>, options: UpOptions, deadline: number): Promise<void> {
+async function waitForWiring(
+  runtime: Runtime,
+  plan: LabPlan,
+  ids: Map<string, string>,
+  options: UpOptions,
+  deadline: number,
+): Promise<void> {
   const wiring = new Wiring(
     plan.peers.map(({ peer }) => peer),
     plan.links,
@@ -169,14 +185,23 @@ async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, s
         const exited = await exitedPeers(runtime, ids);
         if (exited.length > 0 && !wiring.complete) {
           throw new CheckFailedError(
-            `${exited.map(([peer, code]) => `${peer} exited (code ${code})`).join(", ")} before the lab was wired\n${recentLines(exited.map(([peer]) => peer), recent)}`,
+            `${exited.map(([peer, code]) => `${peer} exited (code ${code})`).join(", ")} before the lab was wired\n${recentLines(
+              exited.map(([peer]) => peer),
+              recent,
+            )}`,
             `the lab is left for inspection: lab logs ${exited[0]![0]}; remove it with lab down ${plan.lab}`,
           );
         }
         return undefined;
       },
       // The peers' exits are polled every second; the last link up nudges at once.
-      { what: `lab ${plan.lab} wired`, intervalMs: 1000, timeoutMs: deadline - Date.now(), signal: options.signal, nudge },
+      {
+        what: `lab ${plan.lab} wired`,
+        intervalMs: 1000,
+        timeoutMs: deadline - Date.now(),
+        signal: options.signal,
+        nudge,
+      },
     );
   } catch (error) {
     if (error instanceof WaitTimeoutError) throw notWired(plan, wiring, recent, options.wireTimeoutMs);
@@ -189,7 +214,9 @@ async function waitForWiring(runtime: Runtime, plan: LabPlan, ids: Map<string, s
 
 async function exitedPeers(runtime: Runtime, ids: Map<string, string>): Promise<Array<[string, number]>> {
   const infos = await Promise.all([...ids].map(async ([peer, id]) => [peer, await runtime.inspect(id)] as const));
-  return infos.filter(([, info]) => info.state === "exited" || info.state === "dead").map(([peer, info]) => [peer, info.exitCode]);
+  return infos
+    .filter(([, info]) => info.state === "exited" || info.state === "dead")
+    .map(([peer, info]) => [peer, info.exitCode]);
 }
 
 function notWired(plan: LabPlan, wiring: Wiring, recent: Map<string, PeerLine[]>, timeoutMs: number): CheckFailedError {

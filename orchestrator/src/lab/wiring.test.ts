@@ -7,7 +7,13 @@ const up = (peer: string, neighbor: string): PeerEvent => ({ ts, peer, ev: "link
 
 describe("Wiring", () => {
   it("waits for both ends of every configured link", () => {
-    const wiring = new Wiring(["alice", "bob", "carol"], [["bob", "alice"], ["carol", "bob"]]);
+    const wiring = new Wiring(
+      ["alice", "bob", "carol"],
+      [
+        ["bob", "alice"],
+        ["carol", "bob"],
+      ],
+    );
     for (const peer of ["alice", "bob", "carol"]) wiring.observe({ ts, peer, ev: "listening", port: 7000 });
     expect(wiring.missing()).toEqual([
       { link: ["bob", "alice"], silent: ["bob", "alice"] },

@@ -22,9 +22,10 @@ export class Wiring {
   /** The configured links not yet up at both ends, with the ends that have not reported. */
   missing(): Array<{ link: [string, string]; silent: string[] }> {
     return this.links.flatMap(([a, b]) => {
-      const silent = [this.reported.has(`${a}>${b}`) ? undefined : a, this.reported.has(`${b}>${a}`) ? undefined : b].filter(
-        (peer): peer is string => peer !== undefined,
-      );
+      const silent = [
+        this.reported.has(`${a}>${b}`) ? undefined : a,
+        this.reported.has(`${b}>${a}`) ? undefined : b,
+      ].filter((peer): peer is string => peer !== undefined);
       return silent.length ? [{ link: [a, b] as [string, string], silent }] : [];
     });
   }

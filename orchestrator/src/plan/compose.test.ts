@@ -27,7 +27,11 @@ describe("composeFile", () => {
       logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
     });
     expect(doc.services.carol.command).toContain("bob:7000");
-    expect(doc.services.journal).toMatchObject({ entrypoint: ["cat"], labels: { "p2plab.role": "journal" }, network_mode: "none" });
+    expect(doc.services.journal).toMatchObject({
+      entrypoint: ["cat"],
+      labels: { "p2plab.role": "journal" },
+      network_mode: "none",
+    });
     expect(doc.networks.lab.name).toBe("p2plab-chain");
     expect(JSON.parse(doc.networks.lab.labels["p2plab.topology"]).name).toBe("chain");
   });
@@ -36,7 +40,11 @@ describe("composeFile", () => {
     const loaded = await loadTopologyFile("topologies/chain.yaml");
     if (!loaded.ok) throw new Error("chain.yaml does not load");
     const env = { X: "$HOME-literal", SECRET: "${SECRET:-none}", PRICE: "$$5" };
-    const topology = { ...loaded.topology, description: "costs $5", peers: loaded.topology.peers.map((peer) => ({ ...peer, env, image: "student/$IMAGE" })) };
+    const topology = {
+      ...loaded.topology,
+      description: "costs $5",
+      peers: loaded.topology.peers.map((peer) => ({ ...peer, env, image: "student/$IMAGE" })),
+    };
     const doc = parse(composeFile(planLab(topology, "p2plab/peer:0.1.0"), "$HOME/chain.yaml")) as unknown;
     // What compose does to every string value: `$$` is a `$`, any other `$` starts a variable.
     const interpolate = (value: unknown): unknown => {
@@ -45,10 +53,14 @@ describe("composeFile", () => {
         return value.replaceAll("$$", "$");
       }
       if (Array.isArray(value)) return value.map(interpolate);
-      if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, interpolate(inner)]));
+      if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, interpolate(inner)]));
       return value;
     };
-    const seen = interpolate(doc) as { services: Record<string, { environment: object; image: string }>; networks: { lab: { labels: Record<string, string> } } };
+    const seen = interpolate(doc) as {
+      services: Record<string, { environment: object; image: string }>;
+      networks: { lab: { labels: Record<string, string> } };
+    };
     expect(seen.services.alice!.environment).toEqual(env);
     expect(seen.services.alice!.image).toBe("student/$IMAGE");
     expect(JSON.parse(seen.networks.lab.labels["p2plab.topology"]!)).toEqual(topology);

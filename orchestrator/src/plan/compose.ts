@@ -17,10 +17,19 @@ export function composeFile(plan: LabPlan, source: string): string {
     stdin_open: true,
     labels: spec.labels,
     ...(Object.keys(spec.env).length ? { environment: spec.env } : {}),
-    ...(spec.network ? { networks: { lab: spec.aliases.length ? { aliases: spec.aliases } : {} } } : { network_mode: "none" }),
-    ...(spec.limits ? { mem_limit: spec.limits.memoryBytes, memswap_limit: spec.limits.memoryBytes, pids_limit: spec.limits.pids } : {}),
+    ...(spec.network
+      ? { networks: { lab: spec.aliases.length ? { aliases: spec.aliases } : {} } }
+      : { network_mode: "none" }),
+    ...(spec.limits
+      ? { mem_limit: spec.limits.memoryBytes, memswap_limit: spec.limits.memoryBytes, pids_limit: spec.limits.pids }
+      : {}),
     ...(spec.logFiles
-      ? { logging: { driver: "json-file", options: { "max-size": spec.logFiles.maxSize, "max-file": String(spec.logFiles.maxFiles) } } }
+      ? {
+          logging: {
+            driver: "json-file",
+            options: { "max-size": spec.logFiles.maxSize, "max-file": String(spec.logFiles.maxFiles) },
+          },
+        }
       : {}),
   });
   const document = {
@@ -46,6 +55,7 @@ export function composeFile(plan: LabPlan, source: string): string {
 function literal(value: unknown): unknown {
   if (typeof value === "string") return value.replaceAll("$", () => "$$");
   if (Array.isArray(value)) return value.map(literal);
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, literal(inner)]));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, literal(inner)]));
   return value;
 }

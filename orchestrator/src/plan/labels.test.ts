@@ -47,18 +47,26 @@ describe("readTopology", () => {
   });
 
   it("refuses links and connections to peers it does not list, and the reserved name", () => {
-    expect(problem(readTopology([edited((t) => (t.links = [["alice", "mallory"]]))], "chain"))).toMatch(/: links\[0\]\[1\]: unknown peer "mallory"$/);
-    expect(problem(readTopology([edited((t) => ((t.peers as Array<{ connect: string[] }>)[0]!.connect = ["zed"]))], "chain"))).toMatch(
-      /: peers\[0\]\.connect\[0\]: unknown peer "zed"$/,
+    expect(problem(readTopology([edited((t) => (t.links = [["alice", "mallory"]]))], "chain"))).toMatch(
+      /: links\[0\]\[1\]: unknown peer "mallory"$/,
     );
-    expect(problem(readTopology([edited((t) => ((t.peers as Array<{ name: string }>)[0]!.name = "journal"))], "chain"))).toMatch(
-      /: peers\[0\]\.name: peer name "journal" is reserved/,
-    );
+    expect(
+      problem(
+        readTopology([edited((t) => ((t.peers as Array<{ connect: string[] }>)[0]!.connect = ["zed"]))], "chain"),
+      ),
+    ).toMatch(/: peers\[0\]\.connect\[0\]: unknown peer "zed"$/);
+    expect(
+      problem(readTopology([edited((t) => ((t.peers as Array<{ name: string }>)[0]!.name = "journal"))], "chain")),
+    ).toMatch(/: peers\[0\]\.name: peer name "journal" is reserved/);
   });
 
   it("refuses what is not JSON, fields lab up never writes, and another lab's topology", () => {
-    expect(problem(readTopology([{ ...network, labels: { "p2plab.topology": "{" } }], "chain"))).toBe("network p2plab-chain: label p2plab.topology is not JSON");
-    expect(problem(readTopology([edited((t) => (t.extra = 1))], "chain"))).toMatch(/is not a topology lab up wrote: Unrecognized key: "extra"$/);
+    expect(problem(readTopology([{ ...network, labels: { "p2plab.topology": "{" } }], "chain"))).toBe(
+      "network p2plab-chain: label p2plab.topology is not JSON",
+    );
+    expect(problem(readTopology([edited((t) => (t.extra = 1))], "chain"))).toMatch(
+      /is not a topology lab up wrote: Unrecognized key: "extra"$/,
+    );
     expect(problem(readTopology([edited((t) => (t.name = "other"))], "chain"))).toBe(
       'network p2plab-chain: label p2plab.topology holds the topology of lab "other", not of chain',
     );
@@ -66,24 +74,37 @@ describe("readTopology", () => {
 });
 
 describe("readMember", () => {
-  const container = (name: string, labels: Record<string, string>) => ({ name, labels: { "p2plab.lab": "chain", ...labels } });
+  const container = (name: string, labels: Record<string, string>) => ({
+    name,
+    labels: { "p2plab.lab": "chain", ...labels },
+  });
 
   it("knows the peers and the journal lab up made", () => {
     const [alice] = plan.peers;
-    expect(readMember(container(alice!.container.name, alice!.container.labels), chain)).toEqual({ ok: true, value: { role: "peer", peer: "alice" } });
-    expect(readMember(container(plan.journal.name, plan.journal.labels), chain)).toEqual({ ok: true, value: { role: "journal" } });
+    expect(readMember(container(alice!.container.name, alice!.container.labels), chain)).toEqual({
+      ok: true,
+      value: { role: "peer", peer: "alice" },
+    });
+    expect(readMember(container(plan.journal.name, plan.journal.labels), chain)).toEqual({
+      ok: true,
+      value: { role: "journal" },
+    });
   });
 
   it("refuses a peer label that is a path, quoting it", () => {
-    expect(problem(readMember(container("eager_turing", { "p2plab.peer": "../../evil\u001b[2J", "p2plab.role": "peer" }), chain))).toBe(
+    expect(
+      problem(
+        readMember(container("eager_turing", { "p2plab.peer": "../../evil\u001b[2J", "p2plab.role": "peer" }), chain),
+      ),
+    ).toBe(
       `container eager_turing: label p2plab.peer "../../evil\\u001b[2J" is not a peer name (lowercase letters, digits and '-', at most 32)`,
     );
   });
 
   it("refuses a peer the topology does not list, and a container without a role", () => {
-    expect(problem(readMember(container("p2plab-chain_zed", { "p2plab.peer": "zed", "p2plab.role": "peer" }), chain))).toBe(
-      'container p2plab-chain_zed: label p2plab.peer "zed" names no peer of lab chain',
-    );
+    expect(
+      problem(readMember(container("p2plab-chain_zed", { "p2plab.peer": "zed", "p2plab.role": "peer" }), chain)),
+    ).toBe('container p2plab-chain_zed: label p2plab.peer "zed" names no peer of lab chain');
     expect(problem(readMember(container("helper", {}), chain))).toBe("container helper: no label p2plab.role");
   });
 

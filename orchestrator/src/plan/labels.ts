@@ -80,11 +80,17 @@ export function readMember(container: Pick<ContainerInfo, "name" | "labels">, to
   if (role === "journal") {
     member = { role };
   } else if (role !== "peer") {
-    return refuse(role === undefined ? `no label ${LABEL.role}` : `label ${LABEL.role} ${JSON.stringify(role)} is neither peer nor journal`);
+    return refuse(
+      role === undefined
+        ? `no label ${LABEL.role}`
+        : `label ${LABEL.role} ${JSON.stringify(role)} is neither peer nor journal`,
+    );
   } else if (peer === undefined) {
     return refuse(`no label ${LABEL.peer}`);
   } else if (!DNS_NAME.test(peer)) {
-    return refuse(`label ${LABEL.peer} ${JSON.stringify(peer)} is not a peer name (lowercase letters, digits and '-', at most 32)`);
+    return refuse(
+      `label ${LABEL.peer} ${JSON.stringify(peer)} is not a peer name (lowercase letters, digits and '-', at most 32)`,
+    );
   } else if (!topology.peers.some((spec) => spec.name === peer)) {
     return refuse(`label ${LABEL.peer} "${peer}" names no peer of lab ${topology.name}`);
   } else {
@@ -92,7 +98,9 @@ export function readMember(container: Pick<ContainerInfo, "name" | "labels">, to
   }
   const expected = containerName(topology.name, member.role === "peer" ? member.peer : "journal");
   if (container.name !== expected) {
-    return refuse(`labelled as ${member.role === "peer" ? `peer ${member.peer}` : "the journal"} of lab ${topology.name}, but lab names that container ${expected}`);
+    return refuse(
+      `labelled as ${member.role === "peer" ? `peer ${member.peer}` : "the journal"} of lab ${topology.name}, but lab names that container ${expected}`,
+    );
   }
   return { ok: true, value: member };
 }

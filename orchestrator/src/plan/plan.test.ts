@@ -21,7 +21,15 @@ const topology: Topology = {
   name: "demo",
   description: "two peers",
   file: "demo.yaml",
-  peers: [peer("alice", []), peer("bob", ["alice"], { mode: "dedup", image: "student/peer:1", env: { DEBUG: "1" }, limits: { memory: "1g", pids: 64 } })],
+  peers: [
+    peer("alice", []),
+    peer("bob", ["alice"], {
+      mode: "dedup",
+      image: "student/peer:1",
+      env: { DEBUG: "1" },
+      limits: { memory: "1g", pids: 64 },
+    }),
+  ],
   links: [["bob", "alice"]],
   check: {},
   scenario: [],
@@ -42,7 +50,24 @@ describe("planLab", () => {
     expect(bob).toEqual({
       name: "p2plab-demo_bob",
       image: "student/peer:1",
-      cmd: ["--name", "bob", "--port", "7000", "--events", "json", "--mode", "dedup", "--heartbeat", "1s", "--timeout", "3s", "--hop-limit", "16", "--connect", "alice:7000"],
+      cmd: [
+        "--name",
+        "bob",
+        "--port",
+        "7000",
+        "--events",
+        "json",
+        "--mode",
+        "dedup",
+        "--heartbeat",
+        "1s",
+        "--timeout",
+        "3s",
+        "--hop-limit",
+        "16",
+        "--connect",
+        "alice:7000",
+      ],
       labels: { "p2plab.lab": "demo", "p2plab.peer": "bob", "p2plab.role": "peer" },
       network: "p2plab-demo",
       aliases: ["bob"],
@@ -92,7 +117,9 @@ describe("planLab: container limits from a topology file", () => {
 
   it("applies limits to generated peers too", () => {
     const containers = planned("defaults: { limits: { memory: 64m } }\ngenerate: { shape: ring, size: 3 }\n");
-    expect([...containers.values()].map((container) => container.limits)).toEqual(Array(3).fill({ memoryBytes: 64 * 1024 ** 2, pids: 256 }));
+    expect([...containers.values()].map((container) => container.limits)).toEqual(
+      Array(3).fill({ memoryBytes: 64 * 1024 ** 2, pids: 256 }),
+    );
   });
 });
 

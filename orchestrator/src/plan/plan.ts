@@ -70,13 +70,20 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
 /** The argv every peer image is given: the reference peer's flags, the contract for custom peers too. */
 export function peerCommand(peer: PeerSpec): string[] {
   return [
-    "--name", peer.name,
-    "--port", String(PEER_PORT),
-    "--events", "json",
-    "--mode", peer.mode,
-    "--heartbeat", peer.heartbeat,
-    "--timeout", peer.timeout,
-    "--hop-limit", String(peer.hopLimit),
+    "--name",
+    peer.name,
+    "--port",
+    String(PEER_PORT),
+    "--events",
+    "json",
+    "--mode",
+    peer.mode,
+    "--heartbeat",
+    peer.heartbeat,
+    "--timeout",
+    peer.timeout,
+    "--hop-limit",
+    String(peer.hopLimit),
     ...peer.connect.flatMap((target) => ["--connect", `${target}:${PEER_PORT}`]),
   ];
 }

@@ -54,7 +54,9 @@ describe("readReport", () => {
       }),
     );
     await expect(readReport(dir)).rejects.toMatchObject({
-      message: expect.stringMatching(/summary\.json is not a run summary this lab reads: messages\[0\]\.cells\.bob\.class: Invalid option: expected one of "delivered"\|"late"/),
+      message: expect.stringMatching(
+        /summary\.json is not a run summary this lab reads: messages\[0\]\.cells\.bob\.class: Invalid option: expected one of "delivered"\|"late"/,
+      ),
       hint: expect.stringContaining("give a directory written by lab run"),
       exitCode: 2,
     });
@@ -62,6 +64,9 @@ describe("readReport", () => {
 
   it("says when there is no summary to read", async () => {
     const dir = await mkdtemp(join(tmpdir(), "p2plab-summary-test-"));
-    await expect(readReport(dir)).rejects.toMatchObject({ message: `${dir} has no readable summary.json (ENOENT)`, exitCode: 2 });
+    await expect(readReport(dir)).rejects.toMatchObject({
+      message: `${dir} has no readable summary.json (ENOENT)`,
+      exitCode: 2,
+    });
   });
 });

@@ -7,7 +7,8 @@ import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 
 const SUMMARY = "summary.json";
-const FROM_A_RUN = "give a directory written by lab run, e.g. results/latest; a summary from an older lab is redrawn by running its scenario again";
+const FROM_A_RUN =
+  "give a directory written by lab run, e.g. results/latest; a summary from an older lab is redrawn by running its scenario again";
 
 /** summary.json (the whole report as data), report.md and report.html. */
 export async function writeReport(dir: string, report: RunReport): Promise<void> {
@@ -25,7 +26,10 @@ export async function readReport(dir: string): Promise<RunReport> {
     value = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`${dir} has no readable ${SUMMARY} (${code ?? (error as Error).message})`, "give a directory written by lab run, e.g. results/latest");
+    throw new InputError(
+      `${dir} has no readable ${SUMMARY} (${code ?? (error as Error).message})`,
+      "give a directory written by lab run, e.g. results/latest",
+    );
   }
   const parsed = parseRunReport(value);
   if (!parsed.ok) throw new InputError(`${file} is not a run summary this lab reads: ${parsed.problem}`, FROM_A_RUN);

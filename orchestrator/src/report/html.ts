@@ -75,7 +75,10 @@ ${journal}
 // ── Topology ────────────────────────────────────────────────────────────────────────────────
 
 function topologySection(report: RunReport): string {
-  const graphs = report.snapshots.map((snapshot) => `<figure class="graph">${topologySvg(report, snapshot)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot.partitions))}</span></figcaption></figure>`);
+  const graphs = report.snapshots.map(
+    (snapshot) =>
+      `<figure class="graph">${topologySvg(report, snapshot)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot.partitions))}</span></figcaption></figure>`,
+  );
   const swatches = PARTITION_PALETTE.slice(0, 3)
     .map((colour) => `<circle cx="${8 + PARTITION_PALETTE.indexOf(colour) * 12}" cy="8" r="6" fill="${colour}"/>`)
     .join("");
@@ -87,7 +90,10 @@ function topologySection(report: RunReport): string {
 <li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="live"/></svg> live link</li>
 <li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="configured"/></svg> configured link, not up</li>
 </ul>`;
-  const body = report.snapshots.length === 0 ? `<p class="muted">No overlay snapshots were taken.</p>` : `<div class="graphs">${graphs.join("\n")}</div>${legend}`;
+  const body =
+    report.snapshots.length === 0
+      ? `<p class="muted">No overlay snapshots were taken.</p>`
+      : `<div class="graphs">${graphs.join("\n")}</div>${legend}`;
   return `<section id="topology"><h2>Topology</h2><p class="lead">The live overlay before the run and after each fault: peers that can reach each other share a colour.</p>${body}</section>`;
 }
 
@@ -245,7 +251,9 @@ function sequenceSection(report: RunReport): string {
   const rows: Row[] = [
     ...report.messages.map((message, index): Row => ({ kind: "send", at: time(message.sentAt), index })),
     ...drawn.map((forward): Row => ({ kind: "forward", at: time(forward.at), forward })),
-    ...report.actions.filter((action) => action.action !== "send").map((action): Row => ({ kind: "action", at: time(action.ts), action })),
+    ...report.actions
+      .filter((action) => action.action !== "send")
+      .map((action): Row => ({ kind: "action", at: time(action.ts), action })),
     ...report.outsideLab.map((change): Row => ({ kind: "engine", at: time(change.ts), change })),
   ];
   // Stable by time, and an action before what it caused at the same millisecond.
@@ -289,7 +297,9 @@ function sequenceSection(report: RunReport): string {
   });
 
   const parts: string[] = [];
-  parts.push(`<defs>${arrowMarker("recv", "#334155")}${arrowMarker("dup", "#ea580c")}${arrowMarker("hop-limit", "#dc2626")}</defs>`);
+  parts.push(
+    `<defs>${arrowMarker("recv", "#334155")}${arrowMarker("dup", "#ea580c")}${arrowMarker("hop-limit", "#dc2626")}</defs>`,
+  );
 
   for (const gap of breaks) {
     parts.push(
@@ -299,13 +309,29 @@ function sequenceSection(report: RunReport): string {
 
   // Bands under the lanes, their labels over them.
   const bands = rows.flatMap((row, index) => {
-    if (row.kind === "action") return [{ kind: "action-band", label: `${offsetLabel(report, row.action.ts)}  ${describeAction(row.action)}`, y: ys[index]! }];
-    if (row.kind === "engine") return [{ kind: "engine-band", label: `${offsetLabel(report, row.change.ts)}  ${describeEngineRecord(row.change)}, not by lab`, y: ys[index]! }];
+    if (row.kind === "action")
+      return [
+        {
+          kind: "action-band",
+          label: `${offsetLabel(report, row.action.ts)}  ${describeAction(row.action)}`,
+          y: ys[index]!,
+        },
+      ];
+    if (row.kind === "engine")
+      return [
+        {
+          kind: "engine-band",
+          label: `${offsetLabel(report, row.change.ts)}  ${describeEngineRecord(row.change)}, not by lab`,
+          y: ys[index]!,
+        },
+      ];
     return [];
   });
-  for (const band of bands) parts.push(`<rect x="8" y="${fx(band.y - 10)}" width="${width - 16}" height="20" rx="4" class="${band.kind}"/>`);
+  for (const band of bands)
+    parts.push(`<rect x="8" y="${fx(band.y - 10)}" width="${width - 16}" height="20" rx="4" class="${band.kind}"/>`);
   parts.push(laneLines(lanes, laneX, rows, ys, height));
-  for (const band of bands) parts.push(`<text x="14" y="${fx(band.y + 4)}" class="action-label">${esc(band.label)}</text>`);
+  for (const band of bands)
+    parts.push(`<text x="14" y="${fx(band.y + 4)}" class="action-label">${esc(band.label)}</text>`);
 
   rows.forEach((row, index) => {
     const rowY = ys[index]!;
@@ -321,7 +347,9 @@ function sequenceSection(report: RunReport): string {
         `<line x1="${fx(x1)}" y1="${fx(fromY)}" x2="${fx(x2 + inset)}" y2="${fx(rowY)}" class="arrow ${f.kind}" marker-end="url(#arrow-${f.kind})"><title>${esc(tip)}</title></line>`,
       );
       if (f.kind !== "recv") {
-        parts.push(`<text x="${fx(x2 + (x2 > x1 ? -10 : 10))}" y="${fx(rowY + 14)}" text-anchor="${x2 > x1 ? "end" : "start"}" class="arrow-note ${f.kind}">${f.kind}</text>`);
+        parts.push(
+          `<text x="${fx(x2 + (x2 > x1 ? -10 : 10))}" y="${fx(rowY + 14)}" text-anchor="${x2 > x1 ? "end" : "start"}" class="arrow-note ${f.kind}">${f.kind}</text>`,
+        );
       }
     } else if (row.kind === "send") {
       const message = report.messages[row.index]!;
@@ -336,7 +364,10 @@ function sequenceSection(report: RunReport): string {
   });
 
   const svg = `<svg class="sequence" viewBox="0 0 ${width} ${fx(height)}" width="${width}" height="${fx(height)}" role="img" aria-label="message sequence diagram">${parts.join("")}</svg>`;
-  const note = notDrawn > 0 ? `<p class="note">${notDrawn} more not drawn (the first ${MAX_ARROWS} copies by time are shown).</p>` : "";
+  const note =
+    notDrawn > 0
+      ? `<p class="note">${notDrawn} more not drawn (the first ${MAX_ARROWS} copies by time are shown).</p>`
+      : "";
   const legend = `<ul class="legend">
 <li><svg width="16" height="12" aria-hidden="true"><circle cx="8" cy="6" r="5" fill="#0f172a"/></svg> message sent</li>
 <li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow recv"/></svg> copy received</li>
@@ -354,7 +385,9 @@ function laneLines(lanes: string[], laneX: Map<string, number>, rows: Row[], ys:
   const out: string[] = [];
   for (const peer of lanes) {
     const x = laneX.get(peer)!;
-    out.push(`<text x="${fx(x)}" y="${LANE_TOP - 20}" text-anchor="middle" class="lane-name">${esc(truncate(peer, 16))}</text>`);
+    out.push(
+      `<text x="${fx(x)}" y="${LANE_TOP - 20}" text-anchor="middle" class="lane-name">${esc(truncate(peer, 16))}</text>`,
+    );
     out.push(`<rect x="${fx(x - 3)}" y="${LANE_TOP - 12}" width="6" height="6" rx="1" class="lane-head"/>`);
     let segmentStart = LANE_TOP - 6;
     let down = false;
@@ -364,12 +397,16 @@ function laneLines(lanes: string[], laneX: Map<string, number>, rows: Row[], ys:
       const goesDown = change === "down";
       const comesUp = change === "up";
       if ((goesDown && !down) || (comesUp && down)) {
-        out.push(`<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(ys[index]!)}" class="lane${down ? " down" : ""}"/>`);
+        out.push(
+          `<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(ys[index]!)}" class="lane${down ? " down" : ""}"/>`,
+        );
         segmentStart = ys[index]!;
         down = goesDown;
       }
     });
-    out.push(`<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(height - 10)}" class="lane${down ? " down" : ""}"/>`);
+    out.push(
+      `<line x1="${fx(x)}" y1="${fx(segmentStart)}" x2="${fx(x)}" y2="${fx(height - 10)}" class="lane${down ? " down" : ""}"/>`,
+    );
   }
   return out.join("");
 }
@@ -379,7 +416,8 @@ function laneChange(row: Row, peer: string): "down" | "up" | undefined {
   if (row.kind === "action" && row.action.target === peer && isProcessFault(row.action.action)) {
     return isUp(PROCESS_FAULTS[row.action.action].leaves) ? "up" : "down";
   }
-  if (row.kind === "engine" && row.change.target === peer) return row.change.change === "die" || row.change.change === "pause" ? "down" : "up";
+  if (row.kind === "engine" && row.change.target === peer)
+    return row.change.change === "die" || row.change.change === "pause" ? "down" : "up";
   return undefined;
 }
 
@@ -403,7 +441,8 @@ function expectationsSection(report: RunReport): string {
 
 function statsSection(report: RunReport): string {
   const latency = report.latency;
-  const figure = (name: string, value: string): string => `<div class="figure"><div class="value">${esc(value)}</div><div class="name">${esc(name)}</div></div>`;
+  const figure = (name: string, value: string): string =>
+    `<div class="figure"><div class="value">${esc(value)}</div><div class="name">${esc(name)}</div></div>`;
   const dash = latency.count === 0;
   const figures = [
     figure("count", String(latency.count)),
@@ -415,7 +454,10 @@ function statsSection(report: RunReport): string {
   const rows = DELIVERY_CLASSES.map((klass) => {
     const level = isFailable(klass) ? report.check.levels[klass] : undefined;
     const failing = isFailable(klass) && report.check.failing.includes(klass);
-    const levelCell = level === undefined ? `<span class="muted">—</span>` : `<span class="level ${level}${failing ? " failing" : ""}">${esc(level)}${failing ? " ✗" : ""}</span>`;
+    const levelCell =
+      level === undefined
+        ? `<span class="muted">—</span>`
+        : `<span class="level ${level}${failing ? " failing" : ""}">${esc(level)}${failing ? " ✗" : ""}</span>`;
     return `<tr${failing ? ` class="failing"` : ""}><th scope="row"><span class="chip c-${klass}">${esc(klass)}</span></th><td class="num">${report.check.counts[klass] ?? 0}</td><td>${levelCell}</td></tr>`;
   }).join("");
   return `<section id="figures" class="two-up">

@@ -76,7 +76,9 @@ export function renderMarkdown(report: RunReport): string {
     out.push("| step | ok | description | detail |", "|---:|:---:|---|---|");
     for (const expectation of report.expectations) {
       const firstLine = expectation.detail.split("\n", 1)[0] ?? "";
-      out.push(`| ${expectation.step} | ${expectation.ok ? "✓" : "✗"} | ${inline(expectation.description)} | ${inline(firstLine)} |`);
+      out.push(
+        `| ${expectation.step} | ${expectation.ok ? "✓" : "✗"} | ${inline(expectation.description)} | ${inline(firstLine)} |`,
+      );
     }
     out.push("");
     for (const expectation of report.expectations) {
@@ -123,7 +125,10 @@ export function renderMarkdown(report: RunReport): string {
   if (report.messages.length === 0) {
     out.push("No messages were sent.", "");
   } else {
-    out.push(`| message | ${report.peers.map(inline).join(" | ")} |`, `|---|${report.peers.map(() => ":---:").join("|")}|`);
+    out.push(
+      `| message | ${report.peers.map(inline).join(" | ")} |`,
+      `|---|${report.peers.map(() => ":---:").join("|")}|`,
+    );
     for (const message of report.messages) {
       const cells = report.peers.map((peer) => {
         const result = message.cells[peer];
@@ -149,12 +154,19 @@ export function renderMarkdown(report: RunReport): string {
 
   out.push("## Actions", "");
   if (report.actions.length === 0) out.push("No actions were recorded.");
-  for (const action of report.actions) out.push(`- ${offsetLabel(report, action.ts)} ${inline(describeAction(action))}`);
+  for (const action of report.actions)
+    out.push(`- ${offsetLabel(report, action.ts)} ${inline(describeAction(action))}`);
   out.push("");
 
-  out.push("## Outside lab's control", "", "Container changes the engine saw that no lab action explains: a crash, the OOM killer, a `docker kill`.", "");
+  out.push(
+    "## Outside lab's control",
+    "",
+    "Container changes the engine saw that no lab action explains: a crash, the OOM killer, a `docker kill`.",
+    "",
+  );
   if (report.outsideLab.length === 0) out.push("None: every container change the engine saw was lab's own.");
-  for (const change of report.outsideLab) out.push(`- ${offsetLabel(report, change.ts)} ${inline(describeEngineRecord(change))}`);
+  for (const change of report.outsideLab)
+    out.push(`- ${offsetLabel(report, change.ts)} ${inline(describeEngineRecord(change))}`);
   out.push("");
   return out.join("\n");
 }

@@ -17,7 +17,9 @@ function fixture(): RunReport {
 
 /** Whether a peer's lane in the sequence diagram has a dashed (down) stretch. */
 function laneIsDashed(page: string, peer: string): boolean {
-  const x = new RegExp(`<text x="([\\d.]+)" y="\\d+" text-anchor="middle" class="lane-name">${peer}</text>`).exec(page)![1]!;
+  const x = new RegExp(`<text x="([\\d.]+)" y="\\d+" text-anchor="middle" class="lane-name">${peer}</text>`).exec(
+    page,
+  )![1]!;
   return new RegExp(`<line x1="${x}" y1="[\\d.]+" x2="${x}" y2="[\\d.]+" class="lane down"/>`).test(page);
 }
 
@@ -26,7 +28,17 @@ function withEngineDeath(report: RunReport): RunReport {
   return {
     ...report,
     journal: "missing",
-    outsideLab: [{ ts: "2025-03-14T10:00:08.500Z", peer: "engine", ev: "container", target: "dave", change: "die", exitCode: 137, source: "events" }],
+    outsideLab: [
+      {
+        ts: "2025-03-14T10:00:08.500Z",
+        peer: "engine",
+        ev: "container",
+        target: "dave",
+        change: "die",
+        exitCode: 137,
+        source: "events",
+      },
+    ],
   };
 }
 
@@ -41,7 +53,12 @@ function matrixRows(markdown: string): string[][] {
   const section = markdown.split("## Delivery matrix")[1]!.split("\n## ")[0]!;
   const lines = section.split("\n").filter((line) => line.startsWith("|"));
   // Cells split on unescaped pipes only.
-  return lines.slice(2).map((line) => line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim()));
+  return lines.slice(2).map((line) =>
+    line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
 }
 
 describe("a run of a topology without a description", () => {
@@ -71,14 +88,14 @@ describe("cellText", () => {
   });
 
   it("formats durations for cells and figures", () => {
-    expect([formatDuration(0), formatDuration(12.4), formatDuration(999), formatDuration(2310), formatDuration(4000), formatDuration(65_000)]).toEqual([
-      "0ms",
-      "12ms",
-      "999ms",
-      "2.3s",
-      "4s",
-      "1m05s",
-    ]);
+    expect([
+      formatDuration(0),
+      formatDuration(12.4),
+      formatDuration(999),
+      formatDuration(2310),
+      formatDuration(4000),
+      formatDuration(65_000),
+    ]).toEqual(["0ms", "12ms", "999ms", "2.3s", "4s", "1m05s"]);
   });
 });
 
@@ -88,7 +105,9 @@ describe("renderMarkdown", () => {
     expect(markdown.split("\n")[0]).toBe("# ✗ FAIL: chain-killed-bridge");
     expect(markdown).toContain("## Why it failed");
     expect(markdown).toContain("- 1 missing delivery (check level: fail)");
-    expect(renderMarkdown({ ...fixture(), verdict: "pass", reasons: [] }).split("\n")[0]).toBe("# ✓ PASS: chain-killed-bridge");
+    expect(renderMarkdown({ ...fixture(), verdict: "pass", reasons: [] }).split("\n")[0]).toBe(
+      "# ✓ PASS: chain-killed-bridge",
+    );
   });
 
   it("has one matrix row per message, one column per peer, and every class's text", () => {
@@ -105,7 +124,9 @@ describe("renderMarkdown", () => {
   it("shows expectations with ✓/✗, the failing detail open in a fenced block", () => {
     const markdown = renderMarkdown(fixture());
     expect(markdown).toContain('| 4 | ✗ | "ping" from carol reaches alice, bob, dave within 2s |');
-    expect(markdown).toContain('<details open><summary>step 4 ✗ "ping" from carol reaches alice, bob, dave within 2s</summary>');
+    expect(markdown).toContain(
+      '<details open><summary>step 4 ✗ "ping" from carol reaches alice, bob, dave within 2s</summary>',
+    );
     expect(markdown).toContain("```text\nexpected: alice, bob, dave show carol:1");
   });
 
@@ -114,7 +135,9 @@ describe("renderMarkdown", () => {
     expect(markdown).toContain("| missing | 1 | **fail** ✗ |");
     expect(markdown).toContain("| late | 1 | warn |");
     expect(markdown).toContain("| 7 | 345ms | 12ms | 2.3s | 2.3s |");
-    expect(markdown).toContain("### after kill bob (+6.850s)\n\n- partitions: {alice} {carol, dave}\n- not running: bob (killed)");
+    expect(markdown).toContain(
+      "### after kill bob (+6.850s)\n\n- partitions: {alice} {carol, dave}\n- not running: bob (killed)",
+    );
     expect(markdown).toContain("- +6.000s lab kill bob: SIGKILL");
   });
 
@@ -127,7 +150,9 @@ describe("renderMarkdown", () => {
 
   it("says when the journal was lost and lists the container changes lab did not make", () => {
     const markdown = renderMarkdown(withEngineDeath(fixture()));
-    expect(markdown).toContain("> **Journal:** the lab's journal container is missing (removed): every action it recorded is lost;");
+    expect(markdown).toContain(
+      "> **Journal:** the lab's journal container is missing (removed): every action it recorded is lost;",
+    );
     expect(markdown).toContain("## Outside lab's control");
     expect(markdown).toContain("- +8.500s engine: dave died (exit 137)");
     const clean = renderMarkdown(fixture());
@@ -192,14 +217,17 @@ describe("renderHtml", () => {
     for (const klass of ["delivered", "late", "missing", "duplicated", "unexpected", "unreachable", "sender"]) {
       expect(html).toContain(`<td class="c-${klass}"`);
     }
-    for (const text of ["✓ 12ms/1h", "late 2.3s", "✗ missing", "2× dup", "unexpected", ">·<", ">sender<"]) expect(html).toContain(text);
+    for (const text of ["✓ 12ms/1h", "late 2.3s", "✗ missing", "2× dup", "unexpected", ">·<", ">sender<"])
+      expect(html).toContain(text);
     const matrix = html.split('<table class="matrix"')[1]!.split("</table>")[0]!;
     expect(matrix.split("<tbody>")[1]!.match(/<tr>/g)).toHaveLength(fixture().messages.length);
   });
 
   it("names every delivery class with its one meaning, in the legend and the checker's table", () => {
     for (const klass of DELIVERY_CLASSES) {
-      expect(html).toContain(`<li><span class="chip c-${klass}">${klass}</span> ${CLASS_MEANING[klass].replace(/'/g, "&#39;")}</li>`);
+      expect(html).toContain(
+        `<li><span class="chip c-${klass}">${klass}</span> ${CLASS_MEANING[klass].replace(/'/g, "&#39;")}</li>`,
+      );
       expect(html).toContain(`<th scope="row"><span class="chip c-${klass}">${klass}</span></th>`);
       expect(renderMarkdown(fixture())).toMatch(new RegExp(`^\\| ${klass} \\| \\d+ \\|`, "m"));
     }
@@ -217,7 +245,9 @@ describe("renderHtml", () => {
 
   it("marks the journal's loss and draws a death lab did not cause as a band, the lane dashed after it", () => {
     const page = renderHtml(withEngineDeath(fixture()));
-    expect(page).toContain('<div class="journal-warning"><h2>Journal</h2><p>the lab&#39;s journal container is missing (removed)');
+    expect(page).toContain(
+      '<div class="journal-warning"><h2>Journal</h2><p>the lab&#39;s journal container is missing (removed)',
+    );
     expect(page).toContain("+8.500s  engine: dave died (exit 137), not by lab");
     expect(page).toContain('<li><span class="time">+8.500s</span> engine: dave died (exit 137)</li>');
     expect(laneIsDashed(page, "dave")).toBe(true);
@@ -244,7 +274,9 @@ describe("renderHtml", () => {
 
   it("shows expectations with the detail in a <pre>, latency figures and checker levels", () => {
     expect(html).toContain("4 of 5 held");
-    expect(html).toMatch(/<li class="bad"><details open><summary><span class="mark">✗<\/span><span class="step">step 4<\/span>/);
+    expect(html).toMatch(
+      /<li class="bad"><details open><summary><span class="mark">✗<\/span><span class="step">step 4<\/span>/,
+    );
     expect(html).toContain("<pre>expected: alice, bob, dave show carol:1 &quot;ping&quot; within 2s of 10:00:04.500\n");
     expect(html).toContain('<div class="value">345ms</div><div class="name">mean</div>');
     expect(html).toContain('<span class="level fail failing">fail ✗</span>');
@@ -275,7 +307,15 @@ describe("renderHtml", () => {
       ...fixture(),
       peers,
       links: peers.slice(1).map((peer, i): [string, string] => [peers[i]!, peer]),
-      snapshots: [{ label: "before the run", at: "2025-03-14T10:00:00.500Z", states: Object.fromEntries(peers.map((p) => [p, "running"])), links: [], partitions: [peers] }],
+      snapshots: [
+        {
+          label: "before the run",
+          at: "2025-03-14T10:00:00.500Z",
+          states: Object.fromEntries(peers.map((p) => [p, "running"])),
+          links: [],
+          partitions: [peers],
+        },
+      ],
       messages: [message],
       forwards: [],
       actions: [],
@@ -284,7 +324,16 @@ describe("renderHtml", () => {
     expect(page.match(/<circle [^>]*r="8"/g)!.length).toBe(30);
     expect(page).toContain('class="label small"');
 
-    const empty: RunReport = { ...fixture(), snapshots: [], messages: [], forwards: [], expectations: [], actions: [], reasons: [], verdict: "pass" };
+    const empty: RunReport = {
+      ...fixture(),
+      snapshots: [],
+      messages: [],
+      forwards: [],
+      expectations: [],
+      actions: [],
+      reasons: [],
+      verdict: "pass",
+    };
     expect(renderHtml(empty)).toContain("No messages were sent.");
     expect(renderMarkdown(empty)).toContain("No messages were sent.");
   });

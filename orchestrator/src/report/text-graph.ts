@@ -31,7 +31,11 @@ export function drawGraph(nodes: GraphNode[], links: Array<[string, string]>): s
     const isPath = edges === component.length - 1 && component.every((member) => adjacency.get(member)!.length <= 2);
     if (isPath) {
       const end = component.find((member) => adjacency.get(member)!.length <= 1)!;
-      lines.push(walkPath(end, adjacency).map((member) => label.get(member)!).join(" ── "));
+      lines.push(
+        walkPath(end, adjacency)
+          .map((member) => label.get(member)!)
+          .join(" ── "),
+      );
     } else {
       lines.push(...drawTree(component, adjacency, label));
     }
@@ -55,7 +59,7 @@ function componentOf(start: string, adjacency: Map<string, string[]>): string[] 
 
 function walkPath(end: string, adjacency: Map<string, string[]>): string[] {
   const path = [end];
-  for (let previous: string | undefined, current = end; ; ) {
+  for (let previous: string | undefined, current = end; ;) {
     const next = adjacency.get(current)!.find((n) => n !== previous);
     if (next === undefined) return path;
     path.push(next);
@@ -65,7 +69,9 @@ function walkPath(end: string, adjacency: Map<string, string[]>): string[] {
 
 /** A breadth-first spanning tree from the best-connected peer, then the links it left out. */
 function drawTree(component: string[], adjacency: Map<string, string[]>, label: Map<string, string>): string[] {
-  const root = component.reduce((best, member) => (adjacency.get(member)!.length > adjacency.get(best)!.length ? member : best));
+  const root = component.reduce((best, member) =>
+    adjacency.get(member)!.length > adjacency.get(best)!.length ? member : best,
+  );
   const children = new Map<string, string[]>();
   const treeEdges = new Set<string>();
   const seen = new Set([root]);

@@ -14,13 +14,23 @@ afterEach(() => labs.closeAll());
 
 /** chain.yaml, but dave is expected to hear alice after bob died: that cannot hold. */
 const wrongExpectation = (text: string): string =>
-  text.replace("  - expect: { delivered: anyone?, to: [], within: 2s }", "  - expect: { delivered: anyone?, to: [dave], within: 2s }");
+  text.replace(
+    "  - expect: { delivered: anyone?, to: [], within: 2s }",
+    "  - expect: { delivered: anyone?, to: [dave], within: 2s }",
+  );
 
 function runOptions(overrides: Partial<RunOptions> = {}): RunOptions & { steps: StepOutcome[]; progressed: string[] } {
   const steps: StepOutcome[] = [];
   const progressed: string[] = [];
   const { onFailure: _onFailure, ...up } = upOptions({ progress: (message) => progressed.push(message) });
-  return { ...up, keep: false, onStep: (_index, _total, _step, outcome) => steps.push(outcome), ...overrides, steps, progressed };
+  return {
+    ...up,
+    keep: false,
+    onStep: (_index, _total, _step, outcome) => steps.push(outcome),
+    ...overrides,
+    steps,
+    progressed,
+  };
 }
 
 describe("lab run on a memory runtime", () => {
@@ -35,7 +45,14 @@ describe("lab run on a memory runtime", () => {
     expect(report.snapshots.map((s) => s.label)).toEqual(["before the run", "after kill bob"]);
     expect(report.check.counts).toMatchObject({ delivered: 4, missing: 0, duplicated: 0, unreachable: 5 });
     expect(saved.dir.startsWith(options.resultsDir)).toBe(true);
-    for (const file of ["report.html", "report.md", "timeline.jsonl", "timeline.txt", "transcripts/alice.jsonl", "transcripts/dave.txt"]) {
+    for (const file of [
+      "report.html",
+      "report.md",
+      "timeline.jsonl",
+      "timeline.txt",
+      "transcripts/alice.jsonl",
+      "transcripts/dave.txt",
+    ]) {
       expect(existsSync(join(saved.dir, file)), file).toBe(true);
     }
     expect((JSON.parse(await readFile(join(saved.dir, "summary.json"), "utf8")) as RunReport).verdict).toBe("pass");
@@ -60,10 +77,21 @@ describe("lab run on a memory runtime", () => {
   it("--keep leaves the lab running as the scenario left it, its results saved", async () => {
     const runtime = labs.runtime();
     const killBob = (text: string): string => text.replace(/^scenario:\n[^]*$/m, "scenario:\n  - kill: bob\n");
-    const { report, saved } = await runLab(runtime, shipped("topologies/chain.yaml", killBob), runOptions({ keep: true }));
+    const { report, saved } = await runLab(
+      runtime,
+      shipped("topologies/chain.yaml", killBob),
+      runOptions({ keep: true }),
+    );
     expect(report.verdict).toBe("pass");
     expect(existsSync(join(saved.dir, "summary.json"))).toBe(true);
-    expect(await leftovers(runtime, "chain")).toEqual(["p2plab-chain_journal", "p2plab-chain_alice", "p2plab-chain_bob", "p2plab-chain_carol", "p2plab-chain_dave", "p2plab-chain"]);
+    expect(await leftovers(runtime, "chain")).toEqual([
+      "p2plab-chain_journal",
+      "p2plab-chain_alice",
+      "p2plab-chain_bob",
+      "p2plab-chain_carol",
+      "p2plab-chain_dave",
+      "p2plab-chain",
+    ]);
     const lab = await Lab.find(runtime, "chain");
     expect((await lab.snapshot()).overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
   });
@@ -77,7 +105,9 @@ describe("lab run on a memory runtime", () => {
       onStep(index, total, step, outcome);
       if (index === 1) interrupt.abort();
     };
-    await expect(runLab(runtime, shipped("topologies/chain.yaml"), options)).rejects.toMatchObject({ name: "AbortError" });
+    await expect(runLab(runtime, shipped("topologies/chain.yaml"), options)).rejects.toMatchObject({
+      name: "AbortError",
+    });
     expect(options.steps).toHaveLength(2);
     const saved = /^transcripts saved to (.+)$/.exec(options.progressed.at(-1)!)?.[1];
     expect(await readFile(join(saved!, "transcripts/dave.jsonl"), "utf8")).toContain('"text":"hello"');
@@ -89,7 +119,10 @@ describe("lab run on a memory runtime", () => {
     const runtime = labs.runtime();
     const attempt = runLab(runtime, shipped("topologies/chain.yaml"), runOptions({ resultsDir: "/proc/p2plab-nope" }));
     await expect(attempt).rejects.toBeInstanceOf(InputError);
-    await expect(attempt).rejects.toMatchObject({ message: expect.stringMatching(/^cannot write results to \/proc\/p2plab-nope: /), exitCode: 2 });
+    await expect(attempt).rejects.toMatchObject({
+      message: expect.stringMatching(/^cannot write results to \/proc\/p2plab-nope: /),
+      exitCode: 2,
+    });
     expect(await runtime.listContainers({})).toEqual([]);
   });
 });

@@ -44,7 +44,11 @@ describe("MultiplexDecoder", () => {
   it("decodes a character whose bytes the engine put in two messages", () => {
     const [head, tail] = [Buffer.from("héllo\n").subarray(0, 2), Buffer.from("héllo\n").subarray(2)];
     const stamp = Buffer.from("2026-11-25T12:00:01.000000000Z ");
-    const bytes = Buffer.concat([frame(1, Buffer.concat([stamp, head])), frame(2, "2026-11-25T12:00:01.500000000Z between\n"), frame(1, Buffer.concat([stamp, tail]))]);
+    const bytes = Buffer.concat([
+      frame(1, Buffer.concat([stamp, head])),
+      frame(2, "2026-11-25T12:00:01.500000000Z between\n"),
+      frame(1, Buffer.concat([stamp, tail])),
+    ]);
     expect(decode(bytes)).toEqual([
       { ts: "2026-11-25T12:00:01.500Z", stream: "stderr", text: "between" },
       { ts: "2026-11-25T12:00:01.000Z", stream: "stdout", text: "héllo" },
@@ -52,7 +56,10 @@ describe("MultiplexDecoder", () => {
   });
 
   it("ends a line that lost its newline when its stream's next message has another time", () => {
-    const bytes = Buffer.concat([frame(1, "2026-11-25T12:00:01.000000000Z cut off by an exit"), frame(1, "2026-11-25T12:00:09.000000000Z restarted\n")]);
+    const bytes = Buffer.concat([
+      frame(1, "2026-11-25T12:00:01.000000000Z cut off by an exit"),
+      frame(1, "2026-11-25T12:00:09.000000000Z restarted\n"),
+    ]);
     expect(decode(bytes)).toEqual([
       { ts: "2026-11-25T12:00:01.000Z", stream: "stdout", text: "cut off by an exit" },
       { ts: "2026-11-25T12:00:09.000Z", stream: "stdout", text: "restarted" },
@@ -63,7 +70,11 @@ describe("MultiplexDecoder", () => {
     const bytes = recorded("docker-20.10-json-file.bin");
     const expected = [
       { ts: "2026-11-25T22:17:33.374Z", stream: "stdout", text: "before é" },
-      { ts: "2026-11-25T22:17:33.382Z", stream: "stdout", text: '"\\'.repeat(8) + "😀".repeat(8188) + "é".repeat(4000) + " end" },
+      {
+        ts: "2026-11-25T22:17:33.382Z",
+        stream: "stdout",
+        text: '"\\'.repeat(8) + "😀".repeat(8188) + "é".repeat(4000) + " end",
+      },
       { ts: "2026-11-25T22:17:33.430Z", stream: "stderr", text: "on stderr ☃" },
       { ts: "2026-11-25T22:17:33.489Z", stream: "stdout", text: "after" },
       { ts: "2026-11-25T22:17:33.542Z", stream: "stdout", text: "no newline ü" },

@@ -21,7 +21,9 @@ describe("an engine that never answers", () => {
       const run = await lab(["status"], { env: { DOCKER_HOST: `unix://${socket}` } });
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(run.code, run.stderr).toBe(3);
-      expect(run.stderr).toContain(`lab: the Docker engine at unix://${socket} did not answer within 10s (ping the engine)\n`);
+      expect(run.stderr).toContain(
+        `lab: the Docker engine at unix://${socket} did not answer within 10s (ping the engine)\n`,
+      );
       expect(run.stderr).toMatch(/fix: .*restart it/);
     } finally {
       for (const connection of held) connection.destroy();
@@ -31,7 +33,9 @@ describe("an engine that never answers", () => {
 });
 
 /** An engine on a unix socket that answers every request 404 with the engine's message for its path. */
-async function engineAnswering404(message: (path: string) => string): Promise<{ runtime: DockerRuntime; close(): void }> {
+async function engineAnswering404(
+  message: (path: string) => string,
+): Promise<{ runtime: DockerRuntime; close(): void }> {
   const socketPath = join(await mkdtemp(join(tmpdir(), "p2plab-404-")), "docker.sock");
   const server = createHttpServer((request, response) => {
     request.resume();
@@ -42,7 +46,15 @@ async function engineAnswering404(message: (path: string) => string): Promise<{ 
   return { runtime: new DockerRuntime(new Docker({ socketPath })), close: () => server.close() };
 }
 
-const spec: ContainerSpec = { name: "p2plab-x_a", image: "ghost/peer:1", cmd: [], labels: {}, aliases: [], hostname: "a", env: {} };
+const spec: ContainerSpec = {
+  name: "p2plab-x_a",
+  image: "ghost/peer:1",
+  cmd: [],
+  labels: {},
+  aliases: [],
+  hostname: "a",
+  env: {},
+};
 
 describe("an engine's 404", () => {
   it("on create, for the image: ImageNotFoundError, which the caller maps (the topology may have named it)", async () => {
@@ -57,11 +69,22 @@ describe("an engine's 404", () => {
   });
 
   it("for a container or network that went away under us: the environment (exit 3), not bad input", async () => {
-    const engine = await engineAnswering404((path) => (path.includes("/containers/create") ? "network p2plab-x not found" : "No such container: abc"));
+    const engine = await engineAnswering404((path) =>
+      path.includes("/containers/create") ? "network p2plab-x not found" : "No such container: abc",
+    );
     try {
-      await expect(engine.runtime.kill("abc", "SIGKILL")).rejects.toMatchObject({ message: "send SIGKILL to abc: No such container: abc", exitCode: 3 });
-      await expect(engine.runtime.inspect("abc")).rejects.toMatchObject({ message: "inspect abc: No such container: abc", exitCode: 3 });
-      await expect(engine.runtime.createContainer(spec)).rejects.toMatchObject({ message: "create container p2plab-x_a: network p2plab-x not found", exitCode: 3 });
+      await expect(engine.runtime.kill("abc", "SIGKILL")).rejects.toMatchObject({
+        message: "send SIGKILL to abc: No such container: abc",
+        exitCode: 3,
+      });
+      await expect(engine.runtime.inspect("abc")).rejects.toMatchObject({
+        message: "inspect abc: No such container: abc",
+        exitCode: 3,
+      });
+      await expect(engine.runtime.createContainer(spec)).rejects.toMatchObject({
+        message: "create container p2plab-x_a: network p2plab-x not found",
+        exitCode: 3,
+      });
     } finally {
       engine.close();
     }

@@ -78,7 +78,9 @@ export class DockerRuntime implements Runtime, ImageEngine {
 
   async ping(): Promise<void> {
     // dockerode takes options on ping too; its types do not say so.
-    const ping = this.docker.ping.bind(this.docker) as unknown as (options: { abortSignal: AbortSignal }) => Promise<unknown>;
+    const ping = this.docker.ping.bind(this.docker) as unknown as (options: {
+      abortSignal: AbortSignal;
+    }) => Promise<unknown>;
     await this.call("ping the engine", (abortSignal) => ping({ abortSignal }), { timeoutMs: PING_TIMEOUT_MS });
   }
 
@@ -94,11 +96,17 @@ export class DockerRuntime implements Runtime, ImageEngine {
 
   /** This host's stand-in builder, and the base the user named (compose passes an empty one). */
   private baseOptions(progress: ImageBuildProgress): BaseImageOptions {
-    return { standIn: new StandInScript(thisHost(packageRoot())), chosen: process.env.P2PLAB_BASE_IMAGE || undefined, progress };
+    return {
+      standIn: new StandInScript(thisHost(packageRoot())),
+      chosen: process.env.P2PLAB_BASE_IMAGE || undefined,
+      progress,
+    };
   }
 
   async inspectImage(name: string): Promise<LocalImage | undefined> {
-    const info = await this.call(`inspect image ${name}`, () => this.docker.getImage(name).inspect(), { ignoreStatus: [404] });
+    const info = await this.call(`inspect image ${name}`, () => this.docker.getImage(name).inspect(), {
+      ignoreStatus: [404],
+    });
     return info ? { id: info.Id, labels: info.Config?.Labels ?? {} } : undefined;
   }
 
@@ -120,7 +128,8 @@ export class DockerRuntime implements Runtime, ImageEngine {
     );
     if ("failed" in pulled) return pulled.failed;
     return this.followProgress(pulled.stream, (event) => {
-      if (event.status && /^(Pulling from|Pull complete|Digest|Status)/.test(event.status)) progress(`${event.id ? `${event.id}: ` : ""}${event.status}`);
+      if (event.status && /^(Pulling from|Pull complete|Digest|Status)/.test(event.status))
+        progress(`${event.id ? `${event.id}: ` : ""}${event.status}`);
     });
   }
 
@@ -163,7 +172,10 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   /** Follows a build or pull stream to its end: undefined when it went through, else its error. */
-  private followProgress(stream: NodeJS.ReadableStream, onEvent: (event: ProgressEvent) => void): Promise<string | undefined> {
+  private followProgress(
+    stream: NodeJS.ReadableStream,
+    onEvent: (event: ProgressEvent) => void,
+  ): Promise<string | undefined> {
     return new Promise((resolve) => {
       let error: string | undefined;
       this.docker.modem.followProgress(
@@ -184,11 +196,15 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   async removeNetwork(id: string): Promise<void> {
-    await this.call(`remove network ${id}`, (abortSignal) => this.docker.getNetwork(id).remove({ abortSignal }), { ignoreStatus: [404] });
+    await this.call(`remove network ${id}`, (abortSignal) => this.docker.getNetwork(id).remove({ abortSignal }), {
+      ignoreStatus: [404],
+    });
   }
 
   async listNetworks(labels: Labels): Promise<NetworkInfo[]> {
-    const networks = await this.call("list networks", (abortSignal) => this.docker.listNetworks({ filters: { label: labelFilter(labels) }, abortSignal }));
+    const networks = await this.call("list networks", (abortSignal) =>
+      this.docker.listNetworks({ filters: { label: labelFilter(labels) }, abortSignal }),
+    );
     return networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
   }
 
@@ -210,9 +226,16 @@ export class DockerRuntime implements Runtime, ImageEngine {
           HostConfig: {
             NetworkMode: network,
             // Swap equal to memory: the limit is what the container may use, not a trigger for swapping.
-            ...(spec.limits ? { Memory: spec.limits.memoryBytes, MemorySwap: spec.limits.memoryBytes, PidsLimit: spec.limits.pids } : {}),
+            ...(spec.limits
+              ? { Memory: spec.limits.memoryBytes, MemorySwap: spec.limits.memoryBytes, PidsLimit: spec.limits.pids }
+              : {}),
             ...(spec.logFiles
-              ? { LogConfig: { Type: "json-file", Config: { "max-size": spec.logFiles.maxSize, "max-file": String(spec.logFiles.maxFiles) } } }
+              ? {
+                  LogConfig: {
+                    Type: "json-file",
+                    Config: { "max-size": spec.logFiles.maxSize, "max-file": String(spec.logFiles.maxFiles) },
+                  },
+                }
               : {}),
           },
           NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: spec.aliases } } },
@@ -221,7 +244,8 @@ export class DockerRuntime implements Runtime, ImageEngine {
         .catch((error: unknown) => {
           const { statusCode, json } = error as EngineError;
           if (statusCode === 409) throw new NameInUseError(spec.name);
-          if (statusCode === 404 && /no such image/i.test(json?.message ?? "")) throw new ImageNotFoundError(spec.image);
+          if (statusCode === 404 && /no such image/i.test(json?.message ?? ""))
+            throw new ImageNotFoundError(spec.image);
           throw error;
         }),
     );
@@ -229,25 +253,37 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   async start(id: string): Promise<void> {
-    await this.call(`start ${id}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), { ignoreStatus: [304] });
+    await this.call(`start ${id}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), {
+      ignoreStatus: [304],
+    });
   }
 
   async kill(id: string, signal: Signal): Promise<void> {
-    await this.call(`send ${signal} to ${id}`, (abortSignal) => this.docker.getContainer(id).kill({ signal, abortSignal }));
+    await this.call(`send ${signal} to ${id}`, (abortSignal) =>
+      this.docker.getContainer(id).kill({ signal, abortSignal }),
+    );
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     // The engine waits out the grace period before it answers.
-    await this.call(`stop ${id}`, (abortSignal) => this.docker.getContainer(id).stop({ t: graceSeconds, abortSignal }), {
-      ignoreStatus: [304],
-      timeoutMs: graceSeconds * 1000 + CALL_TIMEOUT_MS,
-    });
+    await this.call(
+      `stop ${id}`,
+      (abortSignal) => this.docker.getContainer(id).stop({ t: graceSeconds, abortSignal }),
+      {
+        ignoreStatus: [304],
+        timeoutMs: graceSeconds * 1000 + CALL_TIMEOUT_MS,
+      },
+    );
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {
-    await this.call(`restart ${id}`, (abortSignal) => this.docker.getContainer(id).restart({ t: graceSeconds, abortSignal }), {
-      timeoutMs: graceSeconds * 1000 + CALL_TIMEOUT_MS,
-    });
+    await this.call(
+      `restart ${id}`,
+      (abortSignal) => this.docker.getContainer(id).restart({ t: graceSeconds, abortSignal }),
+      {
+        timeoutMs: graceSeconds * 1000 + CALL_TIMEOUT_MS,
+      },
+    );
   }
 
   async pause(id: string): Promise<void> {
@@ -259,11 +295,17 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   async remove(id: string): Promise<void> {
-    await this.call(`remove ${id}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }), { ignoreStatus: [404] });
+    await this.call(
+      `remove ${id}`,
+      (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
+      { ignoreStatus: [404] },
+    );
   }
 
   async inspect(id: string): Promise<ContainerInfo> {
-    const info = await this.call(`inspect ${id}`, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }));
+    const info = await this.call(`inspect ${id}`, (abortSignal) =>
+      this.docker.getContainer(id).inspect({ abortSignal }),
+    );
     return {
       id: info.Id,
       name: info.Name.replace(/^\//, ""),
@@ -315,7 +357,13 @@ export class DockerRuntime implements Runtime, ImageEngine {
       return;
     }
     const stream = await this.call(`follow logs of ${id}`, () =>
-      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(options.newOnly ? { tail: 0 } : {}) }),
+      container.logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        ...(options.newOnly ? { tail: 0 } : {}),
+      }),
     );
     const abort = (): void => (stream as unknown as { destroy(): void }).destroy();
     // The signal may have fired while the request was in flight.
@@ -371,7 +419,11 @@ export class DockerRuntime implements Runtime, ImageEngine {
    * a stream it returns (a log follow) is not bounded. The abort signal frees the socket where
    * dockerode takes one; the race ends the wait where it does not.
    */
-  private async call<T>(what: string, run: (abortSignal: AbortSignal) => Promise<T>, options: CallOptions = {}): Promise<T> {
+  private async call<T>(
+    what: string,
+    run: (abortSignal: AbortSignal) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
     const { ignoreStatus = [], timeoutMs = CALL_TIMEOUT_MS } = options;
     const timeout = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -395,7 +447,12 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   private noAnswer(what: string, timeoutMs: number): EnvironmentError {
-    const modem = this.docker.modem as unknown as { socketPath?: string; protocol?: string; host?: string; port?: number };
+    const modem = this.docker.modem as unknown as {
+      socketPath?: string;
+      protocol?: string;
+      host?: string;
+      port?: number;
+    };
     const address = modem.socketPath ? `unix://${modem.socketPath}` : `${modem.protocol}://${modem.host}:${modem.port}`;
     return new EnvironmentError(
       `the Docker engine at ${address} did not answer within ${formatDuration(timeoutMs)} (${what})`,
@@ -435,7 +492,11 @@ function unixSeconds(iso: string): number {
 /** One line of the engine's event stream, when it is a container change. */
 function containerEvent(line: string): ContainerEvent | undefined {
   if (line.trim() === "") return undefined;
-  const raw = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number };
+  const raw = JSON.parse(line) as {
+    Action?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+    timeNano?: number;
+  };
   const change = raw.Action as ContainerChange;
   if (!CONTAINER_CHANGES.includes(change) || !raw.Actor?.ID || raw.timeNano === undefined) return undefined;
   const exitCode = Number(raw.Actor.Attributes?.exitCode);

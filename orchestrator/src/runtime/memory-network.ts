@@ -58,7 +58,9 @@ export class LoopbackNetworks {
     const host = match[1]!;
     const port = Number(match[2]);
     const server = createServer((socket) => this.arrive({ from: from.id, network: from.network, host, port, socket }));
-    const address = once(server.listen(0, "127.0.0.1"), "listening").then(() => `127.0.0.1:${(server.address() as { port: number }).port}`);
+    const address = once(server.listen(0, "127.0.0.1"), "listening").then(
+      () => `127.0.0.1:${(server.address() as { port: number }).port}`,
+    );
     this.gateways.set(key, { server, address });
     return address;
   }
@@ -72,13 +74,15 @@ export class LoopbackNetworks {
   /** Pause: the endpoint's connections carry nothing until it thaws. */
   freeze(id: string): void {
     this.frozen.add(id);
-    for (const connection of this.connections) if (connection.ends.includes(id)) connection.sockets.forEach((socket) => socket.pause());
+    for (const connection of this.connections)
+      if (connection.ends.includes(id)) connection.sockets.forEach((socket) => socket.pause());
   }
 
   thaw(id: string): void {
     this.frozen.delete(id);
     for (const connection of this.connections) {
-      if (connection.ends.includes(id) && !connection.ends.some((end) => this.frozen.has(end))) connection.sockets.forEach((socket) => socket.resume());
+      if (connection.ends.includes(id) && !connection.ends.some((end) => this.frozen.has(end)))
+        connection.sockets.forEach((socket) => socket.resume());
     }
   }
 
@@ -87,7 +91,8 @@ export class LoopbackNetworks {
     this.frozen.delete(id);
     for (const listening of this.listening) if (listening.endpoint.id === id) this.listening.delete(listening);
     for (const waiting of this.waiting) if (waiting.from === id) waiting.socket.destroy();
-    for (const connection of this.connections) if (connection.ends.includes(id)) connection.sockets.forEach((socket) => socket.destroy());
+    for (const connection of this.connections)
+      if (connection.ends.includes(id)) connection.sockets.forEach((socket) => socket.destroy());
   }
 
   /** The container is removed: its gateways close too. */
@@ -109,7 +114,11 @@ export class LoopbackNetworks {
 
   private tryJoin(waiting: Waiting): void {
     const served = [...this.listening].find(
-      ({ endpoint, port }) => waiting.network !== undefined && endpoint.network === waiting.network && endpoint.names.includes(waiting.host) && port === waiting.port,
+      ({ endpoint, port }) =>
+        waiting.network !== undefined &&
+        endpoint.network === waiting.network &&
+        endpoint.names.includes(waiting.host) &&
+        port === waiting.port,
     );
     if (!served || !this.waiting.delete(waiting)) return;
     const inner = connect(served.actualPort, "127.0.0.1");

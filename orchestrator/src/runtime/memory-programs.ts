@@ -61,7 +61,11 @@ export const referencePeer: Program = async ({ argv, print, exit, network }) => 
   const emit = (body: PeerEventBody): void =>
     say(() => {
       // The port the peer was told, as in a container: the loopback port is this runtime's business.
-      const event = { ts: new Date().toISOString(), peer: options.name, ...(body.ev === "listening" ? { ...body, port: options.port } : body) } as PeerEvent;
+      const event = {
+        ts: new Date().toISOString(),
+        peer: options.name,
+        ...(body.ev === "listening" ? { ...body, port: options.port } : body),
+      } as PeerEvent;
       print("stdout", options.events === "json" ? JSON.stringify(event) : formatEvent(event));
     });
   const diagnose = (message: string): void => say(() => print("stderr", `peer ${options.name}: ${message}`));

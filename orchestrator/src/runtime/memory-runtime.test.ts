@@ -48,7 +48,9 @@ async function eventOf(runtime: MemoryRuntime, id: string, match: (event: PeerEv
     const event = parseEventLine(line.text);
     if (event && match(event)) return event;
   }
-  throw new Error(`no matching event of ${id} within 5 s:\n${(await lines(runtime, id)).map((line) => line.text).join("\n")}`);
+  throw new Error(
+    `no matching event of ${id} within 5 s:\n${(await lines(runtime, id)).map((line) => line.text).join("\n")}`,
+  );
 }
 
 async function eventsOf(runtime: MemoryRuntime, id: string): Promise<PeerEvent[]> {
@@ -57,7 +59,11 @@ async function eventsOf(runtime: MemoryRuntime, id: string): Promise<PeerEvent[]
 
 async function engineEvents(runtime: MemoryRuntime, since: string): Promise<Array<Omit<ContainerEvent, "ts" | "id">>> {
   const seen = [];
-  for await (const { ts: _ts, id: _id, ...event } of runtime.containerEvents(LABELS, { since, until: new Date().toISOString() })) seen.push(event);
+  for await (const { ts: _ts, id: _id, ...event } of runtime.containerEvents(LABELS, {
+    since,
+    until: new Date().toISOString(),
+  }))
+    seen.push(event);
   return seen;
 }
 
@@ -80,7 +86,11 @@ describe("MemoryRuntime", () => {
     expect(await eventOf(runtime, alice, (e) => e.ev === "link-up")).toMatchObject({ neighbor: "bob", dir: "in" });
     expect(await eventOf(runtime, bob, (e) => e.ev === "link-up")).toMatchObject({ neighbor: "alice", dir: "out" });
     await runtime.writeLine(bob, "/send r1 hello");
-    expect(await eventOf(runtime, alice, (e) => e.ev === "recv")).toMatchObject({ from: "bob", text: "hello", hops: 1 });
+    expect(await eventOf(runtime, alice, (e) => e.ev === "recv")).toMatchObject({
+      from: "bob",
+      text: "hello",
+      hops: 1,
+    });
     expect((await eventsOf(runtime, alice)).find((e) => e.ev === "listening")).toMatchObject({ port: 7000 });
   });
 
@@ -95,10 +105,17 @@ describe("MemoryRuntime", () => {
     expect(info).toMatchObject({ state: "exited", exitCode: 137 });
     expect(info.finishedAt >= info.startedAt).toBe(true);
     // A closed socket: "reset" when the kernel still held bytes the dead process had not read.
-    expect(await eventOf(runtime, alice, (e) => e.ev === "link-down")).toMatchObject({ neighbor: "bob", reason: expect.stringMatching(/^(eof|reset)$/) });
+    expect(await eventOf(runtime, alice, (e) => e.ev === "link-down")).toMatchObject({
+      neighbor: "bob",
+      reason: expect.stringMatching(/^(eof|reset)$/),
+    });
     // A killed process prints nothing more: no exit event.
     expect((await eventsOf(runtime, bob)).map((e) => e.ev)).not.toContain("exit");
-    expect(await engineEvents(runtime, since)).toEqual([{ change: "start" }, { change: "start" }, { change: "die", exitCode: 137 }]);
+    expect(await engineEvents(runtime, since)).toEqual([
+      { change: "start" },
+      { change: "start" },
+      { change: "die", exitCode: 137 },
+    ]);
   });
 
   it("stop: the peer handles SIGTERM and exits 0 with its exit event; a start is a new process in the same log", async () => {
@@ -114,7 +131,12 @@ describe("MemoryRuntime", () => {
 
   it("stop of a process that ignores SIGTERM (the journal's cat) kills it when the grace period ends", async () => {
     const runtime = labs.runtime();
-    const journal = await runtime.createContainer({ ...peerSpec("journal"), entrypoint: ["cat"], cmd: [], network: undefined });
+    const journal = await runtime.createContainer({
+      ...peerSpec("journal"),
+      entrypoint: ["cat"],
+      cmd: [],
+      network: undefined,
+    });
     await runtime.start(journal);
     await runtime.writeLine(journal, '{"action":"up"}');
     expect((await lines(runtime, journal)).map((line) => line.text)).toEqual(['{"action":"up"}']);
@@ -131,7 +153,10 @@ describe("MemoryRuntime", () => {
     await runtime.pause(bob);
     expect(await runtime.inspect(bob)).toMatchObject({ state: "paused" });
     await runtime.writeLine(bob, "/peers");
-    expect(await eventOf(runtime, alice, (e) => e.ev === "link-down")).toMatchObject({ neighbor: "bob", reason: "timeout" });
+    expect(await eventOf(runtime, alice, (e) => e.ev === "link-down")).toMatchObject({
+      neighbor: "bob",
+      reason: "timeout",
+    });
     const printedWhileFrozen = (await eventsOf(runtime, bob)).map((e) => e.ev);
     expect(printedWhileFrozen).toEqual(["listening", "link-up"]);
     await runtime.unpause(bob);
@@ -142,20 +167,44 @@ describe("MemoryRuntime", () => {
   it("refuses what the engine refuses, with its exit codes: a missing thing is exit 2, a wrong state exit 3", async () => {
     const runtime = await withNetwork();
     const alice = await runtime.createContainer(peerSpec("alice"));
-    const refusal = (error: unknown) => ({ message: (error as LabError).message, exitCode: (error as LabError).exitCode });
+    const refusal = (error: unknown) => ({
+      message: (error as LabError).message,
+      exitCode: (error as LabError).exitCode,
+    });
     const attempt = (call: Promise<unknown>) => call.then(() => undefined, refusal);
-    expect(await attempt(runtime.kill(alice, "SIGKILL"))).toEqual({ message: `send SIGKILL to ${alice}: Cannot kill container: ${alice}: Container ${alice} is not running`, exitCode: 3 });
-    expect(await attempt(runtime.writeLine(alice, "hi"))).toMatchObject({ message: expect.stringContaining("You cannot attach to a stopped container"), exitCode: 3 });
+    expect(await attempt(runtime.kill(alice, "SIGKILL"))).toEqual({
+      message: `send SIGKILL to ${alice}: Cannot kill container: ${alice}: Container ${alice} is not running`,
+      exitCode: 3,
+    });
+    expect(await attempt(runtime.writeLine(alice, "hi"))).toMatchObject({
+      message: expect.stringContaining("You cannot attach to a stopped container"),
+      exitCode: 3,
+    });
     await runtime.start(alice);
-    expect(await attempt(runtime.unpause(alice))).toEqual({ message: `unpause ${alice}: Container ${alice} is not paused`, exitCode: 3 });
+    expect(await attempt(runtime.unpause(alice))).toEqual({
+      message: `unpause ${alice}: Container ${alice} is not paused`,
+      exitCode: 3,
+    });
     await runtime.pause(alice);
-    expect(await attempt(runtime.pause(alice))).toEqual({ message: `pause ${alice}: Container ${alice} is already paused`, exitCode: 3 });
+    expect(await attempt(runtime.pause(alice))).toEqual({
+      message: `pause ${alice}: Container ${alice} is already paused`,
+      exitCode: 3,
+    });
     expect(await attempt(runtime.start(alice))).toMatchObject({ exitCode: 3 });
-    expect(await attempt(runtime.inspect("nope"))).toEqual({ message: "inspect nope: No such container: nope", exitCode: 2 });
-    expect(await attempt(runtime.createContainer({ ...peerSpec("bob"), image: "nope:1" }))).toEqual({ message: "create container p2plab-t_bob: No such image: nope:1", exitCode: 2 });
+    expect(await attempt(runtime.inspect("nope"))).toEqual({
+      message: "inspect nope: No such container: nope",
+      exitCode: 2,
+    });
+    expect(await attempt(runtime.createContainer({ ...peerSpec("bob"), image: "nope:1" }))).toEqual({
+      message: "create container p2plab-t_bob: No such image: nope:1",
+      exitCode: 2,
+    });
     expect(await attempt(runtime.createNetwork("p2plab-t", {}))).toMatchObject({ exitCode: 3 });
     const [network] = await runtime.listNetworks(LABELS);
-    expect(await attempt(runtime.removeNetwork(network!.id))).toMatchObject({ message: expect.stringContaining("has active endpoints"), exitCode: 3 });
+    expect(await attempt(runtime.removeNetwork(network!.id))).toMatchObject({
+      message: expect.stringContaining("has active endpoints"),
+      exitCode: 3,
+    });
     // Already done is not an error: stop of a stopped container, remove of a removed one.
     await runtime.unpause(alice);
     await runtime.stop(alice, 1);
@@ -170,10 +219,14 @@ describe("MemoryRuntime", () => {
     const runtime = await withNetwork();
     const alice = await startPeer(runtime, "alice");
     const [listening] = await lines(runtime, alice);
-    expect(listening).toMatchObject({ stream: "stdout", ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
+    expect(listening).toMatchObject({
+      stream: "stdout",
+      ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
     const followed: string[] = [];
     const following = (async () => {
-      for await (const line of runtime.logs(alice, { follow: true, newOnly: true })) followed.push(parseEventLine(line.text)?.ev ?? line.text);
+      for await (const line of runtime.logs(alice, { follow: true, newOnly: true }))
+        followed.push(parseEventLine(line.text)?.ev ?? line.text);
     })();
     await runtime.writeLine(alice, "/peers");
     await eventOf(runtime, alice, (e) => e.ev === "peers");

@@ -86,13 +86,19 @@ export class MemoryRuntime implements Runtime {
     const network = this.networks.get(id);
     if (!network) return;
     if ([...this.containers.values()].some((c) => c.spec.network === network.name && isLive(c))) {
-      throw refusal(`remove network ${id}`, `error while removing network: network ${network.name} id ${id} has active endpoints`, 403);
+      throw refusal(
+        `remove network ${id}`,
+        `error while removing network: network ${network.name} id ${id} has active endpoints`,
+        403,
+      );
     }
     this.networks.delete(id);
   }
 
   async listNetworks(labels: Labels): Promise<NetworkInfo[]> {
-    return [...this.networks.values()].filter((network) => carries(network.labels, labels)).map((network) => ({ ...network, labels: { ...network.labels } }));
+    return [...this.networks.values()]
+      .filter((network) => carries(network.labels, labels))
+      .map((network) => ({ ...network, labels: { ...network.labels } }));
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
@@ -128,14 +134,22 @@ export class MemoryRuntime implements Runtime {
     const program = entrypoint === undefined ? this.images.get(c.spec.image)! : COMMANDS[entrypoint];
     if (!program) {
       c.exitCode = 127;
-      throw refusal(`start ${id}`, `failed to create task for container: exec: "${entrypoint}": executable file not found in $PATH`, 400);
+      throw refusal(
+        `start ${id}`,
+        `failed to create task for container: exec: "${entrypoint}": executable file not found in $PATH`,
+        400,
+      );
     }
     const run = ++c.run;
     c.state = "running";
     c.startedAt = new Date().toISOString();
     c.ended = new Promise((resolve) => (c.endRun = resolve));
     this.record(c, "start");
-    const endpoint: Endpoint = { id, ...(c.spec.network === undefined ? {} : { network: c.spec.network }), names: [c.spec.name, ...c.spec.aliases] };
+    const endpoint: Endpoint = {
+      id,
+      ...(c.spec.network === undefined ? {} : { network: c.spec.network }),
+      names: [c.spec.name, ...c.spec.aliases],
+    };
     c.process = program({
       argv: c.spec.cmd,
       print: (stream, text) => {
@@ -165,19 +179,28 @@ export class MemoryRuntime implements Runtime {
 
   async kill(id: string, _signal: Signal): Promise<void> {
     const c = this.container(id, `send SIGKILL to ${id}`);
-    if (c.state === "paused") throw refusal(`send SIGKILL to ${id}`, `Container ${id} is paused. Unpause the container before stopping or killing`, 409);
-    if (c.state !== "running") throw refusal(`send SIGKILL to ${id}`, `Cannot kill container: ${id}: Container ${id} is not running`, 409);
+    if (c.state === "paused")
+      throw refusal(
+        `send SIGKILL to ${id}`,
+        `Container ${id} is paused. Unpause the container before stopping or killing`,
+        409,
+      );
+    if (c.state !== "running")
+      throw refusal(`send SIGKILL to ${id}`, `Cannot kill container: ${id}: Container ${id} is not running`, 409);
     await this.killProcess(c);
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     const c = this.container(id, `stop ${id}`);
-    if (c.state === "paused") throw refusal(`stop ${id}`, `Container ${id} is paused. Unpause the container before stopping or killing`, 409);
+    if (c.state === "paused")
+      throw refusal(`stop ${id}`, `Container ${id} is paused. Unpause the container before stopping or killing`, 409);
     if (c.state !== "running") return;
     const ended = c.ended!;
     (await c.process!).terminate();
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<"grace over">((resolve) => (timer = setTimeout(() => resolve("grace over"), graceSeconds * 1000)));
+    const graceOver = new Promise<"grace over">(
+      (resolve) => (timer = setTimeout(() => resolve("grace over"), graceSeconds * 1000)),
+    );
     const outcome = await Promise.race([ended, graceOver]);
     clearTimeout(timer);
     if (outcome === "grace over" && c.state === "running") await this.killProcess(c);
@@ -254,7 +277,12 @@ export class MemoryRuntime implements Runtime {
     for (;;) {
       for (; next < this.events.length; next++) {
         const { labels: carried, ...event } = this.events[next]!;
-        if (event.ts >= options.since && (until === undefined || Date.parse(event.ts) <= until) && carries(carried, labels)) yield event;
+        if (
+          event.ts >= options.since &&
+          (until === undefined || Date.parse(event.ts) <= until) &&
+          carries(carried, labels)
+        )
+          yield event;
       }
       if (options.signal?.aborted || (until !== undefined && Date.now() > until)) return;
       await changeOf(this.eventsChanged, options.signal, until);
@@ -293,7 +321,13 @@ export class MemoryRuntime implements Runtime {
   }
 
   private record(c: Container, change: ContainerChange, exitCode?: number): void {
-    this.events.push({ ts: new Date().toISOString(), id: c.id, change, ...(exitCode === undefined ? {} : { exitCode }), labels: c.spec.labels });
+    this.events.push({
+      ts: new Date().toISOString(),
+      id: c.id,
+      change,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      labels: c.spec.labels,
+    });
     wake(this.eventsChanged);
   }
 }

@@ -175,7 +175,13 @@ describe("building the peer image", () => {
   let engine: FakeEngine;
   let root: string;
   let progress: string[];
-  const peerImage = () => ensurePeerImage(engine, { tag: TAG, root, standIn: new FakeStandIn(engine), progress: (line) => progress.push(line) });
+  const peerImage = () =>
+    ensurePeerImage(engine, {
+      tag: TAG,
+      root,
+      standIn: new FakeStandIn(engine),
+      progress: (line) => progress.push(line),
+    });
 
   beforeEach(async () => {
     engine = new FakeEngine();
@@ -201,7 +207,11 @@ describe("building the peer image", () => {
     engine.add(OFFICIAL_BASE_IMAGE);
     await peerImage();
     expect(engine.images.get(TAG)!.id).not.toBe(first.id);
-    expect(engine.calls).toEqual([`build ${TAG} from ${OFFICIAL_BASE_IMAGE}`, `build ${TAG} from ${OFFICIAL_BASE_IMAGE}`, `remove ${first.id}`]);
+    expect(engine.calls).toEqual([
+      `build ${TAG} from ${OFFICIAL_BASE_IMAGE}`,
+      `build ${TAG} from ${OFFICIAL_BASE_IMAGE}`,
+      `remove ${first.id}`,
+    ]);
     expect(engine.removed).toEqual([first.id]);
   });
 
@@ -213,7 +223,9 @@ describe("building the peer image", () => {
     await writeFile(join(root, "dist/peer.mjs"), "console.log('new peer')\n");
     await peerImage();
     expect(engine.removed).toEqual([]);
-    expect(progress.at(-1)).toBe(`the image ${TAG} replaced (${first.id}) stays: image is being used by running container 3f2a`);
+    expect(progress.at(-1)).toBe(
+      `the image ${TAG} replaced (${first.id}) stays: image is being used by running container 3f2a`,
+    );
   });
 
   it("a failed build: exit 3 naming the image, its base and the engine's error", async () => {
@@ -227,14 +239,19 @@ describe("building the peer image", () => {
 
   it("no peer bundle: exit 3 saying to build, before the engine is asked anything", async () => {
     root = await mkdtemp(join(tmpdir(), "p2plab-no-bundle-"));
-    await expect(peerImage()).rejects.toMatchObject({ message: "the peer bundle dist/peer.mjs is missing", exitCode: 3 });
+    await expect(peerImage()).rejects.toMatchObject({
+      message: "the peer bundle dist/peer.mjs is missing",
+      exitCode: 3,
+    });
     expect(engine.calls).toEqual([]);
   });
 });
 
 describe("docker-compose.yml", () => {
   it("builds the lab service on the peer image `lab image` builds, so compose pulls no base of its own", async () => {
-    const compose = parse(await readFile("docker-compose.yml", "utf8")) as { services: { lab: { build: { args: Record<string, string> } } } };
+    const compose = parse(await readFile("docker-compose.yml", "utf8")) as {
+      services: { lab: { build: { args: Record<string, string> } } };
+    };
     expect(compose.services.lab.build.args).toEqual({ PEER_IMAGE: referencePeerImage() });
     expect(await readFile("orchestrator/Dockerfile", "utf8")).toMatch(/^ARG PEER_IMAGE\nFROM \$\{PEER_IMAGE\}$/m);
   });

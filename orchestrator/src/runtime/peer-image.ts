@@ -113,7 +113,11 @@ export async function ensureBaseImage(engine: ImageEngine, options: BaseImageOpt
 
 async function present(engine: ImageEngine, name: string): Promise<BaseImage> {
   const image = await engine.inspectImage(name);
-  if (!image) throw new EnvironmentError(`the base image ${name} is still missing after it was pulled or built`, `see docker image ls ${name}`);
+  if (!image)
+    throw new EnvironmentError(
+      `the base image ${name} is still missing after it was pulled or built`,
+      `see docker image ls ${name}`,
+    );
   return { name, ...image };
 }
 
@@ -150,7 +154,13 @@ export async function ensurePeerImage(engine: ImageEngine, options: PeerImageOpt
 
   progress(`building ${tag} from ${base.name}`);
   const failure = await engine.buildImage(
-    { tag, root, files: PEER_IMAGE_CONTEXT, buildArgs: { BASE_IMAGE: base.name }, labels: { [BUILD_HASH_LABEL]: buildHash } },
+    {
+      tag,
+      root,
+      files: PEER_IMAGE_CONTEXT,
+      buildArgs: { BASE_IMAGE: base.name },
+      labels: { [BUILD_HASH_LABEL]: buildHash },
+    },
     progress,
   );
   if (failure !== undefined) {

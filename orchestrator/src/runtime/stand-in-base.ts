@@ -30,7 +30,8 @@ export class StandInScript implements StandInBuilder {
     if (!existsSync(join(root, STAND_IN_SCRIPT))) return `${STAND_IN_SCRIPT} is not part of this installation`;
     if (platform !== "linux") return "it needs Linux";
     if (uid !== 0) return "it needs root (debootstrap builds a Debian file system)";
-    if (!this.installed("debootstrap") && !this.installed("apt-get")) return "neither debootstrap nor apt-get is installed";
+    if (!this.installed("debootstrap") && !this.installed("apt-get"))
+      return "neither debootstrap nor apt-get is installed";
     for (const tool of ["npm", "docker"]) if (!this.installed(tool)) return `${tool} is not installed`;
     return undefined;
   }

@@ -5,7 +5,12 @@ import { explain, judge, type Observation, type SentMessages } from "./expectati
 
 const ts = (ms: number): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, ms)).toISOString();
 
-function observation(partitions: string[][], neighbors: Record<string, string[]>, timeline: PeerEvent[], killed: string[] = []): Observation {
+function observation(
+  partitions: string[][],
+  neighbors: Record<string, string[]>,
+  timeline: PeerEvent[],
+  killed: string[] = [],
+): Observation {
   const peers = ["alice", "bob", "carol", "dave"];
   const snapshot: LabSnapshot = {
     lab: "t",
@@ -26,19 +31,49 @@ const sent: SentMessages = new Map([
   ["hello", { id: "alice:1", from: "alice", text: "hello" }],
   ["greeting", { id: "alice:1", from: "alice", text: "hello" }],
 ]);
-const sentEvent: PeerEvent = { ts: ts(0), peer: "alice", ev: "sent", id: "alice:1", origin: "alice", text: "hello", to: ["bob"] };
-const recv = (peer: string, from: string, hops: number, ms: number): PeerEvent => ({ ts: ts(ms), peer, ev: "recv", id: "alice:1", origin: "alice", from, hops, text: "hello" });
+const sentEvent: PeerEvent = {
+  ts: ts(0),
+  peer: "alice",
+  ev: "sent",
+  id: "alice:1",
+  origin: "alice",
+  text: "hello",
+  to: ["bob"],
+};
+const recv = (peer: string, from: string, hops: number, ms: number): PeerEvent => ({
+  ts: ts(ms),
+  peer,
+  ev: "recv",
+  id: "alice:1",
+  origin: "alice",
+  from,
+  hops,
+  text: "hello",
+});
 
 describe("judge", () => {
   it("holds once everyone in `to` showed the message, found by text or by `as` name", () => {
-    const seen = observation([["alice", "bob", "carol"]], {}, [sentEvent, recv("bob", "alice", 1, 5), recv("carol", "bob", 2, 9)]);
-    expect(judge({ delivered: "hello", to: ["bob", "carol"] }, seen, sent, false)).toMatchObject({ ok: true, settled: true });
-    expect(judge({ delivered: "greeting", to: ["bob", "carol"] }, seen, sent, false)).toMatchObject({ ok: true, settled: true });
+    const seen = observation([["alice", "bob", "carol"]], {}, [
+      sentEvent,
+      recv("bob", "alice", 1, 5),
+      recv("carol", "bob", 2, 9),
+    ]);
+    expect(judge({ delivered: "hello", to: ["bob", "carol"] }, seen, sent, false)).toMatchObject({
+      ok: true,
+      settled: true,
+    });
+    expect(judge({ delivered: "greeting", to: ["bob", "carol"] }, seen, sent, false)).toMatchObject({
+      ok: true,
+      settled: true,
+    });
   });
 
   it("keeps waiting while a receiver is missing, and explains the failure when the window ends", () => {
     const seen = observation([["alice", "bob", "carol", "dave"]], {}, [sentEvent, recv("bob", "alice", 1, 5)]);
-    expect(judge({ delivered: "hello", to: ["bob", "dave"] }, seen, sent, false)).toMatchObject({ ok: false, settled: false });
+    expect(judge({ delivered: "hello", to: ["bob", "dave"] }, seen, sent, false)).toMatchObject({
+      ok: false,
+      settled: false,
+    });
     const final = judge({ delivered: "hello", to: ["bob", "dave"] }, seen, sent, true);
     expect(final).toMatchObject({ ok: false, settled: true, seen: "shown by bob (not by dave)" });
     expect(explain(final, 3000)).toBe(
@@ -62,7 +97,10 @@ describe("judge", () => {
 
   it("notTo fails when the peer showed it", () => {
     const seen = observation([["alice", "bob"]], {}, [sentEvent, recv("bob", "alice", 1, 5)]);
-    expect(judge({ delivered: "hello", notTo: ["bob"] }, seen, sent, true)).toMatchObject({ ok: false, seen: "shown by bob" });
+    expect(judge({ delivered: "hello", notTo: ["bob"] }, seen, sent, true)).toMatchObject({
+      ok: false,
+      seen: "shown by bob",
+    });
   });
 
   it("a message never sent is a settled failure that says so", () => {
@@ -84,9 +122,16 @@ describe("judge", () => {
   });
 
   it("links are as the running peers report them", () => {
-    const reported = observation([["alice"], ["carol", "dave"]], { alice: ["bob"], carol: ["dave"], dave: ["carol"] }, []);
+    const reported = observation(
+      [["alice"], ["carol", "dave"]],
+      { alice: ["bob"], carol: ["dave"], dave: ["carol"] },
+      [],
+    );
     expect(judge({ links: { up: [["dave", "carol"]] } }, reported, sent, false).ok).toBe(true);
-    expect(judge({ links: { down: [["alice", "bob"]] } }, reported, sent, false)).toMatchObject({ ok: false, seen: "still up: alice ── bob" });
+    expect(judge({ links: { down: [["alice", "bob"]] } }, reported, sent, false)).toMatchObject({
+      ok: false,
+      seen: "still up: alice ── bob",
+    });
   });
 
   it("states: exited covers killed; stopped means a clean exit", () => {

@@ -47,11 +47,22 @@ export function judge(expect: ExpectStep, observation: Observation, sent: SentMe
   };
 }
 
-function judgeDelivery(expect: ExpectStep, { timeline }: Observation, sent: SentMessages, windowOver: boolean): Verdict {
+function judgeDelivery(
+  expect: ExpectStep,
+  { timeline }: Observation,
+  sent: SentMessages,
+  windowOver: boolean,
+): Verdict {
   const name = expect.delivered!;
   const message = sent.get(name);
   if (!message) {
-    return { ok: false, settled: true, expected: `message "${name}" delivered`, seen: `no message "${name}" was sent before this step`, evidence: [] };
+    return {
+      ok: false,
+      settled: true,
+      expected: `message "${name}" delivered`,
+      seen: `no message "${name}" was sent before this step`,
+      evidence: [],
+    };
   }
   const about = timeline.filter((r) => r.ev !== "action" && "id" in r && r.id === message.id);
   const shownBy = [...new Set(about.filter((r) => r.ev === "recv" && r.peer !== message.from).map((r) => r.peer))];
@@ -92,16 +103,28 @@ function judgePartitions(expected: string[][], { snapshot, timeline }: Observati
 function judgeLinks(expected: NonNullable<ExpectStep["links"]>, { snapshot, timeline }: Observation): Verdict {
   // Links as the running peers report them: a paused neighbour's link stays "up" until the
   // other end's heartbeat times out, which is the lesson of a silent failure.
-  const live = new Set(snapshot.peers.flatMap((peer) => peer.neighbors.map((neighbor) => linkKey(peer.name, neighbor))));
+  const live = new Set(
+    snapshot.peers.flatMap((peer) => peer.neighbors.map((neighbor) => linkKey(peer.name, neighbor))),
+  );
   const notUp = (expected.up ?? []).filter(([a, b]) => !live.has(linkKey(a, b)));
   const notDown = (expected.down ?? []).filter(([a, b]) => live.has(linkKey(a, b)));
   const ok = notUp.length === 0 && notDown.length === 0;
-  const describe = (pairs: Array<[string, string]>): string => pairs.map((pair) => [...pair].sort().join(" ── ")).join(", ");
+  const describe = (pairs: Array<[string, string]>): string =>
+    pairs.map((pair) => [...pair].sort().join(" ── ")).join(", ");
   return {
     ok,
     settled: ok,
-    expected: [expected.up?.length ? `links up: ${describe(expected.up)}` : "", expected.down?.length ? `links down: ${describe(expected.down)}` : ""].filter(Boolean).join(", "),
-    seen: ok ? "as expected" : [notUp.length ? `not up: ${describe(notUp)}` : "", notDown.length ? `still up: ${describe(notDown)}` : ""].filter(Boolean).join(", "),
+    expected: [
+      expected.up?.length ? `links up: ${describe(expected.up)}` : "",
+      expected.down?.length ? `links down: ${describe(expected.down)}` : "",
+    ]
+      .filter(Boolean)
+      .join(", "),
+    seen: ok
+      ? "as expected"
+      : [notUp.length ? `not up: ${describe(notUp)}` : "", notDown.length ? `still up: ${describe(notDown)}` : ""]
+          .filter(Boolean)
+          .join(", "),
     evidence: overlayEvidence(timeline),
   };
 }
@@ -130,14 +153,20 @@ function judgeStates(expected: Record<string, string>, { snapshot, timeline }: O
   return {
     ok: wrong.length === 0,
     settled: wrong.length === 0,
-    expected: Object.entries(expected).map(([peer, state]) => `${peer} ${state}`).join(", "),
+    expected: Object.entries(expected)
+      .map(([peer, state]) => `${peer} ${state}`)
+      .join(", "),
     seen: seenStates.join(", "),
-    evidence: timeline.filter((r) => r.ev === "action" || r.ev === "container" || r.ev === "exit" || r.ev === "listening"),
+    evidence: timeline.filter(
+      (r) => r.ev === "action" || r.ev === "container" || r.ev === "exit" || r.ev === "listening",
+    ),
   };
 }
 
 function overlayEvidence(timeline: TimelineRecord[]): TimelineRecord[] {
-  return timeline.filter((r) => r.ev === "action" || r.ev === "container" || r.ev === "link-up" || r.ev === "link-down" || r.ev === "exit");
+  return timeline.filter(
+    (r) => r.ev === "action" || r.ev === "container" || r.ev === "link-up" || r.ev === "link-down" || r.ev === "exit",
+  );
 }
 
 function dedupe(records: TimelineRecord[]): TimelineRecord[] {
@@ -154,7 +183,12 @@ export function describeExpectation(expect: ExpectStep): string {
   if (expect.partitions) parts.push(`partitions ${partitionsText(expect.partitions)}`);
   if (expect.links?.up?.length) parts.push(`links up ${expect.links.up.map((l) => l.join("–")).join(", ")}`);
   if (expect.links?.down?.length) parts.push(`links down ${expect.links.down.map((l) => l.join("–")).join(", ")}`);
-  if (expect.state) parts.push(Object.entries(expect.state).map(([peer, state]) => `${peer} ${state}`).join(", "));
+  if (expect.state)
+    parts.push(
+      Object.entries(expect.state)
+        .map(([peer, state]) => `${peer} ${state}`)
+        .join(", "),
+    );
   return `expect ${parts.join("; ")}${expect.within ? ` within ${expect.within}` : ""}`;
 }
 

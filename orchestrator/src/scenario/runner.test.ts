@@ -9,7 +9,9 @@ afterEach(() => labs.closeAll());
 
 /** chain.yaml with its scenario replaced by these steps (YAML list items), loaded as a file would be. */
 function chainWith(steps: string[]): Topology {
-  return shipped("topologies/chain.yaml", (text) => text.replace(/^scenario:\n[^]*$/m, `scenario:\n${steps.map((s) => `  - ${s}\n`).join("")}`));
+  return shipped("topologies/chain.yaml", (text) =>
+    text.replace(/^scenario:\n[^]*$/m, `scenario:\n${steps.map((s) => `  - ${s}\n`).join("")}`),
+  );
 }
 
 function collecting(signal = new AbortController().signal): ScenarioOptions & { outcomes: StepOutcome[] } {
@@ -34,12 +36,17 @@ describe("the scenario's steps on a memory runtime", () => {
     const lab = await labs.up(chain);
     const options = collecting();
     const result = await runScenario(lab, chain.scenario, options);
-    expect(options.outcomes.map((outcome) => [outcome.ok, outcome.summary.replace(/ \(alice:[0-9a-z]+:1\)/, "")])).toEqual([
+    expect(
+      options.outcomes.map((outcome) => [outcome.ok, outcome.summary.replace(/ \(alice:[0-9a-z]+:1\)/, "")]),
+    ).toEqual([
       [true, 'alice sent "one" to bob'],
       [true, 'expect "first" delivered to bob, carol, dave within 3s'],
       [true, "stopped dave (SIGTERM, SIGKILL after 5 s); partitions {alice, bob, carol}"],
       [true, "started dave (it reconnects to its own --connect targets only); partitions {alice, bob, carol, dave}"],
-      [true, "paused bob (frozen: its neighbours notice only when their heartbeat times out); partitions {alice} {carol, dave}"],
+      [
+        true,
+        "paused bob (frozen: its neighbours notice only when their heartbeat times out); partitions {alice} {carol, dave}",
+      ],
       [true, "resumed bob; partitions {alice, bob, carol, dave}"],
       [
         true,
@@ -75,7 +82,12 @@ describe("the scenario's steps on a memory runtime", () => {
   });
 
   it("a refused fault or send is a failed step with the refusal as its detail, and the scenario goes on", async () => {
-    const chain = chainWith(["kill: bob", "resume: bob", "send: { from: bob, text: hi }", "expect: { state: { bob: killed } }"]);
+    const chain = chainWith([
+      "kill: bob",
+      "resume: bob",
+      "send: { from: bob, text: hi }",
+      "expect: { state: { bob: killed } }",
+    ]);
     const lab = await labs.up(chain);
     const options = collecting();
     const result = await runScenario(lab, chain.scenario, options);
@@ -99,7 +111,12 @@ describe("the scenario's steps on a memory runtime", () => {
     const result = await runScenario(lab, chain.scenario, collecting());
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.expectations).toMatchObject([
-      { ok: false, detail: expect.stringMatching(/^expected: message "nope" delivered\nseen after [^:]+: no message "nope" was sent before this step$/) },
+      {
+        ok: false,
+        detail: expect.stringMatching(
+          /^expected: message "nope" delivered\nseen after [^:]+: no message "nope" was sent before this step$/,
+        ),
+      },
     ]);
   });
 

@@ -34,7 +34,13 @@ export async function runScenario(lab: Lab, steps: ScenarioStep[], options: Scen
     options.onStep(index, steps.length, step, outcome);
     if (outcome.snapshot) snapshots.push(outcome.snapshot);
     if (outcome.isExpectation || !outcome.ok) {
-      expectations.push({ step: index + 1, description: describeStep(step), ok: outcome.ok, detail: outcome.detail ?? "", at });
+      expectations.push({
+        step: index + 1,
+        description: describeStep(step),
+        ok: outcome.ok,
+        detail: outcome.detail ?? "",
+        at,
+      });
     }
   }
   return { expectations, snapshots };

@@ -6,7 +6,16 @@ import { runStep } from "./steps.js";
 
 /** A lab whose one peer, alice, runs but takes nothing from stdin: no sent event ever comes. */
 function labOfADeafPeer(): Lab {
-  const alice: ContainerInfo = { id: "alice-id", name: "p2plab-test_alice", labels: {}, state: "running", exitCode: 0, createdAt: "", startedAt: "", finishedAt: "" };
+  const alice: ContainerInfo = {
+    id: "alice-id",
+    name: "p2plab-test_alice",
+    labels: {},
+    state: "running",
+    exitCode: 0,
+    createdAt: "",
+    startedAt: "",
+    finishedAt: "",
+  };
   const lab: TypingLab = {
     peer: async () => alice,
     record: async () => {},
@@ -20,12 +29,16 @@ describe("the send step", () => {
 
   it("fails, saying what was not seen, when the peer never reports sending: the run goes on", async () => {
     vi.useFakeTimers();
-    const outcome = runStep({ lab: labOfADeafPeer(), sent: new Map(), signal: new AbortController().signal }, { send: { from: "alice", text: "hello" } });
+    const outcome = runStep(
+      { lab: labOfADeafPeer(), sent: new Map(), signal: new AbortController().signal },
+      { send: { from: "alice", text: "hello" } },
+    );
     await vi.advanceTimersByTimeAsync(5000);
     await expect(outcome).resolves.toEqual({
       ok: false,
       summary: 'alice did not report sending "hello"',
-      detail: 'the sent event of alice for "hello" not seen after 5s (alice was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md)',
+      detail:
+        'the sent event of alice for "hello" not seen after 5s (alice was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md)',
     });
   });
 });

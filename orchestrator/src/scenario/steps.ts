@@ -32,7 +32,10 @@ export interface StepContext {
   signal: AbortSignal;
 }
 
-type Handler<K extends StepAction> = (ctx: StepContext, step: Extract<ScenarioStep, Record<K, unknown>>) => Promise<StepOutcome>;
+type Handler<K extends StepAction> = (
+  ctx: StepContext,
+  step: Extract<ScenarioStep, Record<K, unknown>>,
+) => Promise<StepOutcome>;
 
 const DEFAULT_WITHIN_MS = 3000;
 const POLL_MS = 250;
@@ -77,7 +80,10 @@ export function describeStep(step: ScenarioStep): string {
   return `${action} ${(step as Record<string, string>)[action]}`;
 }
 
-async function sendStep(ctx: StepContext, send: { from: string; text: string; as?: string | undefined }): Promise<StepOutcome> {
+async function sendStep(
+  ctx: StepContext,
+  send: { from: string; text: string; as?: string | undefined },
+): Promise<StepOutcome> {
   let typed: Typed;
   try {
     typed = await typeMessage(ctx.lab, send.from, send.text, ctx.signal);
@@ -91,7 +97,10 @@ async function sendStep(ctx: StepContext, send: { from: string; text: string; as
   const message = { id: typed.id, from: send.from, text: send.text };
   ctx.sent.set(send.text, message);
   if (send.as) ctx.sent.set(send.as, message);
-  return { ok: true, summary: `${send.from} sent "${send.text}" (${typed.id}) to ${typed.to.length ? typed.to.join(", ") : "no neighbour"}` };
+  return {
+    ok: true,
+    summary: `${send.from} sent "${send.text}" (${typed.id}) to ${typed.to.length ? typed.to.join(", ") : "no neighbour"}`,
+  };
 }
 
 /** A refused or unanswered step, in one line: what went wrong (what to look at). */
@@ -102,7 +111,9 @@ function failureDetail(error: LabError): string {
 async function faultStep(ctx: StepContext, action: ProcessFaultName, peer: string): Promise<StepOutcome> {
   try {
     const result = await control(ctx.lab, action, peer, FAULT_GRACE_SECONDS, ctx.signal);
-    const notBack = (result.links ?? []).filter((link) => !link.back).map((link) => `; not back: ${describeLinkBack(link)}`);
+    const notBack = (result.links ?? [])
+      .filter((link) => !link.back)
+      .map((link) => `; not back: ${describeLinkBack(link)}`);
     return {
       ok: true,
       summary: `${result.did}; partitions ${partitionsText(result.partitionsAfter)}${notBack.join("")}`,

@@ -28,12 +28,20 @@ export function aliasProblem(doc: Document.Parsed): AliasProblem | undefined {
       }
       const target = anchors.get(node.source);
       if (target === undefined) {
-        problem = at(node, `the alias *${node.source} names no anchor before it`, `set the anchor first with &${node.source}, or write the value out`);
+        problem = at(
+          node,
+          `the alias *${node.source} names no anchor before it`,
+          `set the anchor first with &${node.source}, or write the value out`,
+        );
         return visit.BREAK;
       }
       // Anchors come before their aliases, so any loop of aliases has one inside its own target.
       if (path.includes(target)) {
-        problem = at(node, `the alias *${node.source} is inside the value it names, so that value never ends`, "write the value out");
+        problem = at(
+          node,
+          `the alias *${node.source} is inside the value it names, so that value never ends`,
+          "write the value out",
+        );
         return visit.BREAK;
       }
       targets.set(node, target);

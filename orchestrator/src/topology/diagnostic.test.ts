@@ -11,14 +11,18 @@ describe("formatDiagnostic", () => {
       message: 'unknown peer "carl" (known: alice, bob, carol, dave)',
       hint: 'did you mean "carol"?',
     });
-    expect(text).toBe('topologies/chain.yaml:12:7 peers.carol.connect[0]: unknown peer "carl" (known: alice, bob, carol, dave) — did you mean "carol"?');
+    expect(text).toBe(
+      'topologies/chain.yaml:12:7 peers.carol.connect[0]: unknown peer "carl" (known: alice, bob, carol, dave) — did you mean "carol"?',
+    );
   });
 
   it("omits an empty path, a missing hint, and the position of a whole-file problem", () => {
-    expect(formatDiagnostic({ file: "a.yaml", line: 1, col: 1, path: "", message: 'missing required field "name"' })).toBe(
-      'a.yaml:1:1 missing required field "name"',
+    expect(
+      formatDiagnostic({ file: "a.yaml", line: 1, col: 1, path: "", message: 'missing required field "name"' }),
+    ).toBe('a.yaml:1:1 missing required field "name"');
+    expect(formatDiagnostic({ file: "a.yaml", line: 0, col: 0, path: "", message: "cannot read: ENOENT" })).toBe(
+      "a.yaml: cannot read: ENOENT",
     );
-    expect(formatDiagnostic({ file: "a.yaml", line: 0, col: 0, path: "", message: "cannot read: ENOENT" })).toBe("a.yaml: cannot read: ENOENT");
   });
 });
 

@@ -15,7 +15,7 @@ function isConnected(peers: GeneratedPeer[]): boolean {
   const seen = new Set([peers[0]!.name]);
   const queue = [peers[0]!.name];
   for (const name of queue) {
-    for (const next of neighbours.get(name)!) if (!seen.has(next)) queue.push(next), seen.add(next);
+    for (const next of neighbours.get(name)!) if (!seen.has(next)) (queue.push(next), seen.add(next));
   }
   return seen.size === peers.length;
 }
@@ -70,7 +70,12 @@ describe("generatePeers", () => {
 
   it("random: connected, near the target degree, no duplicate links", () => {
     for (const seed of [1, 2, 7, 99]) {
-      for (const [size, degree] of [[32, 3], [10, 4], [100, 2.5], [5, 10]] as const) {
+      for (const [size, degree] of [
+        [32, 3],
+        [10, 4],
+        [100, 2.5],
+        [5, 10],
+      ] as const) {
         const peers = generatePeers({ shape: "random", size, degree, seed });
         expect(peers).toHaveLength(size);
         expect(isConnected(peers)).toBe(true);

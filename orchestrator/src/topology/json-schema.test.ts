@@ -15,7 +15,9 @@ describe("schemas/topology.schema.json", () => {
       // A missing file fails below with the same instructions.
     }
     if (actual !== expected) {
-      expect.fail(`${FILE} is out of date with orchestrator/src/topology/schema.ts: run UPDATE_SCHEMA=1 npx vitest run orchestrator/src/topology/json-schema.test.ts`);
+      expect.fail(
+        `${FILE} is out of date with orchestrator/src/topology/schema.ts: run UPDATE_SCHEMA=1 npx vitest run orchestrator/src/topology/json-schema.test.ts`,
+      );
     }
   });
 

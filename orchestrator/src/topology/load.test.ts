@@ -41,7 +41,9 @@ describe("shipped topologies", () => {
     expect(warnings(result)).toEqual([]);
     expect(`${loaded.name}.yaml`).toBe(file);
     expect(loaded.description).not.toContain("\n");
-    expect(readFileSync(path, "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../schemas/topology.schema.json");
+    expect(readFileSync(path, "utf8").split("\n")[0]).toBe(
+      "# yaml-language-server: $schema=../schemas/topology.schema.json",
+    );
   });
 
   it("chain: alice–bob–carol–dave, and a scenario that partitions it", async () => {
@@ -52,7 +54,11 @@ describe("shipped topologies", () => {
       ["carol", ["bob"]],
       ["dave", ["carol"]],
     ]);
-    expect(chain.links).toEqual([["bob", "alice"], ["carol", "bob"], ["dave", "carol"]]);
+    expect(chain.links).toEqual([
+      ["bob", "alice"],
+      ["carol", "bob"],
+      ["dave", "carol"],
+    ]);
     expect(chain.scenario).toContainEqual({ kill: "bob" });
     expect(chain.scenario).toContainEqual({ expect: { partitions: [["alice"], ["carol", "dave"]], within: "10s" } });
     expect(chain.scenario).toContainEqual({ expect: { delivered: "anyone?", to: [], within: "2s" } });
@@ -83,7 +89,14 @@ describe("loadTopology: valid files", () => {
       limits: { memory: "128m", pids: 256 },
     });
     expect(bob).toMatchObject({ mode: "tree", env: { LOG: "debug", EXTRA: "1" } });
-    expect(carol).toMatchObject({ connect: ["alice", "bob"], heartbeat: "1s", timeout: "4s", hopLimit: 3, image: "other/peer:2", limits: { memory: "128m", pids: 64 } });
+    expect(carol).toMatchObject({
+      connect: ["alice", "bob"],
+      heartbeat: "1s",
+      timeout: "4s",
+      hopLimit: 3,
+      image: "other/peer:2",
+      limits: { memory: "128m", pids: 64 },
+    });
     expect(full.check).toEqual({ missing: "fail", duplicated: "warn", unexpected: "ignore", late: "warn" });
     expect(full.scenario).toHaveLength(9);
     expect(full.scenario[3]).toEqual({ at: "5s", pause: "bob" });
@@ -93,7 +106,16 @@ describe("loadTopology: valid files", () => {
   it("uses the built-in defaults when there are none in the file", () => {
     const minimal = topology(loadTopology("name: one\ndescription: d\npeers:\n  solo:\n", "one.yaml"));
     expect(minimal.peers).toEqual([
-      { name: "solo", connect: [], mode: "tree", heartbeat: "1s", timeout: "3s", hopLimit: 16, env: {}, limits: { memory: "256m", pids: 256 } },
+      {
+        name: "solo",
+        connect: [],
+        mode: "tree",
+        heartbeat: "1s",
+        timeout: "3s",
+        hopLimit: 16,
+        env: {},
+        limits: { memory: "256m", pids: 256 },
+      },
     ]);
     expect(minimal).toMatchObject({ links: [], check: {}, scenario: [] });
   });
@@ -102,11 +124,16 @@ describe("loadTopology: valid files", () => {
     const plain = loadTopology("name: first\npeers:\n  a: {}\n  b: { connect: [a] }\n", "first.yaml");
     expect(plain).toMatchObject({ ok: true, warnings: [] });
     expect(topology(plain)).not.toHaveProperty("description");
-    expect(topology(loadTopology("name: first\ndescription: two peers\npeers:\n  a: {}\n", "first.yaml")).description).toBe("two peers");
+    expect(
+      topology(loadTopology("name: first\ndescription: two peers\npeers:\n  a: {}\n", "first.yaml")).description,
+    ).toBe("two peers");
   });
 
   it("keeps the file's peer order, even for names that look like numbers", () => {
-    const result = loadTopology("name: n\ndescription: d\npeers:\n  zed: {}\n  '10': { connect: [zed] }\n  '2': { connect: ['10'] }\n", "n.yaml");
+    const result = loadTopology(
+      "name: n\ndescription: d\npeers:\n  zed: {}\n  '10': { connect: [zed] }\n  '2': { connect: ['10'] }\n",
+      "n.yaml",
+    );
     expect(topology(result).peers.map((peer) => peer.name)).toEqual(["zed", "10", "2"]);
   });
 
@@ -115,9 +142,16 @@ describe("loadTopology: valid files", () => {
     expect(errors(generated)).toEqual([
       'fixtures/generate-ok.yaml:8:42 scenario[2].expect.to[1]: unknown peer "node7" (known: node1, node2, node3, node4, node5, node6) — did you mean "node1"?',
     ]);
-    expect(warnings(generated)).toEqual(["fixtures/generate-ok.yaml:4:49 generate.fanout: fanout only applies to shape tree; ignored for ring"]);
+    expect(warnings(generated)).toEqual([
+      "fixtures/generate-ok.yaml:4:49 generate.fanout: fanout only applies to shape tree; ignored for ring",
+    ]);
 
-    const ring = topology(loadTopology("name: r\ndescription: d\ndefaults: { mode: dedup }\ngenerate: { shape: ring, size: 4 }\n", "r.yaml"));
+    const ring = topology(
+      loadTopology(
+        "name: r\ndescription: d\ndefaults: { mode: dedup }\ngenerate: { shape: ring, size: 4 }\n",
+        "r.yaml",
+      ),
+    );
     expect(ring.peers.map((peer) => [peer.name, peer.connect, peer.mode])).toEqual([
       ["p1", [], "dedup"],
       ["p2", ["p1"], "dedup"],
@@ -128,7 +162,10 @@ describe("loadTopology: valid files", () => {
   });
 
   it("lists known peers briefly when there are many", () => {
-    const result = loadTopology("name: g\ndescription: d\ngenerate: { shape: chain, size: 20 }\nscenario:\n  - kill: p21\n", "g.yaml");
+    const result = loadTopology(
+      "name: g\ndescription: d\ngenerate: { shape: chain, size: 20 }\nscenario:\n  - kill: p21\n",
+      "g.yaml",
+    );
     expect(errors(result)).toEqual([
       'g.yaml:5:11 scenario[0].kill: unknown peer "p21" (known: p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, … (20 in all)) — did you mean "p1"?',
     ]);
@@ -145,12 +182,20 @@ describe("loadTopology: warnings", () => {
       'fixtures/warnings.yaml:10:3 peers.y: peer "y" is not connected to the rest — connect it to a peer, unless the partition is the experiment',
     ]);
     const islands = topology(result);
-    expect(islands.links).toEqual([["bob", "alice"], ["carol", "bob"], ["erin", "dave"], ["x", "alice"]]);
+    expect(islands.links).toEqual([
+      ["bob", "alice"],
+      ["carol", "bob"],
+      ["erin", "dave"],
+      ["x", "alice"],
+    ]);
     expect(islands.peers.find((peer) => peer.name === "x")!.connect).toEqual(["alice"]);
   });
 
   it("keeps a link declared from both ends once, dialled by the first to declare it", () => {
-    const result = loadTopology("name: d\ndescription: d\npeers:\n  a: { connect: [b] }\n  b: { connect: [a] }\n", "d.yaml");
+    const result = loadTopology(
+      "name: d\ndescription: d\npeers:\n  a: { connect: [b] }\n  b: { connect: [a] }\n",
+      "d.yaml",
+    );
     expect(warnings(result)).toEqual([
       "d.yaml:5:18 peers.b.connect[0]: the link b–a is already declared at peers.a.connect[0] — remove one of them: a link is one connection, dialled from one end",
     ]);
@@ -160,9 +205,14 @@ describe("loadTopology: warnings", () => {
   });
 
   it("warns about an empty peers map and a delivered that matches no send", () => {
-    expect(warnings(loadTopology("name: e\ndescription: d\npeers: {}\n", "e.yaml"))).toEqual(["e.yaml:3:8 peers: no peers: the lab will be empty"]);
-    const typo = "name: t\ndescription: d\npeers:\n  a: {}\n  b: { connect: [a] }\nscenario:\n  - send: { from: a, text: hello }\n  - expect: { delivered: helo, to: [b] }\n";
-    expect(warnings(loadTopology(typo, "t.yaml"))).toEqual(['t.yaml:8:26 scenario[1].expect.delivered: no earlier send has the text or name "helo" — did you mean "hello"?']);
+    expect(warnings(loadTopology("name: e\ndescription: d\npeers: {}\n", "e.yaml"))).toEqual([
+      "e.yaml:3:8 peers: no peers: the lab will be empty",
+    ]);
+    const typo =
+      "name: t\ndescription: d\npeers:\n  a: {}\n  b: { connect: [a] }\nscenario:\n  - send: { from: a, text: hello }\n  - expect: { delivered: helo, to: [b] }\n";
+    expect(warnings(loadTopology(typo, "t.yaml"))).toEqual([
+      't.yaml:8:26 scenario[1].expect.delivered: no earlier send has the text or name "helo" — did you mean "hello"?',
+    ]);
   });
 });
 
@@ -272,12 +322,25 @@ describe("loadTopology: errors", () => {
 
   it("accepts an anchor used by hundreds of peers", () => {
     const peers = Array.from({ length: 200 }, (_, i) => `  p${i}: { connect: [hub], heartbeat: *beat }`);
-    const loaded = topology(loadTopology(["name: many", "description: one anchor, 200 aliases", "peers:", "  hub: { heartbeat: &beat 2s }", ...peers].join("\n"), "many.yaml"));
+    const loaded = topology(
+      loadTopology(
+        [
+          "name: many",
+          "description: one anchor, 200 aliases",
+          "peers:",
+          "  hub: { heartbeat: &beat 2s }",
+          ...peers,
+        ].join("\n"),
+        "many.yaml",
+      ),
+    );
     expect(loaded.peers.filter((peer) => peer.heartbeat === "2s")).toHaveLength(201);
   });
 
   it("names missing required fields at their parent", () => {
-    expect(errors(fixture("missing-fields.yaml"))).toEqual(['fixtures/missing-fields.yaml:1:1 missing required field "name"']);
+    expect(errors(fixture("missing-fields.yaml"))).toEqual([
+      'fixtures/missing-fields.yaml:1:1 missing required field "name"',
+    ]);
     expect(errors(loadTopology("name: x\ndescription: d\n", "x.yaml"))).toEqual([
       'x.yaml:1:1 missing required field "peers" (or "generate") — list the peers, or generate them: generate: {shape: ring, size: 8}',
     ]);
@@ -306,7 +369,9 @@ describe("loadTopology: errors", () => {
 
   it("turns an unreadable file into a diagnostic", async () => {
     const result = await loadTopologyFile("topologies/no-such-file.yaml");
-    expect(errors(result)).toEqual(["topologies/no-such-file.yaml: cannot read: ENOENT — check the path; the shipped topologies are in topologies/"]);
+    expect(errors(result)).toEqual([
+      "topologies/no-such-file.yaml: cannot read: ENOENT — check the path; the shipped topologies are in topologies/",
+    ]);
     const directory = await loadTopologyFile(fileURLToPath(fixtures));
     expect(errors(directory)[0]).toMatch(/cannot read: EISDIR — give a topology file \(\.yaml\), not a directory$/);
   });
@@ -349,7 +414,10 @@ describe("loadTopology: what the lab itself would refuse later", () => {
 
 describe("durations", () => {
   const withHeartbeat = (heartbeat: string): LoadResult =>
-    loadTopology(`name: t\ndescription: d\ndefaults: { heartbeat: ${JSON.stringify(heartbeat)}, timeout: 2h }\npeers:\n  a: {}\n`, "t.yaml");
+    loadTopology(
+      `name: t\ndescription: d\ndefaults: { heartbeat: ${JSON.stringify(heartbeat)}, timeout: 2h }\npeers:\n  a: {}\n`,
+      "t.yaml",
+    );
 
   it("are the peer's grammar: what the peer takes, a topology takes", () => {
     for (const text of ["250ms", "2s", "1.5s", "1m", "1h", "2", "1 s", " 2s", "1d", "1m30s"]) {
@@ -364,13 +432,24 @@ describe("durations", () => {
 
 describe("a step that matches no action's schema", () => {
   const stepErrors = (step: string): string[] =>
-    errors(loadTopology(`name: t\ndescription: d\npeers:\n  alice: {}\n  bob: { connect: [alice] }\nscenario:\n  - ${step}\n`, "t.yaml"));
+    errors(
+      loadTopology(
+        `name: t\ndescription: d\npeers:\n  alice: {}\n  bob: { connect: [alice] }\nscenario:\n  - ${step}\n`,
+        "t.yaml",
+      ),
+    );
 
   it("is explained by its own action's schema, looked up by the action's name", () => {
     expect(Object.keys(STEP_SCHEMAS)).toEqual(ACTIONS);
-    expect(stepErrors("send: { from: alice }")).toEqual(['t.yaml:7:11 scenario[0].send: missing required field "text"']);
-    expect(stepErrors("wait: 5")).toEqual(["t.yaml:7:11 scenario[0].wait: expected a duration such as 500ms, 2s or 1m, got 5"]);
+    expect(stepErrors("send: { from: alice }")).toEqual([
+      't.yaml:7:11 scenario[0].send: missing required field "text"',
+    ]);
+    expect(stepErrors("wait: 5")).toEqual([
+      "t.yaml:7:11 scenario[0].wait: expected a duration such as 500ms, 2s or 1m, got 5",
+    ]);
     expect(stepErrors("restart: [bob]")).toEqual(["t.yaml:7:14 scenario[0].restart: expected a peer name, got a list"]);
-    expect(stepErrors("expect: { within: 1s }")).toEqual(["t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state"]);
+    expect(stepErrors("expect: { within: 1s }")).toEqual([
+      "t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state",
+    ]);
   });
 });

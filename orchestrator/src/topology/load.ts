@@ -34,9 +34,11 @@ export async function loadTopologyFile(path: string): Promise<LoadResult> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     const hint =
-      code === "ENOENT" ? "check the path; the shipped topologies are in topologies/"
-      : code === "EISDIR" ? "give a topology file (.yaml), not a directory"
-      : undefined;
+      code === "ENOENT"
+        ? "check the path; the shipped topologies are in topologies/"
+        : code === "EISDIR"
+          ? "give a topology file (.yaml), not a directory"
+          : undefined;
     const diagnostic: Diagnostic = { file: path, line: 0, col: 0, path: "", message: `cannot read: ${code}` };
     if (hint) diagnostic.hint = hint;
     return { ok: false, errors: [diagnostic], warnings: [] };
@@ -87,7 +89,12 @@ class TopologyLoader {
     const known = this.knownPeers(data);
     for (const name of known ?? []) {
       if ((RESERVED_NAMES as readonly string[]).includes(name)) {
-        this.error(["peers", name], `peer name "${name}" is reserved: the lab's own container has it`, `rename it, e.g. "${name}-1"`, { key: true });
+        this.error(
+          ["peers", name],
+          `peer name "${name}" is reserved: the lab's own container has it`,
+          `rename it, e.g. "${name}-1"`,
+          { key: true },
+        );
       }
     }
     this.checkReferences(data, known);
@@ -169,10 +176,16 @@ class TopologyLoader {
     const path = this.keyPathAt(this.doc.contents, [], offset) ?? [];
     const name = path.at(-1);
     const inPeers = path.length === 2 && path[0] === "peers";
-    const message = inPeers ? `duplicate peer name "${String(name)}"` : name === undefined ? "duplicate key" : `duplicate key "${name}"`;
+    const message = inPeers
+      ? `duplicate peer name "${String(name)}"`
+      : name === undefined
+        ? "duplicate key"
+        : `duplicate key "${name}"`;
     // The position is the later key's (the yaml error's), not the first one's that locate() would find.
     const { line, col } = this.lineCounter.linePos(offset);
-    this.errors.push(this.diagnostic(line, col, path, message, inPeers ? "rename one of the peers" : "remove one of them"));
+    this.errors.push(
+      this.diagnostic(line, col, path, message, inPeers ? "rename one of the peers" : "remove one of them"),
+    );
   }
 
   private keyPathAt(node: unknown, path: Path, offset: number): Path | undefined {
@@ -205,7 +218,12 @@ class TopologyLoader {
       case "invalid_key": {
         const name = String(path.at(-1));
         if (path.length === 2 && path[0] === "peers") {
-          return this.error(path, `peer name "${name}" is not DNS-safe (lowercase letters, digits and '-', at most 32)`, `try "${dnsSafe(name)}"`, { key: true });
+          return this.error(
+            path,
+            `peer name "${name}" is not DNS-safe (lowercase letters, digits and '-', at most 32)`,
+            `try "${dnsSafe(name)}"`,
+            { key: true },
+          );
         }
         return this.error(path, `invalid key "${name}"`, undefined, { key: true });
       }
@@ -216,7 +234,10 @@ class TopologyLoader {
         }
         const value = this.valueAt(path);
         const expected = issue.expected === "int" ? "an integer" : describeExpected(issue.expected, path);
-        const hint = path.includes("env") && (typeof value === "number" || typeof value === "boolean") ? `quote it: "${String(value)}"` : undefined;
+        const hint =
+          path.includes("env") && (typeof value === "number" || typeof value === "boolean")
+            ? `quote it: "${String(value)}"`
+            : undefined;
         const got = typeof value === "number" ? String(value) : describeType(value);
         return this.error(path, `expected ${expected}, got ${got}`, hint);
       }
@@ -228,7 +249,8 @@ class TopologyLoader {
       }
       case "invalid_format": {
         const value = this.valueAt(path);
-        const hint = path.length === 1 && path[0] === "name" && typeof value === "string" ? `try "${dnsSafe(value)}"` : undefined;
+        const hint =
+          path.length === 1 && path[0] === "name" && typeof value === "string" ? `try "${dnsSafe(value)}"` : undefined;
         return this.error(path, `${issue.message}, got ${JSON.stringify(value)}`, hint);
       }
       case "too_small":
@@ -237,9 +259,15 @@ class TopologyLoader {
         const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
         if (issue.origin === "string" && issue.code === "too_small") return this.error(path, "must not be empty");
         if (issue.origin === "array") {
-          return this.error(path, `expected ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} items`);
+          return this.error(
+            path,
+            `expected ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} items`,
+          );
         }
-        return this.error(path, `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)}, got ${describeValue(value)}`);
+        return this.error(
+          path,
+          `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)}, got ${describeValue(value)}`,
+        );
       }
       default:
         return this.error(path, issue.message);
@@ -259,7 +287,10 @@ class TopologyLoader {
   private invalidStep(path: Path): void {
     const step = this.valueAt(path);
     if (!isPlainObject(step)) {
-      return this.error(path, `expected a step such as "kill: bob" or "send: {from: alice, text: hi}", got ${describeType(step)}`);
+      return this.error(
+        path,
+        `expected a step such as "kill: bob" or "send: {from: alice, text: hi}", got ${describeType(step)}`,
+      );
     }
     const keys = Object.keys(step);
     const actions = ACTIONS.filter((action) => keys.includes(action));
@@ -268,7 +299,12 @@ class TopologyLoader {
       return;
     }
     if (actions.length > 1) {
-      return this.error([...path, actions[1]!], `a step has one action; this one has ${actions.join(", ")}`, `split it into ${actions.length} steps`, { key: true });
+      return this.error(
+        [...path, actions[1]!],
+        `a step has one action; this one has ${actions.join(", ")}`,
+        `split it into ${actions.length} steps`,
+        { key: true },
+      );
     }
     const unknown = keys.filter((key) => key !== "at");
     for (const key of unknown) {
@@ -290,7 +326,11 @@ class TopologyLoader {
       return undefined;
     }
     if (!hasPeers && !hasGenerate) {
-      this.error([], 'missing required field "peers" (or "generate")', "list the peers, or generate them: generate: {shape: ring, size: 8}");
+      this.error(
+        [],
+        'missing required field "peers" (or "generate")',
+        "list the peers, or generate them: generate: {shape: ring, size: 8}",
+      );
       return undefined;
     }
     if (hasPeers) {
@@ -337,7 +377,8 @@ class TopologyLoader {
       const at = [...path, "expect"];
       refs([...at, "to"], expect.to);
       refs([...at, "notTo"], expect.notTo);
-      if (Array.isArray(expect.partitions)) expect.partitions.forEach((group, g) => refs([...at, "partitions", g], group));
+      if (Array.isArray(expect.partitions))
+        expect.partitions.forEach((group, g) => refs([...at, "partitions", g], group));
       if (isPlainObject(expect.links)) {
         for (const direction of ["up", "down"]) {
           const links = expect.links[direction];
@@ -347,7 +388,12 @@ class TopologyLoader {
       if (isPlainObject(expect.state)) {
         for (const name of Object.keys(expect.state)) {
           if (!knownSet.has(name)) {
-            this.error([...at, "state", name], `unknown peer "${name}" (known: ${listNames(known)})`, didYouMean(name, known), { key: true });
+            this.error(
+              [...at, "state", name],
+              `unknown peer "${name}" (known: ${listNames(known)})`,
+              didYouMean(name, known),
+              { key: true },
+            );
           }
         }
       }
@@ -358,7 +404,9 @@ class TopologyLoader {
 
   private resolve(file: TopologyFile, names: string[]): Topology {
     const defaults = file.defaults ?? {};
-    const declared = file.generate ? generatePeers(file.generate) : names.map((name) => ({ name, connect: file.peers?.[name]?.connect ?? [] }));
+    const declared = file.generate
+      ? generatePeers(file.generate)
+      : names.map((name) => ({ name, connect: file.peers?.[name]?.connect ?? [] }));
     const peers = declared.map(({ name, connect }): PeerSpec => {
       const own = file.peers?.[name] ?? {};
       const spec: PeerSpec = {
@@ -410,7 +458,11 @@ class TopologyLoader {
       const key = path.join(".");
       if (reported.has(key)) continue;
       reported.add(key);
-      this.error(path, `timeout (${peer.timeout}) must be longer than heartbeat (${peer.heartbeat})`, "a neighbour is declared down after this much silence: make it a few heartbeats");
+      this.error(
+        path,
+        `timeout (${peer.timeout}) must be longer than heartbeat (${peer.heartbeat})`,
+        "a neighbour is declared down after this much silence: make it a few heartbeats",
+      );
     }
   }
 
@@ -419,7 +471,12 @@ class TopologyLoader {
     const onlyFor = { fanout: "tree", degree: "random", seed: "random" } as const;
     for (const [key, shape] of Object.entries(onlyFor)) {
       if (generate[key as keyof typeof onlyFor] !== undefined && generate.shape !== shape) {
-        this.warning(["generate", key], `${key} only applies to shape ${shape}; ignored for ${generate.shape}`, undefined, { key: true });
+        this.warning(
+          ["generate", key],
+          `${key} only applies to shape ${shape}; ignored for ${generate.shape}`,
+          undefined,
+          { key: true },
+        );
       }
     }
   }
@@ -440,7 +497,11 @@ class TopologyLoader {
         const path: Path = generated ? ["generate"] : ["peers", peer.name, "connect", i];
         const first = declaredAt.get(pair);
         if (first) {
-          this.warning(path, `the link ${peer.name}–${target} is already declared at ${formatPath(first)}`, "remove one of them: a link is one connection, dialled from one end");
+          this.warning(
+            path,
+            `the link ${peer.name}–${target} is already declared at ${formatPath(first)}`,
+            "remove one of them: a link is one connection, dialled from one end",
+          );
           return;
         }
         declaredAt.set(pair, path);
@@ -469,7 +530,12 @@ class TopologyLoader {
     for (const peer of peers) {
       if (root(peer.name) === main) continue;
       const path: Path = generated ? ["generate"] : ["peers", peer.name];
-      this.warning(path, `peer "${peer.name}" is not connected to the rest`, "connect it to a peer, unless the partition is the experiment", { key: true });
+      this.warning(
+        path,
+        `peer "${peer.name}" is not connected to the rest`,
+        "connect it to a peer, unless the partition is the experiment",
+        { key: true },
+      );
     }
   }
 
@@ -482,7 +548,11 @@ class TopologyLoader {
         if (step.send.as !== undefined) sent.push(step.send.as);
       } else if ("expect" in step && step.expect.delivered !== undefined && !sent.includes(step.expect.delivered)) {
         const delivered = step.expect.delivered;
-        this.warning(["scenario", i, "expect", "delivered"], `no earlier send has the text or name "${delivered}"`, didYouMean(delivered, sent) ?? "send it first, or name the send with as:");
+        this.warning(
+          ["scenario", i, "expect", "delivered"],
+          `no earlier send has the text or name "${delivered}"`,
+          didYouMean(delivered, sent) ?? "send it first, or name the send with as:",
+        );
       }
     });
   }
@@ -497,7 +567,10 @@ function yamlHint(message: string): { hint?: string } {
 }
 
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics.map((d, i) => [d, i] as const).sort(([a, i], [b, j]) => a.line - b.line || a.col - b.col || i - j).map(([d]) => d);
+  return diagnostics
+    .map((d, i) => [d, i] as const)
+    .sort(([a, i], [b, j]) => a.line - b.line || a.col - b.col || i - j)
+    .map(([d]) => d);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -525,10 +598,13 @@ function describeExpected(expected: string, path: Path): string {
   const key = [...path].reverse().find((segment) => typeof segment === "string");
   const inList = typeof path.at(-1) === "number";
   if (key && DURATION_KEYS.has(key) && !inList) return `a duration such as ${DURATION_EXAMPLES}`;
-  if (key && (key === "from" || (PROCESS_FAULT_NAMES as readonly string[]).includes(key)) && !inList) return "a peer name";
+  if (key && (key === "from" || (PROCESS_FAULT_NAMES as readonly string[]).includes(key)) && !inList)
+    return "a peer name";
   if (key && PEER_LIST_KEYS.has(key)) return inList ? "a peer name" : "a list of peer names";
-  if (key === "partitions") return inList ? "a list of peer names" : "a list of peer groups such as [[alice], [bob, carol]]";
-  if (key === "up" || key === "down") return inList ? "a pair of peer names such as [alice, bob]" : "a list of peer pairs such as [[alice, bob]]";
+  if (key === "partitions")
+    return inList ? "a list of peer names" : "a list of peer groups such as [[alice], [bob, carol]]";
+  if (key === "up" || key === "down")
+    return inList ? "a pair of peer names such as [alice, bob]" : "a list of peer pairs such as [[alice, bob]]";
   if (path.length === 2 && path[0] === "peers") return "a map of peer settings (or nothing)";
   if (key === "memory") return "a size such as 256m or 1g";
   const names: Record<string, string> = {
@@ -552,7 +628,7 @@ function describeType(value: unknown): string {
 }
 
 function describeValue(value: unknown): string {
-  return typeof value === "object" && value !== null ? describeType(value) : JSON.stringify(value) ?? "nothing";
+  return typeof value === "object" && value !== null ? describeType(value) : (JSON.stringify(value) ?? "nothing");
 }
 
 /** The keys a strict object accepts at a path of the topology file, for "did you mean". */

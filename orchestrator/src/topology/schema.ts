@@ -26,7 +26,10 @@ export const DEFAULTS = {
 } as const;
 
 const duration = (description: string) =>
-  z.string().regex(DURATION, { error: `expected a duration such as ${DURATION_EXAMPLES}` }).describe(description);
+  z
+    .string()
+    .regex(DURATION, { error: `expected a duration such as ${DURATION_EXAMPLES}` })
+    .describe(description);
 /** Heartbeats and timeouts of zero would make the peer refuse to start; a malformed one is the regex's to report. */
 const positiveDuration = (description: string) =>
   duration(description).refine((text) => (parseDuration(text) ?? 1) > 0, { error: "must be longer than zero" });
@@ -36,21 +39,41 @@ const memorySize = z
   .string()
   .regex(MEMORY_SIZE, { error: "expected a size such as 256m or 1g" })
   // A malformed size is the regex's to report, once.
-  .refine((text) => (parseMemorySize(text) ?? Infinity) >= parseMemorySize(MIN_MEMORY)!, { error: `must be at least ${MIN_MEMORY} (the engine's minimum)` });
+  .refine((text) => (parseMemorySize(text) ?? Infinity) >= parseMemorySize(MIN_MEMORY)!, {
+    error: `must be at least ${MIN_MEMORY} (the engine's minimum)`,
+  });
 const limitsSchema = z
   .strictObject({
-    memory: memorySize.optional().describe(`memory the container may use, e.g. 256m or 1g (default ${DEFAULTS.limits.memory}); past it the kernel's OOM killer ends the peer`),
-    pids: z.number().int().min(1).optional().describe(`processes and threads the container may run (default ${DEFAULTS.limits.pids})`),
+    memory: memorySize
+      .optional()
+      .describe(
+        `memory the container may use, e.g. 256m or 1g (default ${DEFAULTS.limits.memory}); past it the kernel's OOM killer ends the peer`,
+      ),
+    pids: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(`processes and threads the container may run (default ${DEFAULTS.limits.pids})`),
   })
   .describe("resource limits of the peer's container");
 const peerRef = z.string().describe("a peer name");
 const peerList = z.array(peerRef);
 
 const peerSettings = {
-  mode: z.enum(PEER_MODES).optional().describe("tree: forward everything, ids unused (default); dedup: each message id once"),
-  image: z.string().min(1).optional().describe("a custom peer image (bring your own peer); absent = the reference image"),
+  mode: z
+    .enum(PEER_MODES)
+    .optional()
+    .describe("tree: forward everything, ids unused (default); dedup: each message id once"),
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("a custom peer image (bring your own peer); absent = the reference image"),
   heartbeat: positiveDuration("ping interval (default 1s)").optional(),
-  timeout: positiveDuration("declare a silent neighbour down after this long; must exceed heartbeat (default 3s)").optional(),
+  timeout: positiveDuration(
+    "declare a silent neighbour down after this long; must exceed heartbeat (default 3s)",
+  ).optional(),
   hopLimit: z.number().int().min(1).max(1000).optional().describe("drop messages after this many hops (default 16)"),
   env: z.record(z.string(), z.string()).optional().describe("extra environment variables for the container"),
   limits: limitsSchema.optional(),
@@ -69,7 +92,9 @@ export const generateSchema = z
     size: z.number().int().min(2).max(256).describe("number of peers"),
     prefix: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{0,28}$/, { error: "expected lowercase letters, digits and '-', starting with a letter, at most 29" })
+      .regex(/^[a-z][a-z0-9-]{0,28}$/, {
+        error: "expected lowercase letters, digits and '-', starting with a letter, at most 29",
+      })
       .optional()
       .describe('peer names are <prefix>1..<prefix>N (default "p")'),
     fanout: z.number().int().min(1).max(255).optional().describe("tree only: children per node (default 2)"),
@@ -80,7 +105,12 @@ export const generateSchema = z
 
 const checkLevel = z.enum(CHECK_LEVELS).optional();
 export const checkSchema = z
-  .strictObject(Object.fromEntries(FAILABLE_CLASSES.map((klass) => [klass, checkLevel])) as Record<FailableClass, typeof checkLevel>)
+  .strictObject(
+    Object.fromEntries(FAILABLE_CLASSES.map((klass) => [klass, checkLevel])) as Record<
+      FailableClass,
+      typeof checkLevel
+    >,
+  )
   .describe("how the delivery checker treats each kind of anomaly");
 
 const link = z.tuple([peerRef, peerRef]);
@@ -105,7 +135,11 @@ export const expectSchema = z
       }
     }
     if (value.delivered !== undefined && !value.to && !value.notTo) {
-      ctx.addIssue({ code: "custom", path: ["delivered"], message: 'say who should show it: "to" (exactly these peers; [] for nobody) and/or "notTo"' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["delivered"],
+        message: 'say who should show it: "to" (exactly these peers; [] for nobody) and/or "notTo"',
+      });
     }
   });
 
@@ -141,7 +175,9 @@ export const ACTIONS = Object.keys(STEP_SCHEMAS) as StepAction[];
 
 export const stepSchema = z.union(Object.values(STEP_SCHEMAS));
 
-const dnsName = z.string().regex(DNS_NAME, { error: "expected a DNS-safe name (lowercase letters, digits and '-', at most 32)" });
+const dnsName = z
+  .string()
+  .regex(DNS_NAME, { error: "expected a DNS-safe name (lowercase letters, digits and '-', at most 32)" });
 
 export const topologyFileSchema = z
   .strictObject({
@@ -209,7 +245,8 @@ export const storedTopologySchema: z.ZodType<Topology> = z
   .superRefine((topology, ctx) => {
     const names = new Set<string>();
     topology.peers.forEach((peer, i) => {
-      if (names.has(peer.name)) ctx.addIssue({ code: "custom", path: ["peers", i, "name"], message: `duplicate peer name "${peer.name}"` });
+      if (names.has(peer.name))
+        ctx.addIssue({ code: "custom", path: ["peers", i, "name"], message: `duplicate peer name "${peer.name}"` });
       if ((RESERVED_NAMES as readonly string[]).includes(peer.name)) {
         ctx.addIssue({ code: "custom", path: ["peers", i, "name"], message: `peer name "${peer.name}" is reserved` });
       }

@@ -30,19 +30,39 @@ export function engineRecords(events: ContainerEvent[], containers: Map<string, 
       .map((event) => record(peer, event.change, event.ts, "events", event.exitCode));
     records.push(...seen);
     const startedAt = engineTime(info.startedAt);
-    if (startedAt && !seen.some((r) => r.change === "start" && r.ts >= startedAt)) records.push(record(peer, "start", startedAt, "state"));
+    if (startedAt && !seen.some((r) => r.change === "start" && r.ts >= startedAt))
+      records.push(record(peer, "start", startedAt, "state"));
     const finishedAt = engineTime(info.finishedAt);
     const stopped = info.state === "exited" || info.state === "dead";
     // A die event is logged after the engine notes the finish time, so one at or after it is this death.
-    if (stopped && finishedAt && finishedAt >= (startedAt ?? "") && !seen.some((r) => r.change === "die" && r.ts >= finishedAt)) {
+    if (
+      stopped &&
+      finishedAt &&
+      finishedAt >= (startedAt ?? "") &&
+      !seen.some((r) => r.change === "die" && r.ts >= finishedAt)
+    ) {
       records.push(record(peer, "die", finishedAt, "state", info.exitCode));
     }
   }
   return records.sort((a, b) => a.ts.localeCompare(b.ts));
 }
 
-function record(target: string, change: ContainerChange, ts: string, source: EngineRecord["source"], exitCode?: number): EngineRecord {
-  return { ts, peer: "engine", ev: "container", target, change, ...(exitCode === undefined ? {} : { exitCode }), source };
+function record(
+  target: string,
+  change: ContainerChange,
+  ts: string,
+  source: EngineRecord["source"],
+  exitCode?: number,
+): EngineRecord {
+  return {
+    ts,
+    peer: "engine",
+    ev: "container",
+    target,
+    change,
+    ...(exitCode === undefined ? {} : { exitCode }),
+    source,
+  };
 }
 
 /** The engine's nanosecond times, trimmed to the milliseconds of every other timestamp. */
@@ -51,7 +71,12 @@ function engineTime(time: string): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-const CHANGE_WORDS: Record<ContainerChange, string> = { start: "started", die: "died", pause: "paused", unpause: "unpaused" };
+const CHANGE_WORDS: Record<ContainerChange, string> = {
+  start: "started",
+  die: "died",
+  pause: "paused",
+  unpause: "unpaused",
+};
 
 /** "engine: bob died (exit 137)". */
 export function describeEngineRecord(record: EngineRecord): string {

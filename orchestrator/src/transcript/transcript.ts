@@ -30,7 +30,11 @@ export function isPeerEvent(record: TimelineRecord): record is PeerEvent {
 
 /** Peer events, orchestrator actions and the engine's container changes in one list, by time (stable for equal times). */
 export function mergeTimeline(events: PeerEvent[], actions: Action[], engine: EngineRecord[]): TimelineRecord[] {
-  const records: TimelineRecord[] = [...events, ...actions.map((action) => ({ peer: "lab" as const, ev: "action" as const, ...action })), ...engine];
+  const records: TimelineRecord[] = [
+    ...events,
+    ...actions.map((action) => ({ peer: "lab" as const, ev: "action" as const, ...action })),
+    ...engine,
+  ];
   return records
     .map((record, index) => ({ record, index }))
     .sort((a, b) => a.record.ts.localeCompare(b.record.ts) || a.index - b.index)
@@ -70,11 +74,17 @@ export async function saveTranscripts(dir: string, recording: LabRecording): Pro
   for (const [peer, lines] of recording.lines) {
     const peerEvents = lines.flatMap((line) => (line.event ? [line.event] : []));
     events.push(...peerEvents);
-    await write(`transcripts/${peer}.jsonl`, peerEvents.map((event) => JSON.stringify(event)));
+    await write(
+      `transcripts/${peer}.jsonl`,
+      peerEvents.map((event) => JSON.stringify(event)),
+    );
     await write(`transcripts/${peer}.txt`, lines.map(formatPeerLine));
   }
   const timeline = mergeTimeline(events, recording.actions, recording.engine);
-  await write("timeline.jsonl", timeline.map((record) => JSON.stringify(record)));
+  await write(
+    "timeline.jsonl",
+    timeline.map((record) => JSON.stringify(record)),
+  );
   await write("timeline.txt", timeline.map(formatRecord));
   return written;
 }

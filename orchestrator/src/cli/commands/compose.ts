@@ -18,7 +18,10 @@ export async function composeCommand(ctx: Context, file: string, options: Option
     await writeFile(options.out, text);
   } catch (error) {
     if (!isFsError(error)) throw error;
-    throw new InputError(`cannot write ${options.out}: ${describeFsError(error)}`, "choose another file with -o, or leave it out to print the compose file");
+    throw new InputError(
+      `cannot write ${options.out}: ${describeFsError(error)}`,
+      "choose another file with -o, or leave it out to print the compose file",
+    );
   }
   ctx.out.line(`wrote ${options.out}: start it with docker compose -f ${options.out} up -d`);
 }

@@ -4,7 +4,11 @@ import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import type { Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
 
-export async function downCommand(ctx: Context, labName: string | undefined, options: OptionsOf<"down">): Promise<void> {
+export async function downCommand(
+  ctx: Context,
+  labName: string | undefined,
+  options: OptionsOf<"down">,
+): Promise<void> {
   await checkResultsDir(options.results);
   const runtime = await ctx.runtime();
   const names = await Lab.names(runtime);
@@ -13,8 +17,12 @@ export async function downCommand(ctx: Context, labName: string | undefined, opt
     await Lab.find(runtime); // says which labs there are and how to pick one
   }
   if (name === undefined || !names.includes(name)) {
-    const message = name ? `no lab named "${name}" on this engine; nothing to remove` : "no lab is running; nothing to remove";
-    return options.json ? ctx.out.json({ lab: name ?? null, removedContainers: 0, removedNetworks: 0 }) : ctx.out.line(message);
+    const message = name
+      ? `no lab named "${name}" on this engine; nothing to remove`
+      : "no lab is running; nothing to remove";
+    return options.json
+      ? ctx.out.json({ lab: name ?? null, removedContainers: 0, removedNetworks: 0 })
+      : ctx.out.line(message);
   }
   const result = await down(runtime, name, { save: true, resultsDir: options.results });
   if (options.json) return ctx.out.json(result);

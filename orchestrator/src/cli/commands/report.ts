@@ -11,7 +11,10 @@ export async function reportCommand(ctx: Context, dir: string): Promise<void> {
     await writeReport(dir, report);
   } catch (error) {
     if (!isFsError(error)) throw error;
-    throw new InputError(`cannot write the report to ${dir}: ${describeFsError(error)}`, "give a directory lab can write to, or copy it somewhere it can");
+    throw new InputError(
+      `cannot write the report to ${dir}: ${describeFsError(error)}`,
+      "give a directory lab can write to, or copy it somewhere it can",
+    );
   }
   ctx.out.line(`wrote ${join(dir, "report.md")} and ${join(dir, "report.html")}`);
 }

@@ -24,25 +24,45 @@ export async function runCommand(ctx: Context, file: string, options: OptionsOf<
     progress: (message) => ctx.out.progress(message),
     onStep: (index, total, _step, outcome) => {
       const mark = outcome.ok ? c.green("✓") : c.red("✗");
-      const lines = [`${c.dim(`[${index + 1}/${total}]`)} ${mark} ${outcome.summary}`, ...(outcome.detail?.split("\n").map((line) => `      ${line}`) ?? [])];
+      const lines = [
+        `${c.dim(`[${index + 1}/${total}]`)} ${mark} ${outcome.summary}`,
+        ...(outcome.detail?.split("\n").map((line) => `      ${line}`) ?? []),
+      ];
       lines.forEach(printStep);
     },
   });
   const { dir, fallbackReason } = saved;
   if (fallbackReason) ctx.out.progress(describeSaved("the results", dir, fallbackReason));
   if (options.json) {
-    ctx.out.json({ verdict: report.verdict, dir, ...(fallbackReason ? { fallbackReason } : {}), reasons: report.reasons, counts: report.check.counts, latency: report.latency });
+    ctx.out.json({
+      verdict: report.verdict,
+      dir,
+      ...(fallbackReason ? { fallbackReason } : {}),
+      reasons: report.reasons,
+      counts: report.check.counts,
+      latency: report.latency,
+    });
   } else {
-    const counts = Object.entries(report.check.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+    const counts = Object.entries(report.check.counts)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(", ");
     ctx.out.line();
     ctx.out.line(`checker: ${report.messages.length} messages; ${counts || "nothing to check"}`);
-    if (report.latency.count) ctx.out.line(`latency: p50 ${report.latency.p50Ms} ms, p95 ${report.latency.p95Ms} ms, max ${report.latency.maxMs} ms`);
+    if (report.latency.count)
+      ctx.out.line(
+        `latency: p50 ${report.latency.p50Ms} ms, p95 ${report.latency.p95Ms} ms, max ${report.latency.maxMs} ms`,
+      );
     ctx.out.line(`report: ${join(dir, "report.html")}`);
     ctx.out.line(report.verdict === "pass" ? c.green("PASS") : c.red("FAIL"));
   }
   if (report.verdict === "fail") {
     // Under --json the result says so already (verdict, reasons): one JSON value on stdout, and exit 1.
     if (options.json) process.exitCode = EXIT.checkFailed;
-    else throw new CheckFailedError(`the run failed:\n${report.reasons.map((r) => `  ${r}`).join("\n")}`, `read ${join(dir, "report.html")}`);
+    else
+      throw new CheckFailedError(
+        `the run failed:\n${report.reasons.map((r) => `  ${r}`).join("\n")}`,
+        `read ${join(dir, "report.html")}`,
+      );
   }
 }

@@ -4,7 +4,12 @@ import type { Context } from "../context.js";
 import { renderSendResult } from "../render.js";
 import type { OptionsOf } from "../program.js";
 
-export async function sendCommand(ctx: Context, peer: string, words: string[], options: OptionsOf<"send">): Promise<void> {
+export async function sendCommand(
+  ctx: Context,
+  peer: string,
+  words: string[],
+  options: OptionsOf<"send">,
+): Promise<void> {
   const text = words.join(" ");
   // Bad input is the user's to fix whether or not an engine answers.
   checkMessageText(text);

@@ -21,7 +21,8 @@ export async function upCommand(ctx: Context, file: string, options: OptionsOf<"
     progress: (message) => ctx.out.progress(message),
   });
   const { replaced } = result;
-  if (replaced?.savedTo) ctx.out.progress(describeSaved("the replaced lab's transcripts", replaced.savedTo, replaced.fallbackReason));
+  if (replaced?.savedTo)
+    ctx.out.progress(describeSaved("the replaced lab's transcripts", replaced.savedTo, replaced.fallbackReason));
   for (const problem of replaced?.refused ?? []) ctx.out.progress(`warning: the replaced lab: ${problem}`);
   if (options.json) {
     ctx.out.json({ ...result.snapshot, wiredInMs: result.wiredInMs });
@@ -32,5 +33,7 @@ export async function upCommand(ctx: Context, file: string, options: OptionsOf<"
   ctx.out.line();
   ctx.out.lines(renderSnapshot(result.snapshot, c));
   ctx.out.line();
-  ctx.out.line(c.dim(`next: lab send ${topology.peers[0]!.name} hello · lab kill PEER · lab watch · lab down ${topology.name}`));
+  ctx.out.line(
+    c.dim(`next: lab send ${topology.peers[0]!.name} hello · lab kill PEER · lab watch · lab down ${topology.name}`),
+  );
 }

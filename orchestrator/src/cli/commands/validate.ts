@@ -14,5 +14,7 @@ export async function validateCommand(ctx: Context, file: string, options: Optio
   if (!result.ok) throw new TopologyError(result.errors);
   const { topology } = result;
   const steps = topology.scenario.length ? `, a scenario of ${topology.scenario.length} steps` : "";
-  ctx.out.line(`${file}: ok — lab ${topology.name}, ${topology.peers.length} peers, ${topology.links.length} links${steps}`);
+  ctx.out.line(
+    `${file}: ok — lab ${topology.name}, ${topology.peers.length} peers, ${topology.links.length} links${steps}`,
+  );
 }

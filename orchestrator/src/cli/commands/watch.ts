@@ -13,7 +13,11 @@ const POLL_MS = 1000;
  * On a terminal the screen is redrawn; piped, each feed line and each partition change is printed
  * once; with --json, every event and each status change as one JSON object per line.
  */
-export async function watchCommand(ctx: Context, labName: string | undefined, options: OptionsOf<"watch">): Promise<void> {
+export async function watchCommand(
+  ctx: Context,
+  labName: string | undefined,
+  options: OptionsOf<"watch">,
+): Promise<void> {
   const lab = await Lab.find(await ctx.runtime(), labName);
   const mode = options.json ? "json" : ctx.out.tty ? "screen" : "lines";
   const view = new WatchView(mode, ctx.out.color);
@@ -28,7 +32,10 @@ export async function watchCommand(ctx: Context, labName: string | undefined, op
   );
   await everyUntilAborted(POLL_MS, ctx.signal, async () => {
     const { peers, journal } = await follower.poll();
-    const status = view.status(snapshotOf(lab.topology, peers, events, journalState(journal)), new Date().toISOString());
+    const status = view.status(
+      snapshotOf(lab.topology, peers, events, journalState(journal)),
+      new Date().toISOString(),
+    );
     if (mode === "screen") ctx.out.clear();
     ctx.out.lines(status);
   });
