@@ -73,6 +73,24 @@ describe("watch, piped", () => {
     expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual([]);
     expect(view.status(snapshot([["alice"]], "paused"), TS)).toEqual(["-- partitions: {alice}"]);
   });
+
+  it("shows the closes a person needs to see: a neighbour dropped for not reading, a connection closed before hello", () => {
+    const view = new WatchView("lines", colors(false));
+    expect(
+      view.line(eventLine({ ts: TS, peer: "bob", ev: "slow-consumer", neighbor: "alice", queued: 1048576 })),
+    ).toEqual(["12:00:01.000  bob ✕ alice: not reading, dropped with 1048576 bytes unsent"]);
+    const handshake: PeerEvent = {
+      ts: TS,
+      peer: "bob",
+      ev: "handshake-failed",
+      addr: "10.0.0.9:5000",
+      dir: "in",
+      reason: "handshake timeout",
+    };
+    expect(view.line(eventLine(handshake))).toEqual([
+      "12:00:01.000  bob ✕ 10.0.0.9:5000: incoming connection closed before hello (handshake timeout)",
+    ]);
+  });
 });
 
 describe("watch on a terminal", () => {

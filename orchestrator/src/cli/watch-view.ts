@@ -17,6 +17,8 @@ const FEED_EVENTS = new Set<PeerEvent["ev"]>([
   "hop-limit",
   "connect-failed",
   "bad-frame",
+  "slow-consumer",
+  "handshake-failed",
   "exit",
 ]);
 const FEED_LENGTH = 18;

@@ -1,6 +1,6 @@
 import { formatDuration } from "../../../peer/src/duration.js";
 import { inBatches } from "../concurrency.js";
-import { CheckFailedError, InputError, LabError } from "../errors.js";
+import { CheckFailedError, EXIT, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan } from "../plan/plan.js";
 import { ImageNotFoundError, NameInUseError, type Runtime } from "../runtime/runtime.js";
 import type { Topology } from "../topology/schema.js";
@@ -38,7 +38,7 @@ export interface UpResult {
 /** Ctrl-C during `up`: what it created has been removed. */
 export class InterruptedError extends LabError {
   constructor(lab: string) {
-    super(`interrupted: lab ${lab} was not brought up, and what was created has been removed`, 130);
+    super(`interrupted: lab ${lab} was not brought up, and what was created has been removed`, EXIT.SIGINT);
   }
 }
 

@@ -4,6 +4,7 @@ import type { DeliveryCell, MessageResult, RunReport } from "../check/run-report
 import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { describeEngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem } from "../transcript/journal.js";
+import { visible } from "../visible.js";
 import { escapeHtmlText } from "./escape-html.js";
 
 /** The text of one matrix cell, shared by report.md and report.html. */
@@ -173,14 +174,12 @@ export function renderMarkdown(report: RunReport): string {
 
 /** Peer text is user input: keep it from becoming markup, links or emphasis. */
 function inline(text: string): string {
-  return escapeHtmlText(text)
-    .replace(/[\\`*_[\]#|]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, " ");
+  return escapeHtmlText(visible(text.replace(/\r?\n/g, " "))).replace(/[\\`*_[\]#|]/g, (c) => `\\${c}`);
 }
 
 /** A code block whose fence is longer than any backtick run inside it. */
 function fenced(text: string): string[] {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((run) => run[0].length));
   const fence = "`".repeat(longest + 1);
-  return [`${fence}text`, text, fence];
+  return [`${fence}text`, text.split("\n").map(visible).join("\n"), fence];
 }

@@ -100,6 +100,16 @@ describe("cellText", () => {
 });
 
 describe("renderMarkdown", () => {
+  it("shows control characters from peers escaped, so printing report.md cannot drive a terminal", () => {
+    const report = fixture();
+    report.messages[0]!.text = "evil\u001b[2Jcleared\rfaked";
+    report.expectations[0]!.detail = "line one\nsaw \u001b]0;title\u0007 here";
+    const markdown = renderMarkdown(report);
+    expect(markdown).not.toMatch(/[\u001b\u0007\r]/);
+    expect(markdown).toContain("evil\\\\x1b\\[2Jcleared\\\\rfaked");
+    expect(markdown).toContain("line one\nsaw \\x1b]0;title\\x07 here");
+  });
+
   it("puts the verdict in the title and lists the reasons", () => {
     const markdown = renderMarkdown(fixture());
     expect(markdown.split("\n")[0]).toBe("# ✗ FAIL: chain-killed-bridge");

@@ -1,3 +1,4 @@
+import { EXIT } from "../../errors.js";
 import { formatDiagnostic } from "../../topology/diagnostic.js";
 import { loadTopologyFile } from "../../topology/load.js";
 import { TopologyError, type Context } from "../context.js";
@@ -7,7 +8,7 @@ export async function validateCommand(ctx: Context, file: string, options: Optio
   const result = await loadTopologyFile(file);
   if (options.json) {
     ctx.out.json(result.ok ? { ok: true, warnings: result.warnings, topology: result.topology } : result);
-    if (!result.ok) process.exitCode = 2;
+    if (!result.ok) process.exitCode = EXIT.input;
     return;
   }
   for (const warning of result.warnings) ctx.out.line(`warning: ${formatDiagnostic(warning)}`);
