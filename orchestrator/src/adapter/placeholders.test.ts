@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expandCommand, expandEnv, placeholderProblems, type PlaceholderValues } from "./placeholders.js";
+import { expandCommand, expandEnv, placeholderProblems, usesOwnPort, type PlaceholderValues } from "./placeholders.js";
 
 /** bob listens on the lab's fixed port; carol chose 40123 at run time. */
 const PORTS: Record<string, number> = { alice: 7000, bob: 7000, carol: 40123 };
@@ -167,5 +167,16 @@ describe("placeholderProblems", () => {
   it("counts offsets in characters of the value", () => {
     const [problem] = placeholderProblems({ command: ["héllo {x}"] }, { name: "a", connect: [] });
     expect(problem?.offset).toBe(6);
+  });
+});
+
+describe("usesOwnPort", () => {
+  it("says whether the program is told the lab's port, in its command, a group or its env", () => {
+    expect(usesOwnPort({ command: ["chat", "{name}", "{connect.port}"] })).toBe(false);
+    expect(usesOwnPort({ command: ["chat", "{{port}}"] })).toBe(false);
+    expect(usesOwnPort({ command: ["chat", "--port={port}"] })).toBe(true);
+    expect(usesOwnPort({ command: ["chat", ["-p", "{port}"]] })).toBe(true);
+    expect(usesOwnPort({ command: ["chat"], env: { PORT: "{port}" } })).toBe(true);
+    expect(usesOwnPort({})).toBe(false);
   });
 });

@@ -149,11 +149,11 @@ function parseRef(body: string): Ref | { message: string; hint: string } {
   return { kind: "connect", index: index === undefined ? undefined : Number(index), part: (part as ConnectPart | undefined) ?? "address", optional: optional !== undefined };
 }
 
-function refs(template: Template): Ref[] {
-  return template.segments.flatMap((segment) => ("ref" in segment ? [segment.ref] : []));
+function mentions(template: Template, test: (ref: Ref) => boolean): boolean {
+  return template.segments.some((segment) => "ref" in segment && test(segment.ref));
 }
 
-const repeats = (template: Template): boolean => refs(template).some((ref) => ref.kind === "connect" && ref.index === undefined);
+const repeats = (template: Template): boolean => mentions(template, (ref) => ref.kind === "connect" && ref.index === undefined);
 
 /** Values for one repetition; undefined when an optional reference has no target (the element is left out). */
 function render(template: Template, values: PlaceholderValues, target: string | undefined): string | undefined {
@@ -251,6 +251,15 @@ export function placeholderProblems(template: PeerTemplate, peer: { name: string
     });
   }
   return problems;
+}
+
+/**
+ * Whether the command or env passes the program the lab's port (`{port}`). A program told no port
+ * chooses its own, and its ready line must then capture it (stdio-adapter.ts's `requirePort`).
+ */
+export function usesOwnPort(template: PeerTemplate): boolean {
+  const texts = [...(template.command ?? []).flat(), ...Object.values(template.env ?? {})];
+  return texts.some((text) => mentions(parseTemplate(text), (ref) => ref.kind === "port"));
 }
 
 function outOfRange(source: string, index: number, peer: { name: string; connect: readonly string[] }): Pick<PlaceholderProblem, "message" | "hint"> {

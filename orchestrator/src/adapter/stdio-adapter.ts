@@ -172,7 +172,10 @@ export class StdioAdapter {
     this.authors = config.received === undefined ? new Set(options.peers) : undefined;
   }
 
-  /** A new process started (the engine restarted its container): its ready line is looked for again. */
+  /**
+   * A new process started (the engine restarted its container): its ready line is looked for
+   * again. Call `end()` first when reading raw bytes, so the old process's unfinished lines end.
+   */
   restarted(): void {
     this.ready = false;
   }
@@ -206,7 +209,8 @@ export class StdioAdapter {
   /** Adds to the stream's open line; returns what had to be cut off it to keep it within MAX_LINE_BYTES. */
   private append(stream: OutputStream, bytes: Buffer, ts: string): AdaptedLine[] {
     const line = (this.open[stream] ??= { parts: [], bytes: 0, ts });
-    line.parts.push(bytes);
+    // A copy: the caller may reuse its buffer once push returns.
+    line.parts.push(Buffer.from(bytes));
     line.bytes += bytes.length;
     line.ts = ts;
     const cut: AdaptedLine[] = [];
