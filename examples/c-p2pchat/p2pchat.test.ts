@@ -22,7 +22,9 @@ beforeAll(() => {
     execFileSync("make", ["-s", "-C", SOURCE_DIR, `OUT=${binary}`], { stdio: "pipe" });
   } catch (error) {
     const output = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
-    throw new Error(`building examples/c-p2pchat needs make and a C compiler (Debian: apt-get install gcc libc6-dev make): ${(error as Error).message}\n${output}`);
+    throw new Error(
+      `building examples/c-p2pchat needs make and a C compiler (Debian: apt-get install gcc libc6-dev make): ${(error as Error).message}\n${output}`,
+    );
   }
 });
 
@@ -92,7 +94,11 @@ async function start(name: string, ...peers: Chat[]): Promise<Chat> {
         };
         const timer = setTimeout(() => {
           settle();
-          reject(new Error(`${name}: ${pattern} not printed ${times}× on ${stream} within ${WAIT_MS} ms; it printed\n${printed()}`));
+          reject(
+            new Error(
+              `${name}: ${pattern} not printed ${times}× on ${stream} within ${WAIT_MS} ms; it printed\n${printed()}`,
+            ),
+          );
         }, WAIT_MS);
         const settle = (): void => {
           clearTimeout(timer);
@@ -101,12 +107,18 @@ async function start(name: string, ...peers: Chat[]): Promise<Chat> {
         waiters.add(check);
         check();
       }),
-    type: (...typed) => new Promise((resolve, reject) => child.stdin.write(typed.map((line) => `${line}\n`).join(""), (error) => (error ? reject(error) : resolve()))),
+    type: (...typed) =>
+      new Promise((resolve, reject) =>
+        child.stdin.write(typed.map((line) => `${line}\n`).join(""), (error) => (error ? reject(error) : resolve())),
+      ),
     signal: (signal) => void child.kill(signal),
     ended,
     waitForEnd: () =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name} still running after ${WAIT_MS} ms; it printed\n${printed()}`)), WAIT_MS);
+        const timer = setTimeout(
+          () => reject(new Error(`${name} still running after ${WAIT_MS} ms; it printed\n${printed()}`)),
+          WAIT_MS,
+        );
         void ended.then((end) => (clearTimeout(timer), resolve(end)));
       }),
   };
@@ -150,8 +162,14 @@ describe("examples/c-p2pchat", () => {
     expect(alice.lines.stdout[0]).toMatch(/^listening on port \d+$/);
     expect(alice.port).toBeGreaterThan(0);
     const bad = execFileStatus([binary, "alice", "127.0.0.1"]);
-    expect(bad).toEqual({ status: 2, stderr: expect.stringMatching(/^usage: .*p2pchat <username> \[<peer-host> <peer-port> \.\.\.\]\n$/) });
-    expect(execFileStatus([binary, "al:ce"])).toEqual({ status: 2, stderr: expect.stringMatching(/^invalid username "al:ce"/) });
+    expect(bad).toEqual({
+      status: 2,
+      stderr: expect.stringMatching(/^usage: .*p2pchat <username> \[<peer-host> <peer-port> \.\.\.\]\n$/),
+    });
+    expect(execFileStatus([binary, "al:ce"])).toEqual({
+      status: 2,
+      stderr: expect.stringMatching(/^invalid username "al:ce"/),
+    });
   });
 
   it("sends frames as username TAB text LF and prints a frame split across reads as username: text", async () => {
@@ -225,7 +243,9 @@ describe("examples/c-p2pchat", () => {
   it("after a neighbour resets the connection, the first write to it is reported and the second kills with SIGPIPE", async () => {
     const alice = await twoLinesAfterClose((wire) => wire.resetAndDestroy());
     expect(await alice.waitForEnd()).toEqual({ code: null, signal: "SIGPIPE" });
-    expect(alice.lines.stderr.slice(1)).toEqual([expect.stringMatching(/^write to 127\.0\.0\.1:\d+: Connection reset by peer$/)]);
+    expect(alice.lines.stderr.slice(1)).toEqual([
+      expect.stringMatching(/^write to 127\.0\.0\.1:\d+: Connection reset by peer$/),
+    ]);
   });
 });
 
