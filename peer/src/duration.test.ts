@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "./duration.js";
+import { durationProblem, formatDuration, parseDuration } from "./duration.js";
 
 describe("parseDuration", () => {
   it("reads ms, s, m and h, whole or with a fraction", () => {
@@ -35,5 +35,16 @@ describe("formatDuration", () => {
       "1h05m",
       "2h",
     ]);
+  });
+});
+
+describe("the longest duration", () => {
+  it("is what a timer can wait (2^31 - 1 ms, about 596 h): longer ones are no duration, not a 1 ms timer", () => {
+    expect(parseDuration("596h")).toBe(596 * 3_600_000);
+    expect(parseDuration("597h")).toBeUndefined();
+    expect(parseDuration("99999999999999999999h")).toBeUndefined();
+    expect(durationProblem("1000h")).toBe("at most 596h31m: no timer waits longer");
+    expect(durationProblem("soon")).toBe("expected a duration such as 500ms, 2s or 1m");
+    expect(durationProblem("2s")).toBeUndefined();
   });
 });

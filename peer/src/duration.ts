@@ -8,10 +8,22 @@ export const DURATION_EXAMPLES = "500ms, 2s or 1m";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Milliseconds; undefined when the text is not a duration. */
+/** Node's timers hold at most 2^31 - 1 ms (about 596 h); a longer one fires after 1 ms instead. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** Milliseconds; undefined when the text is not a duration, or one longer than a timer can wait. */
 export function parseDuration(text: string): number | undefined {
   const unit = DURATION.exec(text)?.[2];
-  return unit === undefined ? undefined : Math.round(Number.parseFloat(text) * UNIT_MS[unit]!);
+  if (unit === undefined) return undefined;
+  const ms = Math.round(Number.parseFloat(text) * UNIT_MS[unit]!);
+  return ms <= MAX_DURATION_MS ? ms : undefined;
+}
+
+/** Why this text is no duration, or undefined when it is one. */
+export function durationProblem(text: string): string | undefined {
+  if (!DURATION.test(text)) return `expected a duration such as ${DURATION_EXAMPLES}`;
+  if (parseDuration(text) === undefined) return `at most ${formatDuration(MAX_DURATION_MS)}: no timer waits longer`;
+  return undefined;
 }
 
 /** "12ms", "2.3s", "1m05s", "1h05m": short enough for a matrix cell, exact enough for a timeout. */

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DURATION_EXAMPLES, parseDuration } from "./duration.js";
+import { durationProblem, parseDuration } from "./duration.js";
 import type { PeerOptions } from "./peer.js";
 import { PEER_NAME } from "./wire.js";
 
@@ -101,7 +101,9 @@ function integer(text: string, flag: string, min: number, max: number): number |
 }
 
 function duration(text: string, flag: string): number | string {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) return `${flag} "${text}": expected a duration such as ${DURATION_EXAMPLES}`;
+  const problem = durationProblem(text);
+  if (problem) return `${flag} "${text}": ${problem}`;
+  const ms = parseDuration(text)!;
+  if (ms <= 0) return `${flag} "${text}": must be longer than zero`;
   return ms;
 }

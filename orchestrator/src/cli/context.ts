@@ -1,4 +1,4 @@
-import { parseDuration } from "../../../peer/src/duration.js";
+import { DURATION, durationProblem, parseDuration } from "../../../peer/src/duration.js";
 import { InputError } from "../errors.js";
 import { DockerRuntime } from "../runtime/docker-runtime.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -47,6 +47,7 @@ export async function loadTopologyOrFail(path: string, out: Output): Promise<Top
 /** A duration flag's value in ms; a bad one is the user's mistake, said with an example. */
 export function durationFlag(flag: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new InputError(`${flag} "${text}" is not a duration`, `write it like 5s, 60s or 2m`);
-  return ms;
+  if (ms !== undefined) return ms;
+  const tooLong = DURATION.test(text) ? `: ${durationProblem(text)}` : "";
+  throw new InputError(`${flag} "${text}" is not a duration${tooLong}`, `write it like 5s, 60s or 2m`);
 }

@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../../peer/src/duration.js";
 import { formatDiagnostic } from "./diagnostic.js";
-import { type LoadResult, dnsSafe, loadTopology, loadTopologyFile } from "./load.js";
-import { ACTIONS, STEP_SCHEMAS, type Topology } from "./schema.js";
+import { type LoadResult, MAX_TOPOLOGY_BYTES, dnsSafe, loadTopology, loadTopologyFile } from "./load.js";
+import { ACTIONS, MAX_PEERS, STEP_SCHEMAS, type Topology } from "./schema.js";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 const shipped = new URL("../../../topologies/", import.meta.url);
@@ -450,6 +450,38 @@ describe("a step that matches no action's schema", () => {
     expect(stepErrors("restart: [bob]")).toEqual(["t.yaml:7:14 scenario[0].restart: expected a peer name, got a list"]);
     expect(stepErrors("expect: { within: 1s }")).toEqual([
       "t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state",
+    ]);
+  });
+});
+
+describe("loadTopology: files that would make loading wrong or slow", () => {
+  it("refuses a file larger than MAX_TOPOLOGY_BYTES before parsing it", () => {
+    const text = `name: big\npeers:\n${"  p: {}\n".repeat(MAX_TOPOLOGY_BYTES / 8 + 1)}`;
+    expect(errors(loadTopology(text, "big.yaml"))).toEqual([
+      `big.yaml:1:1 ${Buffer.byteLength(text)} bytes: a topology file is at most ${MAX_TOPOLOGY_BYTES} — large labs are written with generate: { shape, size }`,
+    ]);
+  });
+
+  it("refuses more peers than a lab holds, at the peers key", () => {
+    const peers = Array.from({ length: MAX_PEERS + 1 }, (_, i) => `  p${i}: {}`).join("\n");
+    expect(errors(loadTopology(`name: many\npeers:\n${peers}\n`, "many.yaml"))).toEqual([
+      `many.yaml:2:1 ${MAX_PEERS + 1} peers: a lab holds at most ${MAX_PEERS} — split it into several labs`,
+    ]);
+  });
+
+  it("refuses a __proto__ key, which a JavaScript object would take as its prototype", () => {
+    const text = "name: x\npeers:\n  __proto__: {}\n  alice: { connect: [__proto__] }\n";
+    expect(errors(loadTopology(text, "proto.yaml"))).toEqual([
+      'proto.yaml:3:3 a key named "__proto__" is not allowed — rename it',
+    ]);
+  });
+
+  it("refuses a duration no timer can wait (Node fires a longer one after 1 ms)", () => {
+    const text = "name: x\npeers:\n  a: { heartbeat: 1000h, timeout: 2000h }\nscenario:\n  - wait: 597h\n";
+    expect(errors(loadTopology(text, "long.yaml"))).toEqual([
+      "long.yaml:3:19 peers.a.heartbeat: at most 596h31m: no timer waits longer",
+      "long.yaml:3:35 peers.a.timeout: at most 596h31m: no timer waits longer",
+      "long.yaml:5:11 scenario[0].wait: at most 596h31m: no timer waits longer",
     ]);
   });
 });

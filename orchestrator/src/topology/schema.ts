@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { DURATION, DURATION_EXAMPLES, parseDuration } from "../../../peer/src/duration.js";
+import {
+  DURATION,
+  DURATION_EXAMPLES,
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+} from "../../../peer/src/duration.js";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
 import { CHECK_LEVELS, FAILABLE_CLASSES, type CheckLevel, type FailableClass } from "../delivery/delivery-classes.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
@@ -29,12 +35,17 @@ const duration = (description: string) =>
   z
     .string()
     .regex(DURATION, { error: `expected a duration such as ${DURATION_EXAMPLES}` })
+    .refine((text) => !DURATION.test(text) || parseDuration(text) !== undefined, {
+      error: `at most ${formatDuration(MAX_DURATION_MS)}: no timer waits longer`,
+    })
     .describe(description);
 /** Heartbeats and timeouts of zero would make the peer refuse to start; a malformed one is the regex's to report. */
 const positiveDuration = (description: string) =>
   duration(description).refine((text) => (parseDuration(text) ?? 1) > 0, { error: "must be longer than zero" });
 /** Peer names the lab uses for its own containers. */
 export const RESERVED_NAMES = ["journal"] as const;
+/** The most peers one lab may list: well past what one engine holds, short of what slows loading down. */
+export const MAX_PEERS = 1024;
 const memorySize = z
   .string()
   .regex(MEMORY_SIZE, { error: "expected a size such as 256m or 1g" })
