@@ -1,12 +1,11 @@
+import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { Output } from "./output.js";
 
 function capture(): { stream: NodeJS.WriteStream; written: string[] } {
   const written: string[] = [];
-  return {
-    stream: { isTTY: false, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream,
-    written,
-  };
+  const stream = Object.assign(new EventEmitter(), { isTTY: false, write: (text: string) => written.push(text) });
+  return { stream: stream as unknown as NodeJS.WriteStream, written };
 }
 
 describe("Output", () => {
@@ -20,5 +19,14 @@ describe("Output", () => {
       "lab: lab x not wired:\n    12:00:01.000  bob ! \\x1b[2Jfake\\rline\n  fix: look at \\x1b]0;title\\x07\n… warning: \\x9b2J\n",
     );
     expect(stdout.written).toEqual([]);
+  });
+
+  it("says when stdout's reader has gone away (EPIPE), so a command that only follows can stop", () => {
+    const stdout = capture();
+    const out = new Output(stdout.stream, capture().stream);
+    stdout.stream.emit("error", Object.assign(new Error("write EAGAIN"), { code: "EAGAIN" }));
+    expect(out.readerGone.aborted).toBe(false);
+    stdout.stream.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    expect(out.readerGone.aborted).toBe(true);
   });
 });

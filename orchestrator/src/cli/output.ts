@@ -22,6 +22,7 @@ export function colors(enabled: boolean): Colors {
 export class Output {
   readonly tty: boolean;
   readonly color: Colors;
+  private readonly gone = new AbortController();
 
   constructor(
     private readonly stdout: NodeJS.WriteStream = process.stdout,
@@ -29,6 +30,17 @@ export class Output {
   ) {
     this.tty = stdout.isTTY === true;
     this.color = colors(this.tty && !process.env.NO_COLOR);
+    stdout.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") this.gone.abort();
+    });
+  }
+
+  /**
+   * Aborts when stdout's reader has gone away (`lab logs -f | head -1`): a command that only
+   * follows stops then. A run goes on: its lab must not be left behind half-way.
+   */
+  get readerGone(): AbortSignal {
+    return this.gone.signal;
   }
 
   line(text = ""): void {

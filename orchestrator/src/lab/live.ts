@@ -42,10 +42,19 @@ export class LiveFollower {
     await Promise.all(this.streams.values());
   }
 
+  /** Lines already shown another way (read before following): the streams will not deliver them again. */
+  seen(lines: readonly PeerLine[]): void {
+    for (const line of lines) this.delivered.add(lineKey(line));
+  }
+
   private deliver(line: PeerLine): void {
-    const key = `${line.peer}\u0000${line.ts}\u0000${line.text}`;
+    const key = lineKey(line);
     if (this.delivered.has(key)) return;
     this.delivered.add(key);
     this.onLine(line);
   }
+}
+
+function lineKey(line: PeerLine): string {
+  return `${line.peer}\u0000${line.ts}\u0000${line.text}`;
 }

@@ -19,9 +19,17 @@ export async function logsCommand(ctx: Context, peer: string | undefined, option
   };
   if (options.follow) {
     if (peer !== undefined) await lab.peer(peer);
-    // Until Ctrl-C, following peers again as they restart.
-    const follower = new LiveFollower(lab, print, ctx.signal, peer);
-    await everyUntilAborted(FOLLOW_POLL_MS, ctx.signal, async () => void (await follower.poll()));
+    // Until Ctrl-C or the reader goes away, following peers again as they restart.
+    const until = AbortSignal.any([ctx.signal, ctx.out.readerGone]);
+    const follower = new LiveFollower(lab, print, until, peer);
+    // What was printed before, in time order, then what comes.
+    const past = await lab.recording();
+    const lines = (peer === undefined ? [...past.lines.values()].flat() : (past.lines.get(peer) ?? [])).sort((a, b) =>
+      a.ts.localeCompare(b.ts),
+    );
+    follower.seen(lines);
+    lines.forEach(print);
+    await everyUntilAborted(FOLLOW_POLL_MS, until, async () => void (await follower.poll()));
     await follower.closed();
     return;
   }

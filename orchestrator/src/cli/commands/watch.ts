@@ -1,5 +1,6 @@
 import type { PeerEvent } from "../../../../peer/src/events.js";
 import { LiveFollower } from "../../lab/live.js";
+import type { PeerLine } from "../../transcript/transcript.js";
 import { Lab, journalState, snapshotOf } from "../../lab/lab.js";
 import { everyUntilAborted } from "../../wait.js";
 import type { Context } from "../context.js";
@@ -22,15 +23,17 @@ export async function watchCommand(
   const mode = options.json ? "json" : ctx.out.tty ? "screen" : "lines";
   const view = new WatchView(mode, ctx.out.color);
   const events: PeerEvent[] = [];
-  const follower = new LiveFollower(
-    lab,
-    (line) => {
-      if (line.event) events.push(line.event);
-      ctx.out.lines(view.line(line));
-    },
-    ctx.signal,
-  );
-  await everyUntilAborted(POLL_MS, ctx.signal, async () => {
+  const show = (line: PeerLine): void => {
+    if (line.event) events.push(line.event);
+    ctx.out.lines(view.line(line));
+  };
+  const until = AbortSignal.any([ctx.signal, ctx.out.readerGone]);
+  const follower = new LiveFollower(lab, show, until);
+  // What happened before, in time order, so the first status drawn is already the lab's.
+  const past = [...(await lab.recording()).lines.values()].flat().sort((a, b) => a.ts.localeCompare(b.ts));
+  follower.seen(past);
+  past.forEach(show);
+  await everyUntilAborted(POLL_MS, until, async () => {
     const { peers, journal } = await follower.poll();
     const status = view.status(
       snapshotOf(lab.topology, peers, events, journalState(journal)),
