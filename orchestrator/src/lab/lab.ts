@@ -135,7 +135,7 @@ export class Lab {
       const member = readMember(container, this.topology);
       if (!member.ok) refused.push(member.problem);
       else if (member.value.role === "journal") journal = container;
-      else peers.set(member.value.peer, container);
+      else if (member.value.role === "peer") peers.set(member.value.peer, container);
     }
     return { peers, ...(journal ? { journal } : {}), refused };
   }
