@@ -1,0 +1,120 @@
+import {
+  matchTcpLinks,
+  parseTcpTable,
+  tcpNeighbors,
+  type PeerAddress,
+  type TcpLink,
+  type TcpSocket,
+} from "../adapter/tcp-table.js";
+import { PEER_PORT, helperLabels } from "../plan/labels.js";
+import { TcpTablesUnreadableError, type ContainerInfo, type TcpTables } from "../runtime/runtime.js";
+import type { LinkSource, ObservedLinkSource } from "../transcript/link-records.js";
+import type { Lab, LabContainers } from "./lab.js";
+
+/** One peer's links as an observation found them. */
+export interface PeerLinks {
+  source: LinkSource;
+  /** Its neighbours, in topology order; absent for "events" (the peer reports them itself). */
+  neighbors?: string[];
+  /** "configured": why its table was not read. */
+  reason?: string;
+  /** "tcp-table": how its table was read (absent when it does not run: it has no namespace to read). */
+  via?: TcpTables["via"];
+}
+
+/** Where an observed peer's links came from, with its neighbours. */
+export type ObservedPeerLinks = PeerLinks & { source: ObservedLinkSource; neighbors: string[] };
+
+export interface LinkObservation {
+  /** When the reading began. */
+  ts: string;
+  /** The connections between peers seen in the tables read, dialler → acceptor, in topology order. */
+  links: TcpLink[];
+  /** Every peer of the lab, in topology order: the observed ones with their neighbours, the others "events". */
+  peers: Map<string, PeerLinks>;
+}
+
+export interface ObserveOptions {
+  /** The lab's containers, when the caller has just listed them. */
+  containers?: LabContainers;
+  /**
+   * The port each peer listens on, where it is not PEER_PORT (a port captured from a ready line);
+   * the LISTEN rows of the tables read count too.
+   */
+  ports?: ReadonlyMap<string, number>;
+}
+
+/** What observing needs of a lab. */
+export type ObservedLab = Pick<Lab, "runtime" | "name" | "topology" | "containers">;
+
+/**
+ * The links of `peers` (peer names of the lab), seen from outside: the TCP tables of their
+ * network namespaces, read at once (one read per running or paused peer, none for the others),
+ * matched to peer pairs by the lab network's addresses. A peer that does not run has no
+ * connections. A peer whose table cannot be read gets its configured links to running peers
+ * instead, marked "configured" with the reason. Peers not named keep their own link events.
+ */
+export async function observeLinks(
+  lab: ObservedLab,
+  peers: readonly string[],
+  options: ObserveOptions = {},
+): Promise<LinkObservation> {
+  const ts = new Date().toISOString();
+  const { peers: containers } = options.containers ?? (await lab.containers());
+  const order = lab.topology.peers.map((peer) => peer.name);
+  const observed = order.filter((name) => peers.includes(name));
+  const addresses: PeerAddress[] = order.flatMap((name) => {
+    const address = containers.get(name)?.address;
+    return address ? [{ name, address, port: options.ports?.get(name) ?? PEER_PORT }] : [];
+  });
+  const readings = new Map(
+    await Promise.all(observed.map(async (name) => [name, await readPeer(lab, containers.get(name))] as const)),
+  );
+  const tables = new Map<string, TcpSocket[]>();
+  for (const [name, reading] of readings) if ("sockets" in reading) tables.set(name, reading.sockets);
+  const links = matchTcpLinks(tables, addresses);
+  const seen = tcpNeighbors(links);
+  const result = new Map<string, PeerLinks>();
+  for (const name of order) {
+    const reading = readings.get(name);
+    if (!reading) result.set(name, { source: "events" });
+    else if ("sockets" in reading) {
+      result.set(name, {
+        source: "tcp-table",
+        neighbors: order.filter((other) => seen.get(name)?.has(other)),
+        ...(reading.via ? { via: reading.via } : {}),
+      });
+    } else {
+      result.set(name, {
+        source: "configured",
+        neighbors: configuredNeighbors(lab, name, containers),
+        reason: reading.problem,
+      });
+    }
+  }
+  return { ts, links, peers: result };
+}
+
+type Reading = { sockets: TcpSocket[]; via?: TcpTables["via"] } | { problem: string };
+
+async function readPeer(lab: ObservedLab, container: ContainerInfo | undefined): Promise<Reading> {
+  if (!container || (container.state !== "running" && container.state !== "paused")) return { sockets: [] };
+  if (!container.address) return { problem: "the engine gives its container no address on the lab network" };
+  try {
+    const tables = await lab.runtime.readTcpTables(container.id, helperLabels(lab.name));
+    return { sockets: parseTcpTable(tables.text), via: tables.via };
+  } catch (error) {
+    if (!(error instanceof TcpTablesUnreadableError)) throw error;
+    return { problem: error.message };
+  }
+}
+
+/** The peer's configured links whose other end runs; none when it does not run itself. */
+function configuredNeighbors(lab: ObservedLab, name: string, containers: Map<string, ContainerInfo>): string[] {
+  const running = (peer: string): boolean => containers.get(peer)?.state === "running";
+  if (!running(name) && containers.get(name)?.state !== "paused") return [];
+  const linked = new Set(
+    lab.topology.links.flatMap(([a, b]) => (a === name ? [b] : b === name ? [a] : [])).filter(running),
+  );
+  return lab.topology.peers.map((peer) => peer.name).filter((peer) => linked.has(peer));
+}
