@@ -3,6 +3,7 @@ import type { PeerStatus } from "../faults/peer-status.js";
 import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, isProcessFault } from "../faults/process-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
 import type { EngineRecord } from "../transcript/engine.js";
+import type { LinkRecord } from "../transcript/link-records.js";
 import { isPeerEvent, type TimelineRecord } from "../transcript/transcript.js";
 import { exitStatus, liveOverlay, reportedNeighbors, type Overlay, type PeerState } from "./overlay.js";
 
@@ -80,7 +81,10 @@ export function changesOutsideLab(records: TimelineRecord[]): EngineRecord[] {
   return outside;
 }
 
+/** The live overlay at a moment: the peers' own link events, and the links lab observed of those that report none. */
 export function overlayAt(peers: string[], records: TimelineRecord[], at: string): Overlay {
-  const events = records.filter((record): record is PeerEvent => isPeerEvent(record) && record.ts <= at);
-  return liveOverlay(statesAt(peers, records, at), reportedNeighbors(events));
+  const links = records.filter(
+    (record): record is PeerEvent | LinkRecord => (isPeerEvent(record) || record.ev === "links") && record.ts <= at,
+  );
+  return liveOverlay(statesAt(peers, records, at), reportedNeighbors(links));
 }

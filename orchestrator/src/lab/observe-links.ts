@@ -8,7 +8,14 @@ import {
 } from "../adapter/tcp-table.js";
 import { PEER_PORT, helperLabels } from "../plan/labels.js";
 import { TcpTablesUnreadableError, type ContainerInfo, type TcpTables } from "../runtime/runtime.js";
-import type { LinkSource, ObservedLinkSource } from "../transcript/link-records.js";
+import type { PeerSpec, Topology } from "../topology/schema.js";
+import {
+  nextLinkRecord,
+  type LinkRecord,
+  type LinkSource,
+  type ObservedLinkSource,
+} from "../transcript/link-records.js";
+import { everyUntilAborted } from "../wait.js";
 import type { Lab, LabContainers } from "./lab.js";
 
 /** One peer's links as an observation found them. */
@@ -117,4 +124,113 @@ function configuredNeighbors(lab: ObservedLab, name: string, containers: Map<str
     lab.topology.links.flatMap(([a, b]) => (a === name ? [b] : b === name ? [a] : [])).filter(running),
   );
   return lab.topology.peers.map((peer) => peer.name).filter((peer) => linked.has(peer));
+}
+
+/**
+ * Names peers (comma-separated, or `all`) whose links the lab reads from their TCP tables even
+ * though they report them: to check a program's own link events against the kernel. Names that
+ * are no peer of a lab are ignored there, so one setting serves several labs.
+ */
+export const OBSERVE_LINKS_VARIABLE = "P2PLAB_OBSERVE_LINKS";
+
+/**
+ * Whether the lab learns a peer's links from outside (its TCP table) rather than from its own
+ * link events: the one place that decides it. `named` is what OBSERVE_LINKS_VARIABLE names.
+ */
+export function observesLinks(peer: PeerSpec, named: ReadonlySet<string>): boolean {
+  return named.has(peer.name) || named.has("all");
+}
+
+/** The peers of a topology whose links the lab observes, in topology order. */
+export function linkObservedPeers(topology: Topology, env: NodeJS.ProcessEnv): string[] {
+  const named = new Set(
+    (env[OBSERVE_LINKS_VARIABLE] ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name !== ""),
+  );
+  return topology.peers.filter((peer) => observesLinks(peer, named)).map((peer) => peer.name);
+}
+
+/** What recording observations needs of a lab: observing it, and its journal's link records. */
+export type RecordingLab = ObservedLab & Pick<Lab, "linkRecords" | "recordLinks">;
+
+/** What one poll recorded, and each observed peer's latest record (this poll's or an earlier one). */
+export interface RecordedLinks {
+  written: LinkRecord[];
+  latest: LinkRecord[];
+}
+
+/**
+ * Observes some peers' links again and again and records each change in the lab's journal: the
+ * timeline then says when each link was seen up or down, and from which source. Polls run one
+ * at a time, so two callers (a run's background poll, a fault step) never record one change twice.
+ */
+export class LinkRecorder {
+  private latest: Promise<Map<string, LinkRecord>> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly lab: RecordingLab,
+    private readonly peers: readonly string[],
+  ) {}
+
+  /** One observation of the peers, each change of their links recorded. */
+  poll(options: ObserveOptions = {}): Promise<RecordedLinks> {
+    const polled = this.queue.then(() => this.observeAndRecord(options));
+    this.queue = polled.catch(() => {});
+    return polled;
+  }
+
+  private async observeAndRecord(options: ObserveOptions): Promise<RecordedLinks> {
+    this.latest ??= this.lab
+      .linkRecords()
+      .then((records) => new Map(records.map((record) => [record.target, record] as const)));
+    const latest = await this.latest;
+    const observation = await observeLinks(this.lab, this.peers, options);
+    const written: LinkRecord[] = [];
+    for (const [name, seen] of observation.peers) {
+      if (seen.source === "events") continue;
+      const record = nextLinkRecord(latest.get(name), observation.ts, name, {
+        source: seen.source,
+        neighbors: seen.neighbors ?? [],
+        ...(seen.reason === undefined ? {} : { reason: seen.reason }),
+      });
+      if (!record) continue;
+      await this.lab.recordLinks(record);
+      latest.set(name, record);
+      written.push(record);
+    }
+    return { written, latest: [...latest.values()] };
+  }
+}
+
+/** How often `lab run` observes the links of peers that report none: a fault's effect shows within a second. */
+export const LINK_POLL_MS = 1000;
+
+/**
+ * Polls a recorder in the background until closed (`lab run`, for the whole scenario). A poll
+ * that fails (the engine gone) ends the watch; `close` then throws its error.
+ */
+export class LinkWatch {
+  private readonly stop = new AbortController();
+  private readonly done: Promise<void>;
+  private failure: { error: unknown } | undefined;
+
+  constructor(recorder: LinkRecorder, intervalMs = LINK_POLL_MS) {
+    this.done = everyUntilAborted(intervalMs, this.stop.signal, async () => {
+      try {
+        await recorder.poll();
+      } catch (error) {
+        this.failure = { error };
+        this.stop.abort();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.done;
+    if (this.failure) throw this.failure.error;
+  }
 }

@@ -1,4 +1,5 @@
 import type { PeerEvent } from "../../../../peer/src/events.js";
+import type { LinkRecord } from "../../transcript/link-records.js";
 import { LiveFollower } from "../../lab/live.js";
 import { Lab, journalState, snapshotOf } from "../../lab/lab.js";
 import { everyUntilAborted } from "../../wait.js";
@@ -31,9 +32,13 @@ export async function watchCommand(
     ctx.signal,
   );
   await everyUntilAborted(POLL_MS, ctx.signal, async () => {
-    const { peers, journal } = await follower.poll();
+    const containers = await follower.poll();
+    // The links of peers that report none, observed once a poll; their latest records stand beside the events.
+    const { written, latest } = await lab.recordObservedLinks({ containers });
+    for (const record of written) ctx.out.lines(view.observed(record));
+    const records: Array<PeerEvent | LinkRecord> = [...events, ...latest];
     const status = view.status(
-      snapshotOf(lab.topology, peers, events, journalState(journal)),
+      snapshotOf(lab.topology, containers.peers, records, journalState(containers.journal)),
       new Date().toISOString(),
     );
     if (mode === "screen") ctx.out.clear();
