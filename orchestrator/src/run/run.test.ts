@@ -101,6 +101,12 @@ describe("lab run on a memory runtime", () => {
       ],
     });
     expect(report.messages[0]).toMatchObject({ text: "split", reachable: ["carol"] });
+    expect(report.linkSources).toEqual({
+      alice: { source: "events" },
+      bob: { source: "events" },
+      carol: { source: "tcp-table" },
+      dave: { source: "events" },
+    });
   });
 
   it("a wrong expectation fails the run with the step and why, and still saves everything and removes the lab", async () => {
