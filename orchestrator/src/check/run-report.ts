@@ -146,7 +146,6 @@ export type MessageResult = z.infer<typeof messageResultSchema>;
 export type Forward = z.infer<typeof forwardSchema>;
 export type OverlaySnapshot = z.infer<typeof overlaySnapshotSchema>;
 export type ExpectationResult = z.infer<typeof expectationResultSchema>;
-export type LinkSourceSummary = z.infer<typeof linkSourceSchema>;
 export type LatencySummary = z.infer<typeof latencySummarySchema>;
 export type CheckSummary = z.infer<typeof checkSummarySchema>;
 

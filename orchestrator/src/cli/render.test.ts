@@ -48,7 +48,7 @@ describe("renderSnapshot", () => {
     expect(lines.slice(2, 5)).toEqual([
       "PEER  STATE    NEIGHBOURS",
       "a     running  b (TCP table)",
-      "b     running  a (configured)",
+      "b     running  a (configured links)",
     ]);
     expect(lines.at(-1)).toBe(
       "warning: b's links shown are its configured links to running peers, a guess: no cat\\x1b",

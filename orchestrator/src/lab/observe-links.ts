@@ -9,12 +9,7 @@ import {
 import { PEER_PORT, helperLabels } from "../plan/labels.js";
 import { TcpTablesUnreadableError, type ContainerInfo, type TcpTables } from "../runtime/runtime.js";
 import type { PeerSpec, Topology } from "../topology/schema.js";
-import {
-  nextLinkRecord,
-  type LinkRecord,
-  type LinkSource,
-  type ObservedLinkSource,
-} from "../transcript/link-records.js";
+import { nextLinkRecord, type LinkRecord, type LinkSource } from "../transcript/link-records.js";
 import { everyUntilAborted } from "../wait.js";
 import type { Lab, LabContainers } from "./lab.js";
 
@@ -28,9 +23,6 @@ export interface PeerLinks {
   /** "tcp-table": how its table was read (absent when it does not run: it has no namespace to read). */
   via?: TcpTables["via"];
 }
-
-/** Where an observed peer's links came from, with its neighbours. */
-export type ObservedPeerLinks = PeerLinks & { source: ObservedLinkSource; neighbors: string[] };
 
 export interface LinkObservation {
   /** When the reading began. */
@@ -206,7 +198,7 @@ export class LinkRecorder {
 }
 
 /** How often `lab run` observes the links of peers that report none: a fault's effect shows within a second. */
-export const LINK_POLL_MS = 1000;
+const LINK_POLL_MS = 1000;
 
 /**
  * Polls a recorder in the background until closed (`lab run`, for the whole scenario). A poll

@@ -4,7 +4,7 @@ import type { DeliveryCell, MessageResult, RunReport } from "../check/run-report
 import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { describeEngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem } from "../transcript/journal.js";
-import { LINK_SOURCES, type LinkSource } from "../transcript/link-records.js";
+import { LINK_SOURCES, linkSourceLabel } from "../transcript/link-records.js";
 import { visible } from "../visible.js";
 import { escapeHtmlText } from "./escape-html.js";
 
@@ -31,12 +31,6 @@ export function messageLabel(message: MessageResult): string {
   return `${message.origin}: ${message.text} (${message.id})`;
 }
 
-const SOURCE_LABEL: Record<LinkSource, string> = {
-  events: "own link events",
-  "tcp-table": "TCP table",
-  configured: "configured links, a guess",
-};
-
 /**
  * "own link events: alice, dave; TCP table: bob, carol": where lab learned each peer's links,
  * shared by report.md and report.html; undefined for a summary from before lab said so.
@@ -46,7 +40,7 @@ export function linkSourcesText(report: RunReport): string | undefined {
   if (!sources) return undefined;
   return LINK_SOURCES.flatMap((source) => {
     const peers = report.peers.filter((peer) => sources[peer]?.source === source);
-    return peers.length ? [`${SOURCE_LABEL[source]}: ${peers.join(", ")}`] : [];
+    return peers.length ? [`${linkSourceLabel(source)}: ${peers.join(", ")}`] : [];
   }).join("; ");
 }
 

@@ -196,10 +196,10 @@ describe("link sources", () => {
   it("says where each peer's links came from, in both reports", () => {
     expect(renderMarkdown(fixture())).toContain("- **Links from:** own link events: alice, bob, carol, dave\n");
     expect(renderMarkdown(observed())).toContain(
-      "- **Links from:** own link events: alice, dave; TCP table: bob; configured links, a guess: carol\n",
+      "- **Links from:** own link events: alice, dave; TCP table: bob; configured links: carol\n",
     );
     expect(renderHtml(observed())).toContain(
-      "<dt>links from</dt><dd>own link events: alice, dave; TCP table: bob; configured links, a guess: carol</dd>",
+      "<dt>links from</dt><dd>own link events: alice, dave; TCP table: bob; configured links: carol</dd>",
     );
   });
 

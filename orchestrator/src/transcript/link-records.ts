@@ -15,15 +15,15 @@ export type LinkSource = (typeof LINK_SOURCES)[number];
 export const OBSERVED_LINK_SOURCES = ["tcp-table", "configured"] as const;
 export type ObservedLinkSource = (typeof OBSERVED_LINK_SOURCES)[number];
 
-const SOURCE_WORDS: Record<LinkSource, string> = {
-  events: "its own link events",
-  "tcp-table": "its TCP table",
-  configured: "its configured links",
+const SOURCE_LABELS: Record<LinkSource, string> = {
+  events: "own link events",
+  "tcp-table": "TCP table",
+  configured: "configured links",
 };
 
-/** "its TCP table", for sentences about a peer's links. */
-export function describeLinkSource(source: LinkSource): string {
-  return SOURCE_WORDS[source];
+/** "TCP table": a source as status and the reports name it. */
+export function linkSourceLabel(source: LinkSource): string {
+  return SOURCE_LABELS[source];
 }
 
 /**
@@ -51,7 +51,7 @@ export interface LinkRecord {
 
 const name = z.string().min(1);
 
-export const linkRecordSchema = z.object({
+const linkRecordSchema = z.object({
   ts: z.string(),
   peer: z.literal("lab"),
   ev: z.literal("links"),
