@@ -3,7 +3,7 @@ import type { Action, JournalState } from "../transcript/journal.js";
 import type { TimelineRecord } from "../transcript/transcript.js";
 import { checkDeliveries } from "./checker.js";
 import { SUMMARY_VERSION, type ExpectationResult, type OverlaySnapshot, type RunReport } from "./run-report.js";
-import { changesOutsideLab } from "./timeline-state.js";
+import { changesOutsideLab, linkSourcesOf } from "./timeline-state.js";
 
 export interface RunRecord {
   topology: Topology;
@@ -40,6 +40,10 @@ export function buildRunReport(run: RunRecord): RunReport {
     verdict: reasons.length === 0 ? "pass" : "fail",
     peers: topology.peers.map((peer) => peer.name),
     links: topology.links,
+    linkSources: linkSourcesOf(
+      topology.peers.map((peer) => peer.name),
+      timeline,
+    ),
     snapshots: scenario.snapshots,
     ...checked,
     expectations: scenario.expectations,

@@ -5,6 +5,7 @@ import type { Topology } from "../topology/schema.js";
 import type { EngineRecord } from "../transcript/engine.js";
 import { mergeTimeline, type TimelineRecord } from "../transcript/transcript.js";
 import type { Action } from "../transcript/journal.js";
+import type { LinkRecord } from "../transcript/link-records.js";
 import { checkDeliveries, checkLevels } from "./checker.js";
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -41,6 +42,7 @@ class Script {
   events: PeerEvent[] = [];
   actions: Action[] = [];
   engine: EngineRecord[] = [];
+  links: LinkRecord[] = [];
   private seq = new Map<string, number>();
   listen(ms: number, ...peers: string[]): this {
     for (const peer of peers) this.events.push({ ts: at(ms), peer, ev: "listening", port: 7000 });
@@ -83,8 +85,22 @@ class Script {
     });
     return this;
   }
+  /** What lab observed of a peer's links from outside (a peer that reports none). */
+  observed(ms: number, target: string, neighbors: string[]): this {
+    this.links.push({
+      ts: at(ms),
+      peer: "lab",
+      ev: "links",
+      target,
+      neighbors,
+      up: neighbors,
+      down: [],
+      source: "tcp-table",
+    });
+    return this;
+  }
   get records(): TimelineRecord[] {
-    return mergeTimeline(this.events, this.actions, this.engine);
+    return mergeTimeline(this.events, this.actions, this.engine, this.links);
   }
 }
 
@@ -138,6 +154,24 @@ describe("checkDeliveries", () => {
     expect(result.check.failing).toEqual([]);
     expect(result.latency).toEqual({ count: 4, meanMs: 9, p50Ms: 5, p95Ms: 18, maxMs: 18 });
     expect(result.forwards).toHaveLength(4);
+  });
+
+  it("peers that report no links: who could receive a message comes from the links lab observed", () => {
+    // bob and carol print no link events; lab saw their links in their TCP tables.
+    const s = new Script()
+      .listen(0, "alice", "bob", "carol", "dave")
+      .observed(20, "bob", ["alice", "carol"])
+      .observed(20, "carol", ["bob", "dave"]);
+    const hello = s.send(100, "alice", "hello");
+    s.recv(105, "bob", hello, "alice", 1).recv(110, "carol", hello, "bob", 2).recv(118, "dave", hello, "carol", 3);
+    s.act(500, "kill", "bob").observed(1000, "carol", ["dave"]);
+    const later = s.send(1100, "dave", "later");
+    s.recv(1103, "carol", later, "dave", 1);
+
+    const [first, second] = checkDeliveries(chain, s.records).messages;
+    expect(first!.reachable).toEqual(["bob", "carol", "dave"]);
+    expect(second!.reachable).toEqual(["carol"]);
+    expect(classes(second!.cells)).toMatchObject({ alice: "unreachable", carol: "delivered" });
   });
 
   it("a missing delivery fails the run; a reachable peer that never showed it is named", () => {

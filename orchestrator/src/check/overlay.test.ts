@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { liveOverlay, partitionsText, peerStatus, reportedNeighbors, type PeerState } from "./overlay.js";
+import type { LinkRecord } from "../transcript/link-records.js";
+import {
+  latestLinkRecords,
+  liveOverlay,
+  partitionsText,
+  peerStatus,
+  reportedNeighbors,
+  type PeerState,
+} from "./overlay.js";
 
 let clock = 0;
 const ts = (): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, clock++)).toISOString();
@@ -20,6 +28,17 @@ const down = (peer: string, neighbor: string, reason = "eof"): PeerEvent => ({
   reason,
 });
 const listening = (peer: string): PeerEvent => ({ ts: ts(), peer, ev: "listening", port: 7000 });
+/** What lab observed of a peer's links from outside. */
+const seen = (target: string, neighbors: string[]): LinkRecord => ({
+  ts: ts(),
+  peer: "lab",
+  ev: "links",
+  target,
+  neighbors,
+  up: neighbors,
+  down: [],
+  source: "tcp-table",
+});
 const states = (spec: Record<string, PeerState["status"]>): PeerState[] =>
   Object.entries(spec).map(([name, status]) => ({ name, status }));
 
@@ -48,6 +67,30 @@ describe("reportedNeighbors", () => {
   it("forgets a peer's links when it starts listening again (a restart)", () => {
     const reported = reportedNeighbors([up("a", "b"), listening("a"), up("a", "c")]);
     expect(reported.get("a")).toEqual(new Set(["c"]));
+  });
+
+  it("takes an observed peer's links from its latest observation, whatever it printed", () => {
+    const reported = reportedNeighbors([up("b", "a"), seen("b", ["a", "c"]), down("b", "a"), seen("b", ["c"])]);
+    expect(reported.get("b")).toEqual(new Set(["c"]));
+    expect(reported.get("a")).toBeUndefined();
+  });
+
+  it("forgets an observed peer's links when it starts listening again, until the next observation", () => {
+    const events = [seen("b", ["a", "c"]), listening("b")];
+    expect(reportedNeighbors(events).get("b")).toEqual(new Set());
+    expect(reportedNeighbors([...events, seen("b", ["a"])]).get("b")).toEqual(new Set(["a"]));
+  });
+});
+
+describe("latestLinkRecords", () => {
+  it("keeps each observed peer's latest record", () => {
+    const [first, other, last] = [seen("b", ["a"]), seen("c", []), seen("b", [])];
+    expect(latestLinkRecords([up("a", "b"), first!, other!, last!])).toEqual(
+      new Map([
+        ["b", last],
+        ["c", other],
+      ]),
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
+import type { LinkRecord } from "../transcript/link-records.js";
 
 export interface PeerState {
   name: string;
@@ -33,13 +34,22 @@ export function describeStatus(state: Pick<PeerState, "status" | "exitCode">): s
 }
 
 /**
- * The neighbours each peer reports right now, replaying its events in order. A `listening`
- * event starts a new process (a restart), whose links start from nothing.
+ * Each peer's neighbours right now, replaying its events in order: what it reports, or, for a
+ * peer the lab observes from outside (one with link records), what the latest observation saw.
+ * A `listening` event starts a new process (a restart), whose links start from nothing.
  */
-export function reportedNeighbors(events: Iterable<PeerEvent>): Map<string, Set<string>> {
+export function reportedNeighbors(events: Iterable<PeerEvent | LinkRecord>): Map<string, Set<string>> {
   const counts = new Map<string, Map<string, number>>();
+  const observed = new Map<string, Set<string>>();
   for (const event of events) {
-    if (event.ev === "listening") counts.set(event.peer, new Map());
+    if (event.ev === "links") {
+      observed.set(event.target, new Set(event.neighbors));
+      continue;
+    }
+    if (event.ev === "listening") {
+      counts.set(event.peer, new Map());
+      if (observed.has(event.peer)) observed.set(event.peer, new Set());
+    }
     if (event.ev !== "link-up" && event.ev !== "link-down") continue;
     const links = counts.get(event.peer) ?? new Map<string, number>();
     counts.set(event.peer, links);
@@ -47,7 +57,14 @@ export function reportedNeighbors(events: Iterable<PeerEvent>): Map<string, Set<
     if (next > 0) links.set(event.neighbor, next);
     else links.delete(event.neighbor);
   }
-  return new Map([...counts].map(([peer, links]) => [peer, new Set(links.keys())]));
+  return new Map([...[...counts].map(([peer, links]) => [peer, new Set(links.keys())] as const), ...observed]);
+}
+
+/** The latest link record of each peer the lab observes, by peer. */
+export function latestLinkRecords(records: Iterable<PeerEvent | LinkRecord>): Map<string, LinkRecord> {
+  const latest = new Map<string, LinkRecord>();
+  for (const record of records) if (record.ev === "links") latest.set(record.target, record);
+  return latest;
 }
 
 export interface Overlay {

@@ -5,6 +5,7 @@ import { CONTAINER_CHANGES } from "../runtime/runtime.js";
 import { formatPath } from "../topology/diagnostic.js";
 import type { EngineRecord } from "../transcript/engine.js";
 import { JOURNAL_STATES, type Action } from "../transcript/journal.js";
+import { LINK_SOURCES } from "../transcript/link-records.js";
 
 /**
  * The version of summary.json's shape, written in it and required by `lab report`. Raise it when
@@ -99,6 +100,13 @@ const engineRecordSchema = z.object({
   source: z.enum(["events", "state"]),
 }) satisfies z.ZodType<EngineRecord>;
 
+/** Where a peer's links came from over the run. */
+const linkSourceSchema = z.object({
+  source: z.enum(LINK_SOURCES),
+  /** With "configured": why its TCP table could not be read. */
+  reason: z.string().optional(),
+});
+
 /** Everything a report shows: summary.json is this, minus nothing. */
 const runReportSchema = z.object({
   version: z.literal(SUMMARY_VERSION),
@@ -112,6 +120,11 @@ const runReportSchema = z.object({
   peers: z.array(peer),
   /** The configured links. */
   links: z.array(link),
+  /**
+   * Per peer, where lab learned its links: its own events, its TCP table, or (when the table
+   * could not be read) its configured links. Absent in summaries from before lab observed links.
+   */
+  linkSources: z.record(peer, linkSourceSchema).optional(),
   snapshots: z.array(overlaySnapshotSchema),
   messages: z.array(messageResultSchema),
   forwards: z.array(forwardSchema),

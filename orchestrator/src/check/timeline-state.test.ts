@@ -3,7 +3,8 @@ import type { ContainerChange } from "../runtime/runtime.js";
 import type { EngineRecord } from "../transcript/engine.js";
 import type { Action } from "../transcript/journal.js";
 import { mergeTimeline } from "../transcript/transcript.js";
-import { changesOutsideLab, statesAt } from "./timeline-state.js";
+import type { LinkRecord, ObservedLinkSource } from "../transcript/link-records.js";
+import { changesOutsideLab, linkSourcesOf, statesAt } from "./timeline-state.js";
 
 const at = (ms: number): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, ms)).toISOString();
 const act = (ms: number, action: string, target?: string): Action => ({
@@ -19,6 +20,40 @@ const engine = (ms: number, target: string, change: ContainerChange, exitCode?: 
   change,
   ...(exitCode === undefined ? {} : { exitCode }),
   source: "events",
+});
+
+const observed = (ms: number, target: string, source: ObservedLinkSource, reason?: string): LinkRecord => ({
+  ts: at(ms),
+  peer: "lab",
+  ev: "links",
+  target,
+  neighbors: [],
+  up: [],
+  down: [],
+  source,
+  ...(reason === undefined ? {} : { reason }),
+});
+
+describe("linkSourcesOf", () => {
+  it("events for peers lab never observed; the TCP table, or configured links as soon as they once stood in", () => {
+    const records = mergeTimeline(
+      [],
+      [],
+      [],
+      [
+        observed(10, "bob", "tcp-table"),
+        observed(10, "carol", "tcp-table"),
+        observed(20, "carol", "configured", "no cat"),
+        observed(30, "carol", "tcp-table"),
+        observed(30, "zed", "tcp-table"),
+      ],
+    );
+    expect(linkSourcesOf(["alice", "bob", "carol"], records)).toEqual({
+      alice: { source: "events" },
+      bob: { source: "tcp-table" },
+      carol: { source: "configured", reason: "no cat" },
+    });
+  });
 });
 
 describe("changesOutsideLab", () => {

@@ -3,6 +3,7 @@ import type { PeerStatus } from "../faults/peer-status.js";
 import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, isProcessFault } from "../faults/process-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
 import type { EngineRecord } from "../transcript/engine.js";
+import type { LinkRecord, LinkSource } from "../transcript/link-records.js";
 import { isPeerEvent, type TimelineRecord } from "../transcript/transcript.js";
 import { exitStatus, liveOverlay, reportedNeighbors, type Overlay, type PeerState } from "./overlay.js";
 
@@ -80,7 +81,33 @@ export function changesOutsideLab(records: TimelineRecord[]): EngineRecord[] {
   return outside;
 }
 
+/** Where one peer's links came from over a run, and why they were a guess when they were. */
+export interface PeerLinkSource {
+  source: LinkSource;
+  /** With "configured": why its TCP table could not be read (the latest reason). */
+  reason?: string;
+}
+
+/**
+ * Where each peer's links came from over a recorded run: "events" for a peer lab did not observe
+ * (no link records), "configured" for one whose table could not be read at least once, else
+ * "tcp-table".
+ */
+export function linkSourcesOf(peers: string[], records: TimelineRecord[]): Record<string, PeerLinkSource> {
+  const sources = new Map<string, PeerLinkSource>(peers.map((peer) => [peer, { source: "events" }]));
+  for (const record of records) {
+    if (record.ev !== "links" || !sources.has(record.target)) continue;
+    if (record.source === "configured")
+      sources.set(record.target, { source: "configured", reason: record.reason ?? "" });
+    else if (sources.get(record.target)!.source === "events") sources.set(record.target, { source: "tcp-table" });
+  }
+  return Object.fromEntries(sources);
+}
+
+/** The live overlay at a moment: the peers' own link events, and the links lab observed of those that report none. */
 export function overlayAt(peers: string[], records: TimelineRecord[], at: string): Overlay {
-  const events = records.filter((record): record is PeerEvent => isPeerEvent(record) && record.ts <= at);
-  return liveOverlay(statesAt(peers, records, at), reportedNeighbors(events));
+  const links = records.filter(
+    (record): record is PeerEvent | LinkRecord => (isPeerEvent(record) || record.ev === "links") && record.ts <= at,
+  );
+  return liveOverlay(statesAt(peers, records, at), reportedNeighbors(links));
 }

@@ -24,8 +24,8 @@ describe("renderSnapshot", () => {
   const snapshot: LabSnapshot = {
     lab: "first",
     peers: [
-      { name: "a", status: "running", neighbors: ["b"] },
-      { name: "b", status: "running", neighbors: ["a"] },
+      { name: "a", status: "running", neighbors: ["b"], linkSource: "events" },
+      { name: "b", status: "running", neighbors: ["a"], linkSource: "events" },
     ],
     overlay: { links: [["a", "b"]], partitions: [["a", "b"]] },
     journal: "running",
@@ -34,5 +34,24 @@ describe("renderSnapshot", () => {
   it("heads the status with the lab's name, and its description when the topology has one", () => {
     expect(renderSnapshot(snapshot, colors(false))[0]).toBe("lab first");
     expect(renderSnapshot({ ...snapshot, description: "two peers" }, colors(false))[0]).toBe("lab first — two peers");
+  });
+
+  it("marks links lab observed rather than heard from the peer, and warns when they are a guess", () => {
+    const observed: LabSnapshot = {
+      ...snapshot,
+      peers: [
+        { name: "a", status: "running", neighbors: ["b"], linkSource: "tcp-table" },
+        { name: "b", status: "running", neighbors: ["a"], linkSource: "configured", linkSourceReason: "no cat\u001b" },
+      ],
+    };
+    const lines = renderSnapshot(observed, colors(false));
+    expect(lines.slice(2, 5)).toEqual([
+      "PEER  STATE    NEIGHBOURS",
+      "a     running  b (TCP table)",
+      "b     running  a (configured links)",
+    ]);
+    expect(lines.at(-1)).toBe(
+      "warning: b's links shown are its configured links to running peers, a guess: no cat\\x1b",
+    );
   });
 });

@@ -5,6 +5,7 @@ import { describeLinkBack, type LinkBack } from "../lab/links-back.js";
 import type { SendResult } from "../lab/send.js";
 import { drawGraph } from "../report/text-graph.js";
 import { journalProblem, type JournalState } from "../transcript/journal.js";
+import { linkSourceLabel } from "../transcript/link-records.js";
 import { visible } from "../visible.js";
 import { table, type Colors } from "./output.js";
 
@@ -30,7 +31,7 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     ...snapshot.peers.map((peer) => [
       peer.name,
       state(peer),
-      peer.neighbors.length ? peer.neighbors.join(", ") : c.dim("—"),
+      `${peer.neighbors.length ? peer.neighbors.join(", ") : c.dim("—")}${peer.linkSource === "events" ? "" : c.dim(` (${linkSourceLabel(peer.linkSource)})`)}`,
     ]),
   ];
   const nodes = snapshot.peers.map((peer) => ({
@@ -50,8 +51,20 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     partitions.length === 0
       ? c.red("no live peers")
       : `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${partitionsText(partitions)}`,
+    ...renderLinkSourceWarnings(snapshot, c),
     ...renderJournalWarning(snapshot.journal, c),
   ];
+}
+
+/** A line per peer whose links are its configured ones because its TCP table could not be read. */
+function renderLinkSourceWarnings(snapshot: LabSnapshot, c: Colors): string[] {
+  return snapshot.peers
+    .filter((peer) => peer.linkSource === "configured")
+    .map((peer) =>
+      c.yellow(
+        `warning: ${peer.name}'s links shown are its configured links to running peers, a guess: ${visible(peer.linkSourceReason ?? "its TCP table was not read")}`,
+      ),
+    );
 }
 
 /** A line when the journal is not running (nothing otherwise). */

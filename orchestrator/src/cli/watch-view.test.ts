@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { LabSnapshot } from "../lab/lab.js";
+import type { LinkRecord } from "../transcript/link-records.js";
 import type { PeerLine } from "../transcript/transcript.js";
 import { colors } from "./output.js";
 import { WatchView } from "./watch-view.js";
@@ -22,6 +23,16 @@ const recv: PeerEvent = {
   text: "hi",
 };
 const listening: PeerEvent = { ts: TS, peer: "bob", ev: "listening", port: 7000 };
+const observed: LinkRecord = {
+  ts: TS,
+  peer: "lab",
+  ev: "links",
+  target: "bob",
+  neighbors: [],
+  up: [],
+  down: ["alice"],
+  source: "tcp-table",
+};
 const stderrLine: PeerLine = { peer: "bob", ts: TS, stream: "stderr", text: "node: warning" };
 
 function snapshot(partitions: string[][], bob: "running" | "paused" = "running"): LabSnapshot {
@@ -29,8 +40,8 @@ function snapshot(partitions: string[][], bob: "running" | "paused" = "running")
     lab: "duo",
     description: "two peers",
     peers: [
-      { name: "alice", status: "running", neighbors: partitions.length === 1 ? ["bob"] : [] },
-      { name: "bob", status: bob, neighbors: partitions.length === 1 ? ["alice"] : [] },
+      { name: "alice", status: "running", neighbors: partitions.length === 1 ? ["bob"] : [], linkSource: "events" },
+      { name: "bob", status: bob, neighbors: partitions.length === 1 ? ["alice"] : [], linkSource: "events" },
     ],
     overlay: { links: partitions.length === 1 ? [["alice", "bob"]] : [], partitions },
     journal: "running",
@@ -45,6 +56,10 @@ describe("watch --json", () => {
     expect(view.line(stderrLine)).toEqual([]);
     for (const line of [...view.line(eventLine(recv)), ...view.line(eventLine(listening))])
       expect(JSON.parse(line)).toHaveProperty("ev");
+  });
+
+  it("prints a change of the links lab observed as the lab's own record", () => {
+    expect(new WatchView("json", colors(false)).observed(observed)).toEqual([JSON.stringify(observed)]);
   });
 
   it("prints the lab's status as one line, tagged as the lab's own record, first and then each time it changes", () => {
@@ -72,6 +87,7 @@ describe("watch, piped", () => {
     expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual(["-- partitions: {alice, bob}"]);
     expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual([]);
     expect(view.status(snapshot([["alice"]], "paused"), TS)).toEqual(["-- partitions: {alice}"]);
+    expect(view.observed(observed)).toEqual(["12:00:01.000  lab: bob's TCP table: links down alice; now none"]);
   });
 
   it("shows the closes a person needs to see: a neighbour dropped for not reading, a connection closed before hello", () => {
@@ -97,11 +113,13 @@ describe("watch on a terminal", () => {
   it("keeps the feed for the next redraw, under the status", () => {
     const view = new WatchView("screen", colors(false));
     expect(view.line(eventLine(recv))).toEqual([]);
+    expect(view.observed(observed)).toEqual([]);
     const screen = view.status(snapshot([["alice", "bob"]]), TS);
     expect(screen[0]).toBe("lab duo — two peers");
-    expect(screen.slice(-2)).toEqual([
+    expect(screen.slice(-3)).toEqual([
       "feed  (Ctrl-C leaves the lab running)",
       "12:00:01.000  bob ← alice: hi (from alice, 1 hop)",
+      "12:00:01.000  lab: bob's TCP table: links down alice; now none",
     ]);
   });
 });

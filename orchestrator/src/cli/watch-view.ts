@@ -1,7 +1,8 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { partitionsText } from "../check/overlay.js";
 import type { LabSnapshot } from "../lab/lab.js";
-import { formatPeerLine, type PeerLine } from "../transcript/transcript.js";
+import type { LinkRecord } from "../transcript/link-records.js";
+import { formatPeerLine, formatRecord, type PeerLine } from "../transcript/transcript.js";
 import type { Colors } from "./output.js";
 import { renderSnapshot } from "./render.js";
 
@@ -26,7 +27,8 @@ const FEED_LENGTH = 18;
 /**
  * Pure: what `watch` prints as peers' lines come in and the lab's status is read again, for each
  * mode. With --json each line is one JSON object: a peer's event as the peer printed it (as
- * `logs --json` gives it), or `{"peer":"lab","ev":"status",…}`, the lab's status, each time it changes.
+ * `logs --json` gives it), `{"peer":"lab","ev":"links",…}` when the links lab observes of a peer
+ * that reports none changed, or `{"peer":"lab","ev":"status",…}`, the lab's status, each time it changes.
  */
 export class WatchView {
   private readonly feed: string[] = [];
@@ -42,6 +44,16 @@ export class WatchView {
     if (this.mode === "json") return line.event ? [JSON.stringify(line.event)] : [];
     if (line.event && !FEED_EVENTS.has(line.event.ev)) return [];
     const text = formatPeerLine(line);
+    if (this.mode === "lines") return [text];
+    this.feed.push(text);
+    if (this.feed.length > FEED_LENGTH) this.feed.shift();
+    return [];
+  }
+
+  /** A change of the links lab observed of a peer that reports none: fed like a peer's link event. */
+  observed(record: LinkRecord): string[] {
+    if (this.mode === "json") return [JSON.stringify(record)];
+    const text = formatRecord(record);
     if (this.mode === "lines") return [text];
     this.feed.push(text);
     if (this.feed.length > FEED_LENGTH) this.feed.shift();

@@ -66,12 +66,14 @@ export async function control(
       next ? `try ${next} ${peer}` : undefined,
     );
   }
+  await lab.recordObservedLinks();
   const before = await lab.snapshot();
   const since = new Date().toISOString();
   await APPLY[action](lab.runtime, container.id, state.status, graceSeconds);
   await lab.record({ ts: since, action, target: peer });
   const returning = isReturning(action) ? await awaitLinksBack(lab, action, peer, before, since, signal) : undefined;
   await settle(lab, signal);
+  await lab.recordObservedLinks();
   const after = await lab.snapshot();
   return {
     action,

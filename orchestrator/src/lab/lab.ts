@@ -1,12 +1,26 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { InputError, LabError } from "../errors.js";
-import { liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
+import {
+  latestLinkRecords,
+  liveOverlay,
+  peerStatus,
+  reportedNeighbors,
+  type Overlay,
+  type PeerState,
+} from "../check/overlay.js";
 import { LABEL, readMember, readTopology, type Reading } from "../plan/labels.js";
 import type { ContainerEvent, ContainerInfo, Runtime } from "../runtime/runtime.js";
 import { didYouMean } from "../topology/diagnostic.js";
 import { DNS_NAME, type Topology } from "../topology/schema.js";
 import { engineRecords } from "../transcript/engine.js";
 import { encodeAction, mergeActions, parseAction, type Action, type JournalState } from "../transcript/journal.js";
+import {
+  encodeLinkRecord,
+  mergeLinkRecords,
+  parseLinkRecord,
+  type LinkRecord,
+  type LinkSource,
+} from "../transcript/link-records.js";
 import {
   mergeTimeline,
   toPeerLine,
@@ -15,6 +29,13 @@ import {
   type TimelineRecord,
 } from "../transcript/transcript.js";
 import { EngineWatch } from "./engine-watch.js";
+import {
+  LinkRecorder,
+  LinkWatch,
+  linkObservedPeers,
+  type ObserveOptions,
+  type RecordedLinks,
+} from "./observe-links.js";
 
 export interface LabSummary {
   name: string;
@@ -32,8 +53,12 @@ export interface LabContainers {
 }
 
 export interface PeerView extends PeerState {
-  /** Neighbours as the peer itself reports them (empty when it is not running). */
+  /** Neighbours as the peer itself reports them, or as lab observed them (empty when it is not running). */
   neighbors: string[];
+  /** Where its links come from: its own events, its TCP table, or its configured links. */
+  linkSource: LinkSource;
+  /** With "configured": why its TCP table could not be read. */
+  linkSourceReason?: string;
 }
 
 export interface LabSnapshot {
@@ -53,13 +78,21 @@ export interface LabSnapshot {
 export class Lab {
   /** Every action this process did, kept here too: the journal container can be removed under us. */
   private readonly own: Action[] = [];
+  /** Every link record this process wrote, kept for the same reason. */
+  private readonly ownLinks: LinkRecord[] = [];
   private engineWatch: EngineWatch | undefined;
+  /** The peers whose links the lab reads from their TCP tables (observe-links.ts decides which). */
+  readonly linkObserved: readonly string[];
+  private linkRecorder: LinkRecorder | undefined;
+  private linkWatch: LinkWatch | undefined;
 
   private constructor(
     readonly runtime: Runtime,
     readonly name: string,
     readonly topology: Topology,
-  ) {}
+  ) {
+    this.linkObserved = linkObservedPeers(topology, process.env);
+  }
 
   /** The names of the labs on this engine, from their networks and containers; a label no lab name can be is not a lab. */
   static async names(runtime: Runtime): Promise<string[]> {
@@ -135,7 +168,7 @@ export class Lab {
       const member = readMember(container, this.topology);
       if (!member.ok) refused.push(member.problem);
       else if (member.value.role === "journal") journal = container;
-      else peers.set(member.value.peer, container);
+      else if (member.value.role === "peer") peers.set(member.value.peer, container);
     }
     return { peers, ...(journal ? { journal } : {}), refused };
   }
@@ -156,14 +189,68 @@ export class Lab {
   async record(action: Omit<Action, "ts"> & { ts?: string }): Promise<void> {
     const full: Action = { ts: new Date().toISOString(), ...action };
     this.own.push(full);
+    await this.journal(encodeAction(full));
+  }
+
+  /** Journals a change of a peer's links as lab observed it. */
+  async recordLinks(record: LinkRecord): Promise<void> {
+    this.ownLinks.push(record);
+    await this.journal(encodeLinkRecord(record));
+  }
+
+  private async journal(line: string): Promise<void> {
     const { journal } = await this.containers();
     if (journal?.state !== "running") return;
     try {
-      await this.runtime.writeLine(journal.id, encodeAction(full));
+      await this.runtime.writeLine(journal.id, line);
     } catch (error) {
       // Removed or stopped between the look and the write: status and the report say so.
       if (!(error instanceof LabError) || journalState((await this.containers()).journal) === "running") throw error;
     }
+  }
+
+  /**
+   * Observes the links of the peers that report none (`linkObserved`) once, and journals each
+   * change: status and watch call it at each look. Asks the engine nothing when every peer
+   * reports its own links.
+   */
+  async recordObservedLinks(options: ObserveOptions = {}): Promise<RecordedLinks> {
+    if (this.linkObserved.length === 0) return { written: [], latest: [] };
+    this.linkRecorder ??= new LinkRecorder(this, this.linkObserved);
+    return this.linkRecorder.poll(options);
+  }
+
+  /** Observes those links in the background until `stopWatchingLinks`: `lab run` does, for the whole scenario. */
+  watchLinks(): void {
+    if (this.linkWatch || this.linkObserved.length === 0) return;
+    this.linkRecorder ??= new LinkRecorder(this, this.linkObserved);
+    this.linkWatch = new LinkWatch(this.linkRecorder);
+  }
+
+  /** Ends the background observation; throws what made a poll fail, once. */
+  async stopWatchingLinks(): Promise<void> {
+    const watch = this.linkWatch;
+    this.linkWatch = undefined;
+    await watch?.close();
+  }
+
+  /** The link records in the journal, with those this process wrote. */
+  async linkRecords(): Promise<LinkRecord[]> {
+    const { journal } = await this.containers();
+    return mergeLinkRecords(journal ? (await this.journalled(journal)).links : [], this.ownLinks);
+  }
+
+  /** The journal's actions and link records. */
+  private async journalled(journal: ContainerInfo): Promise<{ actions: Action[]; links: LinkRecord[] }> {
+    const actions: Action[] = [];
+    const links: LinkRecord[] = [];
+    for await (const line of this.runtime.logs(journal.id, { follow: false })) {
+      const action = parseAction(line.text);
+      if (action) actions.push(action);
+      const observed = action ? undefined : parseLinkRecord(line.text);
+      if (observed) links.push(observed);
+    }
+    return { actions, links };
   }
 
   /**
@@ -215,24 +302,19 @@ export class Lab {
       }),
     );
     const ordered = new Map(this.peerNames.filter((peer) => lines.has(peer)).map((peer) => [peer, lines.get(peer)!]));
-    const journalled: Action[] = [];
-    if (journal) {
-      for await (const line of this.runtime.logs(journal.id, { follow: false })) {
-        const action = parseAction(line.text);
-        if (action) journalled.push(action);
-      }
-    }
+    const journalled = journal ? await this.journalled(journal) : { actions: [], links: [] };
     return {
       lines: ordered,
-      actions: mergeActions(journalled, this.own),
+      actions: mergeActions(journalled.actions, this.own),
       engine: engineRecords(await this.containerEvents(peers), peers),
+      links: mergeLinkRecords(journalled.links, this.ownLinks),
       journal: journalState(journal),
     };
   }
 
   async snapshot(recording?: LabRecording): Promise<LabSnapshot> {
     const [{ peers, journal }, recorded] = await Promise.all([this.containers(), recording ?? this.recording()]);
-    return snapshotOf(this.topology, peers, recordingEvents(recorded), journalState(journal));
+    return snapshotOf(this.topology, peers, [...recordingEvents(recorded), ...recorded.links], journalState(journal));
   }
 }
 
@@ -261,16 +343,16 @@ export function recordingEvents(recording: LabRecording): PeerEvent[] {
   return [...recording.lines.values()].flat().flatMap((line) => (line.event ? [line.event] : []));
 }
 
-/** A recording's peer events, actions and engine records merged by time. */
+/** A recording's peer events, actions, engine records and observed links merged by time. */
 export function recordingTimeline(recording: LabRecording): TimelineRecord[] {
-  return mergeTimeline(recordingEvents(recording), recording.actions, recording.engine);
+  return mergeTimeline(recordingEvents(recording), recording.actions, recording.engine, recording.links);
 }
 
-/** Pure: container states and peer events → what `status` shows. */
+/** Pure: container states, peer events and the links lab observed → what `status` shows. */
 export function snapshotOf(
   topology: Topology,
   containers: Map<string, ContainerInfo>,
-  events: PeerEvent[],
+  events: Array<PeerEvent | LinkRecord>,
   journal: JournalState,
 ): LabSnapshot {
   const order = topology.peers.map((peer) => peer.name);
@@ -278,14 +360,21 @@ export function snapshotOf(
     name: peer.name,
     ...peerStatus(containers.get(peer.name)),
   }));
-  const reported = reportedNeighbors([...events].sort((a, b) => a.ts.localeCompare(b.ts)));
+  const ordered = [...events].sort((a, b) => a.ts.localeCompare(b.ts));
+  const reported = reportedNeighbors(ordered);
+  const observed = latestLinkRecords(ordered);
   return {
     lab: topology.name,
     description: topology.description,
-    peers: states.map((state) => ({
-      ...state,
-      neighbors: state.status === "running" ? order.filter((name) => reported.get(state.name)?.has(name)) : [],
-    })),
+    peers: states.map((state) => {
+      const record = observed.get(state.name);
+      return {
+        ...state,
+        neighbors: state.status === "running" ? order.filter((name) => reported.get(state.name)?.has(name)) : [],
+        linkSource: record?.source ?? "events",
+        ...(record?.reason === undefined ? {} : { linkSourceReason: record.reason }),
+      };
+    }),
     overlay: liveOverlay(states, reported),
     journal,
   };

@@ -40,7 +40,11 @@ function snapshot(
   return {
     lab: "t",
     description: "",
-    peers: states(status).map((state) => ({ ...state, neighbors: neighbors[state.name] ?? [] })),
+    peers: states(status).map((state) => ({
+      ...state,
+      neighbors: neighbors[state.name] ?? [],
+      linkSource: "events" as const,
+    })),
     overlay: { links, partitions: [] },
     journal: "running",
   };

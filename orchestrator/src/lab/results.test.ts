@@ -26,6 +26,7 @@ const recording: LabRecording = {
   ]),
   actions: [{ ts: "2026-11-25T12:00:00.500Z", action: "up", detail: "chain.yaml" }],
   engine: [],
+  links: [],
   journal: "running",
 };
 

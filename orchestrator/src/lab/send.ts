@@ -82,6 +82,7 @@ export interface SendResult {
 
 /** `lab send`: types a line into a peer and reports who received it once the lab is quiet again. */
 export async function send(lab: Lab, peer: string, text: string, signal: AbortSignal): Promise<SendResult> {
+  await lab.recordObservedLinks();
   const before = await lab.snapshot();
   const typed = await typeMessage(lab, peer, text, signal);
   await settle(lab, signal);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkInfo } from "../runtime/runtime.js";
 import { loadTopologyFile } from "../topology/load.js";
-import { readMember, readTopology } from "./labels.js";
+import { helperLabels, readMember, readTopology } from "./labels.js";
 import { planLab } from "./plan.js";
 
 const loaded = await loadTopologyFile("topologies/chain.yaml");
@@ -88,6 +88,13 @@ describe("readMember", () => {
     expect(readMember(container(plan.journal.name, plan.journal.labels), chain)).toEqual({
       ok: true,
       value: { role: "journal" },
+    });
+  });
+
+  it("knows a helper reading TCP tables by its role, whatever name the engine gave it", () => {
+    expect(readMember(container("eager_turing", helperLabels("chain")), chain)).toEqual({
+      ok: true,
+      value: { role: "helper" },
     });
   });
 

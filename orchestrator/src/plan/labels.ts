@@ -1,4 +1,4 @@
-import type { ContainerInfo, NetworkInfo } from "../runtime/runtime.js";
+import type { ContainerInfo, Labels, NetworkInfo } from "../runtime/runtime.js";
 import { formatPath } from "../topology/diagnostic.js";
 import { DNS_NAME, storedTopologySchema, type Topology } from "../topology/schema.js";
 
@@ -11,7 +11,8 @@ export const LABEL = {
   topology: "p2plab.topology",
 } as const;
 
-export type Role = "peer" | "journal";
+/** A helper is a short-lived container reading a peer's TCP tables: it holds nothing to save. */
+export type Role = "peer" | "journal" | "helper";
 
 export const PEER_PORT = 7000;
 
@@ -64,7 +65,12 @@ export function readTopology(networks: NetworkInfo[], lab: string): Reading<Topo
   return { ok: true, value: parsed.data };
 }
 
-export type LabMember = { role: "peer"; peer: string } | { role: "journal" };
+export type LabMember = { role: "peer"; peer: string } | { role: "journal" } | { role: "helper" };
+
+/** The labels of a lab's helper containers: found and removed with the lab if one is ever left behind. */
+export function helperLabels(lab: string): Labels {
+  return { [LABEL.lab]: lab, [LABEL.role]: "helper" };
+}
 
 /**
  * What a container carrying the lab's label is in the lab. Its labels must name a peer of the
@@ -77,13 +83,15 @@ export function readMember(container: Pick<ContainerInfo, "name" | "labels">, to
   const role = container.labels[LABEL.role];
   const peer = container.labels[LABEL.peer];
   let member: LabMember;
+  // The engine names a helper: it poses as nothing, and lives only while it reads.
+  if (role === "helper") return { ok: true, value: { role } };
   if (role === "journal") {
     member = { role };
   } else if (role !== "peer") {
     return refuse(
       role === undefined
         ? `no label ${LABEL.role}`
-        : `label ${LABEL.role} ${JSON.stringify(role)} is neither peer nor journal`,
+        : `label ${LABEL.role} ${JSON.stringify(role)} is neither peer, journal nor helper`,
     );
   } else if (peer === undefined) {
     return refuse(`no label ${LABEL.peer}`);

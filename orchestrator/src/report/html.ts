@@ -8,7 +8,7 @@ import { linkKey } from "../topology/link-key.js";
 import { describeEngineRecord, type EngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem, type Action } from "../transcript/journal.js";
 import { escapeHtml as esc } from "./escape-html.js";
-import { cellText, elapsedMs, formatTime, offsetLabel } from "./markdown.js";
+import { cellText, elapsedMs, formatTime, linkSourceReasons, linkSourcesText, offsetLabel } from "./markdown.js";
 
 /** Partition colours, in order of each partition's first peer; none of them means a state. */
 const PARTITION_PALETTE = ["#2563eb", "#0d9488", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#4f46e5", "#b45309"];
@@ -57,6 +57,12 @@ function header(report: RunReport): string {
       : `<div class="reasons"><h2>Why it failed</h2><ul>${report.reasons.map((reason) => `<li>${esc(reason)}</li>`).join("")}</ul></div>`;
   const problem = journalProblem(report.journal);
   const journal = problem ? `<div class="journal-warning"><h2>Journal</h2><p>${esc(problem)}.</p></div>` : "";
+  const sources = linkSourcesText(report);
+  const guessed = linkSourceReasons(report);
+  const guesses =
+    guessed.length === 0
+      ? ""
+      : `<div class="journal-warning"><h2>Links guessed</h2><p>These peers' TCP tables could not be read at times, so their configured links to running peers stood in:</p><ul>${guessed.map((line) => `<li>${esc(line)}</li>`).join("")}</ul></div>`;
   return `<header>
 <div class="title-row"><h1>${esc(report.lab)}</h1><span class="badge ${pass ? "pass" : "fail"}">${pass ? "✓ PASS" : "✗ FAIL"}</span></div>
 ${report.description ? `<p class="description">${esc(report.description)}</p>` : ""}
@@ -66,9 +72,11 @@ ${report.description ? `<p class="description">${esc(report.description)}</p>` :
 <div><dt>finished</dt><dd>${esc(formatTime(report.finishedAt))}</dd></div>
 <div><dt>duration</dt><dd>${esc(formatDuration(elapsedMs(report.startedAt, report.finishedAt)))}</dd></div>
 <div><dt>peers · links · messages</dt><dd>${report.peers.length} · ${report.links.length} · ${report.messages.length}</dd></div>
+${sources === undefined ? "" : `<div><dt>links from</dt><dd>${esc(sources)}</dd></div>`}
 </dl>
 ${reasons}
 ${journal}
+${guesses}
 </header>`;
 }
 

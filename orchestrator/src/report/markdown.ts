@@ -4,6 +4,7 @@ import type { DeliveryCell, MessageResult, RunReport } from "../check/run-report
 import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { describeEngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem } from "../transcript/journal.js";
+import { LINK_SOURCES, linkSourceLabel } from "../transcript/link-records.js";
 import { visible } from "../visible.js";
 import { escapeHtmlText } from "./escape-html.js";
 
@@ -28,6 +29,27 @@ export function cellText(cell: DeliveryCell, isOrigin: boolean): string {
 /** "alice: hello (alice:1)": how a message is named in both reports. */
 export function messageLabel(message: MessageResult): string {
   return `${message.origin}: ${message.text} (${message.id})`;
+}
+
+/**
+ * "own link events: alice, dave; TCP table: bob, carol": where lab learned each peer's links,
+ * shared by report.md and report.html; undefined for a summary from before lab said so.
+ */
+export function linkSourcesText(report: RunReport): string | undefined {
+  const sources = report.linkSources;
+  if (!sources) return undefined;
+  return LINK_SOURCES.flatMap((source) => {
+    const peers = report.peers.filter((peer) => sources[peer]?.source === source);
+    return peers.length ? [`${linkSourceLabel(source)}: ${peers.join(", ")}`] : [];
+  }).join("; ");
+}
+
+/** "carol: why its TCP table could not be read", for each peer whose configured links stood in. */
+export function linkSourceReasons(report: RunReport): string[] {
+  return report.peers.flatMap((peer) => {
+    const source = report.linkSources?.[peer];
+    return source?.source === "configured" ? [`${peer}: ${source.reason || "its TCP table was not read"}`] : [];
+  });
 }
 
 /** "2025-03-14 10:00:02.012 UTC" from an ISO timestamp; anything else is shown as given. */
@@ -61,8 +83,16 @@ export function renderMarkdown(report: RunReport): string {
     `- **Started:** ${formatTime(report.startedAt)}`,
     `- **Finished:** ${formatTime(report.finishedAt)} (${formatDuration(elapsedMs(report.startedAt, report.finishedAt))})`,
     `- **Peers:** ${report.peers.length}, **configured links:** ${report.links.length}, **messages:** ${report.messages.length}`,
-    "",
   );
+  const sources = linkSourcesText(report);
+  if (sources !== undefined) out.push(`- **Links from:** ${inline(sources)}`);
+  out.push("");
+  const guessed = linkSourceReasons(report);
+  if (guessed.length > 0)
+    out.push(
+      `> **Links guessed:** these peers' TCP tables could not be read at times, so their configured links to running peers stood in — ${guessed.map(inline).join("; ")}.`,
+      "",
+    );
 
   if (report.reasons.length > 0) {
     out.push("## Why it failed", "", ...report.reasons.map((reason) => `- ${inline(reason)}`), "");

@@ -179,6 +179,44 @@ describe("renderMarkdown", () => {
   });
 });
 
+describe("link sources", () => {
+  /** The fixture as if lab had observed bob's links and guessed carol's. */
+  function observed(): RunReport {
+    return {
+      ...fixture(),
+      linkSources: {
+        alice: { source: "events" },
+        bob: { source: "tcp-table" },
+        carol: { source: "configured", reason: "cannot read <tables>" },
+        dave: { source: "events" },
+      },
+    };
+  }
+
+  it("says where each peer's links came from, in both reports", () => {
+    expect(renderMarkdown(fixture())).toContain("- **Links from:** own link events: alice, bob, carol, dave\n");
+    expect(renderMarkdown(observed())).toContain(
+      "- **Links from:** own link events: alice, dave; TCP table: bob; configured links: carol\n",
+    );
+    expect(renderHtml(observed())).toContain(
+      "<dt>links from</dt><dd>own link events: alice, dave; TCP table: bob; configured links: carol</dd>",
+    );
+  });
+
+  it("says why a peer's links were a guess", () => {
+    expect(renderMarkdown(fixture())).not.toContain("Links guessed");
+    expect(renderMarkdown(observed())).toContain("carol: cannot read &lt;tables&gt;.");
+    expect(renderHtml(observed())).toContain("<li>carol: cannot read &lt;tables&gt;</li>");
+  });
+
+  it("a summary from before lab said so still reads and renders, without the line", () => {
+    const { linkSources: _, ...older } = fixture();
+    expect(parseRunReport(JSON.parse(JSON.stringify(older)))).toMatchObject({ ok: true });
+    expect(renderMarkdown(older)).not.toContain("Links from");
+    expect(renderHtml(older)).not.toContain("links from");
+  });
+});
+
 describe("renderHtml", () => {
   const html = renderHtml(fixture());
 

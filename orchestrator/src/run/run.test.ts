@@ -1,16 +1,43 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryLabs, leftovers, shipped, upOptions } from "../../../test/support/memory-lab.js";
 import type { RunReport } from "../check/run-report.js";
 import type { StepOutcome } from "../scenario/steps.js";
 import { InputError } from "../errors.js";
 import { Lab } from "../lab/lab.js";
+import { OBSERVE_LINKS_VARIABLE } from "../lab/observe-links.js";
+import { referencePeer, type Program } from "../runtime/memory-programs.js";
 import { runLab, type RunOptions } from "./run.js";
 
 const labs = new MemoryLabs();
-afterEach(() => labs.closeAll());
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await labs.closeAll();
+});
+
+/** A peer that stops reporting its links once wired: it never prints a link-down. */
+const staleLinks: Program = (context) =>
+  referencePeer({
+    ...context,
+    print: (stream, text) => void (/"ev":"link-down"/.test(text) || context.print(stream, text)),
+  });
+
+/**
+ * chain.yaml with carol running that peer: after bob restarts, carol's old link to him is gone
+ * (a link that went down is not dialled again) though carol never says so.
+ */
+const carolGoesQuiet = (text: string): string =>
+  text.replace("  carol: { connect: [bob] }", '  carol: { connect: [bob], image: "stale-links:1" }').replace(
+    /^scenario:\n[^]*$/m,
+    `scenario:
+  - restart: bob
+  - expect: { partitions: [[alice, bob], [carol, dave]], within: 5s }
+  - send: { from: dave, text: split }
+  - expect: { delivered: split, to: [carol], within: 3s }
+`,
+  );
 
 /** chain.yaml, but dave is expected to hear alice after bob died: that cannot hold. */
 const wrongExpectation = (text: string): string =>
@@ -57,6 +84,29 @@ describe("lab run on a memory runtime", () => {
     }
     expect((JSON.parse(await readFile(join(saved.dir, "summary.json"), "utf8")) as RunReport).verdict).toBe("pass");
     expect(await leftovers(runtime, "chain")).toEqual([]);
+  });
+
+  it("a peer whose links the lab observes: partitions and the checker follow its TCP table, not its silence", async () => {
+    vi.stubEnv(OBSERVE_LINKS_VARIABLE, "carol");
+    const runtime = labs.runtime({ "stale-links:1": staleLinks });
+    const options = runOptions();
+    const { report } = await runLab(runtime, shipped("topologies/chain.yaml", carolGoesQuiet), options);
+    expect(options.steps.map((step) => [step.ok, step.detail ?? ""])).toEqual(options.steps.map(() => [true, ""]));
+    expect(report.verdict).toBe("pass");
+    expect(report.snapshots.at(-1)).toMatchObject({
+      label: "after restart bob",
+      partitions: [
+        ["alice", "bob"],
+        ["carol", "dave"],
+      ],
+    });
+    expect(report.messages[0]).toMatchObject({ text: "split", reachable: ["carol"] });
+    expect(report.linkSources).toEqual({
+      alice: { source: "events" },
+      bob: { source: "events" },
+      carol: { source: "tcp-table" },
+      dave: { source: "events" },
+    });
   });
 
   it("a wrong expectation fails the run with the step and why, and still saves everything and removes the lab", async () => {

@@ -33,8 +33,13 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
   let saved: SavedResults | undefined;
   try {
     await lab.watchEngine();
+    // The links of peers that report none, observed before the scenario's first look and all through it.
+    await lab.recordObservedLinks();
+    lab.watchLinks();
     const scenario = await runScenario(lab, topology.scenario, { signal: options.signal, onStep: options.onStep });
     await settle(lab, options.signal);
+    await lab.stopWatchingLinks();
+    await lab.recordObservedLinks();
     const recording = await lab.recording();
     const report = buildRunReport({
       topology,
@@ -49,6 +54,8 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
     return { report, saved };
   } finally {
     await lab.stopWatchingEngine();
+    // The normal path stopped it above and said why a poll failed; after another error, that one is the news.
+    await lab.stopWatchingLinks().catch(() => {});
     if (!options.keep || options.signal.aborted) {
       // Saved above on the normal path; on any other path, saved here before removal.
       const removed = await down(runtime, topology.name, { save: saved === undefined, resultsDir: options.resultsDir });

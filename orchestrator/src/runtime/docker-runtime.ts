@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
 import { formatDuration } from "../../../peer/src/duration.js";
@@ -30,6 +31,9 @@ import {
   type NetworkInfo,
   type Runtime,
   type Signal,
+  type TcpTables,
+  TCP_TABLE_FILES,
+  TcpTablesUnreadableError,
 } from "./runtime.js";
 import { StandInScript, thisHost } from "./stand-in-base.js";
 
@@ -63,6 +67,16 @@ function engineMessage(error: EngineError): string {
   const text = (error.json?.message ?? error.message).replace(/^\(HTTP code \d+\)\s*/, "");
   return (error.reason && text.startsWith(`${error.reason} - `) ? text.slice(error.reason.length + 3) : text).trim();
 }
+
+/** What a `cat` of the TCP tables printed, and how it ended. */
+interface CatOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** The header line of /proc/net/tcp (and tcp6): its presence means the table was read. */
+const TCP_TABLE_HEADER = /^\s*sl\s+local_address/m;
 
 /** One event of a build or pull stream. */
 interface ProgressEvent {
@@ -315,6 +329,7 @@ export class DockerRuntime implements Runtime, ImageEngine {
       createdAt: info.Created,
       startedAt: zeroTimeAsEmpty(info.State.StartedAt),
       finishedAt: zeroTimeAsEmpty(info.State.FinishedAt),
+      ...addressOf(info.NetworkSettings?.Networks),
     };
   }
 
@@ -332,6 +347,114 @@ export class DockerRuntime implements Runtime, ImageEngine {
       ),
     );
     return infos.filter((info): info is ContainerInfo => info !== undefined);
+  }
+
+  async readTcpTables(id: string, helperLabels: Labels): Promise<TcpTables> {
+    const exec = await this.tcpTablesOr("exec", () => this.catInContainer(id));
+    if (exec.text !== undefined) return { text: exec.text, via: "exec" };
+    const helper = await this.tcpTablesOr("helper", () => this.catInHelper(id, helperLabels));
+    if (helper.text !== undefined) return { text: helper.text, via: "helper" };
+    throw new TcpTablesUnreadableError(id, { exec: exec.problem!, helper: helper.problem! });
+  }
+
+  /**
+   * The tables as one way of reading them gave them, or why it could not. A missing table file
+   * (tcp6 on a host without IPv6) makes `cat` fail after printing the other: a header is enough.
+   * An engine that is gone or hung is no reason to try the other way: that error goes up.
+   */
+  private async tcpTablesOr(
+    way: "exec" | "helper",
+    cat: () => Promise<CatOutput>,
+  ): Promise<{ text?: string; problem?: string }> {
+    try {
+      const output = await cat();
+      if (TCP_TABLE_HEADER.test(output.stdout)) return { text: output.stdout };
+      const said = `${output.stderr}\n${output.stdout}`.trim().split("\n").at(-1)!.trim();
+      return {
+        problem: `${way === "exec" ? "cat" : "the helper"} exited with ${output.exitCode}${said ? `: ${said}` : ""}`,
+      };
+    } catch (error) {
+      if (error instanceof EnvironmentError || !(error instanceof LabError)) throw error;
+      return { problem: error.message };
+    }
+  }
+
+  /** `cat` of the tables run in the container itself (docker exec): fails in a paused container, or an image without cat. */
+  private catInContainer(id: string): Promise<CatOutput> {
+    return this.call(`run cat in ${shortId(id)}`, async (abortSignal) => {
+      const exec = await this.docker
+        .getContainer(id)
+        .exec({ Cmd: ["cat", ...TCP_TABLE_FILES], AttachStdout: true, AttachStderr: true, abortSignal });
+      const stream = await exec.start({ hijack: true, stdin: false, abortSignal });
+      const output = await this.demuxed(stream, abortSignal);
+      const { ExitCode } = await exec.inspect({ abortSignal });
+      return { ...output, exitCode: ExitCode ?? -1 };
+    });
+  }
+
+  /**
+   * `cat` of the tables run in a short-lived container of the peer image that joins the
+   * container's network namespace: /proc/net shows the namespace of the process reading it, so
+   * this reads the container's sockets whatever its image has, and while it is paused. Labelled
+   * as asked, so a helper left behind by a crash is removed with its lab.
+   */
+  private async catInHelper(id: string, labels: Labels): Promise<CatOutput> {
+    const helper = await this.call(`create a helper container in the network of ${shortId(id)}`, (abortSignal) =>
+      this.docker
+        .createContainer({
+          Image: referencePeerImage(),
+          Entrypoint: ["cat"],
+          Cmd: [...TCP_TABLE_FILES],
+          Labels: labels,
+          Tty: false,
+          HostConfig: { NetworkMode: `container:${id}` },
+          abortSignal,
+        })
+        .catch((error: unknown) => {
+          const { statusCode, json } = error as EngineError;
+          if (statusCode === 404 && /no such image/i.test(json?.message ?? ""))
+            throw new ImageNotFoundError(referencePeerImage());
+          throw error;
+        }),
+    );
+    try {
+      return await this.call(`run a helper container in the network of ${shortId(id)}`, async (abortSignal) => {
+        const stream = await helper.attach({ stream: true, stdout: true, stderr: true, abortSignal });
+        const output = this.demuxed(stream, abortSignal);
+        await helper.start({ abortSignal });
+        const [printed, ended] = await Promise.all([output, helper.wait({ abortSignal })]);
+        return { ...printed, exitCode: (ended as { StatusCode: number }).StatusCode };
+      });
+    } finally {
+      await this.remove(helper.id);
+    }
+  }
+
+  /** A multiplexed exec or attach stream read to its end; aborting the signal destroys it. */
+  private demuxed(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<Omit<CatOutput, "exitCode">> {
+    const [stdout, stderr] = [new PassThrough(), new PassThrough()];
+    const collected = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    stdout.on("data", (chunk: Buffer) => collected.stdout.push(chunk));
+    stderr.on("data", (chunk: Buffer) => collected.stderr.push(chunk));
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    const destroy = (): void => void (stream as unknown as { destroy(): void }).destroy();
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return destroy();
+      signal.addEventListener("abort", destroy, { once: true });
+      const done = (): void => {
+        signal.removeEventListener("abort", destroy);
+        resolve({
+          stdout: Buffer.concat(collected.stdout).toString("utf8"),
+          stderr: Buffer.concat(collected.stderr).toString("utf8"),
+        });
+      };
+      stream.once("end", done);
+      stream.once("close", done);
+      stream.once("error", (error: Error) => {
+        signal.removeEventListener("abort", destroy);
+        reject(error);
+      });
+    });
   }
 
   async writeLine(id: string, line: string): Promise<void> {
@@ -506,6 +629,22 @@ function containerEvent(line: string): ContainerEvent | undefined {
     change,
     ...(change === "die" && Number.isInteger(exitCode) ? { exitCode } : {}),
   };
+}
+
+/** A lab container joins one network: its address there (IPv4, else IPv6); none when it is stopped or on no network. */
+function addressOf(networks: Record<string, { IPAddress?: string; GlobalIPv6Address?: string }> | undefined): {
+  address?: string;
+} {
+  for (const network of Object.values(networks ?? {})) {
+    const address = network.IPAddress || network.GlobalIPv6Address;
+    if (address) return { address };
+  }
+  return {};
+}
+
+/** The 12 characters `docker ps` shows of an id. */
+function shortId(id: string): string {
+  return id.slice(0, 12);
 }
 
 function zeroTimeAsEmpty(time: string): string {

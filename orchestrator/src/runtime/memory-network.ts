@@ -8,6 +8,8 @@ export interface Endpoint {
   network?: string;
   /** The names others reach it by: its container name and aliases. */
   names: string[];
+  /** Its address on its network, as the engine would report it. */
+  address?: string;
 }
 
 interface Listening {
@@ -18,13 +20,22 @@ interface Listening {
 
 /** A connection from one container to another, spliced through a gateway. */
 interface Connection {
+  /** The dialler's id, then the acceptor's. */
   ends: [string, string];
   sockets: [Socket, Socket];
+  /** What each end's TCP table shows of it: the dialler's address and port, then the acceptor's. */
+  addresses: [TableEndpoint, TableEndpoint];
+}
+
+interface TableEndpoint {
+  address: string;
+  port: number;
 }
 
 /** A connection waiting for its name to be served. */
 interface Waiting {
   from: string;
+  fromAddress: string | undefined;
   network: string | undefined;
   host: string;
   port: number;
@@ -47,6 +58,8 @@ export class LoopbackNetworks {
   private readonly waiting = new Set<Waiting>();
   private readonly connections = new Set<Connection>();
   private readonly frozen = new Set<string>();
+  /** The next port a dialler's end of a connection gets, as the kernel hands out ephemeral ports. */
+  private nextEphemeralPort = 40_000;
 
   /** A loopback address that reaches `target` from `from`, the same one every time; what is not host:port is left for the dialler to refuse. */
   route(from: Endpoint, target: string): Promise<string> {
@@ -57,7 +70,9 @@ export class LoopbackNetworks {
     if (existing) return existing.address;
     const host = match[1]!;
     const port = Number(match[2]);
-    const server = createServer((socket) => this.arrive({ from: from.id, network: from.network, host, port, socket }));
+    const server = createServer((socket) =>
+      this.arrive({ from: from.id, fromAddress: from.address, network: from.network, host, port, socket }),
+    );
     const address = once(server.listen(0, "127.0.0.1"), "listening").then(
       () => `127.0.0.1:${(server.address() as { port: number }).port}`,
     );
@@ -91,8 +106,30 @@ export class LoopbackNetworks {
     this.frozen.delete(id);
     for (const listening of this.listening) if (listening.endpoint.id === id) this.listening.delete(listening);
     for (const waiting of this.waiting) if (waiting.from === id) waiting.socket.destroy();
-    for (const connection of this.connections)
-      if (connection.ends.includes(id)) connection.sockets.forEach((socket) => socket.destroy());
+    for (const connection of this.connections) {
+      if (!connection.ends.includes(id)) continue;
+      connection.sockets.forEach((socket) => socket.destroy());
+      this.connections.delete(connection);
+    }
+  }
+
+  /**
+   * The endpoint's /proc/net/tcp and /proc/net/tcp6, as Linux writes them: a LISTEN row per port
+   * it listens on, an ESTABLISHED row per connection it is an end of. A connection counts until
+   * the network sees it close; while one end is frozen that can be later than a kernel would,
+   * which still counts a connection whose other end closed as established on the frozen side.
+   */
+  tcpTables(id: string): string {
+    const rows: TableRow[] = [];
+    for (const { endpoint, port } of this.listening)
+      if (endpoint.id === id)
+        rows.push({ local: { address: "0.0.0.0", port }, remote: { address: "0.0.0.0", port: 0 }, state: LISTEN });
+    for (const connection of this.connections) {
+      const [dialer, acceptor] = connection.addresses;
+      if (connection.ends[0] === id) rows.push({ local: dialer, remote: acceptor, state: ESTABLISHED });
+      if (connection.ends[1] === id) rows.push({ local: acceptor, remote: dialer, state: ESTABLISHED });
+    }
+    return `${TCP_HEADER}\n${rows.map(tableRow).join("")}${TCP6_HEADER}\n`;
   }
 
   /** The container is removed: its gateways close too. */
@@ -122,13 +159,45 @@ export class LoopbackNetworks {
     );
     if (!served || !this.waiting.delete(waiting)) return;
     const inner = connect(served.actualPort, "127.0.0.1");
-    const connection: Connection = { ends: [waiting.from, served.endpoint.id], sockets: [waiting.socket, inner] };
+    const connection: Connection = {
+      ends: [waiting.from, served.endpoint.id],
+      sockets: [waiting.socket, inner],
+      addresses: [
+        { address: waiting.fromAddress ?? "0.0.0.0", port: this.nextEphemeralPort++ },
+        { address: served.endpoint.address ?? "0.0.0.0", port: served.port },
+      ],
+    };
     this.connections.add(connection);
     splice(waiting.socket, inner);
     splice(inner, waiting.socket);
     inner.once("close", () => this.connections.delete(connection));
     if (connection.ends.some((end) => this.frozen.has(end))) connection.sockets.forEach((socket) => socket.pause());
   }
+}
+
+const LISTEN = "0A";
+const ESTABLISHED = "01";
+const TCP_HEADER =
+  "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode                                                     ";
+const TCP6_HEADER =
+  "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+
+interface TableRow {
+  local: TableEndpoint;
+  remote: TableEndpoint;
+  state: typeof LISTEN | typeof ESTABLISHED;
+}
+
+/** One IPv4 row, numbered by `index`; addresses as the kernel prints them on a little-endian host. */
+function tableRow(row: TableRow, index: number): string {
+  const hex = ({ address, port }: TableEndpoint): string =>
+    `${address
+      .split(".")
+      .reverse()
+      .map((byte) => Number(byte).toString(16).padStart(2, "0"))
+      .join("")
+      .toUpperCase()}:${port.toString(16).padStart(4, "0").toUpperCase()}`;
+  return `${String(index).padStart(4)}: ${hex(row.local)} ${hex(row.remote)} ${row.state} 00000000:00000000 00:00000000 00000000     0        0 0 1 0000000000000000 100 0 0 10 0\n`;
 }
 
 /** Carries one direction of a connection: bytes, the end of the stream, and a failure as a close. */

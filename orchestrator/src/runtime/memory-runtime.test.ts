@@ -3,7 +3,14 @@ import { parseEventLine, type PeerEvent } from "../../../peer/src/events.js";
 import { MemoryLabs } from "../../../test/support/memory-lab.js";
 import { LabError } from "../errors.js";
 import { MEMORY_PEER_IMAGE, type MemoryRuntime } from "./memory-runtime.js";
-import { NameInUseError, type ContainerEvent, type ContainerSpec, type LogLine } from "./runtime.js";
+import { parseTcpTable } from "../adapter/tcp-table.js";
+import {
+  NameInUseError,
+  TcpTablesUnreadableError,
+  type ContainerEvent,
+  type ContainerSpec,
+  type LogLine,
+} from "./runtime.js";
 
 const labs = new MemoryLabs();
 afterEach(() => labs.closeAll());
@@ -162,6 +169,45 @@ describe("MemoryRuntime", () => {
     await runtime.unpause(bob);
     expect(await eventOf(runtime, bob, (e) => e.ev === "peers")).toBeDefined();
     expect(await eventOf(runtime, bob, (e) => e.ev === "link-down")).toMatchObject({ neighbor: "alice" });
+  });
+
+  it("TCP tables: each end of a connection as the kernel lists it, read by exec, through the helper while paused", async () => {
+    const runtime = await withNetwork();
+    const alice = await startPeer(runtime, "alice");
+    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
+    await eventOf(runtime, alice, (e) => e.ev === "link-up");
+    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const [a, b] = [(await runtime.inspect(alice)).address!, (await runtime.inspect(bob)).address!];
+    expect(a).toMatch(/^10\.88\.\d+\.\d+$/);
+    expect(b).not.toBe(a);
+    const read = await runtime.readTcpTables(bob, {});
+    expect(read.via).toBe("exec");
+    const [listening, established] = parseTcpTable(read.text);
+    expect(listening).toMatchObject({ local: { port: 7000 }, state: "LISTEN" });
+    expect(established).toMatchObject({
+      local: { address: b },
+      remote: { address: a, port: 7000 },
+      state: "ESTABLISHED",
+    });
+    const dialerPort = established!.local.port;
+    expect(parseTcpTable((await runtime.readTcpTables(alice, {})).text)).toEqual([
+      { local: { address: "0.0.0.0", port: 7000 }, remote: { address: "0.0.0.0", port: 0 }, state: "LISTEN" },
+      { local: { address: a, port: 7000 }, remote: { address: b, port: dialerPort }, state: "ESTABLISHED" },
+    ]);
+    // A frozen process's sockets stay established: only its neighbour's timeout closes them.
+    await runtime.pause(bob);
+    const paused = await runtime.readTcpTables(bob, {});
+    expect(paused.via).toBe("helper");
+    expect(parseTcpTable(paused.text)).toEqual(parseTcpTable(read.text));
+    await runtime.unpause(bob);
+    await runtime.kill(bob, "SIGKILL");
+    expect((await runtime.inspect(bob)).address).toBeUndefined();
+    expect(parseTcpTable((await runtime.readTcpTables(alice, {})).text).map((s) => s.state)).toEqual(["LISTEN"]);
+    const unreadable = await runtime.readTcpTables(bob, {}).catch((error: unknown) => error);
+    expect(unreadable).toBeInstanceOf(TcpTablesUnreadableError);
+    expect((unreadable as TcpTablesUnreadableError).message).toBe(
+      `cannot read the TCP tables of ${bob.slice(0, 12)}: exec: run cat in ${bob.slice(0, 12)}: Container ${bob} is not running; helper: run a helper container in the network of ${bob.slice(0, 12)}: cannot join network of a non running container: ${bob}`,
+    );
   });
 
   it("refuses what the engine refuses, with its exit codes: a missing thing is exit 2, a wrong state exit 3", async () => {

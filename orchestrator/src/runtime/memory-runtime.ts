@@ -16,6 +16,8 @@ import {
   type NetworkInfo,
   type Runtime,
   type Signal,
+  type TcpTables,
+  TcpTablesUnreadableError,
 } from "./runtime.js";
 
 /** The tag `ensurePeerImage` gives: the reference peer, run in this process. */
@@ -32,6 +34,8 @@ interface Container {
   exitCode: number;
   startedAt: string;
   finishedAt: string;
+  /** Its address on its network (none without one): the same for its whole life, as an engine usually keeps it. */
+  address?: string;
   log: LogLine[];
   /** Counts the starts: what a run's process does after the run ended is not heard. */
   run: number;
@@ -62,6 +66,7 @@ export class MemoryRuntime implements Runtime {
   private readonly eventsChanged = new Set<() => void>();
   private readonly loopback = new LoopbackNetworks();
   private readonly images: Map<string, Program>;
+  private addressesGiven = 0;
 
   /** `images`: the programs of other images (a custom peer); the reference peer is always there. */
   constructor(images: Record<string, Program> = {}) {
@@ -118,6 +123,7 @@ export class MemoryRuntime implements Runtime {
       exitCode: 0,
       startedAt: "",
       finishedAt: "",
+      ...(spec.network === undefined ? {} : { address: this.newAddress() }),
       log: [],
       run: 0,
       heldInput: [],
@@ -149,6 +155,7 @@ export class MemoryRuntime implements Runtime {
       id,
       ...(c.spec.network === undefined ? {} : { network: c.spec.network }),
       names: [c.spec.name, ...c.spec.aliases],
+      ...(c.address === undefined ? {} : { address: c.address }),
     };
     c.process = program({
       argv: c.spec.cmd,
@@ -250,6 +257,20 @@ export class MemoryRuntime implements Runtime {
     return [...this.containers.values()].filter((c) => carries(c.spec.labels, labels)).map(info);
   }
 
+  /**
+   * As DockerRuntime reads them: `cat` in a running container (every image here has it), the
+   * helper sharing the namespace of a paused one; a container that does not run has none.
+   */
+  async readTcpTables(id: string, _helperLabels: Labels): Promise<TcpTables> {
+    const c = this.container(id, `run cat in ${id.slice(0, 12)}`);
+    if (c.state === "running") return { text: this.loopback.tcpTables(id), via: "exec" };
+    if (c.state === "paused") return { text: this.loopback.tcpTables(id), via: "helper" };
+    throw new TcpTablesUnreadableError(id, {
+      exec: `run cat in ${id.slice(0, 12)}: Container ${id} is not running`,
+      helper: `run a helper container in the network of ${id.slice(0, 12)}: cannot join network of a non running container: ${id}`,
+    });
+  }
+
   async writeLine(id: string, line: string): Promise<void> {
     const c = this.container(id, `attach to ${id}`);
     if (!isLive(c)) throw refusal(`attach to ${id}`, "You cannot attach to a stopped container, start it first", 409);
@@ -293,6 +314,12 @@ export class MemoryRuntime implements Runtime {
   async close(): Promise<void> {
     for (const id of [...this.containers.keys()]) await this.remove(id);
     this.networks.clear();
+  }
+
+  /** 10.88.0.2, 10.88.0.3, …: one address per container, never reused. */
+  private newAddress(): string {
+    const n = this.addressesGiven++;
+    return `10.88.${Math.floor(n / 250)}.${(n % 250) + 2}`;
   }
 
   private container(id: string, what: string): Container {
@@ -342,6 +369,7 @@ function info(c: Container): ContainerInfo {
     createdAt: c.createdAt,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,
+    ...(c.address !== undefined && isLive(c) ? { address: c.address } : {}),
   };
 }
 

@@ -72,6 +72,8 @@ export interface ContainerInfo {
   /** ISO times from the engine; empty when never started / not finished. */
   startedAt: string;
   finishedAt: string;
+  /** Its address on its network while it runs (or is paused); absent when it has none (stopped, or on no network). */
+  address?: string;
 }
 
 export interface NetworkInfo {
@@ -119,6 +121,29 @@ export interface ContainerEventOptions {
 /** Stop and restart send SIGTERM through the engine; kill is for the hard stop. */
 export type Signal = "SIGKILL";
 
+/** The files `readTcpTables` reads: the TCP sockets of a container's network namespace. */
+export const TCP_TABLE_FILES = ["/proc/net/tcp", "/proc/net/tcp6"] as const;
+
+/** A container's TCP tables: both files' text, one after the other, and how they were read. */
+export interface TcpTables {
+  text: string;
+  /** "exec": `cat` run in the container; "helper": a short-lived container sharing its network namespace. */
+  via: "exec" | "helper";
+}
+
+/** readTcpTables: neither way could read them; `message` says why each failed. */
+export class TcpTablesUnreadableError extends LabError {
+  constructor(
+    readonly container: string,
+    readonly problems: { exec: string; helper: string },
+  ) {
+    super(
+      `cannot read the TCP tables of ${container.slice(0, 12)}: exec: ${problems.exec}; helper: ${problems.helper}`,
+      EXIT.environment,
+    );
+  }
+}
+
 export interface ImageBuildProgress {
   (line: string): void;
 }
@@ -144,6 +169,15 @@ export interface Runtime {
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerInfo>;
   listContainers(labels: Labels): Promise<ContainerInfo[]>;
+
+  /**
+   * The TCP tables of the container's network namespace (TCP_TABLE_FILES): through `cat` in the
+   * container, or, when that fails (no `cat` in its image, a paused container), through a
+   * short-lived container of the peer image sharing its network namespace, carrying
+   * `helperLabels` and removed before this returns. Throws TcpTablesUnreadableError when neither
+   * works (a stopped container has no namespace left to read).
+   */
+  readTcpTables(id: string, helperLabels: Labels): Promise<TcpTables>;
 
   /** Types one line into the container's stdin. */
   writeLine(id: string, line: string): Promise<void>;

@@ -20,6 +20,7 @@ function observation(
       status: killed.includes(name) ? "killed" : "running",
       ...(killed.includes(name) ? { exitCode: 137 } : {}),
       neighbors: neighbors[name] ?? [],
+      linkSource: "events",
     })),
     overlay: { links: [], partitions },
     journal: "running",

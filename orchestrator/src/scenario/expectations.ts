@@ -76,7 +76,9 @@ function judgeDelivery(
   const expected = `"${message.text}" from ${message.from} shown by ${expect.to ? (to.length ? to.join(", ") : "nobody") : "anyone"}${expect.to ? " and no one else" : ""}${notTo.length ? `, not by ${notTo.join(", ")}` : ""}`;
   const seen = `shown by ${shownBy.length ? shownBy.join(", ") : "nobody"}${lacking.length ? ` (not by ${lacking.join(", ")})` : ""}`;
   const sentAt = about.find((r) => r.ev === "sent")?.ts ?? "";
-  const linkChanges = timeline.filter((r) => (r.ev === "link-down" || r.ev === "action") && r.ts >= sentAt);
+  const linkChanges = timeline.filter(
+    (r) => (r.ev === "link-down" || r.ev === "action" || (r.ev === "links" && r.down.length > 0)) && r.ts >= sentAt,
+  );
   return {
     ok,
     // Missing receivers may still come; once all arrived, or a forbidden one did, waiting changes nothing.
@@ -165,7 +167,13 @@ function judgeStates(expected: Record<string, string>, { snapshot, timeline }: O
 
 function overlayEvidence(timeline: TimelineRecord[]): TimelineRecord[] {
   return timeline.filter(
-    (r) => r.ev === "action" || r.ev === "container" || r.ev === "link-up" || r.ev === "link-down" || r.ev === "exit",
+    (r) =>
+      r.ev === "action" ||
+      r.ev === "container" ||
+      r.ev === "link-up" ||
+      r.ev === "link-down" ||
+      r.ev === "links" ||
+      r.ev === "exit",
   );
 }
 

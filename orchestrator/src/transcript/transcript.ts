@@ -6,6 +6,7 @@ import { makeDirectory } from "../make-directory.js";
 import { visible } from "../visible.js";
 import { describeEngineRecord, type EngineRecord } from "./engine.js";
 import { describeAction, type Action, type JournalState } from "./journal.js";
+import { describeLinkRecord, type LinkRecord } from "./link-records.js";
 
 /** One line a peer printed: an event, or anything else (diagnostics on stderr, a foreign peer's chatter). */
 export interface PeerLine {
@@ -21,19 +22,28 @@ export function toPeerLine(peer: string, line: LogLine): PeerLine {
   return { peer, ts: event?.ts ?? line.ts, stream: line.stream, text: line.text, ...(event ? { event } : {}) };
 }
 
-export type TimelineRecord = PeerEvent | ({ peer: "lab"; ev: "action" } & Action) | EngineRecord;
+export type TimelineRecord = PeerEvent | ({ peer: "lab"; ev: "action" } & Action) | EngineRecord | LinkRecord;
 
-/** What a peer printed, as opposed to what lab did or the engine saw. */
+/** What a peer printed, as opposed to what lab did, saw of its links, or the engine saw. */
 export function isPeerEvent(record: TimelineRecord): record is PeerEvent {
-  return record.ev !== "action" && record.ev !== "container";
+  return record.ev !== "action" && record.ev !== "container" && record.ev !== "links";
 }
 
-/** Peer events, orchestrator actions and the engine's container changes in one list, by time (stable for equal times). */
-export function mergeTimeline(events: PeerEvent[], actions: Action[], engine: EngineRecord[]): TimelineRecord[] {
+/**
+ * Peer events, orchestrator actions, the engine's container changes and the links lab observed
+ * in one list, by time (stable for equal times).
+ */
+export function mergeTimeline(
+  events: PeerEvent[],
+  actions: Action[],
+  engine: EngineRecord[],
+  links: LinkRecord[] = [],
+): TimelineRecord[] {
   const records: TimelineRecord[] = [
     ...events,
     ...actions.map((action) => ({ peer: "lab" as const, ev: "action" as const, ...action })),
     ...engine,
+    ...links,
   ];
   return records
     .map((record, index) => ({ record, index }))
@@ -45,6 +55,7 @@ export function mergeTimeline(events: PeerEvent[], actions: Action[], engine: En
 export function formatRecord(record: TimelineRecord): string {
   if (record.ev === "action") return visible(`${clockTime(record.ts)}  ${describeAction(record)}`);
   if (record.ev === "container") return visible(`${clockTime(record.ts)}  ${describeEngineRecord(record)}`);
+  if (record.ev === "links") return visible(`${clockTime(record.ts)}  ${describeLinkRecord(record)}`);
   return visible(`${clockTime(record.ts)}  ${describeEvent(record)}`);
 }
 
@@ -59,6 +70,8 @@ export interface LabRecording {
   /** From the journal, and those the recording process did itself. */
   actions: Action[];
   engine: EngineRecord[];
+  /** The links lab observed of peers that report none: from the journal, and those the recording process recorded itself. */
+  links: LinkRecord[];
   journal: JournalState;
 }
 
@@ -80,7 +93,7 @@ export async function saveTranscripts(dir: string, recording: LabRecording): Pro
     );
     await write(`transcripts/${peer}.txt`, lines.map(formatPeerLine));
   }
-  const timeline = mergeTimeline(events, recording.actions, recording.engine);
+  const timeline = mergeTimeline(events, recording.actions, recording.engine, recording.links);
   await write(
     "timeline.jsonl",
     timeline.map((record) => JSON.stringify(record)),

@@ -9,6 +9,7 @@ export async function statusCommand(
   options: OptionsOf<"status">,
 ): Promise<void> {
   const lab = await Lab.find(await ctx.runtime(), labName);
+  await lab.recordObservedLinks();
   const snapshot = await lab.snapshot();
   if (options.json) ctx.out.json(snapshot);
   else ctx.out.lines(renderSnapshot(snapshot, ctx.out.color));

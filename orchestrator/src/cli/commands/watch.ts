@@ -1,4 +1,5 @@
 import type { PeerEvent } from "../../../../peer/src/events.js";
+import type { LinkRecord } from "../../transcript/link-records.js";
 import { LiveFollower } from "../../lab/live.js";
 import type { PeerLine } from "../../transcript/transcript.js";
 import { Lab, journalState, snapshotOf } from "../../lab/lab.js";
@@ -34,9 +35,13 @@ export async function watchCommand(
   follower.seen(past);
   past.forEach(show);
   await everyUntilAborted(POLL_MS, until, async () => {
-    const { peers, journal } = await follower.poll();
+    const containers = await follower.poll();
+    // The links of peers that report none, observed once a poll; their latest records stand beside the events.
+    const { written, latest } = await lab.recordObservedLinks({ containers });
+    for (const record of written) ctx.out.lines(view.observed(record));
+    const records: Array<PeerEvent | LinkRecord> = [...events, ...latest];
     const status = view.status(
-      snapshotOf(lab.topology, peers, events, journalState(journal)),
+      snapshotOf(lab.topology, containers.peers, records, journalState(containers.journal)),
       new Date().toISOString(),
     );
     if (mode === "screen") ctx.out.clear();
