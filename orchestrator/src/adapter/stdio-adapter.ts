@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { closest } from "../topology/diagnostic.js";
+import { closest } from "../did-you-mean.js";
 
 /**
  * How the lab reads a program that does not print the reference peer's JSON events

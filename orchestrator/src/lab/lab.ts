@@ -3,7 +3,7 @@ import { InputError, LabError } from "../errors.js";
 import { liveOverlay, peerStatus, reportedNeighbors, type Overlay, type PeerState } from "../check/overlay.js";
 import { LABEL, readMember, readTopology, type Reading } from "../plan/labels.js";
 import type { ContainerEvent, ContainerInfo, Runtime } from "../runtime/runtime.js";
-import { didYouMean } from "../topology/diagnostic.js";
+import { didYouMean } from "../did-you-mean.js";
 import { DNS_NAME, type Topology } from "../topology/schema.js";
 import { engineRecords } from "../transcript/engine.js";
 import { encodeAction, mergeActions, parseAction, type Action, type JournalState } from "../transcript/journal.js";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../topology/diagnostic.js";
 import { loadTopology } from "../topology/load.js";
-import type { Topology } from "../topology/schema.js";
+import type { PeerSpec, Topology } from "../topology/schema.js";
 import { containerName } from "./labels.js";
 import { planLab } from "./plan.js";
 
-const peer = (name: string, connect: string[], extra: Partial<Topology["peers"][number]> = {}) => ({
+const peer = (name: string, connect: string[], extra: Partial<PeerSpec> = {}): PeerSpec => ({
   name,
   connect,
   mode: "tree" as const,
@@ -14,6 +14,7 @@ const peer = (name: string, connect: string[], extra: Partial<Topology["peers"][
   hopLimit: 16,
   env: {},
   limits: { memory: "256m", pids: 256 },
+  interface: { events: "json" },
   ...extra,
 });
 
