@@ -69,6 +69,7 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
     replaced = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
   }
   const image = await runtime.ensurePeerImage(options.progress);
+  await buildImages(runtime, topology, options.progress);
   const plan = planLab(topology, image);
   options.signal.throwIfAborted();
   const started = Date.now();
@@ -95,6 +96,14 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
     detail: `${topology.file} (${plan.peers.length} peers, wired in ${formatDuration(wiredInMs)})`,
   });
   return { lab, snapshot: await lab.snapshot(), wiredInMs, ...(replaced ? { replaced } : {}) };
+}
+
+/** Builds each image the topology's peers are built from (`build:`), once per recipe. */
+async function buildImages(runtime: Runtime, topology: Topology, progress: (message: string) => void): Promise<void> {
+  const builds = new Map(
+    topology.peers.flatMap((peer) => (peer.build ? [[JSON.stringify(peer.build), peer.build]] : [])),
+  );
+  for (const build of builds.values()) await runtime.ensureBuiltImage(build, progress);
 }
 
 /** Creates the journal container, the lab's claim on its name; its id. */

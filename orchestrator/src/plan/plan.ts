@@ -1,3 +1,4 @@
+import { builtImageTag } from "../runtime/built-image.js";
 import type { ContainerSpec, Labels, LogFiles } from "../runtime/runtime.js";
 import { parseMemorySize } from "../topology/memory-size.js";
 import type { PeerSpec, Topology } from "../topology/schema.js";
@@ -41,7 +42,7 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
       peer: peer.name,
       container: {
         name: containerName(lab, peer.name),
-        image: peer.image ?? referenceImage,
+        image: peerImage(peer, referenceImage),
         cmd: peerCommand(peer),
         labels: { ...labLabels, [LABEL.peer]: peer.name, [LABEL.role]: "peer" },
         network,
@@ -65,6 +66,11 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
     },
     links: topology.links,
   };
+}
+
+/** The image a peer runs: its own, the one lab builds for it, or the reference peer's. */
+export function peerImage(peer: PeerSpec, referenceImage: string): string {
+  return peer.image ?? (peer.build ? builtImageTag(peer.build) : referenceImage);
 }
 
 /** The argv every peer image is given: the reference peer's flags, the contract for custom peers too. */
