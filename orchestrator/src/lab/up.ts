@@ -128,7 +128,9 @@ async function create(
   await runtime.createNetwork(plan.network.name, plan.network.labels);
   const ids = new Map<string, string>();
   let started = 0;
-  await inBatches(plan.peers, START_CONCURRENCY, async ({ peer, container }) => {
+  await inBatches(plan.peers, START_CONCURRENCY, async (planned) => {
+    const { peer } = planned;
+    const container = planned.container(new Map());
     if (options.signal.aborted) return;
     try {
       const id = await runtime.createContainer(container);

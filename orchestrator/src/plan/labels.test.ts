@@ -119,8 +119,8 @@ describe("readMember", () => {
   });
 
   it("knows the peers and the journal lab up made", () => {
-    const [alice] = plan.peers;
-    expect(readMember(container(alice!.container.name, alice!.container.labels), chain)).toEqual({
+    const alice = plan.peers[0]!.container(new Map());
+    expect(readMember(container(alice.name, alice.labels), chain)).toEqual({
       ok: true,
       value: { role: "peer", peer: "alice" },
     });

@@ -239,6 +239,7 @@ export class DockerRuntime implements Runtime, ImageEngine {
           Tty: false,
           HostConfig: {
             NetworkMode: network,
+            ...(spec.init ? { Init: true } : {}),
             // Swap equal to memory: the limit is what the container may use, not a trigger for swapping.
             ...(spec.limits
               ? { Memory: spec.limits.memoryBytes, MemorySwap: spec.limits.memoryBytes, PidsLimit: spec.limits.pids }

@@ -27,6 +27,8 @@ export interface ContainerSpec {
   limits?: ResourceLimits;
   /** Its log files on the engine's disk (json-file): rotated at `maxSize`, at most `maxFiles` kept; absent: the engine's default. */
   logFiles?: LogFiles;
+  /** Run the process under an init (`docker run --init`), so it gets the signals' default actions. */
+  init?: boolean;
 }
 
 export interface LogFiles {
