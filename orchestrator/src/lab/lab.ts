@@ -9,7 +9,8 @@ import { engineRecords } from "../transcript/engine.js";
 import { encodeAction, mergeActions, parseAction, type Action, type JournalState } from "../transcript/journal.js";
 import {
   mergeTimeline,
-  toPeerLine,
+  peerLineReader,
+  typedLines,
   type LabRecording,
   type PeerLine,
   type TimelineRecord,
@@ -201,20 +202,14 @@ export class Lab {
     return { [LABEL.lab]: this.name, [LABEL.role]: "peer" };
   }
 
+  /**
+   * Every peer's lines, read through its interface (a stdio program's process starts told by the
+   * engine's start events), with the chat lines lab typed into programs that echo none; the
+   * lab's actions; the engine's container changes.
+   */
   async recording(): Promise<LabRecording> {
     const { peers, journal } = await this.containers();
-    const lines = new Map<string, PeerLine[]>();
-    await Promise.all(
-      this.peerNames.map(async (peer) => {
-        const container = peers.get(peer);
-        if (!container) return;
-        const collected: PeerLine[] = [];
-        for await (const line of this.runtime.logs(container.id, { follow: false }))
-          collected.push(toPeerLine(peer, line));
-        lines.set(peer, collected);
-      }),
-    );
-    const ordered = new Map(this.peerNames.filter((peer) => lines.has(peer)).map((peer) => [peer, lines.get(peer)!]));
+    const containerEvents = await this.containerEvents(peers);
     const journalled: Action[] = [];
     if (journal) {
       for await (const line of this.runtime.logs(journal.id, { follow: false })) {
@@ -222,10 +217,35 @@ export class Lab {
         if (action) journalled.push(action);
       }
     }
+    const actions = mergeActions(journalled, this.own);
+    const typed = typedLines(this.topology, actions);
+    const lines = new Map<string, PeerLine[]>();
+    await Promise.all(
+      this.peerNames.map(async (peer) => {
+        const container = peers.get(peer);
+        if (!container) return;
+        const starts = [
+          container.startedAt,
+          ...containerEvents.flatMap((event) =>
+            event.id === container.id && event.change === "start" ? [event.ts] : [],
+          ),
+        ];
+        const reader = peerLineReader(this.topology, peer, starts);
+        const collected: PeerLine[] = [];
+        for await (const line of this.runtime.logs(container.id, { follow: false })) collected.push(reader.read(line));
+        lines.set(
+          peer,
+          mergeByTime(
+            collected,
+            typed.filter((line) => line.peer === peer),
+          ),
+        );
+      }),
+    );
     return {
-      lines: ordered,
-      actions: mergeActions(journalled, this.own),
-      engine: engineRecords(await this.containerEvents(peers), peers),
+      lines: new Map(this.peerNames.filter((peer) => lines.has(peer)).map((peer) => [peer, lines.get(peer)!])),
+      actions,
+      engine: engineRecords(containerEvents, peers),
       journal: journalState(journal),
     };
   }
@@ -254,6 +274,15 @@ function createdSince(peers: Map<string, ContainerInfo>): string {
 /** The topology a lab was started from, from its network's label; undefined when there is none. */
 async function topologyOf(runtime: Runtime, lab: string): Promise<Reading<Topology> | undefined> {
   return readTopology(await runtime.listNetworks({ [LABEL.lab]: lab }), lab);
+}
+
+/** Two lists of one peer's lines, each in time order, as one (stable: a printed line before a typed one of the same time). */
+function mergeByTime(printed: PeerLine[], typed: PeerLine[]): PeerLine[] {
+  if (typed.length === 0) return printed;
+  return [...printed, ...typed]
+    .map((line, index) => ({ line, index }))
+    .sort((a, b) => a.line.ts.localeCompare(b.line.ts) || a.index - b.index)
+    .map(({ line }) => line);
 }
 
 /** Every peer event of a recording, peer by peer. */

@@ -4,7 +4,7 @@ import { CheckFailedError, EXIT, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan } from "../plan/plan.js";
 import { ImageNotFoundError, NameInUseError, type Runtime } from "../runtime/runtime.js";
 import type { Topology } from "../topology/schema.js";
-import { formatPeerLine, type PeerLine } from "../transcript/transcript.js";
+import { formatPeerLine, peerLineReader, type PeerLine } from "../transcript/transcript.js";
 import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
 import { down, type DownResult } from "./down.js";
 import { followPeers } from "./follow.js";
@@ -76,7 +76,7 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   const journal = await claim(runtime, plan);
   try {
     const ids = await create(runtime, plan, journal, options);
-    await waitForWiring(runtime, plan, ids, options, started + options.wireTimeoutMs);
+    await waitForWiring(runtime, topology, plan, ids, options, started + options.wireTimeoutMs);
   } catch (error) {
     if (options.signal.aborted) {
       await down(runtime, name, { save: false, resultsDir: options.resultsDir });
@@ -163,6 +163,7 @@ async function create(
 
 async function waitForWiring(
   runtime: Runtime,
+  topology: Topology,
   plan: LabPlan,
   ids: Map<string, string>,
   options: UpOptions,
@@ -177,7 +178,7 @@ async function waitForWiring(
   const nudge = new Nudge();
   const following = followPeers(
     runtime,
-    ids,
+    new Map([...ids].map(([peer, id]) => [peer, { id, reader: peerLineReader(topology, peer) }])),
     (line) => {
       const lines = recent.get(line.peer) ?? [];
       lines.push(line);

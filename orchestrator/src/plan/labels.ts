@@ -13,8 +13,6 @@ export const LABEL = {
 
 export type Role = "peer" | "journal";
 
-export const PEER_PORT = 7000;
-
 export function networkName(lab: string): string {
   return `p2plab-${lab}`;
 }

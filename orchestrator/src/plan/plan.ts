@@ -3,9 +3,9 @@ import { planStartOrder } from "../adapter/start-order.js";
 import { builtImageTag } from "../runtime/built-image.js";
 import type { ContainerSpec, Labels, LogFiles } from "../runtime/runtime.js";
 import { parseMemorySize } from "../topology/memory-size.js";
-import { portAtRuntime, startPeers } from "../topology/peer-program.js";
+import { PEER_PORT, portAtRuntime, startPeers } from "../topology/peer-program.js";
 import type { PeerSpec, Topology } from "../topology/schema.js";
-import { LABEL, PEER_PORT, containerName, networkName } from "./labels.js";
+import { LABEL, containerName, networkName } from "./labels.js";
 
 export interface PlannedPeer {
   peer: string;

@@ -12,6 +12,14 @@ import type { PeerBuild, PeerSpec } from "./schema.js";
  * each problem in the file), the stored topology's check, the planner and `lab up`.
  */
 
+/** The port lab gives a peer (`{port}`; the reference flags' `--port`): each container has its own. */
+export const PEER_PORT = 7000;
+
+/** The port a peer listens on when lab decides it; undefined when the program chooses it and announces it. */
+export function fixedPort(peer: PeerSpec): number | undefined {
+  return portAtRuntime(peer) ? undefined : PEER_PORT;
+}
+
 /** The reference peer's flags are given (no `command`): the program takes `--port 7000` and prints JSON events. */
 export function takesReferenceFlags(peer: PeerSpec): boolean {
   return peer.command === undefined;
