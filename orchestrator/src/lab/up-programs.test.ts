@@ -6,7 +6,6 @@ import { lineChat } from "../runtime/memory-line-chat.js";
 import { ENDED, type Program } from "../runtime/memory-programs.js";
 import { recordingEvents } from "./lab.js";
 import { send } from "./send.js";
-import { settle } from "./settle.js";
 import { up } from "./up.js";
 
 /** The C example's chain, its program the memory runtime's line chat (image chat:1). */
@@ -57,8 +56,6 @@ describe("up with programs that choose their port and print no events (memory ru
 
   it("lab send types the line, and the receptions its program prints are the message's: who received it is known", async () => {
     const { lab } = await up(labs.runtime({ "chat:1": lineChat }), topologyFrom(CHAIN), upOptions());
-    // The lab is up once the ready lines are printed: the last dial may still be under way.
-    await settle(lab, never);
     const result = await send(lab, "alice", "hello", never);
     expect(result).toMatchObject({ id: foreignMessageId("hello"), receivedBy: ["bob", "carol"] });
     const alice = (await lab.recording()).lines.get("alice")!;

@@ -23,6 +23,8 @@ export interface UpOptions {
   /** How long starting every peer and bringing up every configured link may take. */
   wireTimeoutMs: number;
   resultsDir: string;
+  /** The name a failed run's transcripts are saved under: the lab's unless said (see saveResults). */
+  resultsName?: string;
   signal: AbortSignal;
   progress(message: string): void;
 }
@@ -85,7 +87,11 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
       throw new InterruptedError(name);
     }
     if (options.onFailure === "remove") {
-      const removed = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
+      const removed = await down(runtime, name, {
+        save: true,
+        resultsDir: options.resultsDir,
+        ...(options.resultsName ? { resultsName: options.resultsName } : {}),
+      });
       if (removed.savedTo) options.progress(describeSaved("transcripts", removed.savedTo, removed.fallbackReason));
     }
     throw error;

@@ -5,10 +5,12 @@ import { ENDED, type Process, type Program } from "./memory-programs.js";
 /**
  * The assignment's chat program (examples/c-p2pchat), as the memory runtime runs it, for the
  * flows' unit tests of stdio peers: `<username> [<host> <port>]...`, listening on a port it
- * chooses and printing `listening on port N` first; each line on stdin is sent to every
- * neighbour as `username TAB text`; each frame received is printed as `username: text` and
- * forwarded to every other neighbour. No ids, no hello, no retry: a peer it dials must listen
- * already, or it exits 1. Diagnostics on stderr, as the C program's.
+ * chooses and printing `listening on port N`; each line on stdin is sent to every neighbour as
+ * `username TAB text`; each frame received is printed as `username: text` and forwarded to every
+ * other neighbour. No ids, no hello, no retry: a peer it dials must listen already, or it exits
+ * 1. Diagnostics on stderr, as the C program's. One difference: it prints its ready line once it
+ * has dialled its peers, not before, so a test's lab is linked when `up` returns (the C program's
+ * last dial may still be under way then, until lab observes links from outside).
  */
 export const lineChat: Program = async ({ argv, print, exit, network }) => {
   const [name, ...targets] = argv;
@@ -54,7 +56,6 @@ export const lineChat: Program = async ({ argv, print, exit, network }) => {
   await once(server.listen(0, "127.0.0.1"), "listening");
   const port = (server.address() as { port: number }).port;
   network.listen(port, port);
-  say("stdout", `listening on port ${port}`);
   const close = (): void => {
     server.close();
     for (const neighbour of neighbours) neighbour.destroy();
@@ -77,6 +78,8 @@ export const lineChat: Program = async ({ argv, print, exit, network }) => {
     say("stderr", `connected to ${target}`);
     attach(socket);
   }
+
+  say("stdout", `listening on port ${port}`);
 
   let typed = "";
   const running: Process = {
