@@ -109,6 +109,17 @@ describe("building a topology's image", () => {
     });
   });
 
+  it("sends what docker build sends: all but what .dockerignore excludes, the Dockerfile always; an ignored file changes nothing", async () => {
+    engine.add(STAND_IN_BASE_IMAGE);
+    await writeFile(join(context, ".dockerignore"), "*\n!src/\n");
+    await writeFile(join(context, "notes.txt"), "not for the image\n");
+    expect(contextFiles(context)).toEqual([".dockerignore", "Dockerfile", "src/chat.c"]);
+    await ensure();
+    await writeFile(join(context, "notes.txt"), "still not for the image\n");
+    await ensure();
+    expect(engine.builds.map((b) => b.files)).toEqual([[".dockerignore", "Dockerfile", "src/chat.c"]]);
+  });
+
   it("refuses a context of more files than a program's directory holds, before building anything", async () => {
     const many = await mkdtemp(join(tmpdir(), "p2plab-big-context-"));
     await Promise.all(Array.from({ length: MAX_CONTEXT_FILES + 1 }, (_, i) => writeFile(join(many, `f${i}`), "")));

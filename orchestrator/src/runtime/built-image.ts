@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { basename, join, normalize, relative } from "node:path";
+import dockerignore from "@balena/dockerignore";
 import { InputError } from "../errors.js";
 import {
   buildFailedMessage,
@@ -36,8 +37,18 @@ export function builtImageTag(build: BuildContext): string {
   return `p2plab/build-${name.slice(0, 40)}:${recipe.slice(0, 12)}`;
 }
 
-/** The context's files (paths relative to it, sorted), within the bounds above. */
-export function contextFiles(context: string): string[] {
+/**
+ * The files sent as the build context (paths relative to it, sorted), as `docker build` sends
+ * them: all but what the context's `.dockerignore` excludes, the Dockerfile and `.dockerignore`
+ * always; within the bounds above.
+ */
+export function contextFiles(context: string, dockerfile = "Dockerfile"): string[] {
+  const ignorePath = join(context, ".dockerignore");
+  // A CommonJS module: its factory is also its own `default`, which is what TypeScript sees.
+  const ignore = existsSync(ignorePath)
+    ? dockerignore.default({ ignorecase: false }).add(readFileSync(ignorePath, "utf8"))
+    : undefined;
+  const always = new Set([normalize(dockerfile), ".dockerignore"]);
   const files: string[] = [];
   let bytes = 0;
   const walk = (dir: string): void => {
@@ -47,7 +58,9 @@ export function contextFiles(context: string): string[] {
         walk(path);
         continue;
       }
-      files.push(relative(context, path));
+      const file = relative(context, path);
+      if (ignore?.ignores(file) && !always.has(file)) continue;
+      files.push(file);
       bytes += lstatSync(path).size;
       if (files.length > MAX_CONTEXT_FILES || bytes > MAX_CONTEXT_BYTES) {
         throw new InputError(
@@ -91,7 +104,7 @@ export async function ensureBuiltImage(
   options: BaseImageOptions,
 ): Promise<string> {
   const tag = builtImageTag(build);
-  const files = contextFiles(build.context);
+  const files = contextFiles(build.context, build.dockerfile);
   const dockerfile = readFileSync(join(build.context, build.dockerfile), "utf8");
   const base: BaseImage | undefined =
     takesBaseImage(dockerfile) && build.args.BASE_IMAGE === undefined

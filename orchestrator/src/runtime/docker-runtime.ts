@@ -1,5 +1,6 @@
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
+import { pack } from "tar-fs";
 import { formatDuration } from "../../../peer/src/duration.js";
 import { EnvironmentError, EXIT, LabError } from "../errors.js";
 import { packageRoot } from "../paths.js";
@@ -148,17 +149,16 @@ export class DockerRuntime implements Runtime, ImageEngine {
     const stream = await this.call(
       `build ${build.tag}`,
       () =>
-        this.docker.buildImage(
-          { context: build.root, src: build.files },
-          {
-            t: build.tag,
-            ...(build.dockerfile ? { dockerfile: build.dockerfile } : {}),
-            buildargs: build.buildArgs,
-            labels: build.labels,
-            rm: true,
-            forcerm: true,
-          },
-        ),
+        // The context packed here, not by dockerode: it drops what .dockerignore names, the
+        // Dockerfile included, where docker build always sends it (built-image.ts chose the files).
+        this.docker.buildImage(pack(build.root, { entries: build.files }), {
+          t: build.tag,
+          ...(build.dockerfile ? { dockerfile: build.dockerfile } : {}),
+          buildargs: build.buildArgs,
+          labels: build.labels,
+          rm: true,
+          forcerm: true,
+        }),
       { timeoutMs: null },
     );
     const steps = new BuildSteps(progress);
