@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryLabs, leftovers, shipped, upOptions } from "../../../test/support/memory-lab.js";
 import type { RunReport } from "../check/run-report.js";
@@ -156,5 +156,15 @@ describe("lab run on a memory runtime", () => {
     expect(report.verdict).toBe("pass");
     expect(basename(saved.dir)).toMatch(/^cc-student-chat-2-\d{4}-/);
     expect(await leftovers(runtime, "cc")).toEqual([]);
+  });
+
+  it("runs c-chain.yaml, the C example's story, to a pass with its program in memory", async () => {
+    const runtime = labs.runtime({}, { [resolve("examples/c-p2pchat")]: lineChat });
+    const options = runOptions();
+    const { report } = await runLab(runtime, shipped("topologies/c-chain.yaml"), options);
+    expect(options.steps.filter((step) => !step.ok)).toEqual([]);
+    expect(report.verdict).toBe("pass");
+    expect(report.expectations.map((e) => e.ok)).toEqual([true, true, true, true]);
+    expect(await leftovers(runtime, "c-chain")).toEqual([]);
   });
 });

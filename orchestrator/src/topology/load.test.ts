@@ -30,8 +30,16 @@ function topology(result: LoadResult): Topology {
 describe("shipped topologies", () => {
   const files = readdirSync(shipped).filter((file) => file.endsWith(".yaml"));
 
-  it("include the six teaching topologies", () => {
-    expect(files.sort()).toEqual(["big.yaml", "chain.yaml", "mesh.yaml", "ring.yaml", "star.yaml", "tree.yaml"]);
+  it("include the six teaching topologies and the C example's chain", () => {
+    expect(files.sort()).toEqual([
+      "big.yaml",
+      "c-chain.yaml",
+      "chain.yaml",
+      "mesh.yaml",
+      "ring.yaml",
+      "star.yaml",
+      "tree.yaml",
+    ]);
   });
 
   it.each(files)("%s loads with no errors or warnings, and points editors at the schema", async (file) => {
