@@ -150,8 +150,9 @@ export class DockerRuntime implements Runtime, ImageEngine {
       `build ${build.tag}`,
       () =>
         // The context packed here, not by dockerode: it drops what .dockerignore names, the
-        // Dockerfile included, where docker build always sends it (built-image.ts chose the files).
-        this.docker.buildImage(pack(build.root, { entries: build.files }), {
+        // Dockerfile included, where docker build always sends it (built-image.ts chose the
+        // files). A copy of the list: tar-fs empties the one it is given.
+        this.docker.buildImage(pack(build.root, { entries: [...build.files] }), {
           t: build.tag,
           ...(build.dockerfile ? { dockerfile: build.dockerfile } : {}),
           buildargs: build.buildArgs,
