@@ -164,6 +164,22 @@ describe("program settings that cannot work, each at its place", () => {
     ]);
   });
 
+  it("a placeholder in env, at the env it is written in: defaults' or the peer's own", () => {
+    expect(
+      errors(
+        load([
+          "defaults: { env: { ME: '{nam}' } }",
+          "peers:",
+          "  a: {}",
+          "  b: { connect: [a], env: { TO: '{connect[1]}' } }",
+        ]),
+      ),
+    ).toEqual([
+      "topologies/t.yaml:2:25 defaults.env.ME: unknown placeholder {nam} — did you mean {name}? (known: {name}, {port}, {connect}, {connect.host}, {connect.port}, {connect[i]}, {connect[i].host}, {connect[i].port}; {{ and }} for literal braces)",
+      "topologies/t.yaml:5:34 peers.b.env.TO: {connect[1]}: there is no connect[1]: b dials 1 peer (connect[0] a) — write {connect[1]?} to leave this argument out for peers without connect[1], or give b its own command",
+    ]);
+  });
+
   it("a command argument that is not a string", () => {
     expect(errors(load(["peers:", "  a: { command: [chat, 7000, [x, 1]] }"]))).toEqual([
       'topologies/t.yaml:3:24 peers.a.command[1]: expected an argument (a string) or a group of them (a list of strings), got 7000 — quote it: "7000"',

@@ -567,6 +567,22 @@ class TopologyLoader {
     return builds;
   }
 
+  /** Where a peer's program setting (a path from the peer, as peer-program.ts gives it) is written in the file. */
+  private programPath(file: TopologyFile, name: string, [field, ...rest]: Path): Path {
+    if (field === "connect") return file.generate ? ["generate"] : ["peers", name, "connect", ...rest];
+    const program = this.programSettings(file, name);
+    const ownEnv = file.peers?.[name]?.env?.[String(rest[0])] !== undefined;
+    const block =
+      field === "command"
+        ? program.command?.block
+        : field === "interface"
+          ? program.interface?.block
+          : field === "env" && !ownEnv
+            ? ["defaults"]
+            : undefined;
+    return [...(block ?? ["peers", name]), field!, ...rest];
+  }
+
   /**
    * Each peer's command, env and interface (peer-program.ts), placed where the setting is written;
    * then the start order: a cycle of ports known only at run time cannot start, and a dial that
@@ -583,26 +599,8 @@ class TopologyLoader {
       into.push(diagnostic);
     };
     for (const peer of peers) {
-      const program = this.programSettings(file, peer.name);
-      const own = file.peers?.[peer.name] ?? {};
       for (const problem of programProblems(peer)) {
-        const [field, ...rest] = problem.path;
-        const block =
-          field === "command"
-            ? program.command?.block
-            : field === "interface"
-              ? program.interface?.block
-              : field === "env"
-                ? own.env?.[String(rest[0])] !== undefined
-                  ? ["peers", peer.name]
-                  : ["defaults"]
-                : undefined;
-        const path: Path =
-          field === "connect"
-            ? generated
-              ? ["generate"]
-              : ["peers", peer.name, "connect", ...rest]
-            : [...(block ?? ["peers", peer.name]), field!, ...rest];
+        const path = this.programPath(file, peer.name, problem.path);
         once(this.atCharacter(path, problem.offset ?? 0, problem.message, problem.hint), this.errors);
       }
     }
