@@ -205,10 +205,9 @@ class Starter {
     this.recent.set(line.peer, lines);
     if (!line.event) return;
     this.wiring.observe(line.event);
-    if (line.event.ev === "listening") {
-      this.ports.set(line.peer, line.event.port);
-      this.nudge.poke();
-    } else if (this.wiring.complete) this.nudge.poke();
+    if (line.event.ev === "listening") this.ports.set(line.peer, line.event.port);
+    // A ready line may let waiting peers start; otherwise only the last link up is worth a check.
+    if ((line.event.ev === "listening" && this.waiting.length > 0) || this.wiring.complete) this.nudge.poke();
   }
 
   private async startThoseReady(): Promise<void> {
