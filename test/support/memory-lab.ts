@@ -59,8 +59,9 @@ export function upOptions(overrides: Partial<UpOptions> = {}): UpOptions {
 export class MemoryLabs {
   private readonly runtimes: MemoryRuntime[] = [];
 
-  runtime(images: Record<string, Program> = {}): MemoryRuntime {
-    const runtime = new MemoryRuntime(images);
+  /** `images` and `builds` as MemoryRuntime takes them. */
+  runtime(images: Record<string, Program> = {}, builds: Record<string, Program> = {}): MemoryRuntime {
+    const runtime = new MemoryRuntime(images, builds);
     this.runtimes.push(runtime);
     return runtime;
   }

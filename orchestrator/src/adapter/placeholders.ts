@@ -1,4 +1,4 @@
-import { closest } from "../topology/diagnostic.js";
+import { closest } from "../did-you-mean.js";
 
 /**
  * Placeholders in a peer's `command:` and `env:` values, so any program can be told who it is

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
+import { stripTerminalCodes } from "../terminal-codes.js";
 import {
   MAX_LINE_BYTES,
   StdioAdapter,
@@ -8,7 +9,6 @@ import {
   foreignMessageId,
   readyCapturesPort,
   stdioInterfaceProblems,
-  stripTerminalCodes,
   type AdaptedLine,
   type OutputChunk,
   type StdioInterface,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { closest } from "../topology/diagnostic.js";
+import { closest } from "../did-you-mean.js";
+import { stripTerminalCodes } from "../terminal-codes.js";
 
 /**
  * How the lab reads a program that does not print the reference peer's JSON events
@@ -96,19 +97,6 @@ export const UNKNOWN_PEER = "?";
  */
 export function foreignMessageId(text: string): string {
   return `text-${createHash("sha256").update(text.trim()).digest("hex").slice(0, 12)}`;
-}
-
-/**
- * ANSI escape sequences: CSI (colours, cursor moves; ESC [ or the 8-bit CSI), OSC (titles,
- * links; ended by BEL or ESC \), character-set selections, and the two-character escapes
- * (ESC 7 saves the cursor, ESC c resets); and carriage returns.
- */
-const TERMINAL_CODES =
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()*+#][ -~]|\x1b[0-~]|\r/g;
-
-/** A line as a terminal shows it, for matching: escape codes and carriage returns removed. */
-export function stripTerminalCodes(text: string): string {
-  return text.replace(TERMINAL_CODES, "");
 }
 
 const NEWLINE = 0x0a;

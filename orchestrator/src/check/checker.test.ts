@@ -29,6 +29,7 @@ function topology(
       timeout: "3s",
       hopLimit: 16,
       env: {},
+      interface: { events: "json" as const },
       limits: { memory: "256m", pids: 256 },
     })),
     links,

@@ -3,7 +3,7 @@ import { InputError } from "../errors.js";
 import { DockerRuntime } from "../runtime/docker-runtime.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { formatDiagnostic, type Diagnostic } from "../topology/diagnostic.js";
-import { loadTopologyFile } from "../topology/load.js";
+import { loadTopologyFile, type LoadOptions } from "../topology/load.js";
 import type { Topology } from "../topology/schema.js";
 import type { Output } from "./output.js";
 
@@ -37,8 +37,8 @@ export class TopologyError extends InputError {
   }
 }
 
-export async function loadTopologyOrFail(path: string, out: Output): Promise<Topology> {
-  const result = await loadTopologyFile(path);
+export async function loadTopologyOrFail(path: string, out: Output, options: LoadOptions = {}): Promise<Topology> {
+  const result = await loadTopologyFile(path, options);
   for (const warning of result.warnings) out.progress(`warning: ${formatDiagnostic(warning)}`);
   if (!result.ok) throw new TopologyError(result.errors);
   return result.topology;

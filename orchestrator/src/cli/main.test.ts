@@ -157,6 +157,17 @@ describe("input the engine is not needed for is checked before the engine is loo
     }
   });
 
+  it("lab run --build of a directory that cannot be built, and --image with --build", async () => {
+    const missing = await lab(["run", CHAIN, "--build", "/nonexistent/chat"], NO_ENGINE);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      "lab: --build /nonexistent/chat: /nonexistent/chat does not exist\n  fix: give a directory holding a Dockerfile\n",
+    );
+    const both = await lab(["run", CHAIN, "--image", "chat:1", "--build", "."], NO_ENGINE);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("option '--image <image>' cannot be used with option '--build <dir>'");
+  });
+
   it("a transcripts directory lab cannot write", async () => {
     const run = await lab(["transcripts", "--out", UNWRITABLE], NO_ENGINE);
     expect(run.code).toBe(2);

@@ -39,6 +39,13 @@ const declare = {
         "up, run the topology's scenario, check every delivery, write the report, down; exit 0 when all held",
       )
       .argument("<file>", "topology file with a scenario")
+      .addOption(
+        new Option(
+          "--image <image>",
+          "run every peer from this image instead, talked to as the topology's defaults say (command, interface)",
+        ).conflicts("build"),
+      )
+      .option("--build <dir>", "the same, with the image built from this directory (its Dockerfile)")
       .option("--keep", "leave the lab running afterwards")
       .addOption(wireTimeout())
       .addOption(results())

@@ -45,7 +45,7 @@ describe("down", () => {
     const runtime = labs.runtime();
     const chain = shipped("topologies/chain.yaml");
     await up(runtime, chain, upOptions());
-    const bob = planLab(chain, MEMORY_PEER_IMAGE).peers[1]!.container;
+    const bob = planLab(chain, MEMORY_PEER_IMAGE).peers[1]!.container(new Map());
     await runtime.createContainer({ ...bob, name: "impostor", network: undefined });
     const removed = await down(runtime, "chain", { save: true, resultsDir: resultsDir() });
     expect(removed.refused).toEqual([

@@ -24,7 +24,12 @@ export interface DownResult {
 export async function down(
   runtime: Runtime,
   name: string,
-  options: { save: boolean; resultsDir: string },
+  options: {
+    save: boolean;
+    resultsDir: string;
+    /** The results directory's name before its time: the lab's unless said (see saveResults). */
+    resultsName?: string;
+  },
 ): Promise<DownResult> {
   let saved: { savedTo?: string; fallbackReason?: string } = {};
   const refused: string[] = [];
@@ -35,7 +40,11 @@ export async function down(
     });
     if (lab) {
       refused.push(...(await lab.containers()).refused.map((problem) => `not saved: ${problem}`));
-      const { dir, fallbackReason } = await saveResults(options.resultsDir, name, await lab.recording());
+      const { dir, fallbackReason } = await saveResults(
+        options.resultsDir,
+        options.resultsName ?? name,
+        await lab.recording(),
+      );
       saved = { savedTo: dir, ...(fallbackReason ? { fallbackReason } : {}) };
     }
   }

@@ -1,6 +1,12 @@
 import { setMaxListeners } from "node:events";
 import type { Runtime } from "../runtime/runtime.js";
-import { toPeerLine, type PeerLine } from "../transcript/transcript.js";
+import type { PeerLine, PeerLineReader } from "../transcript/transcript.js";
+
+/** A peer's container to follow, and how its lines are read (none: the lines alone, no events). */
+export interface FollowedPeer {
+  id: string;
+  reader?: PeerLineReader;
+}
 
 /**
  * Follows the output of peer containers (past lines first unless `newOnly`, then live) until
@@ -9,7 +15,7 @@ import { toPeerLine, type PeerLine } from "../transcript/transcript.js";
  */
 export async function followPeers(
   runtime: Pick<Runtime, "logs">,
-  containers: Map<string, string>,
+  containers: Map<string, FollowedPeer>,
   onLine: (line: PeerLine) => void,
   signal: AbortSignal,
   newOnly = false,
@@ -17,9 +23,10 @@ export async function followPeers(
   // One abort listener per followed container; a 32-peer lab is not a leak.
   setMaxListeners(0, signal);
   await Promise.all(
-    [...containers].map(async ([peer, id]) => {
+    [...containers].map(async ([peer, { id, reader }]) => {
       try {
-        for await (const line of runtime.logs(id, { follow: true, signal, newOnly })) onLine(toPeerLine(peer, line));
+        for await (const line of runtime.logs(id, { follow: true, signal, newOnly }))
+          onLine(reader ? reader.read(line) : { peer, ...line });
       } catch (error) {
         if (!signal.aborted)
           onLine({

@@ -10,7 +10,7 @@ import {
 } from "../check/overlay.js";
 import { LABEL, readMember, readTopology, type Reading } from "../plan/labels.js";
 import type { ContainerEvent, ContainerInfo, Runtime } from "../runtime/runtime.js";
-import { didYouMean } from "../topology/diagnostic.js";
+import { didYouMean } from "../did-you-mean.js";
 import { DNS_NAME, type Topology } from "../topology/schema.js";
 import { engineRecords } from "../transcript/engine.js";
 import { encodeAction, mergeActions, parseAction, type Action, type JournalState } from "../transcript/journal.js";
@@ -23,7 +23,8 @@ import {
 } from "../transcript/link-records.js";
 import {
   mergeTimeline,
-  toPeerLine,
+  peerLineReader,
+  typedLines,
   type LabRecording,
   type PeerLine,
   type TimelineRecord,
@@ -288,25 +289,44 @@ export class Lab {
     return { [LABEL.lab]: this.name, [LABEL.role]: "peer" };
   }
 
+  /**
+   * Every peer's lines, read through its interface (a stdio program's process starts told by the
+   * engine's start events), with the chat lines lab typed into programs that echo none; the
+   * lab's actions; the engine's container changes; the links lab observed.
+   */
   async recording(): Promise<LabRecording> {
     const { peers, journal } = await this.containers();
+    const containerEvents = await this.containerEvents(peers);
+    const journalled = journal ? await this.journalled(journal) : { actions: [], links: [] };
+    const actions = mergeActions(journalled.actions, this.own);
+    const typed = typedLines(this.topology, actions);
     const lines = new Map<string, PeerLine[]>();
     await Promise.all(
       this.peerNames.map(async (peer) => {
         const container = peers.get(peer);
         if (!container) return;
+        const starts = [
+          container.startedAt,
+          ...containerEvents.flatMap((event) =>
+            event.id === container.id && event.change === "start" ? [event.ts] : [],
+          ),
+        ];
+        const reader = peerLineReader(this.topology, peer, starts);
         const collected: PeerLine[] = [];
-        for await (const line of this.runtime.logs(container.id, { follow: false }))
-          collected.push(toPeerLine(peer, line));
-        lines.set(peer, collected);
+        for await (const line of this.runtime.logs(container.id, { follow: false })) collected.push(reader.read(line));
+        lines.set(
+          peer,
+          mergeByTime(
+            collected,
+            typed.filter((line) => line.peer === peer),
+          ),
+        );
       }),
     );
-    const ordered = new Map(this.peerNames.filter((peer) => lines.has(peer)).map((peer) => [peer, lines.get(peer)!]));
-    const journalled = journal ? await this.journalled(journal) : { actions: [], links: [] };
     return {
-      lines: ordered,
-      actions: mergeActions(journalled.actions, this.own),
-      engine: engineRecords(await this.containerEvents(peers), peers),
+      lines: new Map(this.peerNames.filter((peer) => lines.has(peer)).map((peer) => [peer, lines.get(peer)!])),
+      actions,
+      engine: engineRecords(containerEvents, peers),
       links: mergeLinkRecords(journalled.links, this.ownLinks),
       journal: journalState(journal),
     };
@@ -336,6 +356,15 @@ function createdSince(peers: Map<string, ContainerInfo>): string {
 /** The topology a lab was started from, from its network's label; undefined when there is none. */
 async function topologyOf(runtime: Runtime, lab: string): Promise<Reading<Topology> | undefined> {
   return readTopology(await runtime.listNetworks({ [LABEL.lab]: lab }), lab);
+}
+
+/** Two lists of one peer's lines, each in time order, as one (stable: a printed line before a typed one of the same time). */
+function mergeByTime(printed: PeerLine[], typed: PeerLine[]): PeerLine[] {
+  if (typed.length === 0) return printed;
+  return [...printed, ...typed]
+    .map((line, index) => ({ line, index }))
+    .sort((a, b) => a.line.ts.localeCompare(b.line.ts) || a.index - b.index)
+    .map(({ line }) => line);
 }
 
 /** Every peer event of a recording, peer by peer. */

@@ -3,9 +3,9 @@ import type { PeerEvent } from "../../../peer/src/events.js";
 import { describeStatus, reportedNeighbors, type PeerState } from "../check/overlay.js";
 import { PROCESS_FAULTS, type ReturningFault } from "../faults/process-faults.js";
 import { linkKey } from "../topology/link-key.js";
-import type { PeerLine } from "../transcript/transcript.js";
+import { peerLineReader, type PeerLine } from "../transcript/transcript.js";
 import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
-import { followPeers } from "./follow.js";
+import { followPeers, type FollowedPeer } from "./follow.js";
 import type { Lab, LabSnapshot } from "./lab.js";
 
 /** How long a restarted, started or resumed peer's links may take to come back. */
@@ -119,9 +119,13 @@ export async function awaitLinks(
 ): Promise<void> {
   if (awaited.length === 0 && since === undefined) return;
   const { peers } = await lab.containers();
-  const running = (names: string[]): Map<string, string> =>
+  const running = (names: string[]): Map<string, FollowedPeer> =>
     new Map(
-      names.flatMap((name) => (peers.get(name)?.state === "running" ? [[name, peers.get(name)!.id] as const] : [])),
+      names.flatMap((name) => {
+        const info = peers.get(name);
+        if (info?.state !== "running") return [];
+        return [[name, { id: info.id, reader: peerLineReader(lab.topology, name, [info.startedAt]) }] as const];
+      }),
     );
   const neighbours = [...new Set(awaited.flat())].filter((name) => name !== peer);
   const events: PeerEvent[] = [];

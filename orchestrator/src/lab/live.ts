@@ -1,4 +1,4 @@
-import type { PeerLine } from "../transcript/transcript.js";
+import { peerLineReader, type PeerLine } from "../transcript/transcript.js";
 import { followPeers } from "./follow.js";
 import type { Lab, LabContainers } from "./lab.js";
 
@@ -28,7 +28,7 @@ export class LiveFollower {
         continue;
       const stream = followPeers(
         this.lab.runtime,
-        new Map([[peer, info.id]]),
+        new Map([[peer, { id: info.id, reader: peerLineReader(this.lab.topology, peer, [info.startedAt]) }]]),
         (line) => this.deliver(line),
         this.signal,
       ).finally(() => this.streams.delete(peer));

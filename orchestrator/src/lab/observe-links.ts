@@ -6,7 +6,8 @@ import {
   type TcpLink,
   type TcpSocket,
 } from "../adapter/tcp-table.js";
-import { PEER_PORT, helperLabels } from "../plan/labels.js";
+import { helperLabels } from "../plan/labels.js";
+import { PEER_PORT, reportsLinks } from "../topology/peer-program.js";
 import { TcpTablesUnreadableError, type ContainerInfo, type TcpTables } from "../runtime/runtime.js";
 import type { PeerSpec, Topology } from "../topology/schema.js";
 import { nextLinkRecord, type LinkRecord, type LinkSource } from "../transcript/link-records.js";
@@ -127,10 +128,11 @@ export const OBSERVE_LINKS_VARIABLE = "P2PLAB_OBSERVE_LINKS";
 
 /**
  * Whether the lab learns a peer's links from outside (its TCP table) rather than from its own
- * link events: the one place that decides it. `named` is what OBSERVE_LINKS_VARIABLE names.
+ * link events: the one place that decides it. A program that reports no links (a stdio
+ * interface) always; others when OBSERVE_LINKS_VARIABLE (`named`) names them.
  */
 export function observesLinks(peer: PeerSpec, named: ReadonlySet<string>): boolean {
-  return named.has(peer.name) || named.has("all");
+  return !reportsLinks(peer) || named.has(peer.name) || named.has("all");
 }
 
 /** The peers of a topology whose links the lab observes, in topology order. */

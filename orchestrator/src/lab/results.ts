@@ -33,13 +33,14 @@ export async function checkResultsDir(
 
 /**
  * Writes the lab's transcripts (and what `alsoWrite` adds: a run's report) to a new
- * results/<lab>-<time>/ and points results/latest at it. When the results directory cannot be
- * written, everything goes to a temporary directory instead, and the result says so: a run's data
- * is never lost to a failed save.
+ * results/<name>-<time>/ and points results/latest at it. `name` is the lab's, and, when every
+ * peer ran one program (`lab run --image`, `--build`), that program's too. When the results
+ * directory cannot be written, everything goes to a temporary directory instead, and the result
+ * says so: a run's data is never lost to a failed save.
  */
 export async function saveResults(
   resultsDir: string,
-  lab: string,
+  name: string,
   recording: LabRecording,
   alsoWrite?: (dir: string) => Promise<void>,
 ): Promise<SavedResults> {
@@ -48,13 +49,13 @@ export async function saveResults(
     await alsoWrite?.(dir);
   };
   try {
-    const dir = await newResultsDir(resultsDir, lab);
+    const dir = await newResultsDir(resultsDir, name);
     await write(dir);
     await pointLatest(resultsDir, dir);
     return { dir };
   } catch (error) {
     if (!isFsError(error)) throw error;
-    const dir = await mkdtemp(join(tmpdir(), `p2plab-${lab}-`));
+    const dir = await mkdtemp(join(tmpdir(), `p2plab-${name}-`));
     await write(dir);
     return { dir, fallbackReason: `could not write to ${resultsDir}: ${describeFsError(error)}` };
   }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { Peer } from "../../../peer/src/peer.js";
-import { MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
+import { MemoryLabs, shipped, topologyFrom } from "../../../test/support/memory-lab.js";
+import { foreignMessageId } from "../adapter/stdio-adapter.js";
 import type { InputError } from "../errors.js";
 import type { ContainerInfo, LogLine } from "../runtime/runtime.js";
 import { WaitTimeoutError } from "../wait.js";
@@ -50,6 +51,7 @@ function labOf(someoneElse?: string, deaf = false): TypingLab & { typed: string[
   };
   return {
     typed,
+    topology: topologyFrom("name: test\npeers:\n  alice: {}\n"),
     peer: async () => container,
     record: async () => {},
     runtime: {
@@ -112,6 +114,63 @@ describe("typeMessage", () => {
       await expect(typed).rejects.toThrow("Ctrl-C");
       expect(Date.now() - started).toBeLessThan(1000);
     });
+  });
+});
+
+describe("typeMessage into a stdio program", () => {
+  /** A lab of one program, alice, typed its send template; `echo`: it prints `me: TEXT` for each line. */
+  function labOfProgram(echo: boolean): TypingLab & { typed: string[]; read: number } {
+    // Its first line is its ready line (it has no ready expression).
+    const log: LogLine[] = [{ ts: new Date().toISOString(), stream: "stdout", text: "chat 1.0 on port 7000" }];
+    const lab = {
+      typed: [] as string[],
+      read: 0,
+      topology: topologyFrom(
+        [
+          "name: test",
+          "peers:",
+          `  alice: { image: chat:1, command: ["{name}", "{port}"], interface: { events: stdio, send: "/say {text}"${echo ? ', sent: "^me: (?<text>.*)$"' : ""} } }`,
+          "",
+        ].join("\n"),
+      ),
+      peer: async (): Promise<ContainerInfo> => ({
+        id: "alice-id",
+        name: "p2plab-test_alice",
+        labels: {},
+        state: "running",
+        exitCode: 0,
+        createdAt: "",
+        startedAt: "",
+        finishedAt: "",
+      }),
+      record: async () => {},
+      runtime: {
+        writeLine: async (_id: string, line: string) => {
+          lab.typed.push(line);
+          if (echo)
+            log.push({ ts: new Date().toISOString(), stream: "stdout", text: `me: ${line.slice("/say ".length)}` });
+        },
+        logs: async function* () {
+          lab.read += 1;
+          yield* [...log];
+        },
+      },
+    };
+    return lab;
+  }
+
+  it("types its send template's line; the id is the text's, and a program that echoes nothing is not waited for", async () => {
+    const lab = labOfProgram(false);
+    const typed = await typeMessage(lab, "alice", "hello there", never);
+    expect(lab.typed).toEqual(["/say hello there"]);
+    expect(typed).toMatchObject({ id: foreignMessageId("hello there"), to: undefined });
+    expect(lab.read).toBe(0);
+  });
+
+  it("waits for the program's echo when its interface has a sent expression", async () => {
+    const lab = labOfProgram(true);
+    expect(await typeMessage(lab, "alice", "hi", never)).toMatchObject({ id: foreignMessageId("hi"), to: undefined });
+    expect(lab.read).toBeGreaterThan(0);
   });
 });
 

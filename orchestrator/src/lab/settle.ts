@@ -28,7 +28,10 @@ export async function settle(
   options: SettleOptions = DEFAULT_SETTLE,
 ): Promise<void> {
   const { peers } = await lab.containers();
-  const ids = new Map([...peers].filter(([, info]) => info.state === "running").map(([peer, info]) => [peer, info.id]));
+  // Only that they print counts here, not what: no reader.
+  const ids = new Map(
+    [...peers].filter(([, info]) => info.state === "running").map(([peer, info]) => [peer, { id: info.id }]),
+  );
   const stop = new AbortController();
   let lastActivity = Date.now();
   const following = followPeers(

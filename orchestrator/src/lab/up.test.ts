@@ -1,10 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryLabs, leftovers, shipped, topologyFrom, upOptions } from "../../../test/support/memory-lab.js";
 import { CheckFailedError, InputError } from "../errors.js";
 import { planLab } from "../plan/plan.js";
-import { ENDED, type Program } from "../runtime/memory-programs.js";
+import { builtImageTag } from "../runtime/built-image.js";
+import { ENDED, referencePeer, type Program } from "../runtime/memory-programs.js";
 import { ImageNotFoundError, NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
 import { loadTopology } from "../topology/load.js";
 import type { Topology } from "../topology/schema.js";
@@ -152,6 +154,31 @@ describe("up on a memory runtime", () => {
       p5: ["p1", "p4"],
     });
     expect(snapshot.journal).toBe("running");
+  });
+
+  it("builds the image of a peer's build: first, with a progress line, and runs what it built", async () => {
+    const context = await mkdtemp(join(tmpdir(), "p2plab-up-build-"));
+    await writeFile(join(context, "Dockerfile"), "FROM scratch\n");
+    try {
+      // The reference peer, saying first that it is the program built from the context.
+      const built: Program = async (process) => {
+        process.print("stderr", "built from the context");
+        return referencePeer(process);
+      };
+      const runtime = labs.runtime({}, { [context]: built });
+      const duo = topologyFrom(`name: duo\npeers:\n  a: {}\n  b: { connect: [a], build: { context: ${context} } }\n`);
+      const progress: string[] = [];
+      const { snapshot } = await up(runtime, duo, upOptions({ progress: (line) => progress.push(line) }));
+      const tag = builtImageTag(duo.peers[1]!.build!);
+      expect(progress).toContain(`building ${tag} from ${context}`);
+      expect(snapshot.overlay.partitions).toEqual([["a", "b"]]);
+      const [b] = await runtime.listContainers({ "p2plab.peer": "b" });
+      const printed: string[] = [];
+      for await (const line of runtime.logs(b!.id, { follow: false })) printed.push(line.text);
+      expect(printed[0]).toBe("built from the context");
+    } finally {
+      await rm(context, { recursive: true, force: true });
+    }
   });
 
   it("a peer that exits before the lab is wired: exit 1 with its code and last lines, the lab left for inspection", async () => {

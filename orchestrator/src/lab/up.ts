@@ -1,10 +1,11 @@
 import { formatDuration } from "../../../peer/src/duration.js";
 import { inBatches } from "../concurrency.js";
 import { CheckFailedError, EXIT, InputError, LabError } from "../errors.js";
-import { planLab, type LabPlan } from "../plan/plan.js";
-import { ImageNotFoundError, NameInUseError, type Runtime } from "../runtime/runtime.js";
+import { planLab, type LabPlan, type PlannedPeer } from "../plan/plan.js";
+import { ImageNotFoundError, NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
+import { reportsLinks } from "../topology/peer-program.js";
 import type { Topology } from "../topology/schema.js";
-import { formatPeerLine, type PeerLine } from "../transcript/transcript.js";
+import { formatPeerLine, peerLineReader, type PeerLine } from "../transcript/transcript.js";
 import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
 import { down, type DownResult } from "./down.js";
 import { followPeers } from "./follow.js";
@@ -22,6 +23,8 @@ export interface UpOptions {
   /** How long starting every peer and bringing up every configured link may take. */
   wireTimeoutMs: number;
   resultsDir: string;
+  /** The name a failed run's transcripts are saved under: the lab's unless said (see saveResults). */
+  resultsName?: string;
   signal: AbortSignal;
   progress(message: string): void;
 }
@@ -69,20 +72,26 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
     replaced = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
   }
   const image = await runtime.ensurePeerImage(options.progress);
+  await buildImages(runtime, topology, options.progress);
   const plan = planLab(topology, image);
   options.signal.throwIfAborted();
   const started = Date.now();
   const journal = await claim(runtime, plan);
   try {
-    const ids = await create(runtime, plan, journal, options);
-    await waitForWiring(runtime, plan, ids, options, started + options.wireTimeoutMs);
+    await runtime.start(journal);
+    await runtime.createNetwork(plan.network.name, plan.network.labels);
+    await new Starter(runtime, topology, plan, options).wire(started + options.wireTimeoutMs);
   } catch (error) {
     if (options.signal.aborted) {
       await down(runtime, name, { save: false, resultsDir: options.resultsDir });
       throw new InterruptedError(name);
     }
     if (options.onFailure === "remove") {
-      const removed = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
+      const removed = await down(runtime, name, {
+        save: true,
+        resultsDir: options.resultsDir,
+        ...(options.resultsName ? { resultsName: options.resultsName } : {}),
+      });
       if (removed.savedTo) options.progress(describeSaved("transcripts", removed.savedTo, removed.fallbackReason));
     }
     throw error;
@@ -97,6 +106,14 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   return { lab, snapshot: await lab.snapshot(), wiredInMs, ...(replaced ? { replaced } : {}) };
 }
 
+/** Builds each image the topology's peers are built from (`build:`), once per recipe. */
+async function buildImages(runtime: Runtime, topology: Topology, progress: (message: string) => void): Promise<void> {
+  const builds = new Map(
+    topology.peers.flatMap((peer) => (peer.build ? [[JSON.stringify(peer.build), peer.build]] : [])),
+  );
+  for (const build of builds.values()) await runtime.ensureBuiltImage(build, progress);
+}
+
 /** Creates the journal container, the lab's claim on its name; its id. */
 async function claim(runtime: Runtime, plan: LabPlan): Promise<string> {
   try {
@@ -109,135 +126,209 @@ async function claim(runtime: Runtime, plan: LabPlan): Promise<string> {
   }
 }
 
-async function create(
-  runtime: Runtime,
-  plan: LabPlan,
-  journal: string,
-  options: UpOptions,
-): Promise<Map<string, string>> {
-  await runtime.start(journal);
-  await runtime.createNetwork(plan.network.name, plan.network.labels);
-  const ids = new Map<string, string>();
-  let started = 0;
-  await inBatches(plan.peers, START_CONCURRENCY, async ({ peer, container }) => {
-    if (options.signal.aborted) return;
+/**
+ * Starts the peers and waits until the lab is wired. A peer starts as soon as every peer it waits
+ * for (plan.ts, from start-order.ts) has printed its ready line, eight at a time: peers that
+ * wait for nothing start at once, as the reference peers all do; a program that dials one whose
+ * port is known only at run time is given the port its ready line announced. Each started peer's
+ * output is followed through its reader: `listening` (a ready line) and link events feed the
+ * wiring, and the last lines are kept for the errors.
+ */
+class Starter {
+  private readonly wiring: Wiring;
+  private readonly ports = new Map<string, number>();
+  private readonly ids = new Map<string, string>();
+  private readonly waiting: PlannedPeer[];
+  private readonly recent = new Map<string, PeerLine[]>();
+  private readonly streams: Array<Promise<void>> = [];
+  private readonly stop = new AbortController();
+  private readonly nudge = new Nudge();
+  private started = 0;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly topology: Topology,
+    private readonly plan: LabPlan,
+    private readonly options: UpOptions,
+  ) {
+    this.waiting = [...plan.peers];
+    this.wiring = new Wiring(
+      plan.peers.map(({ peer }) => peer),
+      plan.links,
+      new Set(topology.peers.filter(reportsLinks).map((peer) => peer.name)),
+    );
+  }
+
+  async wire(deadline: number): Promise<void> {
+    this.options.progress(this.waitingFor());
     try {
-      const id = await runtime.createContainer(container);
-      ids.set(peer, id);
-      await runtime.start(id);
+      await waitFor(
+        async () => {
+          await this.startThoseReady();
+          if (this.waiting.length === 0 && this.wiring.complete) return true;
+          await this.failOnExit();
+          return undefined;
+        },
+        // The peers' exits are polled every second; a ready line (the next peers may start) and the last link up nudge at once.
+        {
+          what: `lab ${this.plan.lab} wired`,
+          intervalMs: 1000,
+          timeoutMs: deadline - Date.now(),
+          signal: this.options.signal,
+          nudge: this.nudge,
+        },
+      );
     } catch (error) {
-      if (!(error instanceof LabError)) throw error;
-      // The topology named an image the engine does not have: the input's to fix. (The reference
-      // image, which the journal runs too, was built a moment ago: its absence is a race.)
-      if (error instanceof ImageNotFoundError && container.image !== plan.journal.image) {
-        throw new InputError(
-          `peer ${peer}'s image ${container.image} is not on this engine`,
-          `pull or build it, or drop image: from the topology to run the reference peer; remove what was created with lab down ${plan.lab}`,
-        );
-      }
-      throw new LabError(
-        `peer ${peer} did not start from image ${container.image}: ${error.message.replace(/^[^:]*: /, "")}`,
-        error.exitCode,
-        `the image must run a peer taking the reference peer's flags (peer/PROTOCOL.md); remove what was created with lab down ${plan.lab}`,
+      if (error instanceof WaitTimeoutError) throw this.notWired();
+      throw error;
+    } finally {
+      this.stop.abort();
+      await Promise.all(this.streams);
+    }
+  }
+
+  /** "waiting for 3 links", and what cannot be awaited: the links of programs that report none. */
+  private waitingFor(): string {
+    const unseen = this.wiring.unseen().length;
+    const awaited = this.plan.links.length - unseen;
+    if (unseen === 0) return `waiting for ${awaited} links`;
+    return (
+      `waiting for ${this.plan.peers.length} peers to listen${awaited ? ` and ${awaited} links` : ""}; ` +
+      `${unseen} links between programs that report no links are not awaited (the lab is up once their ready lines are printed)`
+    );
+  }
+
+  private onLine(line: PeerLine): void {
+    const lines = this.recent.get(line.peer) ?? [];
+    lines.push(line);
+    if (lines.length > RECENT_LINES) lines.shift();
+    this.recent.set(line.peer, lines);
+    if (!line.event) return;
+    this.wiring.observe(line.event);
+    if (line.event.ev === "listening") this.ports.set(line.peer, line.event.port);
+    // A ready line may let waiting peers start; otherwise only the last link up is worth a check.
+    if ((line.event.ev === "listening" && this.waiting.length > 0) || this.wiring.complete) this.nudge.poke();
+  }
+
+  private async startThoseReady(): Promise<void> {
+    const listening = new Set(this.plan.peers.map(({ peer }) => peer).filter((peer) => this.ports.has(peer)));
+    const ready = this.waiting.filter(({ waitsFor }) => waitsFor.every((peer) => listening.has(peer)));
+    if (ready.length === 0) return;
+    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((peer) => !ready.includes(peer)));
+    await inBatches(ready, START_CONCURRENCY, (peer) => this.start(peer));
+    this.options.signal.throwIfAborted();
+  }
+
+  private async start(planned: PlannedPeer): Promise<void> {
+    const { peer, waitsFor } = planned;
+    if (this.options.signal.aborted) return;
+    if (waitsFor.length > 0) {
+      const listening = waitsFor.map((target) => `${target} on port ${this.ports.get(target)}`).join(", ");
+      this.options.progress(`starting ${peer}, which waited for ${listening}`);
+    }
+    const container = planned.container(this.ports);
+    try {
+      const id = await this.runtime.createContainer(container);
+      this.ids.set(peer, id);
+      await this.runtime.start(id);
+      this.streams.push(
+        followPeers(
+          this.runtime,
+          new Map([[peer, { id, reader: peerLineReader(this.topology, peer) }]]),
+          (line) => this.onLine(line),
+          this.stop.signal,
+        ),
+      );
+    } catch (error) {
+      throw this.notStarted(peer, container, error);
+    }
+    this.started += 1;
+    const total = this.plan.peers.length;
+    if (total > START_CONCURRENCY && (this.started % START_CONCURRENCY === 0 || this.started === total)) {
+      this.options.progress(`started ${this.started}/${total} peers`);
+    }
+  }
+
+  private notStarted(peer: string, container: ContainerSpec, error: unknown): unknown {
+    if (!(error instanceof LabError)) return error;
+    const lab = this.plan.lab;
+    // The topology named an image the engine does not have: the input's to fix. (The reference
+    // image, which the journal runs too, was built a moment ago: its absence is a race.)
+    if (error instanceof ImageNotFoundError && container.image !== this.plan.journal.image) {
+      return new InputError(
+        `peer ${peer}'s image ${container.image} is not on this engine`,
+        `pull or build it, or drop image: from the topology to run the reference peer; remove what was created with lab down ${lab}`,
       );
     }
-    started += 1;
-    if (plan.peers.length > START_CONCURRENCY && (started % START_CONCURRENCY === 0 || started === plan.peers.length)) {
-      options.progress(`started ${started}/${plan.peers.length} peers`);
-    }
-  });
-  options.signal.throwIfAborted();
-  return new Map(plan.peers.map(({ peer }) => [peer, ids.get(peer)!]));
-}
-
-async function waitForWiring(
-  runtime: Runtime,
-  plan: LabPlan,
-  ids: Map<string, string>,
-  options: UpOptions,
-  deadline: number,
-): Promise<void> {
-  const wiring = new Wiring(
-    plan.peers.map(({ peer }) => peer),
-    plan.links,
-  );
-  const recent = new Map<string, PeerLine[]>();
-  const stop = new AbortController();
-  const nudge = new Nudge();
-  const following = followPeers(
-    runtime,
-    ids,
-    (line) => {
-      const lines = recent.get(line.peer) ?? [];
-      lines.push(line);
-      if (lines.length > RECENT_LINES) lines.shift();
-      recent.set(line.peer, lines);
-      if (line.event) wiring.observe(line.event);
-      if (wiring.complete) nudge.poke();
-    },
-    stop.signal,
-  );
-  try {
-    options.progress(`waiting for ${plan.links.length} links`);
-    await waitFor(
-      async () => {
-        if (wiring.complete) return true;
-        const exited = await exitedPeers(runtime, ids);
-        if (exited.length > 0 && !wiring.complete) {
-          throw new CheckFailedError(
-            `${exited.map(([peer, code]) => `${peer} exited (code ${code})`).join(", ")} before the lab was wired\n${recentLines(
-              exited.map(([peer]) => peer),
-              recent,
-            )}`,
-            `the lab is left for inspection: lab logs ${exited[0]![0]}; remove it with lab down ${plan.lab}`,
-          );
-        }
-        return undefined;
-      },
-      // The peers' exits are polled every second; the last link up nudges at once.
-      {
-        what: `lab ${plan.lab} wired`,
-        intervalMs: 1000,
-        timeoutMs: deadline - Date.now(),
-        signal: options.signal,
-        nudge,
-      },
+    const spec = this.topology.peers.find((candidate) => candidate.name === peer)!;
+    return new LabError(
+      `peer ${peer} did not start from image ${container.image}: ${error.message.replace(/^[^:]*: /, "")}`,
+      error.exitCode,
+      `${spec.command ? "the image's entrypoint must run its program with the command's arguments" : "the image must run a peer taking the reference peer's flags (peer/PROTOCOL.md)"}; remove what was created with lab down ${lab}`,
     );
-  } catch (error) {
-    if (error instanceof WaitTimeoutError) throw notWired(plan, wiring, recent, options.wireTimeoutMs);
-    throw error;
-  } finally {
-    stop.abort();
-    await following;
+  }
+
+  /** A started peer whose process ended: exit 1 with its code and what it printed last, read from its whole log. */
+  private async failOnExit(): Promise<void> {
+    const infos = await Promise.all(
+      [...this.ids].map(async ([peer, id]) => [peer, id, await this.runtime.inspect(id)] as const),
+    );
+    const exited = infos.filter(([, , info]) => info.state === "exited" || info.state === "dead");
+    if (exited.length === 0) return;
+    // Its stream may not have delivered its last lines yet: they are read from its log.
+    const last = await Promise.all(exited.map(([peer, id]) => this.lastLines(peer, id)));
+    throw new CheckFailedError(
+      `${exited.map(([peer, , info]) => `${peer} exited (code ${info.exitCode})`).join(", ")} before the lab was wired\n${last.join("\n")}`,
+      `the lab is left for inspection: lab logs ${exited[0]![0]}; remove it with lab down ${this.plan.lab}`,
+    );
+  }
+
+  private async lastLines(peer: string, id: string): Promise<string> {
+    const reader = peerLineReader(this.topology, peer);
+    const lines: PeerLine[] = [];
+    for await (const line of this.runtime.logs(id, { follow: false })) {
+      lines.push(reader.read(line));
+      if (lines.length > RECENT_LINES) lines.shift();
+    }
+    return describeLines(peer, lines);
+  }
+
+  private notWired(): CheckFailedError {
+    const missing = this.wiring.missing();
+    const notStarted = this.waiting.map(({ peer }) => peer);
+    const quiet = this.wiring.notListening().filter((peer) => !notStarted.includes(peer));
+    const problems = [
+      ...quiet.map((peer) => `  ${peer} ${this.neverReady(peer)}`),
+      ...this.waiting.map(
+        ({ peer, waitsFor }) =>
+          `  ${peer} not started: it waits for ${waitsFor.filter((target) => !this.ports.has(target)).join(" and ")} to listen`,
+      ),
+      ...missing
+        .filter(({ link }) => !link.some((end) => notStarted.includes(end)))
+        .map(({ link: [a, b], silent }) => `  ${a} ── ${b}: not reported up by ${silent.join(" and ")}`),
+    ];
+    const involved = [...new Set([...quiet, ...missing.flatMap(({ silent }) => silent)])].filter(
+      (peer) => !notStarted.includes(peer),
+    );
+    const lab = this.plan.lab;
+    return new CheckFailedError(
+      `lab ${lab} not wired after ${formatDuration(this.options.wireTimeoutMs)}:\n${problems.join("\n")}\n${involved
+        .map((peer) => describeLines(peer, this.recent.get(peer) ?? []))
+        .join("\n")}`,
+      `the lab is left for inspection (lab status ${lab}, lab logs PEER); remove it with lab down ${lab}`,
+    );
+  }
+
+  /** Why a started peer is not listening, in its interface's words. */
+  private neverReady(peer: string): string {
+    const spec = this.topology.peers.find((candidate) => candidate.name === peer)!;
+    if (spec.interface.events === "json") return "never reported listening";
+    return spec.interface.ready === undefined
+      ? "printed nothing (its first line is its ready line)"
+      : `never printed its ready line (/${spec.interface.ready}/)`;
   }
 }
 
-async function exitedPeers(runtime: Runtime, ids: Map<string, string>): Promise<Array<[string, number]>> {
-  const infos = await Promise.all([...ids].map(async ([peer, id]) => [peer, await runtime.inspect(id)] as const));
-  return infos
-    .filter(([, info]) => info.state === "exited" || info.state === "dead")
-    .map(([peer, info]) => [peer, info.exitCode]);
-}
-
-function notWired(plan: LabPlan, wiring: Wiring, recent: Map<string, PeerLine[]>, timeoutMs: number): CheckFailedError {
-  const missing = wiring.missing();
-  const quiet = wiring.notListening();
-  const problems = [
-    ...quiet.map((peer) => `  ${peer} never reported listening`),
-    ...missing.map(({ link: [a, b], silent }) => `  ${a} ── ${b}: not reported up by ${silent.join(" and ")}`),
-  ];
-  const involved = [...new Set([...quiet, ...missing.flatMap(({ silent }) => silent)])];
-  return new CheckFailedError(
-    `lab ${plan.lab} not wired after ${formatDuration(timeoutMs)}:\n${problems.join("\n")}\n${recentLines(involved, recent)}`,
-    `the lab is left for inspection (lab status ${plan.lab}, lab logs PEER); remove it with lab down ${plan.lab}`,
-  );
-}
-
-function recentLines(peers: string[], recent: Map<string, PeerLine[]>): string {
-  return peers
-    .map((peer) => {
-      const lines = recent.get(peer) ?? [];
-      return `last lines of ${peer}:\n${lines.length ? lines.map((line) => `    ${formatPeerLine(line)}`).join("\n") : "    (nothing printed)"}`;
-    })
-    .join("\n");
+function describeLines(peer: string, lines: PeerLine[]): string {
+  return `last lines of ${peer}:\n${lines.length ? lines.map((line) => `    ${formatPeerLine(line)}`).join("\n") : "    (nothing printed)"}`;
 }

@@ -44,3 +44,21 @@ describe("Wiring", () => {
     expect(wiring.missing()).toEqual([{ link: ["b", "a"], silent: ["a"] }]);
   });
 });
+
+describe("Wiring with programs that print no link events", () => {
+  it("awaits their ready lines only, and a link from the end that reports it", () => {
+    const wiring = new Wiring(
+      ["json", "a", "b"],
+      [
+        ["a", "json"],
+        ["b", "a"],
+      ],
+      new Set(["json"]),
+    );
+    expect(wiring.unseen()).toEqual([["b", "a"]]);
+    for (const peer of ["json", "a", "b"]) wiring.observe({ ts, peer, ev: "listening", port: 7000 });
+    expect(wiring.missing()).toEqual([{ link: ["a", "json"], silent: ["json"] }]);
+    wiring.observe(up("json", "a"));
+    expect(wiring.complete).toBe(true);
+  });
+});

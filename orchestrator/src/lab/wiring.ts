@@ -2,7 +2,9 @@ import type { PeerEvent } from "../../../peer/src/events.js";
 
 /**
  * Tracks whether a lab is wired: every peer listening, every configured link up. A link counts
- * once both ends have reported it: then a message typed at either end crosses it.
+ * once both ends have reported it: then a message typed at either end crosses it. An end that
+ * prints no link events (a stdio program) cannot report it: only its `listening` (its ready line)
+ * is awaited, and `unseen` lists the links no end of which reports.
  */
 export class Wiring {
   private readonly reported = new Set<string>();
@@ -11,6 +13,8 @@ export class Wiring {
   constructor(
     private readonly peers: string[],
     private readonly links: Array<[string, string]>,
+    /** The peers that print link events; default all. */
+    private readonly reporting: ReadonlySet<string> = new Set(peers),
   ) {}
 
   observe(event: PeerEvent): void {
@@ -19,15 +23,20 @@ export class Wiring {
     if (event.ev === "link-down") this.reported.delete(`${event.peer}>${event.neighbor}`);
   }
 
-  /** The configured links not yet up at both ends, with the ends that have not reported. */
+  /** The configured links not yet up at both ends, with the ends that report links and have not reported it. */
   missing(): Array<{ link: [string, string]; silent: string[] }> {
     return this.links.flatMap(([a, b]) => {
       const silent = [
-        this.reported.has(`${a}>${b}`) ? undefined : a,
-        this.reported.has(`${b}>${a}`) ? undefined : b,
-      ].filter((peer): peer is string => peer !== undefined);
+        [a, b],
+        [b, a],
+      ].flatMap(([end, other]) => (this.reporting.has(end!) && !this.reported.has(`${end}>${other}`) ? [end!] : []));
       return silent.length ? [{ link: [a, b] as [string, string], silent }] : [];
     });
+  }
+
+  /** The configured links neither end of which reports: up cannot see them come up. */
+  unseen(): Array<[string, string]> {
+    return this.links.filter((link) => link.every((end) => !this.reporting.has(end)));
   }
 
   notListening(): string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadTopologyFile } from "../topology/load.js";
+import { loadTopology, loadTopologyFile } from "../topology/load.js";
 import { composeFile } from "./compose.js";
 import { planLab } from "./plan.js";
 
@@ -17,7 +17,7 @@ describe("composeFile", () => {
       image: "p2plab/peer:0.1.0",
       container_name: "p2plab-chain_carol",
       hostname: "carol",
-      command: plan.peers[2]!.container.cmd,
+      command: plan.peers[2]!.container(new Map()).cmd,
       stdin_open: true,
       labels: { "p2plab.lab": "chain", "p2plab.peer": "carol", "p2plab.role": "peer" },
       networks: { lab: { aliases: ["carol"] } },
@@ -39,7 +39,8 @@ describe("composeFile", () => {
   it("doubles every $ in what compose interpolates, so env, commands and labels arrive as lab up passes them", async () => {
     const loaded = await loadTopologyFile("topologies/chain.yaml");
     if (!loaded.ok) throw new Error("chain.yaml does not load");
-    const env = { X: "$HOME-literal", SECRET: "${SECRET:-none}", PRICE: "$$5" };
+    // Braces are placeholders' own ({{ is a literal {): the container is given ${SECRET:-none}.
+    const env = { X: "$HOME-literal", SECRET: "${{SECRET:-none}}", PRICE: "$$5" };
     const topology = {
       ...loaded.topology,
       description: "costs $5",
@@ -61,8 +62,34 @@ describe("composeFile", () => {
       services: Record<string, { environment: object; image: string }>;
       networks: { lab: { labels: Record<string, string> } };
     };
-    expect(seen.services.alice!.environment).toEqual(env);
+    expect(seen.services.alice!.environment).toEqual({ ...env, SECRET: "${SECRET:-none}" });
     expect(seen.services.alice!.image).toBe("student/$IMAGE");
     expect(JSON.parse(seen.networks.lab.labels["p2plab.topology"]!)).toEqual(topology);
+  });
+
+  it("refuses a lab whose peers must wait for another's ready line: compose cannot wait for a line", () => {
+    const loaded = loadTopology(
+      [
+        "name: c",
+        "defaults:",
+        "  image: p2pchat:1",
+        '  command: ["{name}", ["{connect[0].host?}", "{connect[0].port?}"]]',
+        "  interface: { events: stdio, ready: 'port (?<port>\\d+)' }",
+        "peers:",
+        "  alice: {}",
+        "  bob: { connect: [alice] }",
+        "",
+      ].join("\n"),
+      "c.yaml",
+    );
+    if (!loaded.ok) throw new Error("the topology does not load");
+    expect(() => composeFile(planLab(loaded.topology, "p2plab/peer:0.1.0"), "c.yaml")).toThrow(
+      expect.objectContaining({
+        message:
+          "lab compose cannot export c.yaml: bob must start once alice printed a ready line (it is given the port read from it), and compose cannot wait for a line",
+        hint: "run it with lab up c.yaml",
+        exitCode: 2,
+      }),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { InputError } from "../errors.js";
 import type { ContainerSpec } from "../runtime/runtime.js";
 import type { LabPlan } from "./plan.js";
 
@@ -8,6 +9,13 @@ import type { LabPlan } from "./plan.js";
  * `docker compose up` by its labels. The network key is `lab`; its name and labels are the lab's.
  */
 export function composeFile(plan: LabPlan, source: string): string {
+  const waiting = plan.peers.find((peer) => peer.waitsFor.length > 0);
+  if (waiting) {
+    throw new InputError(
+      `lab compose cannot export ${source}: ${waiting.peer} must start once ${waiting.waitsFor.join(" and ")} printed a ready line${waiting.waitsFor.some((name) => plan.peers.find((peer) => peer.peer === name)?.portAtRuntime) ? " (it is given the port read from it)" : ""}, and compose cannot wait for a line`,
+      `run it with lab up ${source}`,
+    );
+  }
   const service = (spec: ContainerSpec) => ({
     image: spec.image,
     container_name: spec.name,
@@ -15,6 +23,7 @@ export function composeFile(plan: LabPlan, source: string): string {
     ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
     ...(spec.cmd.length ? { command: spec.cmd } : {}),
     stdin_open: true,
+    ...(spec.init ? { init: true } : {}),
     labels: spec.labels,
     ...(Object.keys(spec.env).length ? { environment: spec.env } : {}),
     ...(spec.network
@@ -34,7 +43,7 @@ export function composeFile(plan: LabPlan, source: string): string {
   });
   const document = {
     services: Object.fromEntries([
-      ...plan.peers.map(({ peer, container }) => [peer, service(container)]),
+      ...plan.peers.map(({ peer, container }) => [peer, service(container(new Map()))]),
       ["journal", service(plan.journal)],
     ]),
     networks: { lab: { name: plan.network.name, labels: plan.network.labels } },

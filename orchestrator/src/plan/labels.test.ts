@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkInfo } from "../runtime/runtime.js";
-import { loadTopologyFile } from "../topology/load.js";
+import { loadTopology, loadTopologyFile } from "../topology/load.js";
 import { helperLabels, readMember, readTopology } from "./labels.js";
 import { planLab } from "./plan.js";
 
@@ -60,6 +60,45 @@ describe("readTopology", () => {
     ).toMatch(/: peers\[0\]\.name: peer name "journal" is reserved/);
   });
 
+  it("reads back a foreign program's build, command and stdio interface, and refuses them edited into what lab cannot run", () => {
+    const foreign = loadTopology(
+      [
+        "name: chain",
+        "defaults:",
+        "  build: { context: ../examples/c-p2pchat }",
+        '  command: ["{name}", ["{connect[0].host?}", "{connect[0].port?}"]]',
+        "  interface: { events: stdio, ready: 'port (?<port>\\d+)$' }",
+        "peers:",
+        "  alice: {}",
+        "  bob: { connect: [alice] }",
+        "",
+      ].join("\n"),
+      "topologies/c.yaml",
+    );
+    if (!foreign.ok) throw new Error("the foreign topology does not load");
+    const labels = planLab(foreign.topology, "p2plab/peer:0.1.0").network.labels;
+    const stored = { ...network, labels };
+    expect(readTopology([stored], "chain")).toEqual({ ok: true, value: foreign.topology });
+    type StoredPeer = { interface: { ready: string }; command: string[]; build: { context: string }; image: string };
+    const edit = (change: (peer: StoredPeer) => void): NetworkInfo => {
+      const topology = JSON.parse(labels["p2plab.topology"]!) as { peers: StoredPeer[] };
+      change(topology.peers[1]!);
+      return { ...network, labels: { ...labels, "p2plab.topology": JSON.stringify(topology) } };
+    };
+    expect(problem(readTopology([edit((bob) => (bob.interface.ready = "port (\\d+"))], "chain"))).toMatch(
+      /: peers\[1\]\.interface\.ready: does not compile: Invalid regular expression/,
+    );
+    expect(problem(readTopology([edit((bob) => (bob.command = ["{nam}"]))], "chain"))).toMatch(
+      /: peers\[1\]\.command\[0\]: unknown placeholder \{nam\}/,
+    );
+    expect(problem(readTopology([edit((bob) => (bob.build.context = "examples"))], "chain"))).toMatch(
+      /: peers\[1\]\.build\.context: not an absolute path$/,
+    );
+    expect(problem(readTopology([edit((bob) => (bob.image = "x/y:1"))], "chain"))).toMatch(
+      /: peers\[1\]\.build: image and build together$/,
+    );
+  });
+
   it("refuses what is not JSON, fields lab up never writes, and another lab's topology", () => {
     expect(problem(readTopology([{ ...network, labels: { "p2plab.topology": "{" } }], "chain"))).toBe(
       "network p2plab-chain: label p2plab.topology is not JSON",
@@ -80,8 +119,8 @@ describe("readMember", () => {
   });
 
   it("knows the peers and the journal lab up made", () => {
-    const [alice] = plan.peers;
-    expect(readMember(container(alice!.container.name, alice!.container.labels), chain)).toEqual({
+    const alice = plan.peers[0]!.container(new Map());
+    expect(readMember(container(alice.name, alice.labels), chain)).toEqual({
       ok: true,
       value: { role: "peer", peer: "alice" },
     });

@@ -14,8 +14,6 @@ export const LABEL = {
 /** A helper is a short-lived container reading a peer's TCP tables: it holds nothing to save. */
 export type Role = "peer" | "journal" | "helper";
 
-export const PEER_PORT = 7000;
-
 export function networkName(lab: string): string {
   return `p2plab-${lab}`;
 }

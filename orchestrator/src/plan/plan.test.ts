@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../topology/diagnostic.js";
 import { loadTopology } from "../topology/load.js";
-import type { Topology } from "../topology/schema.js";
+import type { PeerSpec, Topology } from "../topology/schema.js";
 import { containerName } from "./labels.js";
 import { planLab } from "./plan.js";
 
-const peer = (name: string, connect: string[], extra: Partial<Topology["peers"][number]> = {}) => ({
+const peer = (name: string, connect: string[], extra: Partial<PeerSpec> = {}): PeerSpec => ({
   name,
   connect,
   mode: "tree" as const,
@@ -14,6 +14,7 @@ const peer = (name: string, connect: string[], extra: Partial<Topology["peers"][
   hopLimit: 16,
   env: {},
   limits: { memory: "256m", pids: 256 },
+  interface: { events: "json" },
   ...extra,
 });
 
@@ -45,8 +46,8 @@ describe("planLab", () => {
   });
 
   it("plans one container per peer, reachable by its name, with the peer's flags", () => {
-    expect(plan.peers.map((p) => p.container.name)).toEqual(["p2plab-demo_alice", "p2plab-demo_bob"]);
-    const bob = plan.peers[1]!.container;
+    expect(plan.peers.map((p) => p.container(new Map()).name)).toEqual(["p2plab-demo_alice", "p2plab-demo_bob"]);
+    const bob = plan.peers[1]!.container(new Map());
     expect(bob).toEqual({
       name: "p2plab-demo_bob",
       image: "student/peer:1",
@@ -75,8 +76,9 @@ describe("planLab", () => {
       env: { DEBUG: "1" },
       limits: { memoryBytes: 1024 ** 3, pids: 64 },
       logFiles: { maxSize: "10m", maxFiles: 3 },
+      init: true,
     });
-    expect(plan.peers[0]!.container.image).toBe("p2plab/peer:0.1.0");
+    expect(plan.peers[0]!.container(new Map()).image).toBe("p2plab/peer:0.1.0");
   });
 
   it("adds a journal container running cat, labelled as the lab's, on no network", () => {
@@ -96,7 +98,9 @@ describe("planLab: container limits from a topology file", () => {
   const planned = (yaml: string) => {
     const result = loadTopology(`name: lim\ndescription: d\n${yaml}`, "lim.yaml");
     if (!result.ok) expect.fail(result.errors.map(formatDiagnostic).join("\n"));
-    return new Map(planLab(result.topology, "p2plab/peer:0.1.0").peers.map(({ peer, container }) => [peer, container]));
+    return new Map(
+      planLab(result.topology, "p2plab/peer:0.1.0").peers.map(({ peer, container }) => [peer, container(new Map())]),
+    );
   };
 
   it("gives every peer 256m of memory and 256 pids by default, and bounded log files", () => {
@@ -127,7 +131,7 @@ describe("container names", () => {
   it("keep lab and peer apart: lab net + peer a-b and lab net-a + peer b get different containers", () => {
     const one = planLab({ ...topology, name: "net", peers: [peer("a-b", [])], links: [] }, "p2plab/peer:0.1.0");
     const two = planLab({ ...topology, name: "net-a", peers: [peer("b", [])], links: [] }, "p2plab/peer:0.1.0");
-    expect(one.peers[0]!.container.name).not.toBe(two.peers[0]!.container.name);
+    expect(one.peers[0]!.container(new Map()).name).not.toBe(two.peers[0]!.container(new Map()).name);
     expect(two.journal.name).not.toBe(containerName("net", "a-journal"));
   });
 
@@ -140,5 +144,51 @@ describe("container names", () => {
         expect(name.slice("p2plab-".length).split(/[^a-z0-9-]/), name).toEqual([lab, member]);
       }
     }
+  });
+});
+
+describe("planLab: a program's command and env", () => {
+  const C = `image: p2pchat:1, command: ["{name}", ["{connect[0].host?}", "{connect[0].port?}"]], interface: { events: stdio, ready: '^listening on port (?<port>\\d+)$' }`;
+  const load = (lines: string[]): Topology => {
+    const result = loadTopology(["name: c", ...lines, ""].join("\n"), "c.yaml");
+    if (!result.ok) throw new Error(result.errors.map(formatDiagnostic).join("\n"));
+    return result.topology;
+  };
+
+  it("starts a program that chooses its port once the peer it dials is ready, and gives it that port", () => {
+    const topology = load([
+      `defaults: { ${C}, env: { PEERS: "{connect}", ME: "{name}" } }`,
+      "peers:",
+      "  alice: {}",
+      "  bob: { connect: [alice] }",
+      "  carol: { connect: [bob] }",
+    ]);
+    const plan = planLab(topology, "p2plab/peer:0.1.0");
+    expect(plan.waves).toEqual([["alice"], ["bob"], ["carol"]]);
+    expect(plan.peers.map((peer) => [peer.peer, peer.waitsFor, peer.portAtRuntime])).toEqual([
+      ["alice", [], true],
+      ["bob", ["alice"], true],
+      ["carol", ["bob"], true],
+    ]);
+    const ports = new Map([["alice", 41234]]);
+    expect(plan.peers[0]!.container(ports)).toMatchObject({ cmd: ["alice"], env: { PEERS: "", ME: "alice" } });
+    expect(plan.peers[1]!.container(ports)).toMatchObject({
+      image: "p2pchat:1",
+      cmd: ["bob", "alice", "41234"],
+      env: { PEERS: "alice:41234", ME: "bob" },
+      init: true,
+    });
+  });
+
+  it("gives the reference flags the captured port of a program they dial; the reference image runs without an init", () => {
+    const plan = planLab(
+      load(["peers:", `  carol: { ${C} }`, "  ref: { connect: [carol], env: { PORT: '{port}' } }"]),
+      "p2plab/peer:0.1.0",
+    );
+    expect(plan.peers[1]!.waitsFor).toEqual(["carol"]);
+    const container = plan.peers[1]!.container(new Map([["carol", 40001]]));
+    expect(container.cmd.slice(-2)).toEqual(["--connect", "carol:40001"]);
+    expect(container.env).toEqual({ PORT: "7000" });
+    expect(container).not.toHaveProperty("init");
   });
 });

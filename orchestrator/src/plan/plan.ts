@@ -1,11 +1,24 @@
+import { expandCommand, expandEnv } from "../adapter/placeholders.js";
+import { planStartOrder } from "../adapter/start-order.js";
+import { builtImageTag } from "../runtime/built-image.js";
 import type { ContainerSpec, Labels, LogFiles } from "../runtime/runtime.js";
 import { parseMemorySize } from "../topology/memory-size.js";
+import { PEER_PORT, portAtRuntime, startPeers } from "../topology/peer-program.js";
 import type { PeerSpec, Topology } from "../topology/schema.js";
-import { LABEL, PEER_PORT, containerName, networkName } from "./labels.js";
+import { LABEL, containerName, networkName } from "./labels.js";
 
 export interface PlannedPeer {
   peer: string;
-  container: ContainerSpec;
+  /** The peers whose ready line it waits for before it starts (start-order.ts), in its connect order. */
+  waitsFor: string[];
+  /** It chooses its port, and its ready line announces it (peer-program.ts). */
+  portAtRuntime: boolean;
+  /**
+   * Its container, its command and env expanded for the ports known now: `ports` holds those
+   * captured from ready lines, and must hold every one it dials whose port is known only at run
+   * time (those it waits for).
+   */
+  container(ports: ReadonlyMap<string, number>): ContainerSpec;
 }
 
 export interface LabPlan {
@@ -20,6 +33,8 @@ export interface LabPlan {
   journal: ContainerSpec;
   /** Every configured link once, as [peer, target]. */
   links: Array<[string, string]>;
+  /** Start groups in order (start-order.ts): a peer starts once those it waits for are ready. */
+  waves: string[][];
 }
 
 /**
@@ -34,24 +49,47 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
   const lab = topology.name;
   const network = networkName(lab);
   const labLabels = { [LABEL.lab]: lab };
+  const start = planStartOrder(startPeers(topology.peers));
+  // The loader refuses a cycle of runtime ports, and so does the stored topology's check.
+  if (!start.ok) throw new Error(`planLab: ${start.problems[0]!.message}; load the topology first`);
+  const atRuntime = new Set(topology.peers.filter(portAtRuntime).map((peer) => peer.name));
+  const portOf =
+    (ports: ReadonlyMap<string, number>) =>
+    (target: string): number => {
+      const port = ports.get(target) ?? (atRuntime.has(target) ? undefined : PEER_PORT);
+      if (port === undefined) throw new Error(`planLab: the port of ${target} is known only once it runs`);
+      return port;
+    };
   return {
     lab,
     network: { name: network, labels: { ...labLabels, [LABEL.topology]: JSON.stringify(topology) } },
-    peers: topology.peers.map((peer) => ({
-      peer: peer.name,
-      container: {
-        name: containerName(lab, peer.name),
-        image: peer.image ?? referenceImage,
-        cmd: peerCommand(peer),
-        labels: { ...labLabels, [LABEL.peer]: peer.name, [LABEL.role]: "peer" },
-        network,
-        aliases: [peer.name],
-        hostname: peer.name,
-        env: peer.env,
-        limits: { memoryBytes: parseMemorySize(peer.limits.memory)!, pids: peer.limits.pids },
-        logFiles: LOG_FILES,
-      },
-    })),
+    peers: topology.peers.map((peer) => {
+      const image = peerImage(peer, referenceImage);
+      return {
+        peer: peer.name,
+        waitsFor: start.order.waitsFor[peer.name]!,
+        portAtRuntime: atRuntime.has(peer.name),
+        container: (ports) => {
+          const values = { name: peer.name, port: PEER_PORT, connect: peer.connect, portOf: portOf(ports) };
+          return {
+            name: containerName(lab, peer.name),
+            image,
+            cmd: peer.command ? expandCommand(peer.command, values) : peerCommand(peer, values.portOf),
+            labels: { ...labLabels, [LABEL.peer]: peer.name, [LABEL.role]: "peer" },
+            network,
+            aliases: [peer.name],
+            hostname: peer.name,
+            env: expandEnv(peer.env, values),
+            limits: { memoryBytes: parseMemorySize(peer.limits.memory)!, pids: peer.limits.pids },
+            logFiles: LOG_FILES,
+            // A program of the user's runs under an init, as outside a container: as PID 1 the
+            // kernel would give it no default action for SIGTERM and SIGPIPE. The reference peer
+            // handles its signals itself.
+            ...(image === referenceImage ? {} : { init: true }),
+          };
+        },
+      };
+    }),
     journal: {
       name: containerName(lab, "journal"),
       image: referenceImage,
@@ -64,11 +102,17 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
       logFiles: LOG_FILES,
     },
     links: topology.links,
+    waves: start.order.waves,
   };
 }
 
-/** The argv every peer image is given: the reference peer's flags, the contract for custom peers too. */
-export function peerCommand(peer: PeerSpec): string[] {
+/** The image a peer runs: its own, the one lab builds for it, or the reference peer's. */
+export function peerImage(peer: PeerSpec, referenceImage: string): string {
+  return peer.image ?? (peer.build ? builtImageTag(peer.build) : referenceImage);
+}
+
+/** The reference peer's flags: what a peer without a `command` is given (peer/PROTOCOL.md). */
+function peerCommand(peer: PeerSpec, portOf: (target: string) => number): string[] {
   return [
     "--name",
     peer.name,
@@ -84,6 +128,6 @@ export function peerCommand(peer: PeerSpec): string[] {
     peer.timeout,
     "--hop-limit",
     String(peer.hopLimit),
-    ...peer.connect.flatMap((target) => ["--connect", `${target}:${PEER_PORT}`]),
+    ...peer.connect.flatMap((target) => ["--connect", `${target}:${portOf(target)}`]),
   ];
 }

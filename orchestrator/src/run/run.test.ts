@@ -1,14 +1,17 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryLabs, leftovers, shipped, upOptions } from "../../../test/support/memory-lab.js";
 import type { RunReport } from "../check/run-report.js";
 import type { StepOutcome } from "../scenario/steps.js";
 import { InputError } from "../errors.js";
 import { Lab } from "../lab/lab.js";
+import { foreignMessageId } from "../adapter/stdio-adapter.js";
 import { OBSERVE_LINKS_VARIABLE } from "../lab/observe-links.js";
+import { lineChat } from "../runtime/memory-line-chat.js";
 import { referencePeer, type Program } from "../runtime/memory-programs.js";
+import { loadTopology } from "../topology/load.js";
 import { runLab, type RunOptions } from "./run.js";
 
 const labs = new MemoryLabs();
@@ -174,5 +177,44 @@ describe("lab run on a memory runtime", () => {
       exitCode: 2,
     });
     expect(await runtime.listContainers({})).toEqual([]);
+  });
+
+  it("lab run --image: every peer runs that program, talked to as the defaults say, and the results say which ran", async () => {
+    const runtime = labs.runtime({ "student/chat:2": lineChat });
+    const text = [
+      "name: cc",
+      "defaults:",
+      '  command: ["{name}", ["{connect[0].host?}", "{connect[0].port?}"]]',
+      "  interface: { events: stdio, ready: '^listening on port (?<port>\\d+)$' }",
+      "peers:",
+      "  alice: { image: someone/else:1 }",
+      "  bob: { connect: [alice] }",
+      "  carol: { connect: [bob] }",
+      "scenario:",
+      "  - send: { from: alice, text: hello }",
+      "  - expect: { delivered: hello, to: [bob, carol], within: 3s }",
+      "",
+    ].join("\n");
+    const loaded = loadTopology(text, "cc.yaml", { program: { image: "student/chat:2" } });
+    if (!loaded.ok) throw new Error("the topology does not load");
+    const options = runOptions({ resultsName: "cc-student-chat-2" });
+    const { report, saved } = await runLab(runtime, loaded.topology, options);
+    expect(options.steps.map((step) => [step.ok, step.summary])).toEqual([
+      [true, `alice sent "hello" (${foreignMessageId("hello")}) to its neighbours (it does not say which)`],
+      [true, 'expect "hello" delivered to bob, carol within 3s'],
+    ]);
+    expect(report.verdict).toBe("pass");
+    expect(basename(saved.dir)).toMatch(/^cc-student-chat-2-\d{4}-/);
+    expect(await leftovers(runtime, "cc")).toEqual([]);
+  });
+
+  it("runs c-chain.yaml, the C example's story, to a pass with its program in memory", async () => {
+    const runtime = labs.runtime({}, { [resolve("examples/c-p2pchat")]: lineChat });
+    const options = runOptions();
+    const { report } = await runLab(runtime, shipped("topologies/c-chain.yaml"), options);
+    expect(options.steps.filter((step) => !step.ok)).toEqual([]);
+    expect(report.verdict).toBe("pass");
+    expect(report.expectations.map((e) => e.ok)).toEqual([true, true, true, true]);
+    expect(await leftovers(runtime, "c-chain")).toEqual([]);
   });
 });

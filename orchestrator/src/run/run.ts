@@ -50,7 +50,9 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
       journal: recording.journal,
       scenario,
     });
-    saved = await saveResults(options.resultsDir, topology.name, recording, (dir) => writeReport(dir, report));
+    saved = await saveResults(options.resultsDir, options.resultsName ?? topology.name, recording, (dir) =>
+      writeReport(dir, report),
+    );
     return { report, saved };
   } finally {
     await lab.stopWatchingEngine();
@@ -58,7 +60,11 @@ export async function runLab(runtime: Runtime, topology: Topology, options: RunO
     await lab.stopWatchingLinks().catch(() => {});
     if (!options.keep || options.signal.aborted) {
       // Saved above on the normal path; on any other path, saved here before removal.
-      const removed = await down(runtime, topology.name, { save: saved === undefined, resultsDir: options.resultsDir });
+      const removed = await down(runtime, topology.name, {
+        save: saved === undefined,
+        resultsDir: options.resultsDir,
+        ...(options.resultsName ? { resultsName: options.resultsName } : {}),
+      });
       if (removed.savedTo) options.progress(describeSaved("transcripts", removed.savedTo, removed.fallbackReason));
     }
   }

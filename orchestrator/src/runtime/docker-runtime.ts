@@ -1,15 +1,19 @@
 import { PassThrough } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
+import { pack } from "tar-fs";
 import { formatDuration } from "../../../peer/src/duration.js";
 import { EnvironmentError, EXIT, LabError } from "../errors.js";
 import { packageRoot } from "../paths.js";
+import { BuildSteps } from "./build-output.js";
+import { ensureBuiltImage } from "./built-image.js";
 import { MultiplexDecoder } from "./docker-logs.js";
 import {
   ensureBaseImage,
   ensurePeerImage,
   referencePeerImage,
   type BaseImageOptions,
+  type BuildFailure,
   type ImageBuild,
   type ImageEngine,
   type LocalImage,
@@ -18,6 +22,7 @@ import {
   CONTAINER_CHANGES,
   ImageNotFoundError,
   NameInUseError,
+  type BuildContext,
   type ContainerChange,
   type ContainerEvent,
   type ContainerEventOptions,
@@ -103,6 +108,11 @@ export class DockerRuntime implements Runtime, ImageEngine {
     return ensurePeerImage(this, { ...this.baseOptions(progress), tag: referencePeerImage(), root: packageRoot() });
   }
 
+  /** Builds a topology's `build:` image when it is missing or stale (see built-image.ts). */
+  async ensureBuiltImage(build: BuildContext, progress: ImageBuildProgress): Promise<string> {
+    return ensureBuiltImage(this, build, this.baseOptions(progress));
+  }
+
   /** The base the peer image is built on, pulled or built first when it is missing; returns its name. */
   async chooseBaseImage(progress: ImageBuildProgress = () => {}): Promise<string> {
     return (await ensureBaseImage(this, this.baseOptions(progress))).name;
@@ -147,23 +157,28 @@ export class DockerRuntime implements Runtime, ImageEngine {
     });
   }
 
-  async buildImage(build: ImageBuild, progress: ImageBuildProgress): Promise<string | undefined> {
+  async buildImage(build: ImageBuild, progress: ImageBuildProgress): Promise<BuildFailure | undefined> {
     // No bound: a build takes minutes, and its progress shows that it moves; a hung engine has
     // already failed the image inspects before it.
     const stream = await this.call(
       `build ${build.tag}`,
       () =>
-        this.docker.buildImage(
-          { context: build.root, src: build.files },
-          { t: build.tag, buildargs: build.buildArgs, labels: build.labels, rm: true, forcerm: true },
-        ),
+        // The context packed here, not by dockerode: it drops what .dockerignore names, the
+        // Dockerfile included, where docker build always sends it (built-image.ts chose the
+        // files). A copy of the list: tar-fs empties the one it is given.
+        this.docker.buildImage(pack(build.root, { entries: [...build.files] }), {
+          t: build.tag,
+          ...(build.dockerfile ? { dockerfile: build.dockerfile } : {}),
+          buildargs: build.buildArgs,
+          labels: build.labels,
+          rm: true,
+          forcerm: true,
+        }),
       { timeoutMs: null },
     );
-    return this.followProgress(stream, (event) => {
-      // The build's own chatter is noise here; its steps show that it moves.
-      const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? "");
-      if (step) progress(step[0].length > 100 ? `${step[0].slice(0, 99)}…` : step[0]);
-    });
+    const steps = new BuildSteps(progress);
+    const error = await this.followProgress(stream, (event) => steps.read(event.stream ?? ""));
+    return error === undefined ? undefined : steps.failure(error);
   }
 
   async removeImage(id: string): Promise<string | undefined> {
@@ -239,6 +254,7 @@ export class DockerRuntime implements Runtime, ImageEngine {
           Tty: false,
           HostConfig: {
             NetworkMode: network,
+            ...(spec.init ? { Init: true } : {}),
             // Swap equal to memory: the limit is what the container may use, not a trigger for swapping.
             ...(spec.limits
               ? { Memory: spec.limits.memoryBytes, MemorySwap: spec.limits.memoryBytes, PidsLimit: spec.limits.pids }

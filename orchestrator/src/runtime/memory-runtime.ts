@@ -1,15 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { LabError } from "../errors.js";
+import { InputError, LabError } from "../errors.js";
+import { builtImageTag } from "./built-image.js";
 import { LoopbackNetworks, type Endpoint } from "./memory-network.js";
 import { ENDED, cat, referencePeer, type Process, type Program } from "./memory-programs.js";
+import { buildFailedMessage } from "./peer-image.js";
 import {
   NameInUseError,
+  type BuildContext,
   type ContainerChange,
   type ContainerEvent,
   type ContainerEventOptions,
   type ContainerInfo,
   type ContainerSpec,
   type ContainerState,
+  type ImageBuildProgress,
   type Labels,
   type LogLine,
   type LogOptions,
@@ -68,8 +72,14 @@ export class MemoryRuntime implements Runtime {
   private readonly images: Map<string, Program>;
   private addressesGiven = 0;
 
-  /** `images`: the programs of other images (a custom peer); the reference peer is always there. */
-  constructor(images: Record<string, Program> = {}) {
+  /**
+   * `images`: the programs of other images (a custom peer); the reference peer is always there.
+   * `builds`: what the image built from each context (by its absolute path) runs.
+   */
+  constructor(
+    images: Record<string, Program> = {},
+    private readonly builds: Record<string, Program> = {},
+  ) {
     this.images = new Map([[MEMORY_PEER_IMAGE, referencePeer], ...Object.entries(images)]);
   }
 
@@ -77,6 +87,24 @@ export class MemoryRuntime implements Runtime {
 
   async ensurePeerImage(): Promise<string> {
     return MEMORY_PEER_IMAGE;
+  }
+
+  /** As DockerRuntime does, under the same tag; a context with no program fails as a build that fails does. */
+  async ensureBuiltImage(build: BuildContext, progress: ImageBuildProgress): Promise<string> {
+    const tag = builtImageTag(build);
+    if (this.images.has(tag)) return tag;
+    const program = this.builds[build.context];
+    if (!program) {
+      throw new InputError(
+        buildFailedMessage(`building ${tag} from ${build.context}`, {
+          error: "the memory runtime has no program for this context",
+          output: [],
+        }),
+      );
+    }
+    progress(`building ${tag} from ${build.context}`);
+    this.images.set(tag, program);
+    return tag;
   }
 
   async createNetwork(name: string, labels: Labels): Promise<void> {

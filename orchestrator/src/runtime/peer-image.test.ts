@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { FakeEngine, FakeStandIn } from "../../../test/support/image-engine.js";
 import { EnvironmentError } from "../errors.js";
 import {
   ensureBaseImage,
@@ -11,69 +12,8 @@ import {
   peerImageBuildHash,
   referencePeerImage,
   STAND_IN_BASE_IMAGE,
-  type ImageBuild,
-  type ImageEngine,
-  type LocalImage,
   type StandInBuilder,
 } from "./peer-image.js";
-
-/** An engine holding some images; pulls answer from `registry`; every call is recorded. */
-class FakeEngine implements ImageEngine {
-  readonly images = new Map<string, LocalImage>();
-  readonly calls: string[] = [];
-  /** Image name → why it cannot be pulled; a name not here pulls. */
-  readonly unpullable = new Map<string, string>();
-  /** Image ID → why the engine keeps it. */
-  readonly inUse = new Map<string, string>();
-  readonly removed: string[] = [];
-  private nextId = 1;
-
-  add(name: string, labels: Record<string, string> = {}): LocalImage {
-    const image = { id: `sha256:${this.nextId++}`, labels };
-    this.images.set(name, image);
-    return image;
-  }
-
-  async inspectImage(name: string): Promise<LocalImage | undefined> {
-    return this.images.get(name);
-  }
-
-  async pullImage(name: string): Promise<string | undefined> {
-    this.calls.push(`pull ${name}`);
-    const reason = this.unpullable.get(name);
-    if (reason === undefined) this.add(name);
-    return reason;
-  }
-
-  async buildImage(build: ImageBuild): Promise<string | undefined> {
-    this.calls.push(`build ${build.tag} from ${build.buildArgs.BASE_IMAGE}`);
-    this.add(build.tag, build.labels);
-    return undefined;
-  }
-
-  async removeImage(id: string): Promise<string | undefined> {
-    this.calls.push(`remove ${id}`);
-    const kept = this.inUse.get(id);
-    if (kept === undefined) this.removed.push(id);
-    return kept;
-  }
-}
-
-class FakeStandIn implements StandInBuilder {
-  built: string[] = [];
-  constructor(
-    private readonly engine: FakeEngine,
-    private readonly why?: string,
-  ) {}
-  problem(): string | undefined {
-    return this.why;
-  }
-  async build(tag: string, progress: (line: string) => void): Promise<void> {
-    progress("offline-base-image: debootstrap bookworm");
-    this.built.push(tag);
-    this.engine.add(tag);
-  }
-}
 
 const NO_REGISTRY = 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host';
 
@@ -228,12 +168,25 @@ describe("building the peer image", () => {
     );
   });
 
-  it("a failed build: exit 3 naming the image, its base and the engine's error", async () => {
+  it("a failed build: exit 3 naming the image, its base, the failing step and what it printed", async () => {
     engine.add(OFFICIAL_BASE_IMAGE);
-    engine.buildImage = async () => "E: Unable to locate package iproute2\n";
+    engine.buildImage = async () => ({
+      step: "Step 2/5 : RUN apt-get update",
+      output: ["Err:1 http://deb.debian.org/debian bookworm InRelease", "E: Unable to locate package iproute2"],
+      error: "The command '/bin/sh -c apt-get update' returned a non-zero code: 100",
+    });
     await expect(peerImage()).rejects.toMatchObject({
-      message: `building ${TAG} from ${OFFICIAL_BASE_IMAGE} failed: E: Unable to locate package iproute2`,
+      message: [
+        `building ${TAG} from ${OFFICIAL_BASE_IMAGE} failed at Step 2/5 : RUN apt-get update:`,
+        "    Err:1 http://deb.debian.org/debian bookworm InRelease",
+        "    E: Unable to locate package iproute2",
+        "    The command '/bin/sh -c apt-get update' returned a non-zero code: 100",
+      ].join("\n"),
       exitCode: 3,
+    });
+    engine.buildImage = async () => ({ error: "dockerfile parse error line 3: unknown instruction: RUNN", output: [] });
+    await expect(peerImage()).rejects.toMatchObject({
+      message: `building ${TAG} from ${OFFICIAL_BASE_IMAGE} failed: dockerfile parse error line 3: unknown instruction: RUNN`,
     });
   });
 

@@ -33,8 +33,27 @@ export interface ImageBuild {
   /** The directory the context files are read from. */
   root: string;
   files: string[];
+  /** Relative to root; absent: Dockerfile. */
+  dockerfile?: string;
   buildArgs: Record<string, string>;
   labels: Labels;
+}
+
+/** Why a build failed: the engine's error, and the step that failed with what it printed last. */
+export interface BuildFailure {
+  /** E.g. `The command '/bin/sh -c make' returned a non-zero code: 2`. */
+  error: string;
+  /** The step as the build printed it, `Step 5/9 : RUN make`; absent when it failed before any. */
+  step?: string;
+  /** The step's last lines of output. */
+  output: string[];
+}
+
+/** `building X failed at Step 5/9 : RUN make:` and the step's output quoted under it; `building X failed: ERROR` before any step. */
+export function buildFailedMessage(building: string, failure: BuildFailure): string {
+  if (!failure.step) return `${building} failed: ${failure.error}`;
+  const quoted = [...failure.output, failure.error].map((line) => `    ${line}`).join("\n");
+  return `${building} failed at ${failure.step}:\n${quoted}`;
 }
 
 /** What choosing a base and building the peer image need from an engine. */
@@ -44,7 +63,7 @@ export interface ImageEngine {
   /** Undefined once the image is here; otherwise why it could not be pulled. */
   pullImage(name: string, progress: ImageBuildProgress): Promise<string | undefined>;
   /** Undefined once built and tagged; otherwise why the build failed. */
-  buildImage(build: ImageBuild, progress: ImageBuildProgress): Promise<string | undefined>;
+  buildImage(build: ImageBuild, progress: ImageBuildProgress): Promise<BuildFailure | undefined>;
   /** Undefined once removed (or already gone); otherwise why the engine keeps it (a container uses it). */
   removeImage(id: string): Promise<string | undefined>;
 }
@@ -121,7 +140,7 @@ async function present(engine: ImageEngine, name: string): Promise<BaseImage> {
   return { name, ...image };
 }
 
-/** What decides whether the peer image is current: its build context and the exact base (its image ID). */
+/** What decides whether an image is current: its build context's files and the exact base (its image ID). */
 export function peerImageBuildHash(context: Buffer[], baseImageId: string): string {
   const hash = createHash("sha256");
   for (const file of context) hash.update(file);
@@ -149,29 +168,43 @@ export async function ensurePeerImage(engine: ImageEngine, options: PeerImageOpt
     PEER_IMAGE_CONTEXT.map((file) => readFileSync(join(root, file))),
     base.id,
   );
-  const replaced = await engine.inspectImage(tag);
-  if (replaced?.labels[BUILD_HASH_LABEL] === buildHash) return tag;
-
-  progress(`building ${tag} from ${base.name}`);
-  const failure = await engine.buildImage(
-    {
-      tag,
-      root,
-      files: PEER_IMAGE_CONTEXT,
-      buildArgs: { BASE_IMAGE: base.name },
-      labels: { [BUILD_HASH_LABEL]: buildHash },
-    },
-    progress,
+  const failure = await ensureImage(
+    engine,
+    { tag, root, files: PEER_IMAGE_CONTEXT, buildArgs: { BASE_IMAGE: base.name }, labels: {} },
+    { hash: buildHash, from: base.name, progress },
   );
   if (failure !== undefined) {
     throw new EnvironmentError(
-      `building ${tag} from ${base.name} failed: ${failure.trim()}`,
+      buildFailedMessage(`building ${tag} from ${base.name}`, failure),
       "the Dockerfile installs iproute2 and iptables with apt-get: the build needs to reach a Debian mirror",
     );
   }
+  return tag;
+}
+
+/**
+ * Builds an image unless the one tagged carries this build hash (`p2plab.build-hash`), saying so
+ * in a progress line (`building TAG from FROM`); then removes the image it replaced, unless the
+ * engine keeps it (a container uses it), which a progress line says. The reference peer's image
+ * and a topology's `build:` images are made this way. Returns why the build failed, if it did.
+ */
+export async function ensureImage(
+  engine: ImageEngine,
+  build: ImageBuild,
+  options: { hash: string; from: string; progress: ImageBuildProgress },
+): Promise<BuildFailure | undefined> {
+  const { tag } = build;
+  const replaced = await engine.inspectImage(tag);
+  if (replaced?.labels[BUILD_HASH_LABEL] === options.hash) return undefined;
+  options.progress(`building ${tag} from ${options.from}`);
+  const failure = await engine.buildImage(
+    { ...build, labels: { ...build.labels, [BUILD_HASH_LABEL]: options.hash } },
+    options.progress,
+  );
+  if (failure !== undefined) return failure;
   if (replaced && replaced.id !== (await engine.inspectImage(tag))?.id) {
     const kept = await engine.removeImage(replaced.id);
-    if (kept !== undefined) progress(`the image ${tag} replaced (${replaced.id}) stays: ${kept}`);
+    if (kept !== undefined) options.progress(`the image ${tag} replaced (${replaced.id}) stays: ${kept}`);
   }
-  return tag;
+  return undefined;
 }

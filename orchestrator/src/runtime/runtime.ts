@@ -27,6 +27,8 @@ export interface ContainerSpec {
   limits?: ResourceLimits;
   /** Its log files on the engine's disk (json-file): rotated at `maxSize`, at most `maxFiles` kept; absent: the engine's default. */
   logFiles?: LogFiles;
+  /** Run the process under an init (`docker run --init`), so it gets the signals' default actions. */
+  init?: boolean;
 }
 
 export interface LogFiles {
@@ -148,11 +150,22 @@ export interface ImageBuildProgress {
   (line: string): void;
 }
 
+/** A peer image built from a directory of the user's (a topology's `build:`). */
+export interface BuildContext {
+  /** Absolute. */
+  context: string;
+  /** Relative to the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+}
+
 export interface Runtime {
   /** Resolves when the engine answers; throws EnvironmentError when it does not. */
   ping(): Promise<void>;
   /** Builds the peer image when it is missing or stale; returns its tag. */
   ensurePeerImage(progress: ImageBuildProgress): Promise<string>;
+  /** Builds a `build:` image when it is missing or stale; returns its tag. A failed build is an InputError quoting the failing step. */
+  ensureBuiltImage(build: BuildContext, progress: ImageBuildProgress): Promise<string>;
 
   createNetwork(name: string, labels: Labels): Promise<void>;
   removeNetwork(id: string): Promise<void>;

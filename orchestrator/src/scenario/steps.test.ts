@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { topologyFrom } from "../../../test/support/memory-lab.js";
 import type { Lab } from "../lab/lab.js";
 import type { TypingLab } from "../lab/send.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
@@ -17,6 +18,7 @@ function labOfADeafPeer(): Lab {
     finishedAt: "",
   };
   const lab: TypingLab = {
+    topology: topologyFrom("name: test\npeers:\n  alice: {}\n"),
     peer: async () => alice,
     record: async () => {},
     runtime: { writeLine: async () => {}, logs: async function* () {} },

@@ -99,7 +99,7 @@ async function sendStep(
   if (send.as) ctx.sent.set(send.as, message);
   return {
     ok: true,
-    summary: `${send.from} sent "${send.text}" (${typed.id}) to ${typed.to.length ? typed.to.join(", ") : "no neighbour"}`,
+    summary: `${send.from} sent "${send.text}" (${typed.id}) to ${typed.to === undefined ? "its neighbours (it does not say which)" : typed.to.length ? typed.to.join(", ") : "no neighbour"}`,
   };
 }
 

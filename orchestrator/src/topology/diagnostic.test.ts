@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closest, formatDiagnostic, formatPath, levenshtein } from "./diagnostic.js";
+import { formatDiagnostic, formatPath } from "./diagnostic.js";
 
 describe("formatDiagnostic", () => {
   it("gives file:line:col path: message — hint", () => {
@@ -32,14 +32,5 @@ describe("formatPath", () => {
     expect(formatPath(["scenario", 2, "expect", "partitions", 1, 0])).toBe("scenario[2].expect.partitions[1][0]");
     expect(formatPath(["env", "a.b"])).toBe('env["a.b"]');
     expect(formatPath([])).toBe("");
-  });
-});
-
-describe("closest", () => {
-  it("suggests the nearest name within two edits", () => {
-    expect(levenshtein("carl", "carol")).toBe(1);
-    expect(closest("carl", ["alice", "bob", "carol", "dave"])).toBe("carol");
-    expect(closest("conect", ["connect", "mode"])).toBe("connect");
-    expect(closest("zebra", ["alice", "bob"])).toBeUndefined();
   });
 });

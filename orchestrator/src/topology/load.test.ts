@@ -30,8 +30,16 @@ function topology(result: LoadResult): Topology {
 describe("shipped topologies", () => {
   const files = readdirSync(shipped).filter((file) => file.endsWith(".yaml"));
 
-  it("include the six teaching topologies", () => {
-    expect(files.sort()).toEqual(["big.yaml", "chain.yaml", "mesh.yaml", "ring.yaml", "star.yaml", "tree.yaml"]);
+  it("include the six teaching topologies and the C example's chain", () => {
+    expect(files.sort()).toEqual([
+      "big.yaml",
+      "c-chain.yaml",
+      "chain.yaml",
+      "mesh.yaml",
+      "ring.yaml",
+      "star.yaml",
+      "tree.yaml",
+    ]);
   });
 
   it.each(files)("%s loads with no errors or warnings, and points editors at the schema", async (file) => {
@@ -87,6 +95,7 @@ describe("loadTopology: valid files", () => {
       hopLimit: 8,
       env: { LOG: "debug" },
       limits: { memory: "128m", pids: 256 },
+      interface: { events: "json" },
     });
     expect(bob).toMatchObject({ mode: "tree", env: { LOG: "debug", EXTRA: "1" } });
     expect(carol).toMatchObject({
@@ -115,6 +124,7 @@ describe("loadTopology: valid files", () => {
         hopLimit: 16,
         env: {},
         limits: { memory: "256m", pids: 256 },
+        interface: { events: "json" },
       },
     ]);
     expect(minimal).toMatchObject({ links: [], check: {}, scenario: [] });
@@ -231,7 +241,7 @@ describe("loadTopology: errors", () => {
       'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, got "dedupe" — did you mean "dedup"?',
       'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
       "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
-      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, heartbeat, timeout, hopLimit, env, limits)',
+      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, env, limits)',
       "fixtures/many-errors.yaml:9:19 peers.bob.connect: expected a list of peer names, got a string",
       `fixtures/many-errors.yaml:10:3 peers.Bob_1: peer name "Bob_1" is not DNS-safe (lowercase letters, digits and '-', at most 32) — try "bob-1"`,
       "fixtures/many-errors.yaml:11:22 peers.carol.connect[0]: carol connects to itself — remove it",

@@ -1,12 +1,17 @@
 import { readFile } from "node:fs/promises";
+import { dirname, resolve as resolvePath } from "node:path";
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import { z } from "zod";
+import { DEFAULT_SEND } from "../adapter/send-template.js";
+import { planStartOrder } from "../adapter/start-order.js";
 import { DURATION_EXAMPLES, parseDuration } from "../../../peer/src/duration.js";
 import { PROCESS_FAULT_NAMES } from "../faults/process-faults.js";
 import { aliasProblem } from "./aliases.js";
-import { type Diagnostic, didYouMean, formatPath } from "./diagnostic.js";
+import { didYouMean } from "../did-you-mean.js";
+import { type Diagnostic, formatPath } from "./diagnostic.js";
 import { generatePeers } from "./generate.js";
 import { linkKey } from "./link-key.js";
+import { buildContextProblem, programProblems, startPeers } from "./peer-program.js";
 import {
   ACTIONS,
   DEFAULTS,
@@ -16,6 +21,8 @@ import {
   STEP_SCHEMAS,
   generateSchema,
   topologyFileSchema,
+  type PeerBuild,
+  type PeerInterface,
   type PeerSpec,
   type Topology,
   type TopologyFile,
@@ -26,9 +33,21 @@ export type LoadResult =
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
 
 type Path = Array<string | number>;
+/** The settings of `defaults` or of one peer. */
+type PeerBlock = NonNullable<TopologyFile["defaults"]>;
 type ZodIssue = z.core.$ZodIssue;
 
-export async function loadTopologyFile(path: string): Promise<LoadResult> {
+/**
+ * `lab run --image` / `--build`: every peer runs this program instead of its own, talked to as the
+ * topology's `defaults` say (their command and interface; a peer's own are ignored).
+ */
+export type ProgramOverride = { image: string } | { build: PeerBuild };
+
+export interface LoadOptions {
+  program?: ProgramOverride;
+}
+
+export async function loadTopologyFile(path: string, options: LoadOptions = {}): Promise<LoadResult> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -44,7 +63,7 @@ export async function loadTopologyFile(path: string): Promise<LoadResult> {
     if (hint) diagnostic.hint = hint;
     return { ok: false, errors: [diagnostic], warnings: [] };
   }
-  return loadTopology(text, path);
+  return loadTopology(text, path, options);
 }
 
 /**
@@ -55,7 +74,7 @@ export async function loadTopologyFile(path: string): Promise<LoadResult> {
 export const MAX_TOPOLOGY_BYTES = 256 * 1024;
 
 /** Parses and checks a topology file's text; every problem found is returned, nothing is thrown or printed. */
-export function loadTopology(text: string, file: string): LoadResult {
+export function loadTopology(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_TOPOLOGY_BYTES) {
     const message = `${bytes} bytes: a topology file is at most ${MAX_TOPOLOGY_BYTES}`;
@@ -69,7 +88,7 @@ export function loadTopology(text: string, file: string): LoadResult {
     };
     return { ok: false, errors: [diagnostic], warnings: [] };
   }
-  return new TopologyLoader(text, file).load();
+  return new TopologyLoader(text, file, options).load();
 }
 
 const DURATION_KEYS = new Set(["heartbeat", "timeout", "within", "at", "wait"]);
@@ -83,8 +102,9 @@ class TopologyLoader {
   private data: unknown;
 
   constructor(
-    text: string,
+    private readonly text: string,
     private readonly file: string,
+    private readonly options: LoadOptions,
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false });
   }
@@ -179,6 +199,27 @@ class TopologyLoader {
     return { node, keyNode };
   }
 
+  /**
+   * Like `at`, but `offset` characters into the string value at path, when the file spells the
+   * value as it reads (no escapes, no folding); otherwise where the string starts.
+   */
+  private atCharacter(path: Path, offset: number, message: string, hint?: string): Diagnostic {
+    const diagnostic = this.at(path, message, hint);
+    const { node } = this.locate(path);
+    if (!isScalar(node) || typeof node.value !== "string" || !node.range) return diagnostic;
+    const [from, to] = node.range;
+    const source = this.text.slice(from, to);
+    const start =
+      node.type === "PLAIN" && source === node.value
+        ? from
+        : (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") && source.slice(1, -1) === node.value
+          ? from + 1
+          : undefined;
+    if (start === undefined) return diagnostic;
+    const { line, col } = this.lineCounter.linePos(start + offset);
+    return { ...diagnostic, line, col };
+  }
+
   private error(path: Path, message: string, hint?: string, options?: { key?: boolean }): void {
     this.errors.push(this.at(path, message, hint, options));
   }
@@ -240,7 +281,12 @@ class TopologyLoader {
         for (const key of issue.keys) this.unknownKey([...path, key]);
         return;
       case "invalid_union":
-        return this.invalidStep(path);
+        if (path.length === 2 && path[0] === "scenario") return this.invalidStep(path);
+        return this.error(
+          path,
+          `expected ${describeExpected("union", path)}, got ${describeValue(this.valueAt(path))}`,
+          typeof this.valueAt(path) === "number" ? `quote it: "${String(this.valueAt(path))}"` : undefined,
+        );
       case "invalid_key": {
         const name = String(path.at(-1));
         if (path.length === 2 && path[0] === "peers") {
@@ -433,8 +479,10 @@ class TopologyLoader {
     const declared = file.generate
       ? generatePeers(file.generate)
       : names.map((name) => ({ name, connect: file.peers?.[name]?.connect ?? [] }));
+    const builds = this.checkProgramBlocks(file);
     const peers = declared.map(({ name, connect }): PeerSpec => {
       const own = file.peers?.[name] ?? {};
+      const program = this.programSettings(file, name);
       const spec: PeerSpec = {
         name,
         connect,
@@ -447,9 +495,13 @@ class TopologyLoader {
           memory: own.limits?.memory ?? defaults.limits?.memory ?? DEFAULTS.limits.memory,
           pids: own.limits?.pids ?? defaults.limits?.pids ?? DEFAULTS.limits.pids,
         },
+        interface: resolveInterface(program.interface?.value),
       };
-      const image = own.image ?? defaults.image;
-      if (image !== undefined) spec.image = image;
+      const override = this.options.program;
+      if (override) Object.assign(spec, override);
+      else if (program.image !== undefined) spec.image = program.image;
+      else if (program.build) spec.build = builds.get(program.build.block.join("."))!;
+      if (program.command) spec.command = program.command.value;
       return spec;
     });
 
@@ -460,6 +512,7 @@ class TopologyLoader {
     const links = this.links(peers, Boolean(file.generate));
     // An unknown or mistyped peer would make its neighbours look isolated: say so only once the rest is right.
     if (this.errors.length === 0) this.checkConnected(peers, links, Boolean(file.generate));
+    if (this.errors.length === 0) this.checkPrograms(file, peers);
     if (file.scenario) this.checkDeliveredRefs(file);
 
     return {
@@ -471,6 +524,134 @@ class TopologyLoader {
       check: file.check ?? {},
       scenario: file.scenario ?? [],
     };
+  }
+
+  /**
+   * Where a peer's program settings come from: its own block or `defaults` (a peer's value
+   * replaces the default's; image and build are one choice). Under `lab run --image`/`--build`,
+   * command and interface are the defaults' alone.
+   */
+  private programSettings(file: TopologyFile, name: string) {
+    const own: PeerBlock = this.options.program ? {} : (file.peers?.[name] ?? {});
+    const defaults: PeerBlock = file.defaults ?? {};
+    const pick = <K extends "command" | "interface">(
+      key: K,
+    ): { block: Path; value: NonNullable<PeerBlock[K]> } | undefined => {
+      if (own[key] !== undefined) return { block: ["peers", name], value: own[key] };
+      if (defaults[key] !== undefined) return { block: ["defaults"], value: defaults[key] };
+      return undefined;
+    };
+    const ownsProgram = own.image !== undefined || own.build !== undefined;
+    const source = ownsProgram ? own : defaults;
+    return {
+      image: source.image,
+      build: source.build && { block: ownsProgram ? ["peers", name] : ["defaults"] },
+      command: pick("command"),
+      interface: pick("interface"),
+    };
+  }
+
+  /**
+   * The rules of each block holding program settings (defaults, each peer), said once per block:
+   * image or build, a build context that is a directory holding its Dockerfile, stdio keys only
+   * under `events: stdio`. Returns each block's build, resolved (the context made absolute).
+   */
+  private checkProgramBlocks(file: TopologyFile): Map<string, PeerBuild> {
+    const blocks: Array<[Path, PeerBlock]> = [
+      ...(file.defaults ? [[["defaults"], file.defaults] as [Path, PeerBlock]] : []),
+      ...Object.entries(file.peers ?? {}).flatMap(([name, peer]) =>
+        peer ? [[["peers", name], peer] as [Path, PeerBlock]] : [],
+      ),
+    ];
+    const builds = new Map<string, PeerBuild>();
+    for (const [path, block] of blocks) {
+      if (block.image !== undefined && block.build !== undefined) {
+        this.error([...path, "build"], "use either image or build, not both", "remove one of them", { key: true });
+      }
+      if (block.build) {
+        const build: PeerBuild = {
+          context: resolvePath(dirname(this.file), block.build.context),
+          dockerfile: block.build.dockerfile ?? "Dockerfile",
+          args: block.build.args ?? {},
+        };
+        builds.set(path.join("."), build);
+        const problem = buildContextProblem(build);
+        if (problem) this.error([...path, "build", problem.field], problem.message, problem.hint);
+      }
+      const settings = block.interface;
+      if (settings && settings.events !== "stdio") {
+        for (const key of Object.keys(settings).filter((key) => key !== "events")) {
+          this.error(
+            [...path, "interface", key],
+            `${key} applies to events: stdio only`,
+            settings.events === undefined ? "add events: stdio" : "remove it, or set events: stdio",
+            { key: true },
+          );
+        }
+      }
+    }
+    return builds;
+  }
+
+  /** Where a peer's program setting (a path from the peer, as peer-program.ts gives it) is written in the file. */
+  private programPath(file: TopologyFile, name: string, [field, ...rest]: Path): Path {
+    if (field === "connect") return file.generate ? ["generate"] : ["peers", name, "connect", ...rest];
+    const program = this.programSettings(file, name);
+    const ownEnv = file.peers?.[name]?.env?.[String(rest[0])] !== undefined;
+    const block =
+      field === "command"
+        ? program.command?.block
+        : field === "interface"
+          ? program.interface?.block
+          : field === "env" && !ownEnv
+            ? ["defaults"]
+            : undefined;
+    return [...(block ?? ["peers", name]), field!, ...rest];
+  }
+
+  /**
+   * Each peer's command, env and interface (peer-program.ts), placed where the setting is written;
+   * then the start order: a cycle of ports known only at run time cannot start, and a dial that
+   * cannot be waited for needs a dialler that retries. A setting shared through defaults is
+   * reported once.
+   */
+  private checkPrograms(file: TopologyFile, peers: PeerSpec[]): void {
+    const generated = Boolean(file.generate);
+    const said = new Set<string>();
+    const once = (diagnostic: Diagnostic, into: Diagnostic[]): void => {
+      const key = `${diagnostic.line}:${diagnostic.col}:${diagnostic.message}`;
+      if (said.has(key)) return;
+      said.add(key);
+      into.push(diagnostic);
+    };
+    for (const peer of peers) {
+      for (const problem of programProblems(peer)) {
+        const path = this.programPath(file, peer.name, problem.path);
+        once(this.atCharacter(path, problem.offset ?? 0, problem.message, problem.hint), this.errors);
+      }
+    }
+    if (this.errors.length > 0) return;
+    const connectPath = (name: string, index: number): Path =>
+      generated ? ["generate"] : ["peers", name, "connect", index];
+    const plan = planStartOrder(startPeers(peers));
+    if (!plan.ok) {
+      for (const problem of plan.problems) {
+        const [, name, , index] = problem.path;
+        once(this.at(connectPath(name, index), problem.message, problem.hint), this.errors);
+      }
+      return;
+    }
+    for (const [dialler, dialled] of plan.order.unordered) {
+      const index = peers.find((peer) => peer.name === dialler)!.connect.indexOf(dialled);
+      once(
+        this.at(
+          connectPath(dialler, index),
+          `${dialler} dials ${dialled}, which may not be listening yet: they are on a cycle of programs that do not retry a failed dial, so one of them must start first`,
+          `make ${dialler}'s program retry its dial until ${dialled} listens, or break the cycle`,
+        ),
+        this.warnings,
+      );
+    }
   }
 
   private checkTimeouts(file: TopologyFile, peers: PeerSpec[]): void {
@@ -620,6 +801,14 @@ function structureProblem(doc: Document.Parsed): { offset: number; message: stri
   return undefined;
 }
 
+/** A file's interface block → the resolved interface: json unless it says stdio; a stdio one types the text alone unless told. */
+function resolveInterface(block: PeerBlock["interface"]): PeerInterface {
+  if (block?.events !== "stdio") return { events: "json" };
+  const { events: _events, send, ...expressions } = block;
+  const given = Object.fromEntries(Object.entries(expressions).filter(([, value]) => value !== undefined));
+  return { events: "stdio", send: send ?? DEFAULT_SEND, ...given };
+}
+
 function yamlHint(message: string): { hint?: string } {
   if (message.includes("multiple documents"))
     return { hint: "a topology is one YAML document: remove the `---` that starts another" };
@@ -670,6 +859,8 @@ function describeExpected(expected: string, path: Path): string {
   if (key === "up" || key === "down")
     return inList ? "a pair of peer names such as [alice, bob]" : "a list of peer pairs such as [[alice, bob]]";
   if (path.length === 2 && path[0] === "peers") return "a map of peer settings (or nothing)";
+  if (key === "command")
+    return inList ? "an argument (a string) or a group of them (a list of strings)" : "a list of arguments";
   if (key === "memory") return "a size such as 256m or 1g";
   const names: Record<string, string> = {
     array: "a list",

@@ -1,4 +1,8 @@
+import { isAbsolute } from "node:path";
 import { z } from "zod";
+import type { CommandTemplate } from "../adapter/placeholders.js";
+import { planStartOrder } from "../adapter/start-order.js";
+import { STDIO_STREAMS, type StdioInterface } from "../adapter/stdio-adapter.js";
 import {
   DURATION,
   DURATION_EXAMPLES,
@@ -10,6 +14,7 @@ import { messageTextProblem } from "../../../peer/src/message-text.js";
 import { CHECK_LEVELS, FAILABLE_CLASSES, type CheckLevel, type FailableClass } from "../delivery/delivery-classes.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { MEMORY_SIZE, MIN_MEMORY, parseMemorySize } from "./memory-size.js";
+import { programProblems, startPeers } from "./peer-program.js";
 
 /** Peer and lab names become container names and DNS aliases. */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -68,6 +73,59 @@ const limitsSchema = z
       .describe(`processes and threads the container may run (default ${DEFAULTS.limits.pids})`),
   })
   .describe("resource limits of the peer's container");
+const buildSchema = z
+  .strictObject({
+    context: z.string().min(1).describe("the directory the image is built from, relative to the topology file"),
+    dockerfile: z.string().min(1).optional().describe("the Dockerfile, relative to the context (default Dockerfile)"),
+    args: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("build arguments; BASE_IMAGE is lab's base image unless given here"),
+  })
+  .describe("build the peer's image from a directory (lab builds it, cached by its content); instead of image");
+
+const commandSchema = z
+  .array(z.union([z.string(), z.array(z.string()).min(1)]))
+  .describe(
+    "the program's arguments (after the image's entrypoint), with placeholders: {name}, {port}, {connect}, {connect[0].host}, {connect[0].port}…; a list inside is a group repeated per dialled peer; absent: the reference peer's flags",
+  );
+
+/** How the lab reads a peer: the reference peer's JSON events, or a program's own lines on stdio. */
+export const EVENT_INTERFACES = ["json", "stdio"] as const;
+
+const interfaceSchema = z
+  .strictObject({
+    events: z
+      .enum(EVENT_INTERFACES)
+      .optional()
+      .describe(
+        "json: the reference peer's events, peer/PROTOCOL.md (default); stdio: the program's own lines, read by the expressions below",
+      ),
+    ready: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("stdio: a regex for the line meaning listening; may capture (?<port>\\d+); default: the first line"),
+    received: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "stdio: a regex for a received message, capturing (?<text>…) and optionally (?<from>…); default fits name: text, [name] text, <name> text",
+      ),
+    sent: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("stdio: a regex for the program's echo of a typed line, capturing (?<text>…)"),
+    send: z
+      .string()
+      .optional()
+      .describe('stdio: how a chat line is typed, {text} being the message (default "{text}")'),
+    stream: z.enum(STDIO_STREAMS).optional().describe("stdio: the output the regexes read (default stdout)"),
+  })
+  .describe("how the lab talks to the peer's program");
+
 const peerRef = z.string().describe("a peer name");
 const peerList = z.array(peerRef);
 
@@ -80,7 +138,10 @@ const peerSettings = {
     .string()
     .min(1)
     .optional()
-    .describe("a custom peer image (bring your own peer); absent = the reference image"),
+    .describe("an existing image to run (bring your own peer); absent, with no build: the reference image"),
+  build: buildSchema.optional(),
+  command: commandSchema.optional(),
+  interface: interfaceSchema.optional(),
   heartbeat: positiveDuration("ping interval (default 1s)").optional(),
   timeout: positiveDuration(
     "declare a silent neighbour down after this long; must exceed heartbeat (default 3s)",
@@ -208,11 +269,29 @@ export type ScenarioStep = z.infer<typeof stepSchema>;
 export type ExpectStep = z.infer<typeof expectSchema>;
 export type PeerMode = (typeof PEER_MODES)[number];
 
+export type EventInterface = (typeof EVENT_INTERFACES)[number];
+
+/** A built image, resolved: the context is absolute. */
+export interface PeerBuild {
+  context: string;
+  /** Relative to the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+}
+
+/** How lab reads a peer and types into it. */
+export type PeerInterface = { events: "json" } | ({ events: "stdio"; send: string } & StdioInterface);
+
 export interface PeerSpec {
   name: string;
   connect: string[];
   mode: PeerMode;
+  /** At most one of image and build; neither: the reference image. */
   image?: string;
+  build?: PeerBuild;
+  /** Absent: the reference peer's flags. */
+  command?: CommandTemplate;
+  interface: PeerInterface;
   heartbeat: string;
   timeout: string;
   hopLimit: number;
@@ -234,8 +313,29 @@ export interface Topology {
   scenario: ScenarioStep[];
 }
 
+const { build: _build, interface: _interface, ...storedSettings } = peerSettings;
+const storedInterfaceSchema = z.discriminatedUnion("events", [
+  z.strictObject({ events: z.literal("json") }),
+  z.strictObject({
+    events: z.literal("stdio"),
+    send: z.string(),
+    ready: z.string().optional(),
+    received: z.string().optional(),
+    sent: z.string().optional(),
+    stream: z.enum(STDIO_STREAMS).optional(),
+  }),
+]);
 const storedPeerSchema = z
-  .strictObject({ name: dnsName, connect: z.array(dnsName), ...peerSettings, limits: limitsSchema.required() })
+  .strictObject({
+    name: dnsName,
+    connect: z.array(dnsName),
+    ...storedSettings,
+    build: z
+      .strictObject({ context: z.string(), dockerfile: z.string(), args: z.record(z.string(), z.string()) })
+      .optional(),
+    interface: storedInterfaceSchema,
+    limits: limitsSchema.required(),
+  })
   .required({ mode: true, heartbeat: true, timeout: true, hopLimit: true, env: true, limits: true });
 
 /**
@@ -268,4 +368,18 @@ export const storedTopologySchema: z.ZodType<Topology> = z
     };
     topology.peers.forEach((peer, i) => peer.connect.forEach((target, j) => known(["peers", i, "connect", j], target)));
     topology.links.forEach((link, i) => link.forEach((end, j) => known(["links", i, j], end)));
+    // The programs' settings as the loader checks them: an expression that does not compile must not reach lab's adapters.
+    topology.peers.forEach((peer, i) => {
+      if (peer.image !== undefined && peer.build !== undefined)
+        ctx.addIssue({ code: "custom", path: ["peers", i, "build"], message: "image and build together" });
+      if (peer.build && !isAbsolute(peer.build.context))
+        ctx.addIssue({ code: "custom", path: ["peers", i, "build", "context"], message: "not an absolute path" });
+      for (const problem of programProblems(peer))
+        ctx.addIssue({ code: "custom", path: ["peers", i, ...problem.path], message: problem.message });
+    });
+    const order = planStartOrder(startPeers(topology.peers));
+    if (!order.ok) {
+      for (const problem of order.problems)
+        ctx.addIssue({ code: "custom", path: problem.path, message: `a cycle of runtime ports: ${problem.message}` });
+    }
   });

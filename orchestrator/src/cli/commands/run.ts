@@ -1,13 +1,16 @@
-import { join } from "node:path";
-import { CheckFailedError, EXIT } from "../../errors.js";
+import { basename, join, resolve } from "node:path";
+import { CheckFailedError, EXIT, InputError } from "../../errors.js";
 import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import { runLab } from "../../run/run.js";
+import type { ProgramOverride } from "../../topology/load.js";
+import { buildContextProblem } from "../../topology/peer-program.js";
 import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
 
 export async function runCommand(ctx: Context, file: string, options: OptionsOf<"run">): Promise<void> {
   const wireTimeoutMs = durationFlag("--timeout", options.timeout);
-  const topology = await loadTopologyOrFail(file, ctx.out);
+  const program = programOf(options);
+  const topology = await loadTopologyOrFail(file, ctx.out, program ? { program: program.override } : {});
   await checkResultsDir(options.results);
   if (topology.scenario.length === 0) {
     ctx.out.progress(`${file} has no scenario: the run only brings the lab up, checks what it saw, and brings it down`);
@@ -15,7 +18,9 @@ export async function runCommand(ctx: Context, file: string, options: OptionsOf<
   const c = ctx.out.color;
   // Under --json stdout holds the result alone: the steps go with the progress then.
   const printStep = (line: string): void => (options.json ? ctx.out.progress(line) : ctx.out.line(line));
+  if (program) ctx.out.progress(`every peer runs ${program.described}`);
   const { report, saved } = await runLab(await ctx.runtime(), topology, {
+    ...(program ? { resultsName: `${topology.name}-${program.name}` } : {}),
     recreate: false,
     keep: options.keep === true,
     wireTimeoutMs,
@@ -65,4 +70,42 @@ export async function runCommand(ctx: Context, file: string, options: OptionsOf<
         `read ${join(dir, "report.html")}`,
       );
   }
+}
+
+/**
+ * `--image` or `--build`: the program every peer runs instead of its own; its name (for the
+ * results directory: which program ran) and its description. A directory that cannot be built is
+ * refused before anything starts.
+ */
+function programOf(
+  options: OptionsOf<"run">,
+): { override: ProgramOverride; name: string; described: string } | undefined {
+  if (options.image !== undefined) {
+    return {
+      override: { image: options.image },
+      name: safeName(options.image),
+      described: `the image ${options.image}`,
+    };
+  }
+  if (options.build === undefined) return undefined;
+  const build = { context: resolve(options.build), dockerfile: "Dockerfile", args: {} };
+  const problem = buildContextProblem(build);
+  if (problem)
+    throw new InputError(`--build ${options.build}: ${problem.message}`, "give a directory holding a Dockerfile");
+  return {
+    override: { build },
+    name: safeName(basename(build.context)),
+    described: `the program built from ${build.context}`,
+  };
+}
+
+/** An image or directory name as part of a directory name: `student/chat:v2` → `student-chat-v2`. */
+function safeName(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, "-")
+      .replace(/^[-.]+|[-.]+$/g, "")
+      .slice(0, 40) || "program"
+  );
 }
