@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { RunReport } from "../../orchestrator/src/check/run-report.js";
 import { InputError } from "../../orchestrator/src/errors.js";
 import { builtImageTag } from "../../orchestrator/src/runtime/built-image.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
@@ -80,9 +81,21 @@ describe.skipIf(skipReason !== undefined)(
         expect(run.code, `${run.stderr}${run.stdout}`).toBe(0);
         expect(run.stderr).toMatch(/starting bob, which waited for alice on port \d+/);
         expect(run.stderr).toMatch(/starting dave, which waited for carol on port \d+/);
-        expect(run.stdout).toContain('[2/8] ✓ expect "hello" delivered to bob, carol, dave within 3s');
-        expect(run.stdout).toContain("[4/8] ✓ expect alice running, bob killed, carol running, dave running within 3s");
+        expect(run.stdout).toContain('[2/9] ✓ expect "hello" delivered to bob, carol, dave within 3s');
+        expect(run.stdout).toContain("[4/9] ✓ expect alice running, bob killed, carol running, dave running within 3s");
+        // It reports no links: the partition comes from the TCP tables, and so does who could receive what.
+        expect(run.stdout).toContain("[5/9] ✓ expect partitions {alice} {carol, dave} within 10s");
+        expect(run.stdout).toContain("checker: 3 messages; 4 delivered, 5 unreachable");
         expect(run.stdout).toMatch(/PASS\n$/);
+        const dir = /report: (\S+)\/report\.html/.exec(run.stdout)![1]!;
+        const summary = JSON.parse(await readFile(join(dir, "summary.json"), "utf8")) as RunReport;
+        expect(Object.values(summary.linkSources ?? {}).map((source) => source.source)).toEqual([
+          "tcp-table",
+          "tcp-table",
+          "tcp-table",
+          "tcp-table",
+        ]);
+        expect(summary.snapshots.at(-1)?.partitions).toEqual([["alice"], ["carol", "dave"]]);
         expect(await leftovers(name)).toEqual([]);
       });
 

@@ -15,7 +15,7 @@ import { TcpTablesUnreadableError, type ContainerInfo } from "../../orchestrator
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 import type { LinkRecord } from "../../orchestrator/src/transcript/link-records.js";
 import type { TimelineRecord } from "../../orchestrator/src/transcript/transcript.js";
-import { lab, leftovers, topologyCopy, type LabRun } from "../support/lab-cli.js";
+import { lab, labJson, leftovers, topologyCopy, type LabRun } from "../support/lab-cli.js";
 
 const skipReason = await engineOrSkipReason();
 const RESULTS = "/tmp/p2plab-test-results";
@@ -196,6 +196,63 @@ describe.skipIf(skipReason !== undefined)(
       });
       expect(reportedNeighbors(whilePaused.events).get("dave")).toEqual(new Set(["carol"]));
       expect(await new DockerRuntime().listContainers(helperLabels(name))).toEqual([]);
+    });
+
+    it("the reference peer read as a stdio program (text events, no link events): status and partitions come from the TCP tables and match what the peers print", async () => {
+      const name = uniqueLabName("refstdio");
+      started.push(name);
+      // The reference peer with --events text: the lab reads its lines by regexes, as any program's.
+      const stdio = [
+        "defaults:",
+        "  mode: tree",
+        '  command: ["--name", "{name}", "--port", "{port}", ["--connect", "{connect}"], "--events", "text"]',
+        "  interface:",
+        "    events: stdio",
+        "    ready: ' listening on port \\d+$'",
+        "    received: '^\\S+  \\S+ ← \\S+: (?<text>.*) \\(from (?<from>\\S+), \\d+ hops?\\)$'",
+        "",
+      ].join("\n");
+      const file = await topologyCopy("topologies/chain.yaml", name, (text) =>
+        // A function, not a string: `$'` in a replacement string means "what follows the match".
+        text.replace("defaults:\n  mode: tree\n", () => stdio),
+      );
+      const up = await lab(["up", file]);
+      expect(up.code, up.stderr).toBe(0);
+      const snapshot = async (): Promise<LabSnapshot> =>
+        JSON.parse((await lab(["status", name, "--json"])).stdout) as LabSnapshot;
+      /** The neighbours each peer's own text lines say it has: link up, less link down. */
+      const printed = async (): Promise<Record<string, string[]>> => {
+        const neighbours: Record<string, string[]> = {};
+        for (const peer of ["alice", "bob", "carol", "dave"]) {
+          const up = new Set<string>();
+          for (const line of (await lab(["logs", peer, "--lab", name])).stdout.split("\n")) {
+            const link = / (\S+) ⇄ (\S+): link up| (\S+) ✕ (\S+): link down/.exec(line);
+            if (link?.[2]) up.add(link[2]);
+            if (link?.[4]) up.delete(link[4]);
+          }
+          neighbours[peer] = ["alice", "bob", "carol", "dave"].filter((n) => up.has(n));
+        }
+        return neighbours;
+      };
+
+      const wired = await snapshot();
+      expect(wired.peers.map((peer) => peer.linkSource)).toEqual(["tcp-table", "tcp-table", "tcp-table", "tcp-table"]);
+      expect(wired.overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+      expect(Object.fromEntries(wired.peers.map((peer) => [peer.name, peer.neighbors]))).toEqual(await printed());
+      const sent = await labJson<{ receivedBy: string[] }>(["send", "alice", "hello", "--lab", name]);
+      expect(sent.receivedBy).toEqual(["bob", "carol", "dave"]);
+
+      expect((await lab(["kill", "bob", "--lab", name])).code).toBe(0);
+      const split = await snapshot();
+      expect(split.overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
+      const afterKill = await printed();
+      expect(
+        Object.fromEntries(split.peers.filter((p) => p.status === "running").map((p) => [p.name, p.neighbors])),
+      ).toEqual({
+        alice: afterKill.alice,
+        carol: afterKill.carol,
+        dave: afterKill.dave,
+      });
     });
 
     it("lab run observes bob's and carol's links all through the scenario: it passes, and the summary says so", async () => {

@@ -46,7 +46,7 @@ describe("up with programs that choose their port and print no events (memory ru
     expect([...ports.keys()]).toEqual(["alice", "bob", "carol"]);
     expect(new Set(ports.values()).size).toBe(3);
     expect(progress).toContain(
-      "waiting for 3 peers to listen; 2 links between programs that report no links are not awaited (the lab is up once their ready lines are printed)",
+      "waiting for 3 peers to listen, then 2 links between programs that report none, in their TCP tables",
     );
     expect(progress).toContain(`starting bob, which waited for alice on port ${ports.get("alice")}`);
     expect(progress).toContain(`starting carol, which waited for bob on port ${ports.get("bob")}`);

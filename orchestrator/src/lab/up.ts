@@ -3,6 +3,7 @@ import { inBatches } from "../concurrency.js";
 import { CheckFailedError, EXIT, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan, type PlannedPeer } from "../plan/plan.js";
 import { ImageNotFoundError, NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
+import { linkKey } from "../topology/link-key.js";
 import { reportsLinks } from "../topology/peer-program.js";
 import type { Topology } from "../topology/schema.js";
 import { formatPeerLine, peerLineReader, type PeerLine } from "../transcript/transcript.js";
@@ -10,6 +11,7 @@ import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
 import { down, type DownResult } from "./down.js";
 import { followPeers } from "./follow.js";
 import { Lab, type LabSnapshot } from "./lab.js";
+import { observeLinks } from "./observe-links.js";
 import { checkResultsDir, describeSaved } from "./results.js";
 import { Wiring } from "./wiring.js";
 
@@ -144,6 +146,9 @@ class Starter {
   private readonly stop = new AbortController();
   private readonly nudge = new Nudge();
   private started = 0;
+  /** Found once every peer listens: the links of programs that report none are read from it. */
+  private lab: Lab | undefined;
+  private notObserved: Array<[string, string]> = [];
 
   constructor(
     private readonly runtime: Runtime,
@@ -165,7 +170,7 @@ class Starter {
       await waitFor(
         async () => {
           await this.startThoseReady();
-          if (this.waiting.length === 0 && this.wiring.complete) return true;
+          if (this.waiting.length === 0 && this.wiring.complete && (await this.observedLinksUp())) return true;
           await this.failOnExit();
           return undefined;
         },
@@ -187,14 +192,29 @@ class Starter {
     }
   }
 
-  /** "waiting for 3 links", and what cannot be awaited: the links of programs that report none. */
+  /**
+   * Whether the links no end of which reports are up, as their ends' TCP tables show (read once
+   * every peer listens and every reported link is up, then at each check): a program that prints
+   * its ready line dials its peers only after it.
+   */
+  private async observedLinksUp(): Promise<boolean> {
+    const unseen = this.wiring.unseen();
+    if (unseen.length === 0) return true;
+    this.lab ??= await Lab.find(this.runtime, this.plan.lab);
+    const { links } = await observeLinks(this.lab, [...new Set(unseen.flat())], { ports: this.ports });
+    const seen = new Set(links.map(({ dialer, acceptor }) => linkKey(dialer, acceptor)));
+    this.notObserved = unseen.filter(([a, b]) => !seen.has(linkKey(a, b)));
+    return this.notObserved.length === 0;
+  }
+
+  /** "waiting for 3 links", and how the links of programs that report none are awaited. */
   private waitingFor(): string {
     const unseen = this.wiring.unseen().length;
     const awaited = this.plan.links.length - unseen;
     if (unseen === 0) return `waiting for ${awaited} links`;
     return (
-      `waiting for ${this.plan.peers.length} peers to listen${awaited ? ` and ${awaited} links` : ""}; ` +
-      `${unseen} links between programs that report no links are not awaited (the lab is up once their ready lines are printed)`
+      `waiting for ${this.plan.peers.length} peers to listen${awaited ? ` and ${awaited} links` : ""}, ` +
+      `then ${unseen} links between programs that report none, in their TCP tables`
     );
   }
 
@@ -306,6 +326,7 @@ class Starter {
       ...missing
         .filter(({ link }) => !link.some((end) => notStarted.includes(end)))
         .map(({ link: [a, b], silent }) => `  ${a} ── ${b}: not reported up by ${silent.join(" and ")}`),
+      ...this.notObserved.map(([a, b]) => `  ${a} ── ${b}: not in their TCP tables`),
     ];
     const involved = [...new Set([...quiet, ...missing.flatMap(({ silent }) => silent)])].filter(
       (peer) => !notStarted.includes(peer),

@@ -214,7 +214,8 @@ describe("lab run on a memory runtime", () => {
     const { report } = await runLab(runtime, shipped("topologies/c-chain.yaml"), options);
     expect(options.steps.filter((step) => !step.ok)).toEqual([]);
     expect(report.verdict).toBe("pass");
-    expect(report.expectations.map((e) => e.ok)).toEqual([true, true, true, true]);
+    expect(report.expectations.map((e) => e.ok)).toEqual([true, true, true, true, true]);
+    expect(report.check.counts).toMatchObject({ delivered: 4, unexpected: 0, missing: 0 });
     expect(await leftovers(runtime, "c-chain")).toEqual([]);
   });
 });
