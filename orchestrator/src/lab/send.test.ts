@@ -4,10 +4,11 @@ import { Peer } from "../../../peer/src/peer.js";
 import { MemoryLabs, shipped, topologyFrom } from "../../../test/support/memory-lab.js";
 import { foreignMessageId } from "../adapter/stdio-adapter.js";
 import type { InputError } from "../errors.js";
-import type { ContainerInfo, LogLine } from "../runtime/runtime.js";
+import type { LogLine } from "../runtime/runtime.js";
 import { WaitTimeoutError } from "../wait.js";
 import { control } from "./control.js";
 import { send, typeMessage, type TypingLab } from "./send.js";
+import { runningContainer } from "../../../test/support/containers.js";
 
 /**
  * A lab of one reference peer, alice, without an engine: what is written to her "container's"
@@ -39,16 +40,7 @@ function labOf(someoneElse?: string, deaf = false): TypingLab & { typed: string[
     diagnose: (message) => log.push({ ts: new Date().toISOString(), stream: "stderr", text: message }),
     quit: () => {},
   });
-  const container: ContainerInfo = {
-    id: "alice-id",
-    name: "p2plab-test_alice",
-    labels: {},
-    state: "running",
-    exitCode: 0,
-    createdAt: "",
-    startedAt: "",
-    finishedAt: "",
-  };
+  const container = runningContainer("alice");
   return {
     typed,
     topology: topologyFrom("name: test\npeers:\n  alice: {}\n"),
@@ -133,16 +125,7 @@ describe("typeMessage into a stdio program", () => {
           "",
         ].join("\n"),
       ),
-      peer: async (): Promise<ContainerInfo> => ({
-        id: "alice-id",
-        name: "p2plab-test_alice",
-        labels: {},
-        state: "running",
-        exitCode: 0,
-        createdAt: "",
-        startedAt: "",
-        finishedAt: "",
-      }),
+      peer: async () => runningContainer("alice"),
       record: async () => {},
       runtime: {
         writeLine: async (_id: string, line: string) => {

@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { sleep } from "../concurrency.js";
-import type { ContainerInfo, LogLine, LogOptions } from "../runtime/runtime.js";
+import type { LogLine, LogOptions } from "../runtime/runtime.js";
 import { settle, type SettlingLab } from "./settle.js";
+import { runningContainer } from "../../../test/support/containers.js";
 
 const OPTIONS = { quietMs: 100, maxMs: 600 };
 
 /** A lab of one running peer that prints a line every `everyMs` for `forMs`, then nothing. */
 function labPrinting(everyMs: number, forMs: number): SettlingLab {
-  const container: ContainerInfo = {
-    id: "a-id",
-    name: "p2plab-test_a",
-    labels: {},
-    state: "running",
-    exitCode: 0,
-    createdAt: "",
-    startedAt: "",
-    finishedAt: "",
-  };
+  const container = runningContainer("a");
   return {
     containers: async () => ({ peers: new Map([["a", container]]), refused: [] }),
     runtime: {

@@ -2,21 +2,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { topologyFrom } from "../../../test/support/memory-lab.js";
 import type { Lab } from "../lab/lab.js";
 import type { TypingLab } from "../lab/send.js";
-import type { ContainerInfo } from "../runtime/runtime.js";
 import { runStep } from "./steps.js";
+import { runningContainer } from "../../../test/support/containers.js";
 
 /** A lab whose one peer, alice, runs but takes nothing from stdin: no sent event ever comes. */
 function labOfADeafPeer(): Lab {
-  const alice: ContainerInfo = {
-    id: "alice-id",
-    name: "p2plab-test_alice",
-    labels: {},
-    state: "running",
-    exitCode: 0,
-    createdAt: "",
-    startedAt: "",
-    finishedAt: "",
-  };
+  const alice = runningContainer("alice");
   const lab: TypingLab = {
     topology: topologyFrom("name: test\npeers:\n  alice: {}\n"),
     peer: async () => alice,
