@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FAST, MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
-import { InputError } from "../errors.js";
 import { control } from "./control.js";
 import type { Lab } from "./lab.js";
+import { refusalOf } from "../../../test/support/refusal.js";
 
 const never = new AbortController().signal;
 
@@ -124,15 +124,7 @@ describe("control on a memory runtime", () => {
   it("refuses an action the peer's state does not allow, or an unknown peer: exit 2 with the command that fits, nothing done", async () => {
     const lab = await labs.up(shipped("topologies/chain.yaml"));
     const refusal = (action: Parameters<typeof control>[1], peer: string) =>
-      control(lab, action, peer, 1, never).then(
-        () => undefined,
-        (error: InputError) => ({
-          type: error.constructor.name,
-          message: error.message,
-          hint: error.hint,
-          exitCode: error.exitCode,
-        }),
-      );
+      refusalOf(control(lab, action, peer, 1, never));
     expect(await refusal("resume", "dave")).toEqual({
       type: "InputError",
       message: "cannot resume dave: it is running",

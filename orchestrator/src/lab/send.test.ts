@@ -3,12 +3,12 @@ import type { PeerEvent } from "../../../peer/src/events.js";
 import { Peer } from "../../../peer/src/peer.js";
 import { MemoryLabs, shipped, topologyFrom } from "../../../test/support/memory-lab.js";
 import { foreignMessageId } from "../adapter/stdio-adapter.js";
-import type { InputError } from "../errors.js";
 import type { LogLine } from "../runtime/runtime.js";
 import { WaitTimeoutError } from "../wait.js";
 import { control } from "./control.js";
 import { send, typeMessage, type TypingLab } from "./send.js";
 import { runningContainer } from "../../../test/support/containers.js";
+import { refusalOf } from "../../../test/support/refusal.js";
 
 /**
  * A lab of one reference peer, alice, without an engine: what is written to her "container's"
@@ -181,16 +181,7 @@ describe("send on a memory runtime", () => {
     const lab = await labs.up(shipped("topologies/chain.yaml"));
     await control(lab, "kill", "bob", 1, never);
     await control(lab, "pause", "carol", 1, never);
-    const refusal = (peer: string, text: string) =>
-      send(lab, peer, text, never).then(
-        () => undefined,
-        (error: InputError) => ({
-          type: error.constructor.name,
-          message: error.message,
-          hint: error.hint,
-          exitCode: error.exitCode,
-        }),
-      );
+    const refusal = (peer: string, text: string) => refusalOf(send(lab, peer, text, never));
     expect(await refusal("alice", "/quit")).toEqual({
       type: "InputError",
       message: 'cannot send "/quit": "/quit" would be a command to the peer, not a message',
