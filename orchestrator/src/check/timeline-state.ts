@@ -1,4 +1,5 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
+import { NO_NETWORK_FAULTS, afterNetworkFault, type NetworkState } from "../faults/network-faults.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, isProcessFault } from "../faults/process-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
@@ -34,6 +35,16 @@ export function statesAt(peers: string[], records: TimelineRecord[], at: string)
     }
   }
   return peers.map((name) => ({ name, status: status.get(name)! }));
+}
+
+/** The network faults in force at a moment: every network fault lab recorded up to then, replayed. */
+export function networkStateAt(records: readonly TimelineRecord[], at: string): NetworkState {
+  let state = NO_NETWORK_FAULTS;
+  for (const record of records) {
+    if (record.ts > at) break;
+    if (record.ev === "action" && record.fault) state = afterNetworkFault(state, record.fault);
+  }
+  return state;
 }
 
 function afterChange(record: EngineRecord, listened: boolean): PeerStatus {

@@ -1,3 +1,5 @@
+import { describeNetworkFault, networkFaultSchema, type NetworkFault } from "../faults/network-faults.js";
+
 /**
  * Orchestrator actions (up, send, kill, …) are written as JSON lines into the lab's journal
  * container, so they live in the engine beside the peers' logs: any shell sees them, and
@@ -9,6 +11,8 @@ export interface Action {
   /** The peer acted on, if any. */
   target?: string;
   detail?: string;
+  /** A network fault's values, which the timeline replays to know the faults in force. */
+  fault?: NetworkFault;
 }
 
 export function encodeAction(action: Action): string {
@@ -19,6 +23,7 @@ export function parseAction(text: string): Action | undefined {
   try {
     const value = JSON.parse(text) as Partial<Action>;
     if (typeof value.ts !== "string" || typeof value.action !== "string") return undefined;
+    if (value.fault !== undefined && !networkFaultSchema.safeParse(value.fault).success) return undefined;
     return value as Action;
   } catch {
     return undefined;
@@ -26,6 +31,7 @@ export function parseAction(text: string): Action | undefined {
 }
 
 export function describeAction(action: Action): string {
+  if (action.fault) return `lab ${action.action}: ${describeNetworkFault(action.fault)}`;
   return `lab ${action.action}${action.target ? ` ${action.target}` : ""}${action.detail ? `: ${action.detail}` : ""}`;
 }
 
