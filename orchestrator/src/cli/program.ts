@@ -1,4 +1,5 @@
 import { Command, Option } from "@commander-js/extra-typings";
+import { NETWORK_FAULTS } from "../faults/network-faults.js";
 import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { packageVersion } from "../paths.js";
 import type { Context } from "./context.js";
@@ -17,6 +18,12 @@ const control = (program: Command, action: ProcessFaultName) =>
     .argument("<peer>", "the peer")
     .addOption(labOption())
     .addOption(json());
+
+/** A network fault's command: its help from the vocabulary, --lab and --json. */
+const network = (program: Command, name: keyof typeof NETWORK_FAULTS) =>
+  program.command(name).description(NETWORK_FAULTS[name].help).addOption(labOption()).addOption(json());
+const oneWay = () => new Option("--one-way", "only the direction from the first peer to the second");
+const toPeer = () => new Option("--to <peer>", "only the packets to this peer");
 
 /**
  * Every command's arguments and options, declared once: the help text, the README's command
@@ -80,6 +87,32 @@ const declare = {
   control,
   grace: (command: ReturnType<typeof control>) =>
     command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s"),
+  partition: (program: Command) =>
+    network(program, "partition")
+      .argument("[groups...]", "the groups, names split by commas, groups by /: alice,bob / carol,dave")
+      .option("--random", "pick the groups at random instead")
+      .option("--seed <n>", "with --random: the same seed picks the same groups", "1")
+      .option("--groups <n>", "with --random: how many groups", "2"),
+  heal: (program: Command) => network(program, "heal"),
+  cut: (program: Command) =>
+    network(program, "cut").argument("<a>", "a peer").argument("<b>", "another peer").addOption(oneWay()),
+  link: (program: Command) =>
+    network(program, "link").argument("<a>", "a peer").argument("<b>", "another peer").addOption(oneWay()),
+  loss: (program: Command) =>
+    network(program, "loss")
+      .argument("<peer>", "the peer whose packets are lost")
+      .argument("<percent>", "the share lost, e.g. 10 or 10%")
+      .addOption(toPeer()),
+  delay: (program: Command) =>
+    network(program, "delay")
+      .argument("<peer>", "the peer whose packets are held")
+      .argument("<duration>", "how long, e.g. 200ms")
+      .option("--jitter <duration>", "± this much, at random", "0ms")
+      .addOption(toPeer()),
+  rate: (program: Command) =>
+    network(program, "rate")
+      .argument("<peer>", "the peer whose outgoing traffic is limited")
+      .argument("<rate>", "e.g. 256kbit or 1mbit; 0 removes the limit"),
   logs: (program: Command) =>
     program
       .command("logs")
@@ -162,6 +195,25 @@ export function buildProgram(ctx: () => Context): Command {
     if (PROCESS_FAULTS[action].graceful) declare.grace(command).action(run);
     else command.action(run);
   }
+  const networkCommand = async () => await import("./commands/network.js");
+  declare
+    .partition(program)
+    .action(async (groups, options) => (await networkCommand()).partitionCommand(ctx(), groups, options));
+  declare.heal(program).action(async (options) => (await networkCommand()).healCommand(ctx(), options));
+  for (const name of ["cut", "link"] as const) {
+    declare[name](program).action(async (a, b, options) =>
+      (await networkCommand()).pairCommand(ctx(), name, a, b, options),
+    );
+  }
+  declare
+    .loss(program)
+    .action(async (peer, percent, options) => (await networkCommand()).lossCommand(ctx(), peer, percent, options));
+  declare
+    .delay(program)
+    .action(async (peer, duration, options) => (await networkCommand()).delayCommand(ctx(), peer, duration, options));
+  declare
+    .rate(program)
+    .action(async (peer, rate, options) => (await networkCommand()).rateCommand(ctx(), peer, rate, options));
   declare
     .logs(program)
     .action(async (peer, options) => (await import("./commands/logs.js")).logsCommand(ctx(), peer, options));

@@ -8,7 +8,8 @@ import {
   isBlocked,
   isQuiet,
   networkFaultSchema,
-  parsePartition,
+  completeGroups,
+  parseGroups,
   parsePercent,
   parseRate,
   randomPartition,
@@ -128,28 +129,30 @@ describe("the network fault state", () => {
 });
 
 describe("lab partition's groups", () => {
+  const partition = (text: string) => completeGroups(parseGroups(text), PEERS);
+
   it("splits on / and on commas or spaces, and puts the peers not named in one more group", () => {
-    expect(parsePartition(["alice,bob", "/", "carol"], PEERS)).toEqual([["alice", "bob"], ["carol"], ["dave"]]);
-    expect(parsePartition(["alice, bob/carol dave"], PEERS)).toEqual([
+    expect(partition("alice,bob / carol")).toEqual([["alice", "bob"], ["carol"], ["dave"]]);
+    expect(partition("alice, bob/carol dave")).toEqual([
       ["alice", "bob"],
       ["carol", "dave"],
     ]);
-    expect(parsePartition(["alice"], PEERS)).toEqual([["alice"], ["bob", "carol", "dave"]]);
+    expect(partition("alice")).toEqual([["alice"], ["bob", "carol", "dave"]]);
   });
 
   it("refuses an unknown peer, a peer in two groups, an empty group and a single group", () => {
-    const problem = (words: string[]) => {
+    const problem = (text: string) => {
       try {
-        parsePartition(words, PEERS);
+        partition(text);
       } catch (error) {
         return (error as PartitionProblem).message;
       }
       return undefined;
     };
-    expect(problem(["alice", "/", "eve"])).toBe('there is no peer "eve" in this lab');
-    expect(problem(["alice", "/", "alice,bob"])).toBe("alice is named in two groups");
-    expect(problem(["alice", "/", "/", "bob"])).toMatch(/a group is empty/);
-    expect(problem(["alice,bob,carol,dave"])).toMatch(/at least two/);
+    expect(problem("alice / eve")).toBe('there is no peer "eve" in this lab');
+    expect(problem("alice / alice,bob")).toBe("alice is named in two groups");
+    expect(problem("alice / / bob")).toMatch(/a group is empty/);
+    expect(problem("alice,bob,carol,dave")).toMatch(/at least two/);
   });
 
   it("a random partition is the same for the same seed, covers every peer once, and differs across seeds", () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { formatDuration } from "../../../peer/src/duration.js";
-import { mulberry32 } from "../topology/generate.js";
+import { mulberry32 } from "../random.js";
 
 /**
  * How a delay is done: by the kernel's netem qdisc in the peer's network namespace, or, where the
@@ -205,18 +205,15 @@ export const MECHANISM_WORDS: Record<DelayMechanism, string> = {
 };
 
 /**
- * The groups of `lab partition alice,bob / carol`: names split by commas and spaces, groups by
- * `/`; the peers not named form one more group. Problems are thrown as words for an InputError.
+ * The groups of `lab partition alice,bob / carol` (or of a step's `partition: "alice,bob / carol"`):
+ * names split by commas and spaces, groups by `/`. `completeGroups` checks them against the lab.
  */
-export function parsePartition(words: string[], peers: readonly string[]): string[][] {
-  const groups = words
-    .join(" ")
-    .split("/")
-    .map((group) => group.split(/[\s,]+/).filter(Boolean));
+export function parseGroups(text: string): string[][] {
+  const groups = text.split("/").map((group) => group.split(/[\s,]+/).filter(Boolean));
   if (groups.some((group) => group.length === 0)) {
-    throw new PartitionProblem("a group is empty: write the groups as alice,bob / carol,dave");
+    throw new PartitionProblem(`a group is empty in "${text}": write the groups as alice,bob / carol,dave`);
   }
-  return completeGroups(groups, peers);
+  return groups;
 }
 
 /** The named groups checked, and the peers not named added as one more group. */

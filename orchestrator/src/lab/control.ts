@@ -12,6 +12,7 @@ import {
 import type { Runtime } from "../runtime/runtime.js";
 import type { Lab, LabSnapshot } from "./lab.js";
 import { LINKS_BACK_TIMEOUT_MS, awaitLinks, expectedLinks, linksBackAfter, type LinkBack } from "./links-back.js";
+import { restoreNetworkFaults } from "./network.js";
 import { settle } from "./settle.js";
 
 export interface ControlResult {
@@ -70,6 +71,9 @@ export async function control(
   const before = await lab.snapshot();
   const since = new Date().toISOString();
   await APPLY[action](lab.runtime, container.id, state.status, graceSeconds);
+  // A new process has a new network namespace: the network faults in force are put back at once.
+  if (isReturning(action) && PROCESS_FAULTS[action].linksBack === "new process")
+    await restoreNetworkFaults(lab, peer, signal);
   await lab.record({ ts: since, action, target: peer });
   const returning = isReturning(action) ? await awaitLinksBack(lab, action, peer, before, since, signal) : undefined;
   await settle(lab, signal);

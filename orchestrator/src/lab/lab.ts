@@ -235,6 +235,12 @@ export class Lab {
     await watch?.close();
   }
 
+  /** The actions in the journal, with those this process did, by time. */
+  async actions(): Promise<Action[]> {
+    const { journal } = await this.containers();
+    return mergeActions(journal ? (await this.journalled(journal)).actions : [], this.own);
+  }
+
   /** The link records in the journal, with those this process wrote. */
   async linkRecords(): Promise<LinkRecord[]> {
     const { journal } = await this.containers();

@@ -3,10 +3,20 @@ import { partitionsText } from "../check/overlay.js";
 import type { OverlaySnapshot } from "../check/run-report.js";
 import { sleep } from "../concurrency.js";
 import { InputError, type LabError } from "../errors.js";
+import {
+  NETWORK_FAULT_NAMES,
+  describeNetworkFault,
+  groupsText,
+  isNetworkFault,
+  parseRate,
+  randomPartition,
+  type NetworkFaultName,
+} from "../faults/network-faults.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { control } from "../lab/control.js";
 import { recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack } from "../lab/links-back.js";
+import { networkFault, type NetworkFaultRequest } from "../lab/network.js";
 import { typeMessage, type Typed } from "../lab/send.js";
 import type { ExpectStep, ScenarioStep, StepAction } from "../topology/schema.js";
 import { WaitTimeoutError, waitFor } from "../wait.js";
@@ -52,6 +62,17 @@ const faultHandlers = Object.fromEntries(PROCESS_FAULT_NAMES.map((name) => [name
   [K in ProcessFaultName]: Handler<K>;
 };
 
+/** A network fault's step is the fault `lab <fault>` does, asked with the step's values. */
+const networkHandler =
+  <K extends NetworkFaultName>(name: K): Handler<K> =>
+  (ctx, step) =>
+    networkStep(ctx, name, networkRequest(step as NetworkStep, ctx.lab.peerNames));
+const networkHandlers = Object.fromEntries(
+  NETWORK_FAULT_NAMES.map((name) => [name, networkHandler(name)]),
+) as unknown as {
+  [K in NetworkFaultName]: Handler<K>;
+};
+
 /** One handler per action: a new step is one entry here and one in the schema's STEP_SCHEMAS. */
 const handlers: { [K in StepAction]: Handler<K> } = {
   send: async (ctx, step) => sendStep(ctx, step.send),
@@ -60,6 +81,7 @@ const handlers: { [K in StepAction]: Handler<K> } = {
     return { ok: true, summary: `waited ${step.wait}` };
   },
   ...faultHandlers,
+  ...networkHandlers,
   expect: (ctx, step) => expectStep(ctx, step.expect),
 };
 
@@ -77,6 +99,7 @@ export function describeStep(step: ScenarioStep): string {
   if ("wait" in step) return `wait ${step.wait}`;
   if ("expect" in step) return describeExpectation(step.expect);
   const action = actionOf(step);
+  if (isNetworkFault(action)) return describeNetworkStep(step as NetworkStep);
   return `${action} ${(step as Record<string, string>)[action]}`;
 }
 
@@ -122,6 +145,71 @@ async function faultStep(ctx: StepContext, action: ProcessFaultName, peer: strin
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     return { ok: false, summary: `${action} ${peer} refused`, detail: failureDetail(error) };
+  }
+}
+
+type NetworkStep = { [K in NetworkFaultName]: Extract<ScenarioStep, Record<K, unknown>> }[NetworkFaultName];
+
+/** What a network step asks, as `lab <fault>` would be asked it; a random partition drawn from the lab's peers. */
+export function networkRequest(step: NetworkStep, peers: string[]): NetworkFaultRequest {
+  if ("partition" in step) {
+    if (step.partition !== "random") return { kind: "partition", groups: step.partition };
+    const seed = step.seed ?? 1;
+    return { kind: "partition", groups: randomPartition(peers, seed, step.groups ?? 2), seed };
+  }
+  if ("heal" in step) return { kind: "heal" };
+  if ("cut" in step) return { kind: "cut", from: step.cut[0], to: step.cut[1], oneWay: step.oneWay === true };
+  if ("link" in step) return { kind: "link", from: step.link[0], to: step.link[1], oneWay: step.oneWay === true };
+  const to = (value: { to?: string | undefined }) => (value.to === undefined ? {} : { to: value.to });
+  if ("loss" in step) return { kind: "loss", peer: step.loss.peer, percent: step.loss.percent, ...to(step.loss) };
+  if ("delay" in step) {
+    const { peer, by, jitter } = step.delay;
+    return {
+      kind: "delay",
+      peer,
+      ms: parseDuration(by)!,
+      jitterMs: parseDuration(jitter ?? "0ms")!,
+      ...to(step.delay),
+    };
+  }
+  return { kind: "rate", peer: step.rate.peer, kbit: parseRate(step.rate.limit)! };
+}
+
+function describeNetworkStep(step: NetworkStep): string {
+  if ("partition" in step) {
+    return step.partition === "random"
+      ? `partition at random into ${step.groups ?? 2} groups (seed ${step.seed ?? 1})`
+      : `partition ${groupsText(step.partition)}`;
+  }
+  if ("heal" in step) return "heal the network";
+  if ("cut" in step || "link" in step) {
+    const [a, b] = "cut" in step ? step.cut : step.link;
+    return `${"cut" in step ? "cut" : "link"} ${a} ${step.oneWay ? "→" : "↔"} ${b}${step.oneWay ? " (one way)" : ""}`;
+  }
+  const to = (value: { to?: string | undefined }) => (value.to === undefined ? "" : ` to ${value.to}`);
+  if ("loss" in step) return `loss ${step.loss.percent}% on ${step.loss.peer}${to(step.loss)}`;
+  if ("delay" in step) {
+    const { peer, by, jitter } = step.delay;
+    return `delay ${peer}${to(step.delay)} by ${by}${jitter ? ` ± ${jitter}` : ""}`;
+  }
+  return `rate ${step.rate.limit} on ${step.rate.peer}`;
+}
+
+async function networkStep(
+  ctx: StepContext,
+  name: NetworkFaultName,
+  request: NetworkFaultRequest,
+): Promise<StepOutcome> {
+  try {
+    const result = await networkFault(ctx.lab, request, ctx.signal);
+    return {
+      ok: true,
+      summary: `${result.did}; partitions ${partitionsText(result.partitionsAfter)}${result.note ? ` (${result.note})` : ""}`,
+      snapshot: overlaySnapshot(`after ${describeNetworkFault(result.fault)}`, result.after),
+    };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { ok: false, summary: `${name} refused`, detail: failureDetail(error) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type GeneratedPeer, generatePeers, mulberry32 } from "./generate.js";
+import { mulberry32 } from "../random.js";
+import { type GeneratedPeer, generatePeers } from "./generate.js";
 import { SHAPES } from "./schema.js";
 
 function edges(peers: GeneratedPeer[]): Array<[string, string]> {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { DEFAULT_SEND } from "../adapter/send-template.js";
 import { planStartOrder } from "../adapter/start-order.js";
 import { DURATION_EXAMPLES, parseDuration } from "../../../peer/src/duration.js";
+import { PartitionProblem, completeGroups } from "../faults/network-faults.js";
 import { PROCESS_FAULT_NAMES } from "../faults/process-faults.js";
 import { aliasProblem } from "./aliases.js";
 import { didYouMean } from "../did-you-mean.js";
@@ -444,6 +445,7 @@ class TopologyLoader {
       const path: Path = ["scenario", i];
       if (isPlainObject(step.send)) ref([...path, "send", "from"], step.send.from);
       for (const fault of PROCESS_FAULT_NAMES) ref([...path, fault], step[fault]);
+      this.checkNetworkStep(path, step, known, ref);
       const expect = step.expect;
       if (!isPlainObject(expect)) return;
       const at = [...path, "expect"];
@@ -470,6 +472,41 @@ class TopologyLoader {
         }
       }
     });
+  }
+
+  /** The peers a network step names, and whether its groups or pair can be done at all. */
+  private checkNetworkStep(
+    path: Path,
+    step: Record<string, unknown>,
+    known: string[],
+    ref: (path: Path, name: unknown) => void,
+  ): void {
+    const partition = step.partition;
+    if (Array.isArray(partition) && partition.every((group) => Array.isArray(group))) {
+      partition.forEach((group: unknown[], g) => group.forEach((name, i) => ref([...path, "partition", g, i], name)));
+      const names = partition.flat();
+      if (names.every((name) => typeof name === "string" && known.includes(name))) {
+        try {
+          completeGroups(partition as string[][], known);
+        } catch (error) {
+          if (!(error instanceof PartitionProblem)) throw error;
+          this.error([...path, "partition"], error.message);
+        }
+      }
+    }
+    for (const key of ["cut", "link"] as const) {
+      const pair = step[key];
+      if (!Array.isArray(pair)) continue;
+      pair.forEach((name, i) => ref([...path, key, i], name));
+      if (pair.length === 2 && pair[0] === pair[1]) this.error([...path, key], `${key} needs two different peers`);
+    }
+    for (const key of ["loss", "delay", "rate"] as const) {
+      const value = step[key];
+      if (!isPlainObject(value)) continue;
+      ref([...path, key, "peer"], value.peer);
+      ref([...path, key, "to"], value.to);
+      if (value.to !== undefined && value.to === value.peer) this.error([...path, key, "to"], "to is the peer itself");
+    }
   }
 
   // ---- resolution

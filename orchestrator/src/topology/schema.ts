@@ -12,6 +12,7 @@ import {
 } from "../../../peer/src/duration.js";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
 import { CHECK_LEVELS, FAILABLE_CLASSES, type CheckLevel, type FailableClass } from "../delivery/delivery-classes.js";
+import { RATE_EXAMPLES, parseRate, type NetworkFaultName } from "../faults/network-faults.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { MEMORY_SIZE, MIN_MEMORY, parseMemorySize } from "./memory-size.js";
 import { programProblems, startPeers } from "./peer-program.js";
@@ -225,6 +226,65 @@ const faultSteps = Object.fromEntries(PROCESS_FAULT_NAMES.map((name) => [name, f
   [K in ProcessFaultName]: ReturnType<typeof faultStep<K>>;
 };
 
+/**
+ * The network faults' steps, with what `lab <fault>` takes: `partition: [[alice, bob], [carol]]`
+ * (or `partition: random` with `seed:` and `groups:`), `heal:`, `cut: [alice, bob]` with
+ * `oneWay: true`, `link:` likewise, `loss: {peer, percent, to}`, `delay: {peer, by, jitter, to}`,
+ * `rate: {peer, limit}`.
+ */
+const NETWORK_STEPS = {
+  partition: z
+    .strictObject({
+      at,
+      partition: z
+        .union([z.literal("random"), z.array(peerList.min(1)).min(1)])
+        .describe("the groups (the peers not named form one more), or random"),
+      seed: z.number().int().min(0).optional().describe("random only: the same seed picks the same groups (default 1)"),
+      groups: z.number().int().min(2).optional().describe("random only: how many groups (default 2)"),
+    })
+    .superRefine((value, ctx) => {
+      for (const key of ["seed", "groups"] as const) {
+        if (value[key] !== undefined && value.partition !== "random") {
+          ctx.addIssue({ code: "custom", path: [key], message: `"${key}" is for partition: random` });
+        }
+      }
+    }),
+  heal: step(
+    "heal",
+    z.union([z.null(), z.literal(true)]).describe("remove every network fault (write heal: or heal: true)"),
+  ),
+  cut: z.strictObject({
+    at,
+    cut: link,
+    oneWay: z.boolean().optional().describe("only the first peer's packets to the second"),
+  }),
+  link: z.strictObject({
+    at,
+    link,
+    oneWay: z.boolean().optional().describe("only the first peer's packets to the second"),
+  }),
+  loss: step("loss", z.strictObject({ peer: peerRef, percent: z.number().min(0).max(100), to: peerRef.optional() })),
+  delay: step(
+    "delay",
+    z.strictObject({
+      peer: peerRef,
+      by: duration("how long the peer's packets are held"),
+      jitter: duration("± this much, at random").optional(),
+      to: peerRef.optional(),
+    }),
+  ),
+  rate: step(
+    "rate",
+    z.strictObject({
+      peer: peerRef,
+      limit: z.string().superRefine((text, ctx) => {
+        if (parseRate(text) === undefined)
+          ctx.addIssue({ code: "custom", message: `expected a rate such as ${RATE_EXAMPLES}` });
+      }),
+    }),
+  ),
+} satisfies Record<NetworkFaultName, z.ZodType>;
+
 /** Each action's step schema, by the action's name: a step's problems are explained by its own action's schema. */
 export const STEP_SCHEMAS = {
   send: step(
@@ -240,6 +300,7 @@ export const STEP_SCHEMAS = {
   ),
   wait: step("wait", duration("how long to wait")),
   ...faultSteps,
+  ...NETWORK_STEPS,
   expect: step("expect", expectSchema),
 };
 export type StepAction = keyof typeof STEP_SCHEMAS;

@@ -1,0 +1,120 @@
+import { InputError } from "../../errors.js";
+import {
+  RATE_EXAMPLES,
+  parsePercent,
+  parseRate,
+  parseGroups,
+  randomPartition,
+  PartitionProblem,
+} from "../../faults/network-faults.js";
+import { Lab } from "../../lab/lab.js";
+import { networkFault, type NetworkFaultRequest } from "../../lab/network.js";
+import { durationFlag, type Context } from "../context.js";
+import type { OptionsOf } from "../program.js";
+import { renderJournalWarning, renderPartitionChange } from "../render.js";
+
+type LabOptions = { lab?: string; json?: true };
+
+/**
+ * Finds the lab, does the fault and prints what changed. The request is built once the lab is
+ * known (a random partition draws from its peers); what needs no lab is checked before the
+ * engine is asked anything.
+ */
+async function doFault(
+  ctx: Context,
+  options: LabOptions,
+  request: NetworkFaultRequest | ((lab: Lab) => NetworkFaultRequest),
+): Promise<void> {
+  const lab = await Lab.find(await ctx.runtime(), options.lab);
+  const result = await networkFault(lab, typeof request === "function" ? request(lab) : request, ctx.signal);
+  if (options.json) {
+    const { after, ...rest } = result;
+    ctx.out.json({ ...rest, snapshot: after });
+    return;
+  }
+  ctx.out.line(result.did);
+  if (result.note) ctx.out.line(ctx.out.color.dim(`delay here: ${result.note}`));
+  ctx.out.line(
+    result.inForce.length ? `network faults in force: ${result.inForce.join("; ")}` : "network faults in force: none",
+  );
+  if (result.waiting.length) {
+    ctx.out.line(ctx.out.color.yellow(`not running, their rules come when they start: ${result.waiting.join(", ")}`));
+  }
+  ctx.out.line(renderPartitionChange(result.partitionsBefore, result.partitionsAfter, ctx.out.color));
+  ctx.out.lines(renderJournalWarning(result.after.journal, ctx.out.color));
+}
+
+export async function partitionCommand(ctx: Context, words: string[], options: OptionsOf<"partition">): Promise<void> {
+  if (options.random) {
+    if (words.length) throw new InputError("name the groups or ask for --random, not both");
+    const seed = wholeNumber("--seed", options.seed, 0);
+    const count = wholeNumber("--groups", options.groups, 2);
+    return doFault(ctx, options, (lab) => {
+      try {
+        return { kind: "partition", groups: randomPartition(lab.peerNames, seed, count), seed };
+      } catch (error) {
+        if (!(error instanceof PartitionProblem)) throw error;
+        throw new InputError(`cannot partition lab ${lab.name}: ${error.message}`, "ask for fewer --groups");
+      }
+    });
+  }
+  if (words.length === 0) {
+    throw new InputError(
+      "name the groups: lab partition alice,bob / carol,dave",
+      "or pick them: lab partition --random",
+    );
+  }
+  let groups: string[][];
+  try {
+    groups = parseGroups(words.join(" "));
+  } catch (error) {
+    if (!(error instanceof PartitionProblem)) throw error;
+    throw new InputError(error.message);
+  }
+  return doFault(ctx, options, { kind: "partition", groups });
+}
+
+export function healCommand(ctx: Context, options: OptionsOf<"heal">): Promise<void> {
+  return doFault(ctx, options, { kind: "heal" });
+}
+
+export function pairCommand(
+  ctx: Context,
+  kind: "cut" | "link",
+  from: string,
+  to: string,
+  options: OptionsOf<"cut">,
+): Promise<void> {
+  return doFault(ctx, options, { kind, from, to, oneWay: options.oneWay === true });
+}
+
+export function lossCommand(ctx: Context, peer: string, text: string, options: OptionsOf<"loss">): Promise<void> {
+  const percent = parsePercent(text);
+  if (percent === undefined) {
+    throw new InputError(`"${text}" is not a share of packets`, "give a percentage from 0 to 100, e.g. 10 or 10%");
+  }
+  return doFault(ctx, options, { kind: "loss", peer, percent, ...(options.to ? { to: options.to } : {}) });
+}
+
+export function delayCommand(ctx: Context, peer: string, text: string, options: OptionsOf<"delay">): Promise<void> {
+  const ms = durationFlag("<duration>", text);
+  const jitterMs = durationFlag("--jitter", options.jitter);
+  if (jitterMs > ms) {
+    throw new InputError(`--jitter (${options.jitter}) is larger than the delay (${text})`, "give a smaller jitter");
+  }
+  return doFault(ctx, options, { kind: "delay", peer, ms, jitterMs, ...(options.to ? { to: options.to } : {}) });
+}
+
+export function rateCommand(ctx: Context, peer: string, text: string, options: OptionsOf<"rate">): Promise<void> {
+  const kbit = parseRate(text);
+  if (kbit === undefined) throw new InputError(`"${text}" is not a rate`, `give one such as ${RATE_EXAMPLES}`);
+  return doFault(ctx, options, { kind: "rate", peer, kbit });
+}
+
+function wholeNumber(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new InputError(`${flag} ${text} is not a whole number of at least ${min}`);
+  }
+  return value;
+}

@@ -1,0 +1,278 @@
+import { formatDuration } from "../../../peer/src/duration.js";
+import { didYouMean } from "../did-you-mean.js";
+import { EnvironmentError, InputError } from "../errors.js";
+import {
+  NO_NETWORK_FAULTS,
+  PartitionProblem,
+  afterNetworkFault,
+  completeGroups,
+  describeNetworkFault,
+  describeNetworkState,
+  isQuiet,
+  type DelayMechanism,
+  type NetworkFault,
+  type NetworkFaultName,
+  type NetworkState,
+} from "../faults/network-faults.js";
+import { isEmpty, rulesFor, sameRules } from "../faults/network-rules.js";
+import { inBatches } from "../concurrency.js";
+import { helperLabels } from "../plan/labels.js";
+import { takesReferenceFlags } from "../topology/peer-program.js";
+import type { Action } from "../transcript/journal.js";
+import { peerLineReader } from "../transcript/transcript.js";
+import { waitFor } from "../wait.js";
+import type { Lab, LabSnapshot } from "./lab.js";
+import { settle } from "./settle.js";
+
+/** A network fault as asked: a delay's mechanism is lab's to choose, and a partition may name only some groups. */
+export type NetworkFaultRequest = NetworkFault extends infer F
+  ? F extends { kind: "delay" }
+    ? Omit<F, "mechanism">
+    : F
+  : never;
+
+export interface NetworkResult {
+  action: NetworkFaultName;
+  fault: NetworkFault;
+  /** What was done, in words. */
+  did: string;
+  /** The network faults in force afterwards, one line each. */
+  inForce: string[];
+  /** Where a delay is done inside the peer: what that can and cannot do. */
+  note?: string;
+  /** The peers whose network namespace was changed. */
+  changed: string[];
+  /** The peers not running: they get their rules when they start. */
+  waiting: string[];
+  partitionsBefore: string[][];
+  partitionsAfter: string[][];
+  after: LabSnapshot;
+}
+
+/** Helper containers at once: each is a short-lived container start on the engine's two cores. */
+const HELPERS_AT_ONCE = 8;
+const DELAY_EVENT_WAIT_MS = 5000;
+const POLL_MS = 100;
+
+export const PEER_DELAY_NOTE =
+  "this kernel has no netem, so the reference peer holds its own outgoing frames (heartbeats too); the TCP handshake, other programs' packets and retransmissions are not delayed";
+
+/** Does a network fault to the lab, as `lab <fault>` and the scenario's network steps do. */
+export async function networkFault(
+  lab: Lab,
+  request: NetworkFaultRequest,
+  signal: AbortSignal,
+): Promise<NetworkResult> {
+  checkNames(lab, request);
+  const fault = await resolve(lab, request);
+  const state = networkStateOf(await lab.actions());
+  const next = afterNetworkFault(state, fault);
+  await lab.recordObservedLinks();
+  const before = await lab.snapshot();
+  const since = new Date().toISOString();
+  const { changed, waiting } = await enforce(lab, state, next, since, signal);
+  await lab.record({ ts: since, action: fault.kind, fault, ...targetOf(fault) });
+  await settle(lab, signal);
+  await lab.recordObservedLinks();
+  const after = await lab.snapshot();
+  return {
+    action: fault.kind,
+    fault,
+    did: describeNetworkFault(fault),
+    inForce: describeNetworkState(next),
+    ...(fault.kind === "delay" && fault.mechanism === "peer" && fault.ms > 0 ? { note: PEER_DELAY_NOTE } : {}),
+    changed,
+    waiting,
+    partitionsBefore: before.overlay.partitions,
+    partitionsAfter: after.overlay.partitions,
+    after,
+  };
+}
+
+/**
+ * After a peer's container started again (start, restart): its network namespace is new and
+ * empty, and its address may have changed, so every running peer's rules are put back, and a
+ * delay done inside the peer is asked of the new process again.
+ */
+export async function restoreNetworkFaults(lab: Lab, peer: string, signal: AbortSignal): Promise<void> {
+  const state = networkStateOf(await lab.actions());
+  if (isQuiet(state)) return;
+  await enforce(lab, NO_NETWORK_FAULTS, state, new Date().toISOString(), signal, peer);
+}
+
+/** The network faults in force after these actions. */
+export function networkStateOf(actions: readonly Action[]): NetworkState {
+  return actions.reduce(
+    (state, action) => (action.fault ? afterNetworkFault(state, action.fault) : state),
+    NO_NETWORK_FAULTS,
+  );
+}
+
+/**
+ * Makes every running (or paused) peer's namespace carry its rules for `next`, changing only the
+ * namespaces whose rules differ from those for `previous` (all of them after a restart of
+ * `restarted`, whose neighbours may know its old address), and asks the reference peers for the
+ * delays they do themselves. A namespace left carrying rules it should not is an error: heal and
+ * down promise none is left.
+ */
+async function enforce(
+  lab: Lab,
+  previous: NetworkState,
+  next: NetworkState,
+  since: string,
+  signal: AbortSignal,
+  restarted?: string,
+): Promise<{ changed: string[]; waiting: string[] }> {
+  const { peers } = await lab.containers();
+  const addresses = new Map(
+    lab.peerNames.flatMap((name) => {
+      const address = peers.get(name)?.address;
+      return address === undefined ? [] : [[name, address] as const];
+    }),
+  );
+  const changed: string[] = [];
+  const labels = helperLabels(lab.name);
+  await inBatches([...addresses.keys()], HELPERS_AT_ONCE, async (name) => {
+    const wanted = rulesFor(lab.name, name, next, addresses);
+    const had = rulesFor(lab.name, name, previous, addresses);
+    if (restarted === undefined ? sameRules(wanted, had) : isEmpty(wanted) && name !== restarted) return;
+    signal.throwIfAborted();
+    const applied = await lab.runtime.applyNetworkRules(peers.get(name)!.id, wanted, labels);
+    if (isEmpty(wanted) && applied.iptables.length + applied.qdiscs.length > 0) {
+      throw new EnvironmentError(
+        `${name}'s network namespace still carries rules of lab ${lab.name} after they were removed: ${[...applied.iptables, ...applied.qdiscs].join("; ")}`,
+        `lab down ${lab.name} removes its containers, and with them every rule`,
+      );
+    }
+    changed.push(name);
+  });
+  for (const [name, delays] of peerDelayChanges(previous, next, restarted)) {
+    if (!addresses.has(name)) continue;
+    for (const delay of delays) await delayInPeer(lab, name, peers.get(name)!.id, delay, since, signal);
+  }
+  return {
+    changed: lab.peerNames.filter((name) => changed.includes(name)),
+    waiting: lab.peerNames.filter((name) => !addresses.has(name) && touches(next, name)),
+  };
+}
+
+type PeerDelay = { to?: string; ms: number; jitterMs: number };
+
+/** The `/delay` lines each peer must be given to go from one state to the other (all of them again for a restarted peer). */
+function peerDelayChanges(previous: NetworkState, next: NetworkState, restarted?: string): Map<string, PeerDelay[]> {
+  const key = (delay: { peer: string; to?: string }) => `${delay.peer}\u0000${delay.to ?? "*"}`;
+  const inPeer = (state: NetworkState) =>
+    new Map(state.delay.filter((delay) => delay.mechanism === "peer").map((delay) => [key(delay), delay]));
+  const [had, wanted] = [inPeer(previous), inPeer(next)];
+  const changes = new Map<string, PeerDelay[]>();
+  const add = (peer: string, delay: PeerDelay) => changes.set(peer, [...(changes.get(peer) ?? []), delay]);
+  for (const [id, delay] of wanted) {
+    const old = had.get(id);
+    if (delay.peer === restarted || old?.ms !== delay.ms || old.jitterMs !== delay.jitterMs) add(delay.peer, delay);
+  }
+  for (const [id, delay] of had) if (!wanted.has(id)) add(delay.peer, { ...delay, ms: 0, jitterMs: 0 });
+  return changes;
+}
+
+/** Types `/delay <neighbour|*> <ms>ms <jitter>ms` into a reference peer and waits for its `delay` event. */
+async function delayInPeer(
+  lab: Lab,
+  peer: string,
+  id: string,
+  delay: PeerDelay,
+  since: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const neighbor = delay.to ?? "*";
+  await lab.runtime.writeLine(id, `/delay ${neighbor} ${delay.ms}ms ${delay.jitterMs}ms`);
+  const container = await lab.peer(peer);
+  await waitFor(
+    async () => {
+      const reader = peerLineReader(lab.topology, peer, [container.startedAt]);
+      for await (const line of lab.runtime.logs(id, { follow: false })) {
+        const event = reader.read(line).event;
+        if (event?.ev === "delay" && event.neighbor === neighbor && event.ms === delay.ms && event.ts >= since)
+          return true;
+      }
+      return undefined;
+    },
+    {
+      what: `${peer}'s delay event for ${neighbor} (${formatDuration(delay.ms)})`,
+      hint: `${peer} was given /delay on stdin; the reference peer answers with a delay event, see peer/PROTOCOL.md`,
+      intervalMs: POLL_MS,
+      timeoutMs: DELAY_EVENT_WAIT_MS,
+      signal,
+    },
+  );
+}
+
+/** Whether any fault in force involves the peer. */
+function touches(state: NetworkState, peer: string): boolean {
+  return (
+    state.partition !== undefined ||
+    state.cuts.some((cut) => cut.from === peer || cut.to === peer) ||
+    [...state.loss, ...state.delay].some((item) => item.peer === peer || item.to === peer) ||
+    state.rate.some((rate) => rate.peer === peer)
+  );
+}
+
+/** The peer a fault is done to, for the journal's `target` (what `lab logs <peer>` picks out). */
+function targetOf(fault: NetworkFault): { target?: string } {
+  if (fault.kind === "loss" || fault.kind === "delay" || fault.kind === "rate") return { target: fault.peer };
+  if (fault.kind === "cut" || fault.kind === "link") return { target: fault.from };
+  return {};
+}
+
+/** Every peer a request names is one of the lab's; a pair is two peers. */
+function checkNames(lab: Lab, request: NetworkFaultRequest): void {
+  const named: string[] = [];
+  if (request.kind === "cut" || request.kind === "link") {
+    named.push(request.from, request.to);
+    if (request.from === request.to)
+      throw new InputError(`cannot ${request.kind} ${request.from} and itself: name two peers`);
+  }
+  if (request.kind === "loss" || request.kind === "delay" || request.kind === "rate") named.push(request.peer);
+  if ((request.kind === "loss" || request.kind === "delay") && request.to !== undefined) {
+    named.push(request.to);
+    if (request.to === request.peer) throw new InputError(`--to ${request.to} is the peer itself: name another peer`);
+  }
+  for (const name of named) {
+    if (!lab.peerNames.includes(name)) {
+      throw new InputError(
+        `unknown peer "${name}" in lab ${lab.name} (known: ${lab.peerNames.join(", ")})`,
+        didYouMean(name, lab.peerNames),
+      );
+    }
+  }
+}
+
+/** The fault as it will be done: a partition's groups completed, a delay's mechanism chosen. */
+async function resolve(lab: Lab, request: NetworkFaultRequest): Promise<NetworkFault> {
+  if (request.kind === "partition") {
+    try {
+      return { ...request, groups: completeGroups(request.groups, lab.peerNames) };
+    } catch (error) {
+      if (!(error instanceof PartitionProblem)) throw error;
+      throw new InputError(
+        `cannot partition lab ${lab.name}: ${error.message}`,
+        error.peer ? didYouMean(error.peer, lab.peerNames) : "write the groups as alice,bob / carol,dave",
+      );
+    }
+  }
+  if (request.kind !== "delay") return request;
+  return { ...request, mechanism: await delayMechanism(lab, request.peer) };
+}
+
+/**
+ * netem where the kernel has it; otherwise the reference peer's own delay; otherwise there is no
+ * way to delay this peer's packets here, and lab says so rather than pretend.
+ */
+async function delayMechanism(lab: Lab, peer: string): Promise<DelayMechanism> {
+  if (await lab.runtime.netemAvailable(helperLabels(lab.name))) return "netem";
+  const spec = lab.topology.peers.find((candidate) => candidate.name === peer)!;
+  if (takesReferenceFlags(spec) && spec.interface.events === "json") return "peer";
+  throw new EnvironmentError(
+    `cannot delay ${peer}'s packets: this kernel has no netem (sch_netem), and ${peer} is not the reference peer, which can hold its own frames instead`,
+    "load netem on the engine's host (modprobe sch_netem), or use lab loss and lab rate, which work without it",
+  );
+}
