@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EVERY_NEIGHBOUR } from "./delay-command.js";
 
 /**
  * The events a peer prints on stdout, one JSON object per line: the transcript contract
@@ -42,6 +43,13 @@ export const PeerEvent = z.discriminatedUnion("ev", [
   z.object({ ...base, ev: z.literal("bad-frame"), neighbor: z.string(), reason: z.string() }),
   z.object({ ...base, ev: z.literal("slow-consumer"), neighbor: z.string(), queued: z.number().int() }),
   z.object({ ...base, ev: z.literal("peers"), neighbors: z.array(z.string()) }),
+  z.object({
+    ...base,
+    ev: z.literal("delay"),
+    neighbor: z.string(),
+    ms: z.number().int(),
+    jitterMs: z.number().int(),
+  }),
   z.object({ ...base, ev: z.literal("exit"), code: z.number().int(), reason: z.string() }),
 ]);
 
@@ -101,6 +109,11 @@ export function describeEvent(event: PeerEvent): string {
       return `${me} ✕ ${event.neighbor}: not reading, dropped with ${event.queued} bytes unsent`;
     case "peers":
       return `${me} neighbours: ${event.neighbors.length ? event.neighbors.join(", ") : "none"}`;
+    case "delay": {
+      const to = event.neighbor === EVERY_NEIGHBOUR ? "every neighbour" : event.neighbor;
+      if (event.ms === 0) return `${me} stops delaying frames to ${to}`;
+      return `${me} delays frames to ${to} by ${event.ms} ms${event.jitterMs > 0 ? ` ± ${event.jitterMs} ms` : ""}`;
+    }
     case "exit":
       return `${me} exiting (${event.reason}, code ${event.code})`;
   }

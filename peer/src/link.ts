@@ -1,12 +1,14 @@
 import type { Socket } from "node:net";
+import { DelayQueue, holdMs, type Delay } from "./delay-queue.js";
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Frame, type HelloFrame, type MsgFrame } from "./wire.js";
 
 export type LinkDirection = "in" | "out";
 
 /**
- * Bytes a link may have queued for its neighbour beyond what the kernel took. A neighbour that
- * stops reading would otherwise grow the queue, and the process, without bound; past this the
- * link is dropped as a slow consumer. About 120 of the largest messages.
+ * Bytes a link may have queued for its neighbour beyond what the kernel took, frames it holds
+ * back for a delay included. A neighbour that stops reading would otherwise grow the queue, and
+ * the process, without bound; past this the link is dropped as a slow consumer. About 120 of the
+ * largest messages.
  */
 export const MAX_SEND_QUEUE_BYTES = 1024 * 1024;
 
@@ -15,6 +17,8 @@ export interface LinkOptions {
   heartbeatMs: number;
   /** Silence that ends an up link, and the time a new connection has to complete its hello. */
   timeoutMs: number;
+  /** The hold on frames written from the start, the hello included. */
+  delay: Delay;
 }
 
 export interface LinkHandlers {
@@ -37,11 +41,14 @@ export class Link {
   name: string;
   /** The remote `ip:port`, kept from the start: a destroyed socket may no longer say. */
   readonly address: string;
+  /** How long each frame written from now on is held (`/delay`); frames already held keep theirs. */
+  delay: Delay;
   private state: "handshaking" | "up" | "closed" = "handshaking";
   private readonly decoder = new FrameDecoder();
   private lastHeard = Date.now();
   private readonly timer: NodeJS.Timeout;
   private readonly handshakeDeadline: NodeJS.Timeout;
+  private readonly held = new DelayQueue((bytes) => this.transmit(bytes));
 
   constructor(
     private readonly socket: Socket,
@@ -51,6 +58,7 @@ export class Link {
   ) {
     this.address = Link.addressOf(socket);
     this.name = this.address;
+    this.delay = options.delay;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.close("eof"));
@@ -88,23 +96,30 @@ export class Link {
     this.state = "closed";
     clearInterval(this.timer);
     clearTimeout(this.handshakeDeadline);
+    this.held.clear();
     this.socket.destroy();
     this.handlers.closed(this, reason, wasUp);
   }
 
   private write(frame: Frame): void {
     if (this.socket.destroyed) return;
-    this.socket.write(encodeFrame(frame), (error) => {
+    this.held.push(encodeFrame(frame), holdMs(this.delay));
+    const queued = this.socket.writableLength + this.held.heldBytes;
+    if (queued > MAX_SEND_QUEUE_BYTES) {
+      this.handlers.slowConsumer(this, queued);
+      this.close("slow-consumer");
+    }
+  }
+
+  /** A frame whose hold is over goes to the socket. */
+  private transmit(bytes: string): void {
+    if (this.socket.destroyed) return;
+    this.socket.write(bytes, (error) => {
       if (!error || this.state === "closed") return;
       const reason = describeSocketError(error);
       this.handlers.writeError(this, reason);
       this.close(`write-error: ${reason}`);
     });
-    const queued = this.socket.writableLength;
-    if (queued > MAX_SEND_QUEUE_BYTES) {
-      this.handlers.slowConsumer(this, queued);
-      this.close("slow-consumer");
-    }
   }
 
   private beat(): void {

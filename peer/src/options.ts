@@ -12,8 +12,11 @@ export type PeerCliOptions = Omit<PeerOptions, "emit" | "diagnose" | "quit"> & {
 export const USAGE = `usage: peer --name NAME [options]
 
 A p2p chat peer: listens on TCP, connects to its --connect targets, prints one event per
-line on stdout, and treats each line on stdin as a chat message (/peers, /connect host:port,
-/send REF TEXT and /quit are commands).
+line on stdout, and treats each line on stdin as a chat message, or as one of these commands:
+  /peers, /connect HOST:PORT, /send REF TEXT, /quit
+  /delay NEIGHBOUR|* DURATION [JITTER]
+                         hold every frame written to NEIGHBOUR (* every one) for DURATION
+                         ± JITTER, as a slow network would; 0 removes the delay
 
 options:
   --name NAME            this peer's name (required)

@@ -1,5 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { hostname } from "node:os";
+import { DELAY_USAGE, EVERY_NEIGHBOUR, parseDelayCommand, type DelayCommand } from "./delay-command.js";
+import { NO_DELAY, type Delay } from "./delay-queue.js";
 import type { PeerEventBody } from "./events.js";
 import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
 import { messageTextProblem } from "./message-text.js";
@@ -40,6 +42,8 @@ export class Peer {
   private readonly seen: SeenCache;
   private readonly server: Server;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** `/delay` settings by neighbour name, EVERY_NEIGHBOUR for the rest. */
+  private readonly delays = new Map<string, Delay>();
   private seq = 0;
   /**
    * Ids are <name>:<incarnation>:<seq>. The incarnation (this process's start, in ms, base 36)
@@ -115,11 +119,17 @@ export class Peer {
       case "/connect":
         if (args.length !== 1) return this.options.diagnose("usage: /connect host:port");
         return this.connect(args[0]!);
+      case "/delay": {
+        const setting = parseDelayCommand(line);
+        if ("problem" in setting)
+          return this.options.diagnose(`/delay not applied: ${setting.problem}; ${DELAY_USAGE}`);
+        return this.delay(setting);
+      }
       case "/quit":
         return this.options.quit();
       default:
         return this.options.diagnose(
-          `unknown command ${command}; commands: /peers, /connect host:port, /send REF TEXT, /quit`,
+          `unknown command ${command}; commands: /peers, /connect host:port, /send REF TEXT, /delay NEIGHBOUR|* DURATION [JITTER], /quit`,
         );
     }
   }
@@ -146,6 +156,21 @@ export class Peer {
     });
     const frame: MsgFrame = { type: "msg", id, origin: this.options.name, text, hops: 1 };
     for (const link of targets) link.send(frame);
+  }
+
+  /**
+   * Holds the frames written to a neighbour from now on. The last setting wins: `*` replaces
+   * every earlier one, a named one overrides `*` for that neighbour, linked or not yet.
+   */
+  delay({ neighbor, delay }: DelayCommand): void {
+    if (neighbor === EVERY_NEIGHBOUR) this.delays.clear();
+    this.delays.set(neighbor, delay);
+    for (const link of this.links) {
+      if (neighbor === EVERY_NEIGHBOUR || (link.isUp && link.name === neighbor)) {
+        link.delay = this.delayFor(link.isUp ? link.name : undefined);
+      }
+    }
+    this.options.emit({ ev: "delay", neighbor, ms: delay.ms, jitterMs: delay.jitterMs });
   }
 
   neighbors(): string[] {
@@ -178,6 +203,7 @@ export class Peer {
         },
         heartbeatMs: this.options.heartbeatMs,
         timeoutMs: this.options.timeoutMs,
+        delay: this.delayFor(),
       },
       this.handlers(retry),
     );
@@ -187,7 +213,10 @@ export class Peer {
   private handlers(retry?: (reason: string) => void): LinkHandlers {
     const emit = this.options.emit;
     return {
-      up: (link) => emit({ ev: "link-up", neighbor: link.name, addr: link.address, dir: link.dir }),
+      up: (link) => {
+        link.delay = this.delayFor(link.name);
+        emit({ ev: "link-up", neighbor: link.name, addr: link.address, dir: link.dir });
+      },
       message: (link, frame) => this.receive(link, frame),
       badFrame: (link, reason) => emit({ ev: "bad-frame", neighbor: link.name, reason }),
       writeError: (link, reason) => emit({ ev: "write-error", neighbor: link.name, reason }),
@@ -220,6 +249,11 @@ export class Peer {
     }
     const forward: MsgFrame = { ...frame, hops: frame.hops + 1 };
     for (const link of onward) link.send(forward);
+  }
+
+  /** The delay of a neighbour; of a link before its hello (`name` unknown), `*` alone. */
+  private delayFor(name?: string): Delay {
+    return (name === undefined ? undefined : this.delays.get(name)) ?? this.delays.get(EVERY_NEIGHBOUR) ?? NO_DELAY;
   }
 }
 
