@@ -1,3 +1,4 @@
+import { EVERY_NEIGHBOUR, delayCommand } from "../../../peer/src/delay-command.js";
 import { formatDuration } from "../../../peer/src/duration.js";
 import { didYouMean } from "../did-you-mean.js";
 import { EnvironmentError, InputError } from "../errors.js";
@@ -158,23 +159,29 @@ async function enforce(
 
 type PeerDelay = { to?: string; ms: number; jitterMs: number };
 
-/** The `/delay` lines each peer must be given to go from one state to the other (all of them again for a restarted peer). */
+/**
+ * The delays each peer must be told to go from one state to the other: a peer's whole set when
+ * any of it changed (or it restarted), `*` first, since the peer's `/delay *` replaces its
+ * per-neighbour settings, then each neighbour's own.
+ */
 function peerDelayChanges(previous: NetworkState, next: NetworkState, restarted?: string): Map<string, PeerDelay[]> {
-  const key = (delay: { peer: string; to?: string }) => `${delay.peer}\u0000${delay.to ?? "*"}`;
-  const inPeer = (state: NetworkState) =>
-    new Map(state.delay.filter((delay) => delay.mechanism === "peer").map((delay) => [key(delay), delay]));
-  const [had, wanted] = [inPeer(previous), inPeer(next)];
+  const inPeer = (state: NetworkState, peer: string) =>
+    state.delay
+      .filter((delay) => delay.mechanism === "peer" && delay.peer === peer)
+      .map(({ to, ms, jitterMs }) => (to === undefined ? { ms, jitterMs } : { to, ms, jitterMs }))
+      .sort((a, b) => (a.to ?? "").localeCompare(b.to ?? ""));
+  const peers = new Set([...previous.delay, ...next.delay].filter((d) => d.mechanism === "peer").map((d) => d.peer));
   const changes = new Map<string, PeerDelay[]>();
-  const add = (peer: string, delay: PeerDelay) => changes.set(peer, [...(changes.get(peer) ?? []), delay]);
-  for (const [id, delay] of wanted) {
-    const old = had.get(id);
-    if (delay.peer === restarted || old?.ms !== delay.ms || old.jitterMs !== delay.jitterMs) add(delay.peer, delay);
+  for (const peer of peers) {
+    const wanted = inPeer(next, peer);
+    if (peer !== restarted && JSON.stringify(wanted) === JSON.stringify(inPeer(previous, peer))) continue;
+    const every = wanted.find((delay) => delay.to === undefined) ?? { ms: 0, jitterMs: 0 };
+    changes.set(peer, [every, ...wanted.filter((delay) => delay.to !== undefined)]);
   }
-  for (const [id, delay] of had) if (!wanted.has(id)) add(delay.peer, { ...delay, ms: 0, jitterMs: 0 });
   return changes;
 }
 
-/** Types `/delay <neighbour|*> <ms>ms <jitter>ms` into a reference peer and waits for its `delay` event. */
+/** Types `/delay <neighbour|*> <ms>ms [<jitter>ms]` into a reference peer and waits for its `delay` event. */
 async function delayInPeer(
   lab: Lab,
   peer: string,
@@ -183,8 +190,8 @@ async function delayInPeer(
   since: string,
   signal: AbortSignal,
 ): Promise<void> {
-  const neighbor = delay.to ?? "*";
-  await lab.runtime.writeLine(id, `/delay ${neighbor} ${delay.ms}ms ${delay.jitterMs}ms`);
+  const neighbor = delay.to ?? EVERY_NEIGHBOUR;
+  await lab.runtime.writeLine(id, delayCommand({ neighbor, delay: { ms: delay.ms, jitterMs: delay.jitterMs } }));
   const container = await lab.peer(peer);
   await waitFor(
     async () => {

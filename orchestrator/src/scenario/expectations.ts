@@ -110,7 +110,15 @@ function judgeLinks(expected: NonNullable<ExpectStep["links"]>, { snapshot, time
   );
   const notUp = (expected.up ?? []).filter(([a, b]) => !live.has(linkKey(a, b)));
   const notDown = (expected.down ?? []).filter(([a, b]) => live.has(linkKey(a, b)));
-  const ok = notUp.length === 0 && notDown.length === 0;
+  // With a reason: the latest link-down either end reported must give it (eof, timeout, …).
+  const reasonOf = ([a, b]: [string, string]) =>
+    timeline.findLast((r) => r.ev === "link-down" && linkKey(r.peer, r.neighbor) === linkKey(a, b)) as
+      Extract<TimelineRecord, { ev: "link-down" }> | undefined;
+  const wrongReason =
+    expected.reason === undefined
+      ? []
+      : (expected.down ?? []).filter((pair) => !notDown.includes(pair) && reasonOf(pair)?.reason !== expected.reason);
+  const ok = notUp.length === 0 && notDown.length === 0 && wrongReason.length === 0;
   const describe = (pairs: Array<[string, string]>): string =>
     pairs.map((pair) => [...pair].sort().join(" ── ")).join(", ");
   return {
@@ -118,13 +126,21 @@ function judgeLinks(expected: NonNullable<ExpectStep["links"]>, { snapshot, time
     settled: ok,
     expected: [
       expected.up?.length ? `links up: ${describe(expected.up)}` : "",
-      expected.down?.length ? `links down: ${describe(expected.down)}` : "",
+      expected.down?.length
+        ? `links down: ${describe(expected.down)}${expected.reason ? ` (reason ${expected.reason})` : ""}`
+        : "",
     ]
       .filter(Boolean)
       .join(", "),
     seen: ok
       ? "as expected"
-      : [notUp.length ? `not up: ${describe(notUp)}` : "", notDown.length ? `still up: ${describe(notDown)}` : ""]
+      : [
+          notUp.length ? `not up: ${describe(notUp)}` : "",
+          notDown.length ? `still up: ${describe(notDown)}` : "",
+          ...wrongReason.map(
+            (pair) => `${describe([pair])} down with reason ${reasonOf(pair)?.reason ?? "(none reported)"}`,
+          ),
+        ]
           .filter(Boolean)
           .join(", "),
     evidence: overlayEvidence(timeline),

@@ -194,7 +194,17 @@ export const expectSchema = z
     to: peerList.optional().describe("peers that must receive it"),
     notTo: peerList.optional().describe("peers that must not receive it"),
     partitions: z.array(peerList).optional().describe("the expected groups of mutually reachable peers"),
-    links: z.strictObject({ up: z.array(link).optional(), down: z.array(link).optional() }).optional(),
+    links: z
+      .strictObject({
+        up: z.array(link).optional(),
+        down: z.array(link).optional(),
+        reason: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("with down: the reason the peers gave, e.g. eof or timeout (peer/PROTOCOL.md)"),
+      })
+      .optional(),
     state: z.record(z.string(), z.enum(PEER_STATES)).optional().describe("expected container state per peer"),
     within: duration("how long the expectation may take to hold").optional(),
   })
