@@ -168,6 +168,41 @@ describe("input the engine is not needed for is checked before the engine is loo
     expect(both.stderr).toContain("option '--image <image>' cannot be used with option '--build <dir>'");
   });
 
+  it.each([
+    [
+      ["loss", "bob", "ten"],
+      'lab: "ten" is not a share of packets\n  fix: give a percentage from 0 to 100, e.g. 10 or 10%\n',
+    ],
+    [
+      ["loss", "bob", "150%"],
+      'lab: "150%" is not a share of packets\n  fix: give a percentage from 0 to 100, e.g. 10 or 10%\n',
+    ],
+    [
+      ["rate", "bob", "256kbps"],
+      'lab: "256kbps" is not a rate\n  fix: give one such as 256kbit, 1mbit or 1.5mbit (bits per second, 8kbit to 10gbit; 0 removes the limit)\n',
+    ],
+    [["delay", "bob", "soon"], 'lab: the delay "soon" is not a duration\n  fix: write it like 5s, 60s or 2m\n'],
+    [
+      ["delay", "bob", "100ms", "--jitter", "1s"],
+      "lab: --jitter (1s) is larger than the delay (100ms)\n  fix: give a smaller jitter\n",
+    ],
+    [
+      ["partition"],
+      "lab: name the groups: lab partition alice,bob / carol,dave\n  fix: or pick them: lab partition --random\n",
+    ],
+    [
+      ["partition", "alice", "/", "/", "bob"],
+      'lab: a group is empty in "alice / / bob": write the groups as alice,bob / carol,dave\n',
+    ],
+    [["partition", "--random", "--seed", "x"], "lab: --seed x is not a whole number of at least 0\n"],
+    [["partition", "--random", "--groups", "1"], "lab: --groups 1 is not a whole number of at least 2\n"],
+    [["partition", "alice", "--random"], "lab: name the groups or ask for --random, not both\n"],
+  ])("a network fault's values: lab %j", async (args, stderr) => {
+    const run = await lab(args, NO_ENGINE);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(stderr);
+  });
+
   it("a transcripts directory lab cannot write", async () => {
     const run = await lab(["transcripts", "--out", UNWRITABLE], NO_ENGINE);
     expect(run.code).toBe(2);

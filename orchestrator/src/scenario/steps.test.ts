@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { topologyFrom } from "../../../test/support/memory-lab.js";
 import type { Lab } from "../lab/lab.js";
 import type { TypingLab } from "../lab/send.js";
-import { runStep } from "./steps.js";
+import { describeStep, networkRequest, runStep } from "./steps.js";
 import { runningContainer } from "../../../test/support/containers.js";
 
 /** A lab whose one peer, alice, runs but takes nothing from stdin: no sent event ever comes. */
@@ -33,5 +33,49 @@ describe("the send step", () => {
       detail:
         'the sent event of alice for "hello" not seen after 5s (alice was given /send REF TEXT on stdin; a peer takes it and prints a sent event with that REF, see peer/PROTOCOL.md)',
     });
+  });
+});
+
+describe("network steps", () => {
+  const PEERS = ["alice", "bob", "carol", "dave"];
+  const step = (yaml: string) =>
+    topologyFrom(
+      `name: t\npeers: {alice: {}, bob: {connect: [alice]}, carol: {connect: [bob]}, dave: {connect: [carol]}}\nscenario:\n  - ${yaml}\n`,
+    ).scenario[0]!;
+
+  it.each([
+    ["partition: [[alice, bob]]", { kind: "partition", groups: [["alice", "bob"]] }, "partition {alice, bob}"],
+    ["heal:", { kind: "heal" }, "heal the network"],
+    ["heal: true", { kind: "heal" }, "heal the network"],
+    ["cut: [alice, bob]", { kind: "cut", from: "alice", to: "bob", oneWay: false }, "cut alice ↔ bob"],
+    [
+      "{ cut: [alice, bob], oneWay: true }",
+      { kind: "cut", from: "alice", to: "bob", oneWay: true },
+      "cut alice → bob (one way)",
+    ],
+    ["link: [bob, carol]", { kind: "link", from: "bob", to: "carol", oneWay: false }, "link bob ↔ carol"],
+    [
+      "loss: { peer: bob, percent: 20, to: carol }",
+      { kind: "loss", peer: "bob", percent: 20, to: "carol" },
+      "loss 20% on bob to carol",
+    ],
+    [
+      "delay: { peer: bob, by: 300ms, jitter: 50ms }",
+      { kind: "delay", peer: "bob", ms: 300, jitterMs: 50 },
+      "delay bob by 300ms ± 50ms",
+    ],
+    ["rate: { peer: dave, limit: 1mbit }", { kind: "rate", peer: "dave", kbit: 1000 }, "rate 1mbit on dave"],
+  ])("%s asks what lab %s would", (yaml, request, words) => {
+    const loaded = step(yaml);
+    expect(networkRequest(loaded as never, PEERS)).toEqual(request);
+    expect(describeStep(loaded)).toBe(words);
+  });
+
+  it("partition: random draws the same groups for the same seed", () => {
+    const first = networkRequest(step("{ partition: random, seed: 7, groups: 2 }") as never, PEERS);
+    expect(first).toEqual(networkRequest(step("{ partition: random, seed: 7 }") as never, PEERS));
+    expect(first).toMatchObject({ kind: "partition", seed: 7 });
+    expect((first as { groups: string[][] }).groups.flat().sort()).toEqual([...PEERS].sort());
+    expect(describeStep(step("{ partition: random, seed: 7 }"))).toBe("partition at random into 2 groups (seed 7)");
   });
 });

@@ -495,3 +495,61 @@ describe("loadTopology: files that would make loading wrong or slow", () => {
     ]);
   });
 });
+
+describe("loadTopology: network steps", () => {
+  const load = (steps: string) =>
+    loadTopology(
+      `name: n\npeers:\n  alice: {}\n  bob: { connect: [alice] }\n  carol: { connect: [bob] }\nscenario:\n${steps}`,
+      "n.yaml",
+    );
+
+  it("places every unknown peer a network step names", () => {
+    expect(
+      errors(
+        load(
+          "  - partition: [[alice], [bobby]]\n  - cut: [alice, carl]\n  - loss: { peer: bob, percent: 5, to: dav }\n  - rate: { peer: eve, limit: 1mbit }\n",
+        ),
+      ),
+    ).toEqual([
+      'n.yaml:7:27 scenario[0].partition[1][0]: unknown peer "bobby" (known: alice, bob, carol) — did you mean "bob"?',
+      'n.yaml:8:18 scenario[1].cut[1]: unknown peer "carl" (known: alice, bob, carol) — did you mean "carol"?',
+      'n.yaml:9:40 scenario[2].loss.to: unknown peer "dav" (known: alice, bob, carol)',
+      'n.yaml:10:19 scenario[3].rate.peer: unknown peer "eve" (known: alice, bob, carol)',
+    ]);
+  });
+
+  it("refuses groups that cannot be a partition, a pair of one peer, and values lab cannot apply", () => {
+    const messages = errors(
+      load(
+        [
+          "  - partition: [[alice, bob, carol]]",
+          "  - partition: [[alice], [alice, bob]]",
+          "  - { partition: [[alice]], seed: 3 }",
+          "  - link: [bob, bob]",
+          "  - loss: { peer: bob, percent: 120 }",
+          "  - rate: { peer: bob, limit: 256kbps }",
+          "  - delay: { peer: bob, by: soon }",
+          "  - loss: { peer: bob, percent: 5, to: bob }",
+          "",
+        ].join("\n"),
+      ),
+    ).join("\n");
+    expect(messages).toContain("scenario[0].partition: every peer is in one group: a partition needs at least two");
+    expect(messages).toContain("scenario[1].partition: alice is named in two groups");
+    expect(messages).toContain('scenario[2].seed: "seed" is for partition: random');
+    expect(messages).toContain("scenario[3].link: link needs two different peers");
+    expect(messages).toContain("scenario[4].loss.percent");
+    expect(messages).toContain("scenario[5].rate.limit: expected a rate such as 256kbit");
+    expect(messages).toContain("scenario[6].delay.by: expected a duration such as");
+    expect(messages).toContain("scenario[7].loss.to: to is the peer itself");
+  });
+
+  it("takes every network step in its written forms", () => {
+    const loaded = topology(
+      load(
+        "  - partition: random\n  - { partition: random, seed: 4, groups: 3 }\n  - heal:\n  - { cut: [alice, bob], oneWay: true }\n  - link: [alice, bob]\n  - delay: { peer: bob, by: 200ms, jitter: 20ms, to: carol }\n",
+      ),
+    );
+    expect(loaded.scenario).toHaveLength(6);
+  });
+});

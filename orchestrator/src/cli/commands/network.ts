@@ -97,7 +97,7 @@ export function lossCommand(ctx: Context, peer: string, text: string, options: O
 }
 
 export function delayCommand(ctx: Context, peer: string, text: string, options: OptionsOf<"delay">): Promise<void> {
-  const ms = durationFlag("<duration>", text);
+  const ms = durationFlag("the delay", text);
   const jitterMs = durationFlag("--jitter", options.jitter);
   if (jitterMs > ms) {
     throw new InputError(`--jitter (${options.jitter}) is larger than the delay (${text})`, "give a smaller jitter");
