@@ -30,12 +30,15 @@ function topology(result: LoadResult): Topology {
 describe("shipped topologies", () => {
   const files = readdirSync(shipped).filter((file) => file.endsWith(".yaml"));
 
-  it("include the six teaching topologies and the C example's chain", () => {
+  it("include the teaching topologies, the network-fault experiments and the C example's chain", () => {
     expect(files.sort()).toEqual([
       "big.yaml",
       "c-chain.yaml",
       "chain.yaml",
+      "lossy.yaml",
       "mesh.yaml",
+      "partition.yaml",
+      "paused-vs-killed.yaml",
       "ring.yaml",
       "star.yaml",
       "tree.yaml",
