@@ -18,10 +18,13 @@ import {
   type ImageEngine,
   type LocalImage,
 } from "./peer-image.js";
+import { networkRulesFailed, networkScript, parseListing } from "./network-script.js";
 import {
   CONTAINER_CHANGES,
   ImageNotFoundError,
   NameInUseError,
+  NoNetworkNamespaceError,
+  type AppliedRules,
   type BuildContext,
   type ContainerChange,
   type ContainerEvent,
@@ -34,6 +37,7 @@ import {
   type LogLine,
   type LogOptions,
   type NetworkInfo,
+  type NetworkRules,
   type Runtime,
   type Signal,
   type TcpTables,
@@ -73,8 +77,8 @@ function engineMessage(error: EngineError): string {
   return (error.reason && text.startsWith(`${error.reason} - `) ? text.slice(error.reason.length + 3) : text).trim();
 }
 
-/** What a `cat` of the TCP tables printed, and how it ended. */
-interface CatOutput {
+/** What a command (a `cat` of the TCP tables, a helper's script) printed, and how it ended. */
+interface CommandOutput {
   stdout: string;
   stderr: string;
   exitCode: number;
@@ -93,6 +97,9 @@ interface ProgressEvent {
 
 /** The Docker Engine runtime: the one module that talks to dockerode. */
 export class DockerRuntime implements Runtime, ImageEngine {
+  /** netemAvailable's answer, once asked. */
+  private netem: Promise<boolean> | undefined;
+
   constructor(private readonly docker: Docker = new Docker()) {}
 
   async ping(): Promise<void> {
@@ -380,7 +387,7 @@ export class DockerRuntime implements Runtime, ImageEngine {
    */
   private async tcpTablesOr(
     way: "exec" | "helper",
-    cat: () => Promise<CatOutput>,
+    cat: () => Promise<CommandOutput>,
   ): Promise<{ text?: string; problem?: string }> {
     try {
       const output = await cat();
@@ -396,7 +403,7 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   /** `cat` of the tables run in the container itself (docker exec): fails in a paused container, or an image without cat. */
-  private catInContainer(id: string): Promise<CatOutput> {
+  private catInContainer(id: string): Promise<CommandOutput> {
     return this.call(`run cat in ${shortId(id)}`, async (abortSignal) => {
       const exec = await this.docker
         .getContainer(id)
@@ -409,21 +416,81 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   /**
-   * `cat` of the tables run in a short-lived container of the peer image that joins the
-   * container's network namespace: /proc/net shows the namespace of the process reading it, so
-   * this reads the container's sockets whatever its image has, and while it is paused. Labelled
-   * as asked, so a helper left behind by a crash is removed with its lab.
+   * `cat` of the tables run in a helper that joins the container's network namespace: /proc/net
+   * shows the namespace of the process reading it, so this reads the container's sockets whatever
+   * its image has, and while it is paused.
    */
-  private async catInHelper(id: string, labels: Labels): Promise<CatOutput> {
-    const helper = await this.call(`create a helper container in the network of ${shortId(id)}`, (abortSignal) =>
+  private catInHelper(id: string, labels: Labels): Promise<CommandOutput> {
+    return this.runHelper(
+      `the network of ${shortId(id)}`,
+      { networkMode: `container:${id}`, command: ["cat", ...TCP_TABLE_FILES] },
+      labels,
+    );
+  }
+
+  async applyNetworkRules(id: string, rules: NetworkRules, helperLabels: Labels): Promise<AppliedRules> {
+    const info = await this.inspect(id);
+    if (info.state !== "running" && info.state !== "paused") throw new NoNetworkNamespaceError(info.name, info.state);
+    if (info.address === undefined)
+      throw new EnvironmentError(
+        `${info.name} has no address on a network: network rules have no traffic to act on`,
+        "connect it to the lab's network",
+      );
+    const script = networkScript(rules, info.address);
+    const output = await this.runHelper(
+      `the network of ${shortId(id)}`,
+      { networkMode: `container:${id}`, command: ["sh", "-c", script], netAdmin: true },
+      helperLabels,
+    );
+    if (output.exitCode !== 0)
+      throw networkRulesFailed(info.name, output.exitCode, output.stderr, referencePeerImage());
+    return parseListing(output.stdout);
+  }
+
+  /** Asked once per runtime: the kernel does not change under it. */
+  netemAvailable(helperLabels: Labels): Promise<boolean> {
+    this.netem ??= this.runHelper(
+      "a network of its own",
+      {
+        networkMode: "none",
+        command: ["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"],
+        netAdmin: true,
+      },
+      helperLabels,
+    ).then(
+      (output) => output.exitCode === 0,
+      (error: unknown) => {
+        // An engine that failed to answer says nothing of the kernel: ask again next time.
+        this.netem = undefined;
+        throw error;
+      },
+    );
+    return this.netem;
+  }
+
+  /**
+   * Runs one command in a short-lived container of the peer image (it has cat, iptables and
+   * iproute2) in `networkMode`, and removes it. Labelled as asked, so a helper left behind by a
+   * crash is removed with its lab. With `netAdmin`, it runs as root with NET_ADMIN: the image's
+   * own user could not use the capability, and the capability is the helper's alone, never the
+   * peer's whose namespace it joins.
+   */
+  private async runHelper(
+    where: string,
+    helper: { networkMode: string; command: string[]; netAdmin?: boolean },
+    labels: Labels,
+  ): Promise<CommandOutput> {
+    const [entrypoint, ...cmd] = helper.command;
+    const container = await this.call(`create a helper container in ${where}`, (abortSignal) =>
       this.docker
         .createContainer({
           Image: referencePeerImage(),
-          Entrypoint: ["cat"],
-          Cmd: [...TCP_TABLE_FILES],
+          Entrypoint: [entrypoint!],
+          Cmd: cmd,
           Labels: labels,
           Tty: false,
-          HostConfig: { NetworkMode: `container:${id}` },
+          ...(helper.netAdmin ? { User: "0" } : {}),
+          HostConfig: { NetworkMode: helper.networkMode, ...(helper.netAdmin ? { CapAdd: ["NET_ADMIN"] } : {}) },
           abortSignal,
         })
         .catch((error: unknown) => {
@@ -434,20 +501,20 @@ export class DockerRuntime implements Runtime, ImageEngine {
         }),
     );
     try {
-      return await this.call(`run a helper container in the network of ${shortId(id)}`, async (abortSignal) => {
-        const stream = await helper.attach({ stream: true, stdout: true, stderr: true, abortSignal });
+      return await this.call(`run a helper container in ${where}`, async (abortSignal) => {
+        const stream = await container.attach({ stream: true, stdout: true, stderr: true, abortSignal });
         const output = this.demuxed(stream, abortSignal);
-        await helper.start({ abortSignal });
-        const [printed, ended] = await Promise.all([output, helper.wait({ abortSignal })]);
+        await container.start({ abortSignal });
+        const [printed, ended] = await Promise.all([output, container.wait({ abortSignal })]);
         return { ...printed, exitCode: (ended as { StatusCode: number }).StatusCode };
       });
     } finally {
-      await this.remove(helper.id);
+      await this.remove(container.id);
     }
   }
 
   /** A multiplexed exec or attach stream read to its end; aborting the signal destroys it. */
-  private demuxed(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<Omit<CatOutput, "exitCode">> {
+  private demuxed(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<Omit<CommandOutput, "exitCode">> {
     const [stdout, stderr] = [new PassThrough(), new PassThrough()];
     const collected = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     stdout.on("data", (chunk: Buffer) => collected.stdout.push(chunk));

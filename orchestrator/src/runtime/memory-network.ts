@@ -47,7 +47,8 @@ interface Waiting {
  * loopback port of its own for that target, which splices the connection to whatever container
  * then has the name `bob` on its network and listens on 7000. Every connection between
  * containers passes a gateway, so the network can do what the kernel does to a container's
- * sockets: freeze them (pause) and close them (the process died).
+ * sockets: freeze them (pause), close them (the process died), and carry nothing one way
+ * between two addresses (a network rule drops those packets: see `drop`).
  *
  * One difference from an engine: a name nobody serves yet does not fail to resolve; the
  * connection waits for it, and the dialler's handshake deadline ends the wait.
@@ -58,6 +59,8 @@ export class LoopbackNetworks {
   private readonly waiting = new Set<Waiting>();
   private readonly connections = new Set<Connection>();
   private readonly frozen = new Set<string>();
+  /** Each endpoint's dropping rules, by the other end's address: what its namespace's iptables would drop. */
+  private readonly drops = new Map<string, { to: Set<string>; from: Set<string> }>();
   /** The next port a dialler's end of a connection gets, as the kernel hands out ephemeral ports. */
   private nextEphemeralPort = 40_000;
 
@@ -89,21 +92,32 @@ export class LoopbackNetworks {
   /** Pause: the endpoint's connections carry nothing until it thaws. */
   freeze(id: string): void {
     this.frozen.add(id);
-    for (const connection of this.connections)
-      if (connection.ends.includes(id)) connection.sockets.forEach((socket) => socket.pause());
+    this.settle(id);
   }
 
   thaw(id: string): void {
     this.frozen.delete(id);
-    for (const connection of this.connections) {
-      if (connection.ends.includes(id) && !connection.ends.some((end) => this.frozen.has(end)))
-        connection.sockets.forEach((socket) => socket.resume());
-    }
+    this.settle(id);
+  }
+
+  /**
+   * The endpoint's network rules, replacing its last: what it sends to an address in `to`, and
+   * what an address in `from` sends it, is dropped silently. A connection's direction that is
+   * dropped carries nothing, and its bytes wait, as TCP retransmits them until the rule goes; a
+   * new connection either way waits as a SYN (or its answer) dropped does, until the rules let
+   * it through or the dialler gives up.
+   */
+  drop(id: string, rules: { to: string[]; from: string[] }): void {
+    this.drops.set(id, { to: new Set(rules.to), from: new Set(rules.from) });
+    for (const connection of this.connections) this.hold(connection);
+    for (const waiting of this.waiting) this.tryJoin(waiting);
   }
 
   /** The endpoint's process is gone: its connections close, as the kernel closes a dead process's sockets. */
   cut(id: string): void {
     this.frozen.delete(id);
+    // Its namespace, and the rules in it, end with it.
+    this.drops.delete(id);
     for (const listening of this.listening) if (listening.endpoint.id === id) this.listening.delete(listening);
     for (const waiting of this.waiting) if (waiting.from === id) waiting.socket.destroy();
     for (const connection of this.connections) {
@@ -157,7 +171,12 @@ export class LoopbackNetworks {
         endpoint.names.includes(waiting.host) &&
         port === waiting.port,
     );
-    if (!served || !this.waiting.delete(waiting)) return;
+    if (
+      !served ||
+      this.dropsEitherWay(waiting.from, waiting.fromAddress, served.endpoint) ||
+      !this.waiting.delete(waiting)
+    )
+      return;
     const inner = connect(served.actualPort, "127.0.0.1");
     const connection: Connection = {
       ends: [waiting.from, served.endpoint.id],
@@ -171,7 +190,37 @@ export class LoopbackNetworks {
     splice(waiting.socket, inner);
     splice(inner, waiting.socket);
     inner.once("close", () => this.connections.delete(connection));
-    if (connection.ends.some((end) => this.frozen.has(end))) connection.sockets.forEach((socket) => socket.pause());
+    this.hold(connection);
+  }
+
+  /** Holds or lets through each direction of the endpoint's connections. */
+  private settle(id: string): void {
+    for (const connection of this.connections) if (connection.ends.includes(id)) this.hold(connection);
+  }
+
+  /**
+   * A direction carries bytes unless an end is frozen or a rule drops it: a socket read is
+   * paused for the direction it feeds (the dialler's socket feeds the acceptor).
+   */
+  private hold(connection: Connection): void {
+    const frozen = connection.ends.some((end) => this.frozen.has(end));
+    const [dialer, acceptor] = connection.ends;
+    const [dialerAt, acceptorAt] = connection.addresses.map((end) => end.address);
+    const directions = [
+      this.dropped(dialer, dialerAt!, acceptor, acceptorAt!),
+      this.dropped(acceptor, acceptorAt!, dialer, dialerAt!),
+    ];
+    connection.sockets.forEach((socket, i) => (frozen || directions[i] ? socket.pause() : socket.resume()));
+  }
+
+  /** Whether packets from one end to the other are dropped, by the sender's rules or the receiver's. */
+  private dropped(from: string, fromAddress: string, to: string, toAddress: string): boolean {
+    return this.drops.get(from)?.to.has(toAddress) === true || this.drops.get(to)?.from.has(fromAddress) === true;
+  }
+
+  private dropsEitherWay(from: string, fromAddress: string | undefined, to: Endpoint): boolean {
+    const [a, b] = [fromAddress ?? "0.0.0.0", to.address ?? "0.0.0.0"];
+    return this.dropped(from, a, to.id, b) || this.dropped(to.id, b, from, a);
   }
 }
 

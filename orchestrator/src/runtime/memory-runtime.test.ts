@@ -6,6 +6,7 @@ import { MEMORY_PEER_IMAGE, type MemoryRuntime } from "./memory-runtime.js";
 import { parseTcpTable } from "../adapter/tcp-table.js";
 import {
   NameInUseError,
+  NoNetworkNamespaceError,
   TcpTablesUnreadableError,
   type ContainerEvent,
   type ContainerSpec,
@@ -169,6 +170,124 @@ describe("MemoryRuntime", () => {
     await runtime.unpause(bob);
     expect(await eventOf(runtime, bob, (e) => e.ev === "peers")).toBeDefined();
     expect(await eventOf(runtime, bob, (e) => e.ev === "link-down")).toMatchObject({ neighbor: "alice" });
+  });
+
+  it("network rules drop silently both ways: the link times out at both ends, a dial waits, the empty set heals", async () => {
+    const runtime = await withNetwork();
+    const alice = await startPeer(runtime, "alice");
+    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
+    await eventOf(runtime, alice, (e) => e.ev === "link-up");
+    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const b = (await runtime.inspect(bob)).address!;
+    const partition = { lab: "t", dropFrom: [b], dropTo: [b], loss: [], delay: [] };
+    expect(await runtime.applyNetworkRules(alice, partition, {})).toEqual({
+      iptables: [
+        '-A INPUT -i eth0 -m comment --comment "p2plab:t" -j p2plab-in',
+        '-A OUTPUT -o eth0 -m comment --comment "p2plab:t" -j p2plab-out',
+        `-A p2plab-in -s ${b}/32 -m comment --comment "p2plab:t" -j DROP`,
+        `-A p2plab-out -d ${b}/32 -m comment --comment "p2plab:t" -j DROP`,
+      ],
+      qdiscs: [],
+    });
+    // Silent: no EOF, no reset; each end's heartbeat deadline is what notices.
+    expect(await eventOf(runtime, alice, (e) => e.ev === "link-down")).toMatchObject({
+      neighbor: "bob",
+      reason: "timeout",
+    });
+    expect(await eventOf(runtime, bob, (e) => e.ev === "link-down")).toMatchObject({
+      neighbor: "alice",
+      reason: "timeout",
+    });
+    // A dial across the partition gets no answer; bob retries it within its connect window.
+    await runtime.restart(bob, 5);
+    expect(await eventOf(runtime, bob, (e) => e.ev === "handshake-failed")).toMatchObject({
+      reason: "handshake timeout",
+    });
+    expect(await runtime.applyNetworkRules(alice, { ...partition, dropFrom: [], dropTo: [] }, {})).toEqual({
+      iptables: [],
+      qdiscs: [],
+    });
+    let linksUp = 0;
+    expect(await eventOf(runtime, alice, (e) => e.ev === "link-up" && ++linksUp === 2)).toMatchObject({
+      neighbor: "bob",
+      dir: "in",
+    });
+  });
+
+  it("a one-way drop: what the other end sends arrives, what this end sends does not, only that end times out", async () => {
+    const runtime = await withNetwork();
+    const alice = await startPeer(runtime, "alice");
+    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
+    await eventOf(runtime, alice, (e) => e.ev === "link-up");
+    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const b = (await runtime.inspect(bob)).address!;
+    await runtime.applyNetworkRules(alice, { lab: "t", dropFrom: [], dropTo: [b], loss: [], delay: [] }, {});
+    await runtime.writeLine(alice, "/send r1 unheard");
+    await runtime.writeLine(bob, "/send r2 heard");
+    expect(await eventOf(runtime, alice, (e) => e.ev === "recv")).toMatchObject({ from: "bob", text: "heard" });
+    expect(await eventOf(runtime, bob, (e) => e.ev === "link-down")).toMatchObject({
+      neighbor: "alice",
+      reason: "timeout",
+    });
+    // bob closes its end; its FIN goes the way that is not dropped.
+    expect(await eventOf(runtime, alice, (e) => e.ev === "link-down")).toMatchObject({
+      neighbor: "bob",
+      reason: "eof",
+    });
+    expect((await eventsOf(runtime, bob)).map((e) => e.ev)).not.toContain("recv");
+  });
+
+  it("network rules: applied while paused; a stopped container has no namespace, and its rules ended with it", async () => {
+    const runtime = await withNetwork();
+    const alice = await startPeer(runtime, "alice");
+    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
+    await eventOf(runtime, alice, (e) => e.ev === "link-up");
+    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const b = (await runtime.inspect(bob)).address!;
+    const cut = { lab: "t", dropFrom: [b], dropTo: [b], loss: [], delay: [] };
+    await runtime.pause(alice);
+    expect((await runtime.applyNetworkRules(alice, cut, {})).iptables).toHaveLength(4);
+    await runtime.unpause(alice);
+    await runtime.stop(alice, 5);
+    const refused = await runtime.applyNetworkRules(alice, cut, {}).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(NoNetworkNamespaceError);
+    expect(refused).toMatchObject({
+      message:
+        "p2plab-t_alice is exited: a container that does not run has no network namespace to carry network rules",
+      exitCode: 3,
+    });
+    await runtime.start(alice);
+    await runtime.restart(bob, 5);
+    let linksUp = 0;
+    expect(await eventOf(runtime, bob, (e) => e.ev === "link-up" && ++linksUp === 2)).toMatchObject({
+      neighbor: "alice",
+    });
+  });
+
+  it("loss, delay and rate are listed back, not done; there is no netem", async () => {
+    const runtime = await withNetwork();
+    const alice = await startPeer(runtime, "alice");
+    expect(await runtime.netemAvailable({})).toBe(false);
+    const listed = await runtime.applyNetworkRules(
+      alice,
+      {
+        lab: "t",
+        dropFrom: [],
+        dropTo: [],
+        loss: [{ percent: 20, to: "10.88.0.9" }],
+        delay: [{ ms: 100, jitterMs: 0 }],
+        rateKbit: 256,
+      },
+      {},
+    );
+    expect(listed).toEqual({
+      iptables: [
+        '-A INPUT -i eth0 -m comment --comment "p2plab:t" -j p2plab-in',
+        '-A OUTPUT -o eth0 -m comment --comment "p2plab:t" -j p2plab-out',
+        '-A p2plab-out -d 10.88.0.9/32 -m statistic --mode random --probability 0.20000000019 -m comment --comment "p2plab:t" -j DROP',
+      ],
+      qdiscs: ["qdisc tbf 1: root rate 256kbit burst 3028b limit 18168b", "qdisc netem 2: parent 1:1 delay 100ms"],
+    });
   });
 
   it("TCP tables: each end of a connection as the kernel lists it, read by exec, through the helper while paused", async () => {

@@ -4,8 +4,11 @@ import { builtImageTag } from "./built-image.js";
 import { LoopbackNetworks, type Endpoint } from "./memory-network.js";
 import { ENDED, cat, referencePeer, type Process, type Program } from "./memory-programs.js";
 import { buildFailedMessage } from "./peer-image.js";
+import { appliedListing } from "./network-script.js";
 import {
   NameInUseError,
+  NoNetworkNamespaceError,
+  type AppliedRules,
   type BuildContext,
   type ContainerChange,
   type ContainerEvent,
@@ -18,6 +21,7 @@ import {
   type LogLine,
   type LogOptions,
   type NetworkInfo,
+  type NetworkRules,
   type Runtime,
   type Signal,
   type TcpTables,
@@ -297,6 +301,25 @@ export class MemoryRuntime implements Runtime {
       exec: `run cat in ${id.slice(0, 12)}: Container ${id} is not running`,
       helper: `run a helper container in the network of ${id.slice(0, 12)}: cannot join network of a non running container: ${id}`,
     });
+  }
+
+  /**
+   * The drops are real: the network carries nothing from a container to an address in `dropTo`,
+   * nor to it from one in `dropFrom` (memory-network.ts). Loss, delay and rate are only listed
+   * back: nothing here is lost, delayed or shaped. The listing is what DockerRuntime lists for
+   * the same rules on eth0. A container's rules end when it stops, as its namespace does.
+   */
+  async applyNetworkRules(id: string, rules: NetworkRules, _helperLabels: Labels): Promise<AppliedRules> {
+    const listing = appliedListing(rules, "eth0");
+    const c = this.container(id, `inspect ${id}`);
+    if (!isLive(c)) throw new NoNetworkNamespaceError(c.spec.name, c.state);
+    this.loopback.drop(id, { to: rules.dropTo, from: rules.dropFrom });
+    return listing;
+  }
+
+  /** No kernel here, so no netem: delay is listed, never done. */
+  async netemAvailable(_helperLabels: Labels): Promise<boolean> {
+    return false;
   }
 
   async writeLine(id: string, line: string): Promise<void> {

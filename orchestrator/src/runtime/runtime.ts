@@ -146,6 +146,46 @@ export class TcpTablesUnreadableError extends LabError {
   }
 }
 
+/** The network faults one container's namespace carries: every list empty/absent means none. */
+export interface NetworkRules {
+  /** Names the lab in every rule's comment (`p2plab:<lab>`), so a listing can prove none is left. */
+  lab: string;
+  /** Packets from these addresses to the container are dropped silently (no reset). */
+  dropFrom: string[];
+  /** Packets from the container to these addresses are dropped silently. */
+  dropTo: string[];
+  /** Random loss of the container's outgoing packets: to every address, or to one. percent in (0, 100]. */
+  loss: Array<{ percent: number; to?: string }>;
+  /** Delay of outgoing packets by netem: only when `netemAvailable()` said yes; to all, or to one address. */
+  delay: Array<{ ms: number; jitterMs: number; to?: string }>;
+  /** Rate limit of all outgoing packets, kbit/s (tbf). */
+  rateKbit?: number;
+}
+
+/** What the namespace carries after applying, as listed back from it (iptables-save lines and tc qdiscs with the lab's mark). */
+export interface AppliedRules {
+  iptables: string[];
+  qdiscs: string[];
+}
+
+/**
+ * applyNetworkRules: the container does not run, so it has no network namespace to carry rules
+ * (the engine makes a new one at each start). The caller skips it and applies its rules when it
+ * starts again.
+ */
+export class NoNetworkNamespaceError extends LabError {
+  constructor(
+    readonly container: string,
+    readonly state: ContainerState,
+  ) {
+    super(
+      `${container} is ${state}: a container that does not run has no network namespace to carry network rules`,
+      EXIT.environment,
+      "start it first; its rules are applied again once it runs",
+    );
+  }
+}
+
 export interface ImageBuildProgress {
   (line: string): void;
 }
@@ -191,6 +231,18 @@ export interface Runtime {
    * works (a stopped container has no namespace left to read).
    */
   readTcpTables(id: string, helperLabels: Labels): Promise<TcpTables>;
+
+  /**
+   * Makes the container's network namespace carry exactly `rules` (an empty set removes every
+   * rule and qdisc the lab put there), then lists back what it carries. Done by a short-lived
+   * container of the peer image sharing that namespace, with NET_ADMIN granted to it alone,
+   * carrying `helperLabels`, removed before this returns: any peer image, no capability for the
+   * peer. Works while the container is paused; throws NoNetworkNamespaceError when it does not
+   * run, an EnvironmentError quoting the failing command when the namespace refuses a rule.
+   */
+  applyNetworkRules(id: string, rules: NetworkRules, helperLabels: Labels): Promise<AppliedRules>;
+  /** Whether this engine's kernel has netem (for `delay`): probed once, by a helper in a namespace of its own. */
+  netemAvailable(helperLabels: Labels): Promise<boolean>;
 
   /** Types one line into the container's stdin. */
   writeLine(id: string, line: string): Promise<void>;
