@@ -1,6 +1,7 @@
 import { formatDuration } from "../../../peer/src/duration.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { describeStatus, reportedNeighbors, type PeerState } from "../check/overlay.js";
+import { NO_NETWORK_FAULTS, isBlocked, type NetworkState } from "../faults/network-faults.js";
 import { PROCESS_FAULTS, type ReturningFault } from "../faults/process-faults.js";
 import { linkKey } from "../topology/link-key.js";
 import { peerLineReader, type PeerLine } from "../transcript/transcript.js";
@@ -35,7 +36,7 @@ const NOT_REDIALLED = "a link that went down is not dialled again (peer/PROTOCOL
 /**
  * Pure: a restarted or started peer dials its own --connect targets again, and nothing dials it
  * back; a resumed peer keeps the links its neighbours kept while it was frozen. A link whose other
- * end is not running comes back in neither case. `links` are the configured [dialler, target] pairs.
+ * end is not running, or whose packets the network faults in force drop, comes back in neither case. `links` are the configured [dialler, target] pairs.
  */
 export function expectedLinks(
   links: Array<[string, string]>,
@@ -43,6 +44,7 @@ export function expectedLinks(
   action: ReturningFault,
   states: PeerState[],
   before: LabSnapshot,
+  network: NetworkState = NO_NETWORK_FAULTS,
 ): LinksExpected {
   const awaited: Array<[string, string]> = [];
   const notExpected = new Map<string, string>();
@@ -53,6 +55,8 @@ export function expectedLinks(
     const state = states.find((s) => s.name === other);
     if (state?.status !== "running") {
       notExpected.set(linkKey(...link), `${other} is ${state ? describeStatus(state) : "not in the lab"}`);
+    } else if (isBlocked(network, peer, other) || isBlocked(network, other, peer)) {
+      notExpected.set(linkKey(...link), `the network drops packets between ${peer} and ${other} (lab heal)`);
     } else if (PROCESS_FAULTS[action].linksBack === "same process") {
       if (before.peers.find((p) => p.name === other)?.neighbors.includes(peer)) awaited.push(link);
       else notExpected.set(linkKey(...link), `${other} dropped it while ${peer} was paused, and ${NOT_REDIALLED}`);

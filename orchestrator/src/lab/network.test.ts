@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { FAST, MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
+import { refusalOf } from "../../../test/support/refusal.js";
+import { control } from "./control.js";
+import type { Lab } from "./lab.js";
+import { networkFault, networkStateOf } from "./network.js";
+import { typeMessage } from "./send.js";
+import { recordingEvents } from "./lab.js";
+import { waitFor } from "../wait.js";
+
+const never = new AbortController().signal;
+const labs = new MemoryLabs();
+afterEach(() => labs.closeAll());
+
+/** The peers that showed a message so far. */
+async function shownBy(lab: Lab, id: string): Promise<string[]> {
+  return [
+    ...new Set(
+      recordingEvents(await lab.recording()).flatMap((event) =>
+        event.ev === "recv" && event.id === id ? [event.peer] : [],
+      ),
+    ),
+  ];
+}
+
+async function linkDown(lab: Lab, peer: string, neighbor: string): Promise<string> {
+  return waitFor(
+    async () => {
+      const event = recordingEvents(await lab.recording()).find(
+        (e) => e.ev === "link-down" && e.peer === peer && e.neighbor === neighbor,
+      );
+      return event?.ev === "link-down" ? event.reason : undefined;
+    },
+    { what: `${peer}'s link to ${neighbor} down`, intervalMs: 50, timeoutMs: 5000, signal: never },
+  );
+}
+
+describe("network faults on a memory runtime", () => {
+  it("a partition drops traffic silently: the bridge link times out, each side still talks, heal leaves it closed", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml", FAST));
+    const result = await networkFault(lab, { kind: "partition", groups: [["alice", "bob"]] }, never);
+    expect(result).toMatchObject({
+      did: "partitioned the network: {alice, bob} / {carol, dave}",
+      inForce: ["partition {alice, bob} / {carol, dave}"],
+      changed: ["alice", "bob", "carol", "dave"],
+      waiting: [],
+    });
+    // No EOF, no reset: the heartbeat is what notices.
+    expect(await linkDown(lab, "carol", "bob")).toBe("timeout");
+    const west = await typeMessage(lab, "alice", "west", never);
+    await waitFor(async () => ((await shownBy(lab, west.id)).includes("bob") ? true : undefined), {
+      what: "bob shows west",
+      intervalMs: 50,
+      timeoutMs: 3000,
+      signal: never,
+    });
+    expect(await shownBy(lab, west.id)).toEqual(["bob"]);
+    const healed = await networkFault(lab, { kind: "heal" }, never);
+    expect(healed.inForce).toEqual([]);
+    expect(networkStateOf((await lab.recording()).actions)).toMatchObject({ cuts: [], loss: [] });
+    expect((await lab.recording()).actions.map((a) => a.action)).toEqual(["up", "partition", "send", "heal"]);
+  });
+
+  it("a one-way cut: alice's packets never reach bob, and the link dies of it", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml", FAST));
+    const result = await networkFault(lab, { kind: "cut", from: "alice", to: "bob", oneWay: true }, never);
+    expect(result.did).toBe("cut alice → bob (one way)");
+    expect(result.changed).toEqual(["alice", "bob"]);
+    expect(await linkDown(lab, "bob", "alice")).toBe("timeout");
+  });
+
+  it("refuses unknown peers, a peer paired with itself, and groups that are no partition, before doing anything", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    expect(
+      await refusalOf(networkFault(lab, { kind: "cut", from: "alice", to: "bobb", oneWay: false }, never)),
+    ).toEqual({
+      type: "InputError",
+      message: 'unknown peer "bobb" in lab chain (known: alice, bob, carol, dave)',
+      hint: 'did you mean "bob"?',
+      exitCode: 2,
+    });
+    expect(
+      (await refusalOf(networkFault(lab, { kind: "link", from: "bob", to: "bob", oneWay: false }, never)))?.message,
+    ).toBe("cannot link bob and itself: name two peers");
+    expect(
+      (await refusalOf(networkFault(lab, { kind: "partition", groups: [["alice", "bob", "carol", "dave"]] }, never)))
+        ?.message,
+    ).toBe("cannot partition lab chain: every peer is in one group: a partition needs at least two");
+    expect(
+      (await refusalOf(networkFault(lab, { kind: "loss", peer: "bob", percent: 5, to: "bob" }, never)))?.message,
+    ).toBe("--to bob is the peer itself: name another peer");
+    expect((await lab.recording()).actions.map((a) => a.action)).toEqual(["up"]);
+  });
+
+  it("without netem, the reference peer delays its own frames, and the fault says so", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    const result = await networkFault(lab, { kind: "delay", peer: "bob", ms: 300, jitterMs: 0, to: "carol" }, never);
+    expect(result.fault).toMatchObject({ mechanism: "peer" });
+    expect(result.did).toBe("bob's packets to carol are held 300ms (inside the peer: this kernel has no netem)");
+    expect(result.note).toMatch(/holds its own outgoing frames/);
+    const events = recordingEvents(await lab.recording()).filter((event) => event.ev === "delay");
+    expect(events).toMatchObject([
+      { peer: "bob", neighbor: "*", ms: 0 },
+      { peer: "bob", neighbor: "carol", ms: 300 },
+    ]);
+  });
+
+  it("a restarted peer gets the faults in force back: its new process is still cut off", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml", FAST));
+    await networkFault(lab, { kind: "partition", groups: [["alice"]] }, never);
+    await networkFault(lab, { kind: "delay", peer: "bob", ms: 100, jitterMs: 0 }, never);
+    const restarted = await control(lab, "restart", "bob", 1, never);
+    expect(restarted.links).toEqual([
+      { link: ["bob", "alice"], back: false, why: "the network drops packets between bob and alice (lab heal)" },
+      {
+        link: ["carol", "bob"],
+        back: false,
+        why: "carol dialled it, and a link that went down is not dialled again (peer/PROTOCOL.md §6)",
+      },
+    ]);
+    expect(await linkDown(lab, "alice", "bob")).toBe("timeout");
+    const delays = recordingEvents(await lab.recording()).filter(
+      (event) => event.ev === "delay" && event.peer === "bob",
+    );
+    // Once before the restart, once for the new process.
+    expect(delays.filter((event) => event.ev === "delay" && event.ms === 100)).toHaveLength(2);
+  });
+});
