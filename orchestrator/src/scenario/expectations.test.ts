@@ -135,6 +135,30 @@ describe("judge", () => {
     });
   });
 
+  it("links down with a reason: the latest link-down either end reported must give it", () => {
+    const down = (peer: string, neighbor: string, reason: string, ms: number): PeerEvent => ({
+      ts: ts(ms),
+      peer,
+      ev: "link-down",
+      neighbor,
+      reason,
+    });
+    const timedOut = observation([["alice"], ["carol", "dave"]], { carol: ["dave"], dave: ["carol"] }, [
+      down("bob", "alice", "eof", 10),
+      down("alice", "bob", "timeout", 20),
+    ]);
+    expect(judge({ links: { down: [["alice", "bob"]], reason: "timeout" } }, timedOut, sent, false).ok).toBe(true);
+    expect(judge({ links: { down: [["alice", "bob"]], reason: "eof" } }, timedOut, sent, false)).toMatchObject({
+      ok: false,
+      expected: "links down: alice ── bob (reason eof)",
+      seen: "alice ── bob down with reason timeout",
+    });
+    expect(judge({ links: { down: [["carol", "bob"]], reason: "eof" } }, timedOut, sent, false)).toMatchObject({
+      ok: false,
+      seen: "bob ── carol down with reason (none reported)",
+    });
+  });
+
   it("states: exited covers killed; stopped means a clean exit", () => {
     const dead = observation([["alice"]], {}, [], ["bob"]);
     expect(judge({ state: { bob: "exited" } }, dead, sent, false).ok).toBe(true);

@@ -206,7 +206,10 @@ export function describeExpectation(expect: ExpectStep): string {
   }
   if (expect.partitions) parts.push(`partitions ${partitionsText(expect.partitions)}`);
   if (expect.links?.up?.length) parts.push(`links up ${expect.links.up.map((l) => l.join("–")).join(", ")}`);
-  if (expect.links?.down?.length) parts.push(`links down ${expect.links.down.map((l) => l.join("–")).join(", ")}`);
+  if (expect.links?.down?.length) {
+    const reason = expect.links.reason ? ` (${expect.links.reason})` : "";
+    parts.push(`links down ${expect.links.down.map((l) => l.join("–")).join(", ")}${reason}`);
+  }
   if (expect.state)
     parts.push(
       Object.entries(expect.state)
