@@ -283,6 +283,9 @@ describe.skipIf(skipReason !== undefined)(
         expect(inNamespace(`container:${id}`, "tc qdisc show dev eth0")).toMatch(/^qdisc noqueue 0: root/);
       }
       expect(p2plabLines("host")).toEqual(hostBefore);
+      // netem was probed once, before the tests: the answer is kept, no helper runs again.
+      expect(runtime.netemAvailable(helper)).toBe(runtime.netemAvailable(helper));
+      expect(await runtime.netemAvailable(helper)).toBe(netem);
       expect(await runtime.listContainers(helper)).toEqual([]);
     });
   },
