@@ -306,8 +306,9 @@ export class MemoryRuntime implements Runtime {
   /**
    * The drops are real: the network carries nothing from a container to an address in `dropTo`,
    * nor to it from one in `dropFrom` (memory-network.ts). Loss, delay and rate are only listed
-   * back: nothing here is lost, delayed or shaped. The listing is what DockerRuntime lists for
-   * the same rules on eth0. A container's rules end when it stops, as its namespace does.
+   * back: nothing here is lost, delayed or shaped. The iptables lines are those DockerRuntime
+   * lists for the same rules on eth0, the qdiscs in tc's shape (network-script.ts). A container's
+   * rules end when it stops, as its namespace does.
    */
   async applyNetworkRules(id: string, rules: NetworkRules, _helperLabels: Labels): Promise<AppliedRules> {
     const listing = appliedListing(rules, "eth0");

@@ -152,9 +152,13 @@ export interface NetworkRules {
   lab: string;
   /** Packets from these addresses to the container are dropped silently (no reset). */
   dropFrom: string[];
-  /** Packets from the container to these addresses are dropped silently. */
+  /**
+   * Packets from the container to these addresses are dropped silently. In its own OUTPUT chain:
+   * TCP retransmits as over a silent network, but the kernel fails a UDP send with EPERM. To be
+   * silent to the sender whatever the protocol, drop at the receiver instead (its `dropFrom`).
+   */
   dropTo: string[];
-  /** Random loss of the container's outgoing packets: to every address, or to one. percent in (0, 100]. */
+  /** Random loss of the container's outgoing packets: to every address, or to one. percent in (0, 100]. As dropTo, in OUTPUT. */
   loss: Array<{ percent: number; to?: string }>;
   /** Delay of outgoing packets by netem: only when `netemAvailable()` said yes; to all, or to one address. */
   delay: Array<{ ms: number; jitterMs: number; to?: string }>;
