@@ -85,7 +85,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(await hostRules()).toEqual(hostBefore);
     });
 
-    it("a one-way cut: bob cannot reach carol, and neither can carol reach bob (its SYN-ACK is dropped), while UDP shows the other way open", async () => {
+    it("a one-way cut: bob's packets to carol are dropped, so bob's connect to carol goes unanswered; link --one-way restores it", async () => {
       const name = uniqueLabName("net-oneway");
       names.push(name);
       expect((await lab(["up", await topologyCopy("topologies/chain.yaml", name)])).code).toBe(0);

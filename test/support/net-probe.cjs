@@ -1,7 +1,8 @@
 // Network probes for test/integration/network.int.test.ts, run inside containers as `node -e <this file> MODE ARGS`
 // (any image with node: the reference peer's, and its base, which has no iptables). Each prints one line.
 //   serve                 the container's process: TCP 7100 (a first line "count TAG", "sink" or "echo"), UDP 7200
-//   connect HOST MS       "connected", "timeout" (no answer within MS) or the error's code (ECONNREFUSED)
+//   connect HOST[:PORT] MS  "connected", "timeout" (no answer within MS) or the error's code (ECONNREFUSED);
+//                         the port is the probe server's unless given (a peer listens on 7000)
 //   udp HOST TAG N        sends N datagrams "TAG:i" to HOST:7200, one after the other; {"sent", "refused"}: how
 //                         many sends failed with EPERM (dropped by the sender's own OUTPUT chain)
 //   count TAG             the datagrams of TAG this container's `serve` received (asked over lo)
@@ -50,8 +51,9 @@ function serve() {
   tcp.listen(TCP_PORT, ready);
 }
 
-function connect(host, ms) {
-  const socket = net.connect(TCP_PORT, host);
+function connect(target, ms) {
+  const [host, port] = target.split(":");
+  const socket = net.connect(Number(port ?? TCP_PORT), host);
   const timer = setTimeout(() => {
     console.log("timeout");
     socket.destroy();
