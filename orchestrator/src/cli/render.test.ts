@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NO_NETWORK_FAULTS } from "../faults/network-faults.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import { colors } from "./output.js";
 import { renderSendResult, renderSnapshot } from "./render.js";
@@ -27,7 +28,8 @@ describe("renderSnapshot", () => {
       { name: "a", status: "running", neighbors: ["b"], linkSource: "events" },
       { name: "b", status: "running", neighbors: ["a"], linkSource: "events" },
     ],
-    overlay: { links: [["a", "b"]], partitions: [["a", "b"]] },
+    network: NO_NETWORK_FAULTS,
+    overlay: { links: [["a", "b"]], cut: [], partitions: [["a", "b"]] },
     journal: "running",
   };
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NO_NETWORK_FAULTS } from "../faults/network-faults.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import type { LinkRecord } from "../transcript/link-records.js";
@@ -43,7 +44,8 @@ function snapshot(partitions: string[][], bob: "running" | "paused" = "running")
       { name: "alice", status: "running", neighbors: partitions.length === 1 ? ["bob"] : [], linkSource: "events" },
       { name: "bob", status: bob, neighbors: partitions.length === 1 ? ["alice"] : [], linkSource: "events" },
     ],
-    overlay: { links: partitions.length === 1 ? [["alice", "bob"]] : [], partitions },
+    network: NO_NETWORK_FAULTS,
+    overlay: { links: partitions.length === 1 ? [["alice", "bob"]] : [], cut: [], partitions },
     journal: "running",
   };
 }

@@ -3,6 +3,7 @@ import { partitionsText } from "../check/overlay.js";
 import type { OverlaySnapshot } from "../check/run-report.js";
 import { sleep } from "../concurrency.js";
 import { InputError, type LabError } from "../errors.js";
+import { describeNetworkState } from "../faults/network-faults.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { control } from "../lab/control.js";
 import { recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
@@ -150,12 +151,15 @@ async function observe(lab: Lab): Promise<Observation> {
   return { snapshot, timeline: recordingTimeline(recording) };
 }
 
+/** The overlay for the report: states, links, the links the network drops and the faults in force, partitions. */
 export function overlaySnapshot(label: string, snapshot: LabSnapshot): OverlaySnapshot {
   return {
     label,
     at: new Date().toISOString(),
     states: Object.fromEntries(snapshot.peers.map((peer) => [peer.name, peer.status])),
     links: snapshot.overlay.links,
+    cut: snapshot.overlay.cut,
+    network: describeNetworkState(snapshot.network),
     partitions: snapshot.overlay.partitions,
   };
 }
