@@ -23,13 +23,13 @@ interface Watched {
  * partition or a cut, the links it newly blocked (both ends). For each end, the first
  * `link-down` it reported for that neighbour after the fault and before the fault was undone —
  * `eof` at once after a kill, `timeout` only after the heartbeat's timeout after a pause or a
- * partition — or nothing: not detected.
+ * partition — or nothing: not detected. A fault that silenced no live link is not listed.
  */
 export function detectionTimes(peers: string[], records: TimelineRecord[]): Detection[] {
   return records.flatMap((record, index) => {
     if (record.ev !== "action") return [];
     const watched = silencedBy(peers, records, record, index);
-    if (watched === undefined) return [];
+    if (watched === undefined || watched.length === 0) return [];
     return [
       {
         action: record.action,
