@@ -92,6 +92,20 @@ describe("watch, piped", () => {
     expect(view.observed(observed)).toEqual(["12:00:01.000  lab: bob's TCP table: links down alice; now none"]);
   });
 
+  it("prints the network faults in force and the links they cut with the partitions, once each time they change", () => {
+    const view = new WatchView("lines", colors(false));
+    const partitioned: LabSnapshot = {
+      ...snapshot([["alice"], ["bob"]]),
+      network: { ...NO_NETWORK_FAULTS, partition: [["alice"], ["bob"]] },
+      overlay: { links: [], cut: [{ from: "alice", to: "bob", oneWay: false }], partitions: [["alice"], ["bob"]] },
+    };
+    expect(view.status(partitioned, TS)).toEqual([
+      "-- partitions: {alice} {bob}; network: partition {alice} / {bob}; cut: alice ↔ bob",
+    ]);
+    expect(view.status(partitioned, TS)).toEqual([]);
+    expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual(["-- partitions: {alice, bob}"]);
+  });
+
   it("shows the closes a person needs to see: a neighbour dropped for not reading, a connection closed before hello", () => {
     const view = new WatchView("lines", colors(false));
     expect(

@@ -13,8 +13,9 @@ const POLL_MS = 1000;
 
 /**
  * Live status and a feed of deliveries and link changes, until Ctrl-C (the lab keeps running).
- * On a terminal the screen is redrawn; piped, each feed line and each partition change is printed
- * once; with --json, every event and each status change as one JSON object per line.
+ * On a terminal the screen is redrawn; piped, each feed line and each change of the partitions,
+ * network faults or cut links is printed once; with --json, every event and each status change as
+ * one JSON object per line.
  */
 export async function watchCommand(
   ctx: Context,
