@@ -48,7 +48,8 @@ function silencedBy(
   action: ActionRecord,
   index: number,
 ): Watched[] | undefined {
-  const before = overlayAt(peers, records.slice(0, index), action.ts);
+  // Just before the action: the records up to it, those of the same moment before it included.
+  const before = (): Overlay => overlayAt(peers, records.slice(0, index), action.ts);
   if (action.target !== undefined && isProcessFault(action.action) && !isUp(PROCESS_FAULTS[action.action].leaves)) {
     const target = action.target;
     const undone = records.findIndex(
@@ -59,7 +60,7 @@ function silencedBy(
         isProcessFault(later.action) &&
         isUp(PROCESS_FAULTS[later.action].leaves),
     );
-    return neighborsOf(before, target).map((neighbor) => ({
+    return neighborsOf(before(), target).map((neighbor) => ({
       peer: neighbor,
       neighbor: target,
       ...(undone === -1 ? {} : { undone }),
@@ -67,8 +68,8 @@ function silencedBy(
   }
   if (!action.fault || !["partition", "cut"].includes(action.fault.kind)) return undefined;
   const state = afterNetworkFault(networkStateAt(records.slice(0, index), action.ts), action.fault);
-  return before.links
-    .filter(([a, b]) => isBlocked(state, a, b) || isBlocked(state, b, a))
+  return before()
+    .links.filter(([a, b]) => isBlocked(state, a, b) || isBlocked(state, b, a))
     .flatMap(([a, b]) => {
       const undone = unblockedFrom(records, index, state, a, b);
       const when = undone === undefined ? {} : { undone };
