@@ -68,7 +68,7 @@ function fromOwnEvents(
         peer.status === "running" ? names.filter((n) => reported.get(peer.name)?.has(n)) : [],
       ]),
     ),
-    partitions: liveOverlay(states, reported).partitions,
+    partitions: liveOverlay(states, reported, snapshot.network).partitions,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Topology } from "../topology/schema.js";
 import type { Action, JournalState } from "../transcript/journal.js";
 import type { TimelineRecord } from "../transcript/transcript.js";
 import { checkDeliveries } from "./checker.js";
+import { detectionTimes } from "./detection.js";
 import { SUMMARY_VERSION, type ExpectationResult, type OverlaySnapshot, type RunReport } from "./run-report.js";
 import { changesOutsideLab, linkSourcesOf } from "./timeline-state.js";
 
@@ -22,6 +23,7 @@ export interface RunRecord {
 export function buildRunReport(run: RunRecord): RunReport {
   const { topology, timeline, scenario } = run;
   const checked = checkDeliveries(topology, timeline);
+  const peers = topology.peers.map((peer) => peer.name);
   const failedExpectations = scenario.expectations.filter((e) => !e.ok);
   const reasons = [
     ...failedExpectations.map((e) => `step ${e.step} failed: ${e.description}`),
@@ -38,14 +40,12 @@ export function buildRunReport(run: RunRecord): RunReport {
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     verdict: reasons.length === 0 ? "pass" : "fail",
-    peers: topology.peers.map((peer) => peer.name),
+    peers,
     links: topology.links,
-    linkSources: linkSourcesOf(
-      topology.peers.map((peer) => peer.name),
-      timeline,
-    ),
+    linkSources: linkSourcesOf(peers, timeline),
     snapshots: scenario.snapshots,
     ...checked,
+    detections: detectionTimes(peers, timeline),
     expectations: scenario.expectations,
     actions: run.actions,
     outsideLab: changesOutsideLab(timeline),

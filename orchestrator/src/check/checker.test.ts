@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
+import type { NetworkFault } from "../faults/network-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
 import type { Topology } from "../topology/schema.js";
 import type { EngineRecord } from "../transcript/engine.js";
@@ -71,6 +72,11 @@ class Script {
   }
   act(ms: number, action: string, target: string): this {
     this.actions.push({ ts: at(ms), action, target });
+    return this;
+  }
+  /** A network fault, journalled as lab does it. */
+  net(ms: number, fault: NetworkFault): this {
+    this.actions.push({ ts: at(ms), action: fault.kind, fault });
     return this;
   }
   /** A change the engine saw in a peer's container. */
@@ -350,6 +356,109 @@ describe("checkDeliveries", () => {
     ]);
     expect(classes(result.messages[0]!.cells)).toEqual({ alice: "delivered", bob: "delivered", carol: "unexpected" });
     expect(result.check.failing).toEqual([]);
+  });
+});
+
+describe("checkDeliveries under network faults", () => {
+  const chain = topology([
+    ["bob", "alice"],
+    ["carol", "bob"],
+    ["dave", "carol"],
+  ]);
+  const wired = (): Script =>
+    new Script()
+      .listen(0, "alice", "bob", "carol", "dave")
+      .link(10, "alice", "bob")
+      .link(10, "bob", "carol")
+      .link(10, "carol", "dave");
+  const halves: NetworkFault = {
+    kind: "partition",
+    groups: [
+      ["alice", "bob"],
+      ["carol", "dave"],
+    ],
+  };
+
+  it("a partition: a message is expected only on its sender's side, though the peers still report the bridge up", () => {
+    const s = wired().net(100, halves);
+    const hello = s.send(200, "alice", "hello");
+    s.recv(203, "bob", hello, "alice", 1);
+    const result = checkDeliveries(chain, s.records);
+    expect(result.messages[0]!.reachable).toEqual(["bob"]);
+    expect(classes(result.messages[0]!.cells)).toEqual({
+      alice: "delivered",
+      bob: "delivered",
+      carol: "unreachable",
+      dave: "unreachable",
+    });
+    expect(result.check.failing).toEqual([]);
+  });
+
+  it("a one-way cut bob → carol: bob's side does not reach carol's, carol's side still reaches bob's", () => {
+    const s = wired().net(100, { kind: "cut", from: "bob", to: "carol", oneWay: true });
+    const fromAlice = s.send(200, "alice", "west to east");
+    const fromDave = s.send(300, "dave", "east to west");
+    const [west, east] = checkDeliveries(chain, s.records).messages;
+    expect(west!.id).toBe(fromAlice);
+    expect(west!.reachable).toEqual(["bob"]);
+    expect(east!.id).toBe(fromDave);
+    expect(east!.reachable).toEqual(["bob", "alice", "carol"]);
+  });
+
+  it("a cut undone by link: reachable again at once, as the peers kept reporting the link up", () => {
+    const s = wired().net(100, { kind: "cut", from: "bob", to: "carol", oneWay: false });
+    s.send(200, "alice", "cut");
+    s.net(300, { kind: "link", from: "bob", to: "carol", oneWay: false });
+    s.send(400, "alice", "linked");
+    expect(checkDeliveries(chain, s.records).messages.map((m) => m.reachable)).toEqual([
+      ["bob"],
+      ["bob", "carol", "dave"],
+    ]);
+  });
+
+  it("after heal, reachability follows the links the peers report: back only once they reconnect", () => {
+    const s = wired().net(100, halves).down(3100, "bob", "carol", "timeout").down(3100, "carol", "bob", "timeout");
+    s.net(4000, { kind: "heal" });
+    s.send(4100, "alice", "healed, not reconnected");
+    s.link(5000, "bob", "carol");
+    s.send(5100, "alice", "reconnected");
+    expect(checkDeliveries(chain, s.records).messages.map((m) => m.reachable)).toEqual([
+      ["bob"],
+      ["bob", "carol", "dave"],
+    ]);
+  });
+
+  it("loss does not make a peer unreachable; the latency of copies whose path crossed it is summed apart", () => {
+    const s = wired().net(100, { kind: "loss", peer: "carol", percent: 20, to: "dave" });
+    const hello = s.send(200, "alice", "hello");
+    s.recv(210, "bob", hello, "alice", 1).recv(220, "carol", hello, "bob", 2).recv(1420, "dave", hello, "carol", 3);
+    const result = checkDeliveries(chain, s.records);
+    expect(result.messages[0]!.reachable).toEqual(["bob", "carol", "dave"]);
+    expect(result.messages[0]!.cells.dave).toEqual({
+      class: "delivered",
+      count: 1,
+      latencyMs: 1220,
+      hops: 3,
+      degraded: true,
+    });
+    expect(result.messages[0]!.cells.carol).not.toHaveProperty("degraded");
+    expect(result.latencyUnderFaults).toEqual({
+      clean: { count: 2, meanMs: 15, p50Ms: 10, p95Ms: 20, maxMs: 20 },
+      degraded: { count: 1, meanMs: 1220, p50Ms: 1220, p95Ms: 1220, maxMs: 1220 },
+    });
+  });
+
+  it("a rate limit or a delay on the far end of a hop slows it too: TCP needs both ways", () => {
+    const s = wired().net(100, { kind: "rate", peer: "bob", kbit: 64 });
+    const hello = s.send(200, "alice", "hello");
+    s.recv(210, "bob", hello, "alice", 1);
+    expect(checkDeliveries(chain, s.records).messages[0]!.cells.bob).toMatchObject({ degraded: true });
+  });
+
+  it("no latency split when no loss, delay or rate fault was in force at any send", () => {
+    const s = wired().net(100, halves);
+    s.send(200, "alice", "hello");
+    expect(checkDeliveries(chain, s.records)).not.toHaveProperty("latencyUnderFaults");
   });
 });
 

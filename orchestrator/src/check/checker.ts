@@ -6,10 +6,19 @@ import {
   type DeliveryClass,
   type FailableClass,
 } from "../delivery/delivery-classes.js";
+import type { NetworkState } from "../faults/network-faults.js";
 import type { Topology } from "../topology/schema.js";
 import type { TimelineRecord } from "../transcript/transcript.js";
-import type { CheckSummary, DeliveryCell, Forward, LatencySummary, MessageResult } from "./run-report.js";
-import { overlayAt } from "./timeline-state.js";
+import { reachableFrom } from "./overlay.js";
+import type {
+  CheckSummary,
+  DeliveryCell,
+  Forward,
+  LatencySummary,
+  LatencyUnderFaults,
+  MessageResult,
+} from "./run-report.js";
+import { networkStateAt, overlayAt } from "./timeline-state.js";
 
 /** A message shown later than this after it was sent is late. */
 export const DEFAULT_LATE_MS = 2000;
@@ -19,15 +28,20 @@ export interface CheckResult {
   forwards: Forward[];
   check: CheckSummary;
   latency: LatencySummary;
+  /** Present when a loss, delay or rate fault was in force when some message was sent. */
+  latencyUnderFaults?: LatencyUnderFaults;
 }
 
 type Sent = Extract<PeerEvent, { ev: "sent" }>;
 type Shown = Extract<PeerEvent, { ev: "recv" }>;
 
 /**
- * The delivery checker. For every chat message, the peers that should show it are those
- * connected to its sender in the live overlay when it was sent; each (message, peer) pair is
- * classified, and the topology's check levels decide which classes fail the run.
+ * The delivery checker. For every chat message, the peers that should show it are those its
+ * sender could get to in the live overlay when it was sent, over the links the peers reported
+ * minus those the network dropped, in the direction of travel (reachableFrom); each
+ * (message, peer) pair is classified, and the topology's check levels decide which classes fail
+ * the run. Loss, delay and rate limits do not make a peer unreachable (TCP still delivers): the
+ * latency they cost is summed up apart.
  */
 export function checkDeliveries(
   topology: Topology,
@@ -50,9 +64,14 @@ export function checkDeliveries(
       });
     }
   }
+  let degradedAtSomeSend = false;
   const messages = records
     .filter((record): record is Sent => record.ev === "sent")
-    .map((sent) => classify(sent, shownById.get(sent.id) ?? [], peers, records, lateAfterMs));
+    .map((sent) => {
+      const network = networkStateAt(records, sent.ts);
+      if (isDegraded(network)) degradedAtSomeSend = true;
+      return classify(sent, shownById.get(sent.id) ?? [], peers, records, network, lateAfterMs);
+    });
 
   const counts = Object.fromEntries(DELIVERY_CLASSES.map((c) => [c, 0])) as Record<DeliveryClass, number>;
   for (const message of messages) {
@@ -63,12 +82,28 @@ export function checkDeliveries(
   }
   const levels = checkLevels(topology);
   const failing = FAILABLE_CLASSES.filter((c) => levels[c] === "fail" && counts[c] > 0);
-  const latencies = messages.flatMap((m) =>
-    Object.values(m.cells).flatMap((cell) =>
-      (cell.class === "delivered" || cell.class === "late") && cell.latencyMs !== undefined ? [cell.latencyMs] : [],
+  const timed = messages.flatMap((m) =>
+    Object.entries(m.cells).flatMap(([peer, cell]) =>
+      peer !== m.origin && (cell.class === "delivered" || cell.class === "late") && cell.latencyMs !== undefined
+        ? [{ ms: cell.latencyMs, degraded: cell.degraded === true }]
+        : [],
     ),
   );
-  return { messages, forwards, check: { counts, levels, failing }, latency: summarizeLatency(latencies) };
+  const latencyOf = (cells: typeof timed): LatencySummary => summarizeLatency(cells.map((cell) => cell.ms));
+  return {
+    messages,
+    forwards,
+    check: { counts, levels, failing },
+    latency: latencyOf(timed),
+    ...(degradedAtSomeSend
+      ? {
+          latencyUnderFaults: {
+            clean: latencyOf(timed.filter((cell) => !cell.degraded)),
+            degraded: latencyOf(timed.filter((cell) => cell.degraded)),
+          },
+        }
+      : {}),
+  };
 }
 
 function classify(
@@ -76,10 +111,12 @@ function classify(
   shown: Shown[],
   peers: string[],
   records: TimelineRecord[],
+  network: NetworkState,
   lateAfterMs: number,
 ): MessageResult {
-  const partition = overlayAt(peers, records, sent.ts).partitions.find((p) => p.includes(sent.peer)) ?? [];
-  const reachable = partition.filter((peer) => peer !== sent.peer);
+  const reached = reachableFrom(overlayAt(peers, records, sent.ts), sent.peer);
+  const reachable = peers.filter((peer) => reached.has(peer));
+  const firstFrom = new Map(shown.map((event) => [event.peer, event.from] as const).reverse());
   const sentAt = Date.parse(sent.ts);
   const cells: Record<string, DeliveryCell> = {};
   for (const peer of peers) {
@@ -97,9 +134,40 @@ function classify(
     else if (!reachable.includes(peer)) kind = mine.length ? "unexpected" : "unreachable";
     else if (!first) kind = "missing";
     else kind = timing.latencyMs! > lateAfterMs ? "late" : "delivered";
-    cells[peer] = { class: kind, count: mine.length, ...timing };
+    const degraded = first !== undefined && pathOf(peer, sent.peer, firstFrom).some(([a, b]) => slows(network, a, b));
+    cells[peer] = { class: kind, count: mine.length, ...timing, ...(degraded ? { degraded: true as const } : {}) };
   }
   return { id: sent.id, origin: sent.peer, text: sent.text, sentAt: sent.ts, reachable, cells };
+}
+
+/**
+ * The hops a peer's first copy of a message took, back to its origin, each [from, to]: every
+ * peer's first `recv` says which neighbour it came from. Stops where the chain is not known (a
+ * peer that did not say), or would loop.
+ */
+function pathOf(peer: string, origin: string, firstFrom: Map<string, string>): Array<[string, string]> {
+  const hops: Array<[string, string]> = [];
+  const seen = new Set([peer]);
+  for (let to = peer, from = firstFrom.get(peer); from !== undefined; to = from, from = firstFrom.get(from)) {
+    hops.push([from, to]);
+    if (from === origin || seen.has(from)) break;
+    seen.add(from);
+  }
+  return hops;
+}
+
+/** Whether some fault slows a hop: loss, delay or a rate limit on either end toward the other (TCP needs both ways: a lost ack costs a retransmission too). */
+function slows(network: NetworkState, a: string, b: string): boolean {
+  const toward = (fault: { peer: string; to?: string }, from: string, to: string): boolean =>
+    fault.peer === from && (fault.to === undefined || fault.to === to);
+  return (
+    [...network.loss, ...network.delay].some((fault) => toward(fault, a, b) || toward(fault, b, a)) ||
+    network.rate.some((fault) => fault.peer === a || fault.peer === b)
+  );
+}
+
+function isDegraded(network: NetworkState): boolean {
+  return network.loss.length + network.delay.length + network.rate.length > 0;
 }
 
 /**

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
+import { NO_NETWORK_FAULTS, afterNetworkFault, type NetworkFault } from "../faults/network-faults.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import {
   latestLinkRecords,
   liveOverlay,
+  cutText,
   partitionsText,
   peerStatus,
+  reachableFrom,
   reportedNeighbors,
   type PeerState,
 } from "./overlay.js";
@@ -99,6 +102,7 @@ describe("liveOverlay", () => {
     const overlay = liveOverlay(
       states({ alice: "running", bob: "running", carol: "running", dave: "running" }),
       reportedNeighbors(chainUp),
+      NO_NETWORK_FAULTS,
     );
     expect(overlay).toEqual({
       links: [
@@ -106,6 +110,7 @@ describe("liveOverlay", () => {
         ["bob", "carol"],
         ["carol", "dave"],
       ],
+      cut: [],
       partitions: [["alice", "bob", "carol", "dave"]],
     });
   });
@@ -114,14 +119,16 @@ describe("liveOverlay", () => {
     const overlay = liveOverlay(
       states({ alice: "running", bob: "killed", carol: "running", dave: "running" }),
       reportedNeighbors(chainUp),
+      NO_NETWORK_FAULTS,
     );
-    expect(overlay).toEqual({ links: [["carol", "dave"]], partitions: [["alice"], ["carol", "dave"]] });
+    expect(overlay).toEqual({ links: [["carol", "dave"]], cut: [], partitions: [["alice"], ["carol", "dave"]] });
   });
 
   it("a paused peer belongs to no partition", () => {
     const overlay = liveOverlay(
       states({ alice: "running", bob: "paused", carol: "running", dave: "running" }),
       reportedNeighbors(chainUp),
+      NO_NETWORK_FAULTS,
     );
     expect(overlay.partitions).toEqual([["alice"], ["carol", "dave"]]);
   });
@@ -130,16 +137,110 @@ describe("liveOverlay", () => {
     const overlay = liveOverlay(
       states({ a: "running", b: "running", c: "running" }),
       reportedNeighbors([up("a", "b"), up("b", "c"), down("b", "c")]),
+      NO_NETWORK_FAULTS,
     );
-    expect(overlay).toEqual({ links: [["a", "b"]], partitions: [["a", "b"], ["c"]] });
+    expect(overlay).toEqual({ links: [["a", "b"]], cut: [], partitions: [["a", "b"], ["c"]] });
   });
 
   it("orders partitions and members by the topology's peer order", () => {
     const overlay = liveOverlay(
       states({ zed: "running", amy: "running", kim: "running" }),
       reportedNeighbors([up("kim", "zed")]),
+      NO_NETWORK_FAULTS,
     );
     expect(overlay.partitions).toEqual([["zed", "kim"], ["amy"]]);
+  });
+});
+
+describe("liveOverlay under network faults", () => {
+  const running = states({ alice: "running", bob: "running", carol: "running", dave: "running" });
+  const network = (...faults: NetworkFault[]) => faults.reduce(afterNetworkFault, NO_NETWORK_FAULTS);
+
+  it("a network partition splits the chain at once, while its ends still report the bridge link up", () => {
+    const overlay = liveOverlay(
+      running,
+      reportedNeighbors(chainUp),
+      network({
+        kind: "partition",
+        groups: [
+          ["alice", "bob"],
+          ["carol", "dave"],
+        ],
+      }),
+    );
+    expect(overlay).toEqual({
+      links: [
+        ["alice", "bob"],
+        ["carol", "dave"],
+      ],
+      cut: [{ from: "bob", to: "carol", oneWay: false }],
+      partitions: [
+        ["alice", "bob"],
+        ["carol", "dave"],
+      ],
+    });
+  });
+
+  it("a one-way cut is listed in the direction dropped, whichever end is first in peer order", () => {
+    const overlay = liveOverlay(
+      running,
+      reportedNeighbors(chainUp),
+      network({ kind: "cut", from: "carol", to: "bob", oneWay: true }),
+    );
+    expect(overlay.cut).toEqual([{ from: "carol", to: "bob", oneWay: true }]);
+    expect(overlay.links).toEqual([
+      ["alice", "bob"],
+      ["carol", "dave"],
+    ]);
+    expect(overlay.partitions).toEqual([
+      ["alice", "bob"],
+      ["carol", "dave"],
+    ]);
+  });
+
+  it("a blocked pair the peers do not report linked is no cut link", () => {
+    const overlay = liveOverlay(
+      running,
+      reportedNeighbors(chainUp),
+      network({ kind: "cut", from: "alice", to: "dave", oneWay: false }),
+    );
+    expect(overlay.cut).toEqual([]);
+    expect(overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+  });
+
+  it("a link to a dead peer is gone, not cut", () => {
+    const overlay = liveOverlay(
+      states({ alice: "running", bob: "killed", carol: "running", dave: "running" }),
+      reportedNeighbors(chainUp),
+      network({ kind: "cut", from: "alice", to: "bob", oneWay: false }),
+    );
+    expect(overlay.cut).toEqual([]);
+  });
+});
+
+describe("reachableFrom", () => {
+  const running = states({ alice: "running", bob: "running", carol: "running", dave: "running" });
+  const reported = reportedNeighbors(chainUp);
+
+  it("follows links both ways and a one-way cut's open direction only", () => {
+    const overlay = liveOverlay(
+      running,
+      reported,
+      afterNetworkFault(NO_NETWORK_FAULTS, { kind: "cut", from: "bob", to: "carol", oneWay: true }),
+    );
+    expect(reachableFrom(overlay, "alice")).toEqual(new Set(["bob"]));
+    expect(reachableFrom(overlay, "dave")).toEqual(new Set(["carol", "bob", "alice"]));
+  });
+
+  it("a peer outside the overlay reaches nobody", () => {
+    expect(reachableFrom(liveOverlay(running, reported, NO_NETWORK_FAULTS), "zed")).toEqual(new Set());
+  });
+});
+
+describe("cutText", () => {
+  it("words a cut link with its direction", () => {
+    expect(cutText({ from: "alice", to: "bob", oneWay: false })).toBe("alice ↔ bob");
+    expect(cutText({ from: "bob", to: "alice", oneWay: true })).toBe("bob → alice (one way)");
   });
 });
 

@@ -1,4 +1,5 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
+import { isBlocked, type NetworkState } from "../faults/network-faults.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
 import type { LinkRecord } from "../transcript/link-records.js";
@@ -67,15 +68,33 @@ export function latestLinkRecords(records: Iterable<PeerEvent | LinkRecord>): Ma
   return latest;
 }
 
+/**
+ * A link the peers still report up whose packets the network drops (a partition or `lab cut`):
+ * its ends notice only when their heartbeat times out, or never if they send nothing.
+ */
+export interface CutLink {
+  /** A two-way cut: the link's ends in peer order. A one-way cut: packets from `from` to `to` are dropped. */
+  from: string;
+  to: string;
+  /** Only from → to is dropped: `to`'s messages still cross to `from`. */
+  oneWay: boolean;
+}
+
 export interface Overlay {
-  /** Links between live peers that either end reports up, each once, in peer order. */
+  /** Links between live peers that either end reports up and the network lets through both ways, each once, in peer order. */
   links: Array<[string, string]>;
-  /** Connected components of the live peers; dead and paused peers belong to none. */
+  /** Links between live peers that either end reports up but the network blocks in one direction or both. */
+  cut: CutLink[];
+  /** Connected components of the live peers over `links`; dead and paused peers belong to none. */
   partitions: string[][];
 }
 
-/** The live overlay: running peers and the links they report, and its connected components. */
-export function liveOverlay(peers: PeerState[], reported: Map<string, Set<string>>): Overlay {
+/**
+ * The live overlay: running peers and the links they report, minus what the network's faults
+ * drop, and its connected components. A partitioned link shows as cut at once, while its ends
+ * still report it up until their heartbeat times out.
+ */
+export function liveOverlay(peers: PeerState[], reported: Map<string, Set<string>>, network: NetworkState): Overlay {
   const order = new Map(peers.map((peer, index) => [peer.name, index]));
   const live = new Set(peers.filter((peer) => peer.status === "running").map((peer) => peer.name));
   const adjacency = new Map<string, Set<string>>([...live].map((name) => [name, new Set<string>()]));
@@ -89,28 +108,69 @@ export function liveOverlay(peers: PeerState[], reported: Map<string, Set<string
   const byOrder = (a: string, b: string): number =>
     (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || a.localeCompare(b);
   const links: Array<[string, string]> = [];
+  const cut: CutLink[] = [];
   for (const a of [...adjacency.keys()].sort(byOrder)) {
-    for (const b of [...adjacency.get(a)!].sort(byOrder)) if (byOrder(a, b) < 0) links.push([a, b]);
+    for (const b of [...adjacency.get(a)!].sort(byOrder)) {
+      if (byOrder(a, b) >= 0) continue;
+      const [there, back] = [isBlocked(network, a, b), isBlocked(network, b, a)];
+      if (!there && !back) links.push([a, b]);
+      else if (there && back) cut.push({ from: a, to: b, oneWay: false });
+      else cut.push(there ? { from: a, to: b, oneWay: true } : { from: b, to: a, oneWay: true });
+    }
+  }
+  const working = new Map<string, Set<string>>([...live].map((name) => [name, new Set<string>()]));
+  for (const [a, b] of links) {
+    working.get(a)!.add(b);
+    working.get(b)!.add(a);
   }
   const partitions: string[][] = [];
   const placed = new Set<string>();
   for (const start of [...live].sort(byOrder)) {
     if (placed.has(start)) continue;
-    const component: string[] = [];
-    const queue = [start];
-    placed.add(start);
-    while (queue.length > 0) {
-      const current = queue.shift()!;
-      component.push(current);
-      for (const next of adjacency.get(current)!) {
-        if (placed.has(next)) continue;
-        placed.add(next);
-        queue.push(next);
-      }
-    }
+    const component = [...reach(working, start)];
+    component.forEach((peer) => placed.add(peer));
     partitions.push(component.sort(byOrder));
   }
-  return { links, partitions };
+  return { links, cut, partitions };
+}
+
+/**
+ * The peers a message from `sender` can get to over the overlay, directed: every link both ways,
+ * and a one-way cut's open direction (a cut alice → bob lets bob's messages cross to alice). The
+ * sender itself is not included.
+ */
+export function reachableFrom(overlay: Overlay, sender: string): Set<string> {
+  const next = new Map<string, Set<string>>();
+  const add = (from: string, to: string): void => {
+    next.set(from, (next.get(from) ?? new Set()).add(to));
+  };
+  for (const [a, b] of overlay.links) {
+    add(a, b);
+    add(b, a);
+  }
+  for (const cut of overlay.cut) if (cut.oneWay) add(cut.to, cut.from);
+  const reached = reach(next, sender);
+  reached.delete(sender);
+  return reached;
+}
+
+/** Every peer reachable from `start` over `next` (breadth first), `start` included. */
+function reach(next: Map<string, Set<string>>, start: string): Set<string> {
+  const reached = new Set([start]);
+  const queue = [start];
+  while (queue.length > 0) {
+    for (const peer of next.get(queue.shift()!) ?? []) {
+      if (reached.has(peer)) continue;
+      reached.add(peer);
+      queue.push(peer);
+    }
+  }
+  return reached;
+}
+
+/** A cut link in words: "alice ↔ bob", "alice → bob (one way)". */
+export function cutText(cut: CutLink): string {
+  return cut.oneWay ? `${cut.from} → ${cut.to} (one way)` : `${cut.from} ↔ ${cut.to}`;
 }
 
 /** Partitions as text: "{alice} {carol, dave}", or "(no live peers)". */

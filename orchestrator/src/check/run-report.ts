@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CHECK_LEVELS, DELIVERY_CLASSES, FAILABLE_CLASSES } from "../delivery/delivery-classes.js";
+import { networkFaultSchema } from "../faults/network-faults.js";
 import { PEER_STATUSES } from "../faults/peer-status.js";
 import { CONTAINER_CHANGES } from "../runtime/runtime.js";
 import { formatPath } from "../topology/diagnostic.js";
@@ -10,6 +11,7 @@ import { LINK_SOURCES } from "../transcript/link-records.js";
 /**
  * The version of summary.json's shape, written in it and required by `lab report`. Raise it when
  * a field is removed or changes meaning, so an old summary is refused in words, not half drawn.
+ * A field added as optional keeps the version: older summaries lack it and are drawn without it.
  */
 export const SUMMARY_VERSION = 1;
 
@@ -26,6 +28,8 @@ const deliveryCellSchema = z.object({
   latencyMs: z.number().optional(),
   /** Hops of the first showing. */
   hops: count.optional(),
+  /** The first copy's path crossed a link with loss, delay or a rate limit in force when the message was sent. */
+  degraded: z.literal(true).optional(),
 });
 
 const messageResultSchema = z.object({
@@ -33,7 +37,7 @@ const messageResultSchema = z.object({
   origin: peer,
   text: z.string(),
   sentAt: z.string(),
-  /** Peers connected to the origin in the live overlay when it was sent. */
+  /** Peers the origin could get to in the live overlay when it was sent, minus what the network dropped (directed). */
   reachable: z.array(peer),
   /** One cell per peer, keyed by name, for every peer in topology order, the origin included. */
   cells: z.record(peer, deliveryCellSchema),
@@ -49,12 +53,20 @@ const forwardSchema = z.object({
   kind: z.enum(["recv", "dup", "hop-limit"]),
 });
 
+/** A link the peers reported up but the network dropped: both ways, or only from → to. */
+const cutLinkSchema = z.object({ from: peer, to: peer, oneWay: z.boolean() });
+
 /** The overlay at one moment: before the run and after each fault. */
 const overlaySnapshotSchema = z.object({
   label: z.string(),
   at: z.string(),
   states: z.record(peer, z.enum(PEER_STATUSES)),
+  /** Links reported up that the network lets through both ways. */
   links: z.array(link),
+  /** Links reported up that the network drops. Absent in summaries from before network faults. */
+  cut: z.array(cutLinkSchema).optional(),
+  /** The network faults in force, one line each (describeNetworkState). Absent in summaries from before network faults. */
+  network: z.array(z.string()).optional(),
   partitions: z.array(z.array(peer)),
 });
 
@@ -76,6 +88,31 @@ const latencySummarySchema = z.object({
   maxMs: z.number(),
 });
 
+/** Latency split by the network: copies whose path a loss, delay or rate fault slowed when the message was sent, and the rest. */
+const latencyUnderFaultsSchema = z.object({ clean: latencySummarySchema, degraded: latencySummarySchema });
+
+/** One end of a link a fault silenced: when and why it noticed, if it did while the fault was in force. */
+const detectionEndSchema = z.object({
+  /** The peer that should notice, and its neighbour across the silenced link. */
+  peer,
+  neighbor: peer,
+  /** Its first `link-down` for the neighbour after the fault (a link record's source for a peer lab observes); absent: not detected. */
+  reason: z.string().optional(),
+  at: z.string().optional(),
+  afterMs: z.number().optional(),
+  /** When the fault stopped silencing this link (resume, start, heal, link), if it did before the run ended. */
+  undoneAt: z.string().optional(),
+});
+
+/** A fault that silenced links (kill, stop, pause, partition, cut) and how long each end took to notice. */
+const detectionSchema = z.object({
+  action: z.string(),
+  /** The action in words, as the actions list says it. */
+  description: z.string(),
+  at: z.string(),
+  ends: z.array(detectionEndSchema),
+});
+
 const checkSummarySchema = z.object({
   counts: z.record(z.enum(DELIVERY_CLASSES), count),
   levels: z.record(z.enum(FAILABLE_CLASSES), z.enum(CHECK_LEVELS)),
@@ -88,6 +125,7 @@ const actionSchema = z.object({
   action: z.string(),
   target: z.string().optional(),
   detail: z.string().optional(),
+  fault: networkFaultSchema.optional(),
 }) satisfies z.ZodType<Action>;
 
 const engineRecordSchema = z.object({
@@ -130,6 +168,10 @@ const runReportSchema = z.object({
   forwards: z.array(forwardSchema),
   expectations: z.array(expectationResultSchema),
   latency: latencySummarySchema,
+  /** Present when a loss, delay or rate fault was in force when some message was sent. */
+  latencyUnderFaults: latencyUnderFaultsSchema.optional(),
+  /** Each fault that silenced links, and when each end noticed. Absent in summaries from before detection times. */
+  detections: z.array(detectionSchema).optional(),
   check: checkSummarySchema,
   actions: z.array(actionSchema),
   /** Container changes the engine saw that no lab action explains: a crash, the OOM killer, a `docker kill`. */
@@ -147,6 +189,9 @@ export type Forward = z.infer<typeof forwardSchema>;
 export type OverlaySnapshot = z.infer<typeof overlaySnapshotSchema>;
 export type ExpectationResult = z.infer<typeof expectationResultSchema>;
 export type LatencySummary = z.infer<typeof latencySummarySchema>;
+export type LatencyUnderFaults = z.infer<typeof latencyUnderFaultsSchema>;
+export type Detection = z.infer<typeof detectionSchema>;
+export type DetectionEnd = z.infer<typeof detectionEndSchema>;
 export type CheckSummary = z.infer<typeof checkSummarySchema>;
 
 /** A summary.json's content checked against this version's shape; a problem names the field. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { NO_NETWORK_FAULTS, type NetworkFault } from "../faults/network-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
 import type { EngineRecord } from "../transcript/engine.js";
 import type { Action } from "../transcript/journal.js";
 import { mergeTimeline } from "../transcript/transcript.js";
 import type { LinkRecord, ObservedLinkSource } from "../transcript/link-records.js";
-import { changesOutsideLab, linkSourcesOf, statesAt } from "./timeline-state.js";
+import { changesOutsideLab, linkSourcesOf, networkStateAt, overlayAt, statesAt } from "./timeline-state.js";
 
 const at = (ms: number): string => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, ms)).toISOString();
 const act = (ms: number, action: string, target?: string): Action => ({
@@ -130,5 +131,37 @@ describe("statesAt", () => {
       [engine(400, "bob", "die", 137), engine(600, "bob", "start")],
     );
     expect(statesAt(["bob"], records, at(700))[0]!.status).toBe("running");
+  });
+});
+
+describe("networkStateAt and overlayAt", () => {
+  const partition: NetworkFault = { kind: "partition", groups: [["alice"], ["bob"]] };
+  const records = mergeTimeline(
+    [
+      { ts: at(0), peer: "alice", ev: "listening", port: 7000 },
+      { ts: at(0), peer: "bob", ev: "listening", port: 7000 },
+      { ts: at(10), peer: "alice", ev: "link-up", neighbor: "bob", addr: "x", dir: "out" },
+      { ts: at(10), peer: "bob", ev: "link-up", neighbor: "alice", addr: "x", dir: "in" },
+    ],
+    [
+      { ts: at(100), action: "partition", fault: partition },
+      { ts: at(200), action: "heal", fault: { kind: "heal" } },
+    ],
+    [],
+  );
+
+  it("replays the network faults lab journalled up to the moment", () => {
+    expect(networkStateAt(records, at(50))).toEqual(NO_NETWORK_FAULTS);
+    expect(networkStateAt(records, at(100)).partition).toEqual([["alice"], ["bob"]]);
+    expect(networkStateAt(records, at(300))).toEqual(NO_NETWORK_FAULTS);
+  });
+
+  it("the overlay during a partition has the link the peers still report as cut, and two partitions; after heal, one", () => {
+    expect(overlayAt(["alice", "bob"], records, at(150))).toEqual({
+      links: [],
+      cut: [{ from: "alice", to: "bob", oneWay: false }],
+      partitions: [["alice"], ["bob"]],
+    });
+    expect(overlayAt(["alice", "bob"], records, at(250)).partitions).toEqual([["alice", "bob"]]);
   });
 });

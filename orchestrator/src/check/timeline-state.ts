@@ -4,6 +4,7 @@ import type { PeerStatus } from "../faults/peer-status.js";
 import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, isProcessFault } from "../faults/process-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
 import type { EngineRecord } from "../transcript/engine.js";
+import type { Action } from "../transcript/journal.js";
 import type { LinkRecord, LinkSource } from "../transcript/link-records.js";
 import { isPeerEvent, type TimelineRecord } from "../transcript/transcript.js";
 import { exitStatus, liveOverlay, reportedNeighbors, type Overlay, type PeerState } from "./overlay.js";
@@ -39,11 +40,16 @@ export function statesAt(peers: string[], records: TimelineRecord[], at: string)
 
 /** The network faults in force at a moment: every network fault lab recorded up to then, replayed. */
 export function networkStateAt(records: readonly TimelineRecord[], at: string): NetworkState {
+  const until = records.findIndex((record) => record.ts > at);
+  return networkStateAfter(
+    (until === -1 ? records : records.slice(0, until)).flatMap((record) => (record.ev === "action" ? [record] : [])),
+  );
+}
+
+/** The network faults in force after these actions, in order: what `status` shows of a running lab. */
+export function networkStateAfter(actions: Iterable<Pick<Action, "fault">>): NetworkState {
   let state = NO_NETWORK_FAULTS;
-  for (const record of records) {
-    if (record.ts > at) break;
-    if (record.ev === "action" && record.fault) state = afterNetworkFault(state, record.fault);
-  }
+  for (const action of actions) if (action.fault) state = afterNetworkFault(state, action.fault);
   return state;
 }
 
@@ -115,10 +121,13 @@ export function linkSourcesOf(peers: string[], records: TimelineRecord[]): Recor
   return Object.fromEntries(sources);
 }
 
-/** The live overlay at a moment: the peers' own link events, and the links lab observed of those that report none. */
+/**
+ * The live overlay at a moment: the peers' own link events, and the links lab observed of those
+ * that report none, minus what the network faults in force then drop.
+ */
 export function overlayAt(peers: string[], records: TimelineRecord[], at: string): Overlay {
   const links = records.filter(
     (record): record is PeerEvent | LinkRecord => (isPeerEvent(record) || record.ev === "links") && record.ts <= at,
   );
-  return liveOverlay(statesAt(peers, records, at), reportedNeighbors(links));
+  return liveOverlay(statesAt(peers, records, at), reportedNeighbors(links), networkStateAt(records, at));
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NO_NETWORK_FAULTS, afterNetworkFault } from "../faults/network-faults.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import { colors } from "./output.js";
 import { renderSendResult, renderSnapshot } from "./render.js";
@@ -27,7 +28,8 @@ describe("renderSnapshot", () => {
       { name: "a", status: "running", neighbors: ["b"], linkSource: "events" },
       { name: "b", status: "running", neighbors: ["a"], linkSource: "events" },
     ],
-    overlay: { links: [["a", "b"]], partitions: [["a", "b"]] },
+    network: NO_NETWORK_FAULTS,
+    overlay: { links: [["a", "b"]], cut: [], partitions: [["a", "b"]] },
     journal: "running",
   };
 
@@ -53,5 +55,53 @@ describe("renderSnapshot", () => {
     expect(lines.at(-1)).toBe(
       "warning: b's links shown are its configured links to running peers, a guess: no cat\\x1b",
     );
+  });
+});
+
+describe("renderSnapshot under network faults", () => {
+  const partitioned: LabSnapshot = {
+    lab: "chain",
+    peers: [
+      { name: "alice", status: "running", neighbors: ["bob"], linkSource: "events" },
+      { name: "bob", status: "running", neighbors: ["alice", "carol"], linkSource: "events" },
+      { name: "carol", status: "running", neighbors: ["bob"], linkSource: "events" },
+    ],
+    network: afterNetworkFault(
+      afterNetworkFault(NO_NETWORK_FAULTS, { kind: "partition", groups: [["alice", "bob"], ["carol"]] }),
+      { kind: "loss", peer: "alice", percent: 5 },
+    ),
+    overlay: {
+      links: [["alice", "bob"]],
+      cut: [{ from: "bob", to: "carol", oneWay: false }],
+      partitions: [["alice", "bob"], ["carol"]],
+    },
+    journal: "running",
+  };
+
+  it("marks neighbours across a cut link, leaves the cut link out of the drawing, and lists the faults in force", () => {
+    const lines = renderSnapshot(partitioned, colors(false));
+    expect(lines.slice(2, 6)).toEqual([
+      "PEER   STATE    NEIGHBOURS",
+      "alice  running  bob",
+      "bob    running  alice, carol ✂",
+      "carol  running  bob ✂",
+    ]);
+    expect(lines).toContain("  alice ── bob");
+    expect(lines).toContain("  carol");
+    expect(lines.slice(-4)).toEqual([
+      "2 partitions: {alice, bob} {carol}",
+      "network: partition {alice, bob} / {carol}",
+      "network: loss 5% on alice",
+      "cut: bob ↔ carol (dropped by the network; reported up until the heartbeat times out)",
+    ]);
+  });
+
+  it("says nothing of the network when no fault is in force", () => {
+    const quiet = { ...partitioned, network: NO_NETWORK_FAULTS, overlay: { ...partitioned.overlay, cut: [] } };
+    expect(renderSnapshot(quiet, colors(false)).some((line) => /^(network|cut):/.test(line))).toBe(false);
+  });
+
+  it("colours a cut neighbour red on a terminal", () => {
+    expect(renderSnapshot(partitioned, colors(true)).join("\n")).toContain("\u001b[31mcarol ✂");
   });
 });

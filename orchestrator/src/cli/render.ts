@@ -1,4 +1,5 @@
-import { describeStatus, partitionsText } from "../check/overlay.js";
+import { cutText, describeStatus, partitionsText } from "../check/overlay.js";
+import { describeNetworkState } from "../faults/network-faults.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack, type LinkBack } from "../lab/links-back.js";
@@ -18,7 +19,11 @@ const MARK: Partial<Record<PeerStatus, string>> = {
   removed: "✕ removed",
 };
 
-/** The status a person reads: a table of peers, the live overlay drawn, the partitions. */
+/**
+ * The status a person reads: a table of peers, the live overlay drawn, the partitions, the
+ * network faults in force and the links they cut (marked ✂ among the neighbours, left out of the
+ * drawing: the peers report them up until their heartbeat times out, but nothing crosses).
+ */
 export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
   const state = (peer: LabSnapshot["peers"][number]): string => {
     const text = describeStatus(peer);
@@ -26,12 +31,17 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     if (peer.status === "paused") return c.yellow(text);
     return c.red(text);
   };
+  const cut = snapshot.overlay.cut;
+  const neighbor = (peer: string, other: string): string =>
+    cut.some((link) => (link.from === peer && link.to === other) || (link.from === other && link.to === peer))
+      ? c.red(`${other} ✂`)
+      : other;
   const rows = [
     [c.bold("PEER"), c.bold("STATE"), c.bold("NEIGHBOURS")],
     ...snapshot.peers.map((peer) => [
       peer.name,
       state(peer),
-      `${peer.neighbors.length ? peer.neighbors.join(", ") : c.dim("—")}${peer.linkSource === "events" ? "" : c.dim(` (${linkSourceLabel(peer.linkSource)})`)}`,
+      `${peer.neighbors.length ? peer.neighbors.map((other) => neighbor(peer.name, other)).join(", ") : c.dim("—")}${peer.linkSource === "events" ? "" : c.dim(` (${linkSourceLabel(peer.linkSource)})`)}`,
     ]),
   ];
   const nodes = snapshot.peers.map((peer) => ({
@@ -51,6 +61,12 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     partitions.length === 0
       ? c.red("no live peers")
       : `${partitions.length > 1 ? c.yellow(`${partitions.length} partitions`) : "1 partition"}: ${partitionsText(partitions)}`,
+    ...describeNetworkState(snapshot.network).map((fault) => c.yellow(`network: ${fault}`)),
+    ...(cut.length
+      ? [
+          `${c.red(`cut: ${cut.map(cutText).join(", ")}`)} ${c.dim("(dropped by the network; reported up until the heartbeat times out)")}`,
+        ]
+      : []),
     ...renderLinkSourceWarnings(snapshot, c),
     ...renderJournalWarning(snapshot.journal, c),
   ];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NO_NETWORK_FAULTS } from "../faults/network-faults.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import type { LinkRecord } from "../transcript/link-records.js";
@@ -43,7 +44,8 @@ function snapshot(partitions: string[][], bob: "running" | "paused" = "running")
       { name: "alice", status: "running", neighbors: partitions.length === 1 ? ["bob"] : [], linkSource: "events" },
       { name: "bob", status: bob, neighbors: partitions.length === 1 ? ["alice"] : [], linkSource: "events" },
     ],
-    overlay: { links: partitions.length === 1 ? [["alice", "bob"]] : [], partitions },
+    network: NO_NETWORK_FAULTS,
+    overlay: { links: partitions.length === 1 ? [["alice", "bob"]] : [], cut: [], partitions },
     journal: "running",
   };
 }
@@ -88,6 +90,20 @@ describe("watch, piped", () => {
     expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual([]);
     expect(view.status(snapshot([["alice"]], "paused"), TS)).toEqual(["-- partitions: {alice}"]);
     expect(view.observed(observed)).toEqual(["12:00:01.000  lab: bob's TCP table: links down alice; now none"]);
+  });
+
+  it("prints the network faults in force and the links they cut with the partitions, once each time they change", () => {
+    const view = new WatchView("lines", colors(false));
+    const partitioned: LabSnapshot = {
+      ...snapshot([["alice"], ["bob"]]),
+      network: { ...NO_NETWORK_FAULTS, partition: [["alice"], ["bob"]] },
+      overlay: { links: [], cut: [{ from: "alice", to: "bob", oneWay: false }], partitions: [["alice"], ["bob"]] },
+    };
+    expect(view.status(partitioned, TS)).toEqual([
+      "-- partitions: {alice} {bob}; network: partition {alice} / {bob}; cut: alice ↔ bob",
+    ]);
+    expect(view.status(partitioned, TS)).toEqual([]);
+    expect(view.status(snapshot([["alice", "bob"]]), TS)).toEqual(["-- partitions: {alice, bob}"]);
   });
 
   it("shows the closes a person needs to see: a neighbour dropped for not reading, a connection closed before hello", () => {

@@ -1,5 +1,6 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { partitionsText } from "../check/overlay.js";
+import { cutText, partitionsText } from "../check/overlay.js";
+import { describeNetworkState } from "../faults/network-faults.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../transcript/transcript.js";
@@ -71,11 +72,19 @@ export class WatchView {
         ...this.feed,
       ];
     }
-    const shown = this.mode === "json" ? JSON.stringify(snapshot) : partitionsText(snapshot.overlay.partitions);
+    const shown = this.mode === "json" ? JSON.stringify(snapshot) : statusLine(snapshot);
     if (shown === this.lastStatus) return [];
     this.lastStatus = shown;
-    return [
-      this.mode === "json" ? JSON.stringify({ ts, peer: "lab", ev: "status", ...snapshot }) : `-- partitions: ${shown}`,
-    ];
+    return [this.mode === "json" ? JSON.stringify({ ts, peer: "lab", ev: "status", ...snapshot }) : `-- ${shown}`];
   }
+}
+
+/** "partitions: {alice, bob} {carol}; network: partition {alice, bob} / {carol}; cut: bob ↔ carol": the piped status. */
+function statusLine(snapshot: LabSnapshot): string {
+  const cut = snapshot.overlay.cut;
+  return [
+    `partitions: ${partitionsText(snapshot.overlay.partitions)}`,
+    ...describeNetworkState(snapshot.network).map((fault) => `network: ${fault}`),
+    ...(cut.length ? [`cut: ${cut.map(cutText).join(", ")}`] : []),
+  ].join("; ");
 }

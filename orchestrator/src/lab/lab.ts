@@ -8,6 +8,8 @@ import {
   type Overlay,
   type PeerState,
 } from "../check/overlay.js";
+import { networkStateAfter } from "../check/timeline-state.js";
+import type { NetworkState } from "../faults/network-faults.js";
 import { LABEL, readMember, readTopology, type Reading } from "../plan/labels.js";
 import type { ContainerEvent, ContainerInfo, Runtime } from "../runtime/runtime.js";
 import { didYouMean } from "../did-you-mean.js";
@@ -67,6 +69,9 @@ export interface LabSnapshot {
   /** Absent when the topology has none. */
   description?: string;
   peers: PeerView[];
+  /** The network faults in force, from the journal's actions. */
+  network: NetworkState;
+  /** The live overlay with those faults: links they drop are listed apart, as cut. */
   overlay: Overlay;
   /** Anything but "running" means lab's actions are no longer (all) recorded. */
   journal: JournalState;
@@ -340,7 +345,13 @@ export class Lab {
 
   async snapshot(recording?: LabRecording): Promise<LabSnapshot> {
     const [{ peers, journal }, recorded] = await Promise.all([this.containers(), recording ?? this.recording()]);
-    return snapshotOf(this.topology, peers, [...recordingEvents(recorded), ...recorded.links], journalState(journal));
+    return snapshotOf(
+      this.topology,
+      peers,
+      [...recordingEvents(recorded), ...recorded.links],
+      networkStateAfter(recorded.actions),
+      journalState(journal),
+    );
   }
 }
 
@@ -383,11 +394,12 @@ export function recordingTimeline(recording: LabRecording): TimelineRecord[] {
   return mergeTimeline(recordingEvents(recording), recording.actions, recording.engine, recording.links);
 }
 
-/** Pure: container states, peer events and the links lab observed → what `status` shows. */
+/** Pure: container states, peer events, the links lab observed and the network faults in force → what `status` shows. */
 export function snapshotOf(
   topology: Topology,
   containers: Map<string, ContainerInfo>,
   events: Array<PeerEvent | LinkRecord>,
+  network: NetworkState,
   journal: JournalState,
 ): LabSnapshot {
   const order = topology.peers.map((peer) => peer.name);
@@ -410,7 +422,8 @@ export function snapshotOf(
         ...(record?.reason === undefined ? {} : { linkSourceReason: record.reason }),
       };
     }),
-    overlay: liveOverlay(states, reported),
+    network,
+    overlay: liveOverlay(states, reported, network),
     journal,
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NO_NETWORK_FAULTS } from "../faults/network-faults.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { PeerState } from "../check/overlay.js";
 import type { LabSnapshot } from "./lab.js";
@@ -45,7 +46,8 @@ function snapshot(
       neighbors: neighbors[state.name] ?? [],
       linkSource: "events" as const,
     })),
-    overlay: { links, partitions: [] },
+    network: NO_NETWORK_FAULTS,
+    overlay: { links, cut: [], partitions: [] },
     journal: "running",
   };
 }

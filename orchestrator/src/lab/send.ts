@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { sendCommand } from "../../../peer/src/send-command.js";
-import { describeStatus, peerStatus } from "../check/overlay.js";
+import { describeStatus, peerStatus, reachableFrom } from "../check/overlay.js";
 import { InputError } from "../errors.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { typedLine } from "../adapter/send-template.js";
@@ -95,7 +95,7 @@ export interface SendResult {
   id: string;
   /** Peers that showed the message (each once, in topology order). */
   receivedBy: string[];
-  /** Peers in the sender's partition when it was sent: who should receive it. */
+  /** Peers the sender could get to when it was sent, minus what the network dropped: who should receive it. */
   reachable: string[];
 }
 
@@ -103,6 +103,7 @@ export interface SendResult {
 export async function send(lab: Lab, peer: string, text: string, signal: AbortSignal): Promise<SendResult> {
   await lab.recordObservedLinks();
   const before = await lab.snapshot();
+  const reached = reachableFrom(before.overlay, peer);
   const typed = await typeMessage(lab, peer, text, signal);
   await settle(lab, signal);
   const receivers = new Set(
@@ -115,8 +116,6 @@ export async function send(lab: Lab, peer: string, text: string, signal: AbortSi
     text,
     id: typed.id,
     receivedBy: lab.peerNames.filter((name) => receivers.has(name)),
-    reachable: (before.overlay.partitions.find((partition) => partition.includes(peer)) ?? []).filter(
-      (name) => name !== peer,
-    ),
+    reachable: lab.peerNames.filter((name) => reached.has(name)),
   };
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from "../../../peer/src/duration.js";
-import { partitionsText } from "../check/overlay.js";
-import type { Forward, OverlaySnapshot, RunReport } from "../check/run-report.js";
+import { cutText, partitionsText, type CutLink } from "../check/overlay.js";
+import type { Forward, LatencySummary, OverlaySnapshot, RunReport } from "../check/run-report.js";
 import { CLASS_MEANING, DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { isUp } from "../faults/peer-status.js";
 import { PROCESS_FAULTS, isProcessFault } from "../faults/process-faults.js";
@@ -8,7 +8,15 @@ import { linkKey } from "../topology/link-key.js";
 import { describeEngineRecord, type EngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem, type Action } from "../transcript/journal.js";
 import { escapeHtml as esc } from "./escape-html.js";
-import { cellText, elapsedMs, formatTime, linkSourceReasons, linkSourcesText, offsetLabel } from "./markdown.js";
+import {
+  cellText,
+  detectionRows,
+  elapsedMs,
+  formatTime,
+  linkSourceReasons,
+  linkSourcesText,
+  offsetLabel,
+} from "./markdown.js";
 
 /** Partition colours, in order of each partition's first peer; none of them means a state. */
 const PARTITION_PALETTE = ["#2563eb", "#0d9488", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#4f46e5", "#b45309"];
@@ -41,6 +49,7 @@ ${matrixSection(report)}
 ${sequenceSection(report)}
 ${expectationsSection(report)}
 ${statsSection(report)}
+${detectionSection(report)}
 ${actionsSection(report)}
 <footer>p2plab · ${esc(report.file)} · generated from summary.json</footer>
 </main>
@@ -84,8 +93,8 @@ ${guesses}
 
 function topologySection(report: RunReport): string {
   const graphs = report.snapshots.map(
-    (snapshot) =>
-      `<figure class="graph">${topologySvg(report, snapshot)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot.partitions))}</span></figcaption></figure>`,
+    (snapshot, index) =>
+      `<figure class="graph">${topologySvg(report, snapshot, index)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot.partitions))}</span>${networkList(snapshot)}</figcaption></figure>`,
   );
   const swatches = PARTITION_PALETTE.slice(0, 3)
     .map((colour) => `<circle cx="${8 + PARTITION_PALETTE.indexOf(colour) * 12}" cy="8" r="6" fill="${colour}"/>`)
@@ -97,6 +106,7 @@ function topologySection(report: RunReport): string {
 <li><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="6" fill="#fff" stroke="#64748b" stroke-dasharray="2 2"/></svg> other (created, restarting)</li>
 <li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="live"/></svg> live link</li>
 <li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="configured"/></svg> configured link, not up</li>
+<li><svg width="30" height="14" aria-hidden="true"><line x1="1" y1="7" x2="29" y2="7" class="cut"/><text x="15" y="7" class="cut-mark">✂</text></svg> cut by the network: reported up, nothing crosses (an arrow: one way, the direction dropped)</li>
 </ul>`;
   const body =
     report.snapshots.length === 0
@@ -120,7 +130,7 @@ function circleLayout(peers: string[], center: Point, radius: number): Map<strin
   return positions;
 }
 
-function topologySvg(report: RunReport, snapshot: OverlaySnapshot): string {
+function topologySvg(report: RunReport, snapshot: OverlaySnapshot, index: number): string {
   const size = 320;
   const count = report.peers.length;
   const nodeRadius = count <= 12 ? 17 : count <= 40 ? 8 : 4;
@@ -133,12 +143,20 @@ function topologySvg(report: RunReport, snapshot: OverlaySnapshot): string {
   const ordered = [...snapshot.partitions].sort((a, b) => firstIndex(report.peers, a) - firstIndex(report.peers, b));
   ordered.forEach((group, index) => group.forEach((peer) => partitionOf.set(peer, index)));
 
-  const live = new Set(snapshot.links.map((link) => linkKey(...link)));
+  const cut = snapshot.cut ?? [];
+  const reportedUp = new Set(
+    [...snapshot.links, ...cut.map((link) => [link.from, link.to] as const)].map((link) => linkKey(...link)),
+  );
   const configured = report.links
-    .filter((link) => !live.has(linkKey(...link)))
+    .filter((link) => !reportedUp.has(linkKey(...link)))
     .map((link) => edge(positions, link, "configured"))
     .join("");
   const liveEdges = snapshot.links.map((link) => edge(positions, link, "live")).join("");
+  const arrow = `cut-arrow-${index}`;
+  const cutEdges = cut.map((link) => cutEdge(positions, link, nodeRadius, arrow)).join("");
+  const defs = cut.some((link) => link.oneWay)
+    ? `<defs><marker id="${arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0 0L10 5L0 10z" fill="#dc2626"/></marker></defs>`
+    : "";
 
   const nodes = report.peers
     .map((peer) => {
@@ -160,7 +178,7 @@ function topologySvg(report: RunReport, snapshot: OverlaySnapshot): string {
     })
     .join("");
 
-  return `<svg class="topology" viewBox="0 0 ${size} ${size}" role="img" aria-label="${esc(`overlay ${snapshot.label}`)}">${configured}${liveEdges}${nodes}</svg>`;
+  return `<svg class="topology" viewBox="0 0 ${size} ${size}" role="img" aria-label="${esc(`overlay ${snapshot.label}`)}">${defs}${configured}${liveEdges}${cutEdges}${nodes}</svg>`;
 }
 
 function nodeLabel(peer: string, p: Point, center: Point, nodeRadius: number, count: number): string {
@@ -181,6 +199,32 @@ function edge(positions: Map<string, Point>, [a, b]: [string, string], kind: "li
   const q = positions.get(b);
   if (!p || !q) return "";
   return `<line x1="${fx(p.x)}" y1="${fx(p.y)}" x2="${fx(q.x)}" y2="${fx(q.y)}" class="${kind}"/>`;
+}
+
+/**
+ * A link the network cuts: dashed red with ✂ at its middle; a one-way cut ends in an arrow at the
+ * peer its dropped packets were for, stopping short of the node so the arrow shows.
+ */
+function cutEdge(positions: Map<string, Point>, link: CutLink, nodeRadius: number, arrow: string): string {
+  const p = positions.get(link.from);
+  const q = positions.get(link.to);
+  if (!p || !q) return "";
+  const length = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+  const end = link.oneWay ? (nodeRadius + 3) / length : 0;
+  const x2 = q.x - (q.x - p.x) * end;
+  const y2 = q.y - (q.y - p.y) * end;
+  const title = link.oneWay
+    ? `cut ${cutText(link)}: ${link.from}'s packets to ${link.to} are dropped`
+    : `cut ${cutText(link)}: packets are dropped both ways`;
+  return `<g class="cut-link"><title>${esc(title)}</title><line x1="${fx(p.x)}" y1="${fx(p.y)}" x2="${fx(x2)}" y2="${fx(y2)}" class="cut"${link.oneWay ? ` marker-end="url(#${arrow})"` : ""}/><text x="${fx((p.x + q.x) / 2)}" y="${fx((p.y + q.y) / 2)}" class="cut-mark">✂</text></g>`;
+}
+
+/** The network faults in force at a snapshot, one line each; nothing when none (or a summary from before them). */
+function networkList(snapshot: OverlaySnapshot): string {
+  const faults = snapshot.network ?? [];
+  return faults.length === 0
+    ? ""
+    : `<ul class="network">${faults.map((fault) => `<li>${esc(`network: ${fault}`)}</li>`).join("")}</ul>`;
 }
 
 function crossMark(x: number, y: number, r: number): string {
@@ -217,6 +261,7 @@ function matrixSection(report: RunReport): string {
         `shown ${cell.count}×`,
         cell.latencyMs === undefined ? "" : `first after ${cell.latencyMs} ms`,
         cell.hops === undefined ? "" : `${cell.hops} hop${cell.hops === 1 ? "" : "s"}`,
+        cell.degraded ? "its path was slowed by loss, delay or a rate limit" : "",
       ]
         .filter(Boolean)
         .join(", ");
@@ -469,9 +514,31 @@ function statsSection(report: RunReport): string {
     return `<tr${failing ? ` class="failing"` : ""}><th scope="row"><span class="chip c-${klass}">${esc(klass)}</span></th><td class="num">${report.check.counts[klass] ?? 0}</td><td>${levelCell}</td></tr>`;
   }).join("");
   return `<section id="figures" class="two-up">
-<div><h2>Latency</h2><p class="lead">First showing minus send time, over every delivered or late copy except the sender's own.</p><div class="figures">${figures}</div></div>
+<div><h2>Latency</h2><p class="lead">First showing minus send time, over every delivered or late copy except the sender's own.</p><div class="figures">${figures}</div>${latencySplit(report)}</div>
 <div><h2>Checker</h2><table class="counts"><thead><tr><th scope="col">class</th><th scope="col">cells</th><th scope="col">level</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>`;
+}
+
+/** Clean copies beside those whose path a loss, delay or rate fault slowed, when there were such faults. */
+function latencySplit(report: RunReport): string {
+  const split = report.latencyUnderFaults;
+  if (!split) return "";
+  const row = (name: string, latency: LatencySummary): string =>
+    `<tr><th scope="row">${esc(name)}</th><td class="num">${latency.count}</td>${[latency.meanMs, latency.p50Ms, latency.p95Ms, latency.maxMs].map((ms) => `<td class="num">${latency.count === 0 ? "—" : esc(formatDuration(ms))}</td>`).join("")}</tr>`;
+  return `<p class="lead split-lead">Split by the network: copies whose path crossed a link with loss, delay or a rate limit in force when the message was sent (either direction: TCP needs both), and the rest.</p><table class="counts latency-split"><thead><tr><th scope="col">copies</th><th scope="col">count</th><th scope="col">mean</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">max</th></tr></thead><tbody>${row("clean", split.clean)}${row("slowed by loss, delay or rate", split.degraded)}</tbody></table>`;
+}
+
+/** How long each fault that silenced links took to be noticed, end by end; nothing for a summary without. */
+function detectionSection(report: RunReport): string {
+  const rows = detectionRows(report);
+  if (rows.length === 0) return "";
+  const body = rows
+    .map(
+      (row) =>
+        `<tr class="${row.detected ? "detected" : "undetected"}"><td><span class="time">${esc(row.when)}</span> ${esc(row.fault)}</td><td>${esc(row.end)}</td><td class="num">${esc(row.after)}</td><td>${esc(row.reason)}</td></tr>`,
+    )
+    .join("");
+  return `<section id="detection"><h2>Detection</h2><p class="lead">For each fault that silenced links: when each end noticed, by its first <code>link-down</code> while the fault was in force. A killed peer's sockets are closed by its kernel (<code>eof</code> at once); a paused or partitioned one is noticed only when the heartbeat times out.</p><div class="scroll"><table class="counts detection"><thead><tr><th scope="col">fault</th><th scope="col">noticed by</th><th scope="col">after</th><th scope="col">how</th></tr></thead><tbody>${body}</tbody></table></div></section>`;
 }
 
 function actionsSection(report: RunReport): string {
@@ -532,6 +599,11 @@ svg text{font-family:inherit}
 .topology .label.small{font-size:9px;font-weight:500}
 line.live{stroke:#334155;stroke-width:2.5}
 line.configured{stroke:#94a3b8;stroke-width:1.5;stroke-dasharray:5 4}
+line.cut{stroke:#dc2626;stroke-width:2;stroke-dasharray:6 4}
+.cut-mark{font-size:16px;fill:#dc2626;text-anchor:middle;dominant-baseline:middle;paint-order:stroke;stroke:#fff;stroke-width:4px}
+.graph .network{list-style:none;margin:4px 0 0;padding:0;font-size:12px;color:#991b1b}
+.split-lead{margin-top:12px}
+.detection tr.undetected td{color:#92400e}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:6px 20px;padding:0;margin:12px 0 4px;font-size:13px;color:#334155}
 .legend li{display:flex;align-items:center;gap:6px}
 .legend svg{flex:none}

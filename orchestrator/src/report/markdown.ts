@@ -1,6 +1,6 @@
 import { formatDuration } from "../../../peer/src/duration.js";
-import { partitionsText } from "../check/overlay.js";
-import type { DeliveryCell, MessageResult, RunReport } from "../check/run-report.js";
+import { cutText, partitionsText } from "../check/overlay.js";
+import type { DeliveryCell, LatencySummary, MessageResult, RunReport } from "../check/run-report.js";
 import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { describeEngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem } from "../transcript/journal.js";
@@ -50,6 +50,40 @@ export function linkSourceReasons(report: RunReport): string[] {
     const source = report.linkSources?.[peer];
     return source?.source === "configured" ? [`${peer}: ${source.reason || "its TCP table was not read"}`] : [];
   });
+}
+
+/** One end of a silenced link, as both reports' detection tables show it. */
+export interface DetectionRow {
+  /** The fault in words: "lab kill bob". */
+  fault: string;
+  /** When it was done, after the run started: "+6.000s". */
+  when: string;
+  /** "alice (link to bob)". */
+  end: string;
+  /** "3005 ms", or "not detected". */
+  after: string;
+  /** The link-down's reason, or why there was none: "undone after 2s", "by the end of the run". */
+  reason: string;
+  detected: boolean;
+}
+
+/** The report's detection times, one row per end of each link a fault silenced; none for a summary without them. */
+export function detectionRows(report: RunReport): DetectionRow[] {
+  return (report.detections ?? []).flatMap((detection) =>
+    detection.ends.map((end) => ({
+      fault: detection.description,
+      when: offsetLabel(report, detection.at),
+      end: `${end.peer} (link to ${end.neighbor})`,
+      // Milliseconds as measured: a rounded "3s" would hide the heartbeat's own jitter.
+      after: end.afterMs === undefined ? "not detected" : `${end.afterMs} ms`,
+      reason:
+        end.reason ??
+        (end.undoneAt === undefined
+          ? "by the end of the run"
+          : `undone after ${formatDuration(elapsedMs(detection.at, end.undoneAt))}`),
+      detected: end.afterMs !== undefined,
+    })),
+  );
 }
 
 /** "2025-03-14 10:00:02.012 UTC" from an ISO timestamp; anything else is shown as given. */
@@ -133,19 +167,39 @@ export function renderMarkdown(report: RunReport): string {
   }
   out.push("");
 
-  const latency = report.latency;
   out.push(
     "## Latency",
     "",
     "First showing minus send time, over every delivered or late cell except the sender's own.",
     "",
-    "| count | mean | p50 | p95 | max |",
-    "|---:|---:|---:|---:|---:|",
-    latency.count === 0
-      ? "| 0 | — | — | — | — |"
-      : `| ${latency.count} | ${formatDuration(latency.meanMs)} | ${formatDuration(latency.p50Ms)} | ${formatDuration(latency.p95Ms)} | ${formatDuration(latency.maxMs)} |`,
-    "",
+    "| copies | count | mean | p50 | p95 | max |",
+    "|---|---:|---:|---:|---:|---:|",
+    latencyRow("all", report.latency),
   );
+  const split = report.latencyUnderFaults;
+  if (split) out.push(latencyRow("clean", split.clean), latencyRow("slowed by loss, delay or rate", split.degraded));
+  out.push("");
+  if (split)
+    out.push(
+      "Slowed: the copy's path crossed a link with loss, delay or a rate limit in force when the message was sent (either direction: TCP needs both).",
+      "",
+    );
+
+  const detections = detectionRows(report);
+  if (detections.length > 0) {
+    out.push(
+      "## Detection",
+      "",
+      "For each fault that silenced links: when each end noticed, by its first `link-down` while the fault was in force.",
+      "",
+      "| fault | noticed by | after | how |",
+      "|---|---|---:|---|",
+      ...detections.map(
+        (row) => `| ${row.when} ${inline(row.fault)} | ${inline(row.end)} | ${row.after} | ${inline(row.reason)} |`,
+      ),
+      "",
+    );
+  }
 
   out.push(
     "## Delivery matrix",
@@ -179,6 +233,8 @@ export function renderMarkdown(report: RunReport): string {
       `- partitions: ${inline(partitionsText(snapshot.partitions))}`,
       `- not running: ${down.length === 0 ? "none" : inline(down.map((peer) => `${peer} (${snapshot.states[peer]})`).join(", "))}`,
       `- live links: ${snapshot.links.length === 0 ? "none" : inline(snapshot.links.map(([a, b]) => `${a}–${b}`).join(", "))}`,
+      ...(snapshot.cut?.length ? [`- cut by the network: ${inline(snapshot.cut.map(cutText).join(", "))}`] : []),
+      ...(snapshot.network ?? []).map((fault) => `- network: ${inline(fault)}`),
       "",
     );
   }
@@ -200,6 +256,11 @@ export function renderMarkdown(report: RunReport): string {
     out.push(`- ${offsetLabel(report, change.ts)} ${inline(describeEngineRecord(change))}`);
   out.push("");
   return out.join("\n");
+}
+
+function latencyRow(name: string, latency: LatencySummary): string {
+  const figure = (ms: number): string => (latency.count === 0 ? "—" : formatDuration(ms));
+  return `| ${name} | ${latency.count} | ${figure(latency.meanMs)} | ${figure(latency.p50Ms)} | ${figure(latency.p95Ms)} | ${figure(latency.maxMs)} |`;
 }
 
 /** Peer text is user input: keep it from becoming markup, links or emphasis. */

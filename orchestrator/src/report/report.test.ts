@@ -391,3 +391,79 @@ describe("renderHtml", () => {
     expect(renderMarkdown(fixture())).toBe(renderMarkdown(fixture()));
   });
 });
+
+describe("a run with network faults", () => {
+  const PARTITIONED = new URL("./fixtures/chain-partitioned.json", import.meta.url);
+  const partitioned = (): RunReport => {
+    const parsed = parseRunReport(JSON.parse(readFileSync(PARTITIONED, "utf8")));
+    if (!parsed.ok) throw new Error(`the fixture is no summary: ${parsed.problem}`);
+    return parsed.report;
+  };
+  const html = renderHtml(partitioned());
+  const markdown = renderMarkdown(partitioned());
+  const graph = (index: number): string => html.split('<svg class="topology"')[index + 1]!.split("</svg>")[0]!;
+
+  it("draws a link the network cuts dashed red with ✂, not as a live or configured link", () => {
+    const afterPartition = graph(1);
+    expect(afterPartition.match(/class="cut"/g)).toHaveLength(1);
+    expect(afterPartition).toContain("<title>cut bob ↔ carol: packets are dropped both ways</title>");
+    expect(afterPartition).toMatch(/<line [^>]*class="cut"\/><text [^>]*class="cut-mark">✂<\/text>/);
+    expect(afterPartition.match(/class="live"/g)).toHaveLength(2);
+    expect(afterPartition).not.toContain('class="configured"');
+    expect(graph(0)).not.toContain('class="cut"');
+  });
+
+  it("draws a one-way cut with an arrow toward the peer whose packets are dropped, its marker in its own graph", () => {
+    const afterCut = graph(2);
+    expect(afterCut).toContain('<marker id="cut-arrow-2"');
+    expect(afterCut).toMatch(/class="cut" marker-end="url\(#cut-arrow-2\)"\/>/);
+    expect(afterCut).toContain("<title>cut carol → dave (one way): carol&#39;s packets to dave are dropped</title>");
+    expect(html).toContain("cut by the network: reported up, nothing crosses");
+  });
+
+  it("lists the network faults in force under each snapshot, and none when there are none", () => {
+    const captions = html.split("<figcaption>").slice(1);
+    expect(captions[0]).not.toContain('class="network"');
+    expect(captions[1]).toContain(
+      '<ul class="network"><li>network: partition {alice, bob} / {carol, dave}</li><li>network: loss 20% on carol to dave</li></ul>',
+    );
+    expect(markdown).toContain(
+      "- cut by the network: bob ↔ carol, carol → dave (one way)\n- network: partition {alice, bob} / {carol, dave}\n- network: cut carol → dave (one way)\n- network: loss 20% on carol to dave\n",
+    );
+  });
+
+  it("shows each network fault in words in the actions list", () => {
+    expect(html).toContain("lab cut: cut carol → dave (one way)");
+    expect(markdown).toContain("- +3.000s lab partition: partitioned the network: {alice, bob} / {carol, dave}");
+  });
+
+  it("has a detection table: the partition noticed by timeout, the one-way cut not before heal", () => {
+    const table = html.split('<section id="detection">')[1]!.split("</section>")[0]!;
+    expect(table).toContain(
+      '<tr class="detected"><td><span class="time">+3.000s</span> lab partition: partitioned the network: {alice, bob} / {carol, dave}</td><td>bob (link to carol)</td><td class="num">3005 ms</td><td>timeout</td></tr>',
+    );
+    expect(table).toContain(
+      '<td>dave (link to carol)</td><td class="num">not detected</td><td>undone after 2.5s</td></tr>',
+    );
+    expect(markdown).toContain("## Detection");
+    expect(markdown).toContain(
+      "| +3.000s lab partition: partitioned the network: {alice, bob} / {carol, dave} | carol (link to bob) | 3005 ms | timeout |",
+    );
+  });
+
+  it("shows the latency loss cost beside the clean copies", () => {
+    expect(markdown).toContain("| clean | 6 |");
+    expect(markdown).toContain("| slowed by loss, delay or rate | 2 | 123ms | 10ms | 235ms | 235ms |");
+    expect(html).toContain('<table class="counts latency-split">');
+  });
+
+  it("a summary from before network faults still reads and renders: no cut links, no faults listed, no detection table", () => {
+    const { detections: _d, latencyUnderFaults: _l, ...report } = fixture();
+    const older = { ...report, snapshots: report.snapshots.map(({ cut: _c, network: _n, ...snapshot }) => snapshot) };
+    expect(parseRunReport(JSON.parse(JSON.stringify(older)))).toMatchObject({ ok: true });
+    expect(renderHtml(older)).not.toContain('<section id="detection">');
+    const graphs = renderHtml(older).split('<svg class="topology"').slice(1);
+    expect(graphs.some((svg) => svg.split("</svg>")[0]!.includes('class="cut"'))).toBe(false);
+    expect(renderMarkdown(older)).not.toContain("## Detection");
+  });
+});

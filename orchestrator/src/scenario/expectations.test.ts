@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NO_NETWORK_FAULTS } from "../faults/network-faults.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import { explain, judge, type Observation, type SentMessages } from "./expectations.js";
@@ -22,7 +23,8 @@ function observation(
       neighbors: neighbors[name] ?? [],
       linkSource: "events",
     })),
-    overlay: { links: [], partitions },
+    network: NO_NETWORK_FAULTS,
+    overlay: { links: [], cut: [], partitions },
     journal: "running",
   };
   return { snapshot, timeline };

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { topologyFrom } from "../../../test/support/memory-lab.js";
+import { NO_NETWORK_FAULTS } from "../faults/network-faults.js";
 import type { Lab } from "../lab/lab.js";
 import type { TypingLab } from "../lab/send.js";
-import { describeStep, networkRequest, runStep } from "./steps.js";
+import { describeStep, networkRequest, overlaySnapshot, runStep } from "./steps.js";
 import { runningContainer } from "../../../test/support/containers.js";
 
 /** A lab whose one peer, alice, runs but takes nothing from stdin: no sent event ever comes. */
@@ -77,5 +78,28 @@ describe("network steps", () => {
     expect(first).toMatchObject({ kind: "partition", seed: 7 });
     expect((first as { groups: string[][] }).groups.flat().sort()).toEqual([...PEERS].sort());
     expect(describeStep(step("{ partition: random, seed: 7 }"))).toBe("partition at random into 2 groups (seed 7)");
+  });
+});
+
+describe("overlaySnapshot", () => {
+  it("carries the links the network cuts and the faults in force, in words, for the report", () => {
+    const snapshot = overlaySnapshot("after partition", {
+      lab: "duo",
+      peers: [
+        { name: "alice", status: "running", neighbors: ["bob"], linkSource: "events" },
+        { name: "bob", status: "running", neighbors: ["alice"], linkSource: "events" },
+      ],
+      network: { ...NO_NETWORK_FAULTS, partition: [["alice"], ["bob"]] },
+      overlay: { links: [], cut: [{ from: "alice", to: "bob", oneWay: false }], partitions: [["alice"], ["bob"]] },
+      journal: "running",
+    });
+    expect(snapshot).toMatchObject({
+      label: "after partition",
+      states: { alice: "running", bob: "running" },
+      links: [],
+      cut: [{ from: "alice", to: "bob", oneWay: false }],
+      network: ["partition {alice} / {bob}"],
+      partitions: [["alice"], ["bob"]],
+    });
   });
 });

@@ -6,6 +6,7 @@ import { InputError, type LabError } from "../errors.js";
 import {
   NETWORK_FAULT_NAMES,
   describeNetworkFault,
+  describeNetworkState,
   groupsText,
   isNetworkFault,
   parseRate,
@@ -238,12 +239,15 @@ async function observe(lab: Lab): Promise<Observation> {
   return { snapshot, timeline: recordingTimeline(recording) };
 }
 
+/** The overlay for the report: states, links, the links the network drops and the faults in force, partitions. */
 export function overlaySnapshot(label: string, snapshot: LabSnapshot): OverlaySnapshot {
   return {
     label,
     at: new Date().toISOString(),
     states: Object.fromEntries(snapshot.peers.map((peer) => [peer.name, peer.status])),
     links: snapshot.overlay.links,
+    cut: snapshot.overlay.cut,
+    network: describeNetworkState(snapshot.network),
     partitions: snapshot.overlay.partitions,
   };
 }

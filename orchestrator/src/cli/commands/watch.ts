@@ -3,6 +3,7 @@ import type { LinkRecord } from "../../transcript/link-records.js";
 import { LiveFollower } from "../../lab/live.js";
 import type { PeerLine } from "../../transcript/transcript.js";
 import { Lab, journalState, snapshotOf } from "../../lab/lab.js";
+import { NetworkFollower } from "../../lab/network-follower.js";
 import { everyUntilAborted } from "../../wait.js";
 import type { Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
@@ -12,8 +13,9 @@ const POLL_MS = 1000;
 
 /**
  * Live status and a feed of deliveries and link changes, until Ctrl-C (the lab keeps running).
- * On a terminal the screen is redrawn; piped, each feed line and each partition change is printed
- * once; with --json, every event and each status change as one JSON object per line.
+ * On a terminal the screen is redrawn; piped, each feed line and each change of the partitions,
+ * network faults or cut links is printed once; with --json, every event and each status change as
+ * one JSON object per line.
  */
 export async function watchCommand(
   ctx: Context,
@@ -31,7 +33,9 @@ export async function watchCommand(
   const until = AbortSignal.any([ctx.signal, ctx.out.readerGone]);
   const follower = new LiveFollower(lab, show, until);
   // What happened before, in time order, so the first status drawn is already the lab's.
-  const past = [...(await lab.recording()).lines.values()].flat().sort((a, b) => a.ts.localeCompare(b.ts));
+  const recording = await lab.recording();
+  const past = [...recording.lines.values()].flat().sort((a, b) => a.ts.localeCompare(b.ts));
+  const network = new NetworkFollower(lab.runtime, (await lab.containers()).journal, recording.actions, until);
   follower.seen(past);
   past.forEach(show);
   await everyUntilAborted(POLL_MS, until, async () => {
@@ -41,11 +45,11 @@ export async function watchCommand(
     for (const record of written) ctx.out.lines(view.observed(record));
     const records: Array<PeerEvent | LinkRecord> = [...events, ...latest];
     const status = view.status(
-      snapshotOf(lab.topology, containers.peers, records, journalState(containers.journal)),
+      snapshotOf(lab.topology, containers.peers, records, network.state, journalState(containers.journal)),
       new Date().toISOString(),
     );
     if (mode === "screen") ctx.out.clear();
     ctx.out.lines(status);
   });
-  await follower.closed();
+  await Promise.all([follower.closed(), network.closed()]);
 }

@@ -1,0 +1,48 @@
+import { networkStateAfter } from "../check/timeline-state.js";
+import type { NetworkState } from "../faults/network-faults.js";
+import type { ContainerInfo, Runtime } from "../runtime/runtime.js";
+import { encodeAction, mergeActions, parseAction, type Action } from "../transcript/journal.js";
+import { followPeers } from "./follow.js";
+
+/**
+ * The network faults in force, for `watch`: the journal's actions followed as they are written,
+ * so each poll knows the faults without reading the journal again. Seeded with the actions
+ * already read, which the stream delivers again: each action counts once.
+ */
+export class NetworkFollower {
+  private readonly actions = new Map<string, Action>();
+  private readonly following: Promise<void>;
+
+  constructor(
+    runtime: Pick<Runtime, "logs">,
+    journal: ContainerInfo | undefined,
+    known: readonly Action[],
+    signal: AbortSignal,
+  ) {
+    known.forEach((action) => this.add(action));
+    this.following = journal
+      ? followPeers(
+          runtime,
+          new Map([["journal", { id: journal.id }]]),
+          (line) => {
+            const action = parseAction(line.text);
+            if (action) this.add(action);
+          },
+          signal,
+        )
+      : Promise.resolve();
+  }
+
+  get state(): NetworkState {
+    return networkStateAfter(mergeActions([...this.actions.values()], []));
+  }
+
+  /** Waits for the stream to end (it does once the signal aborts, or the journal stops). */
+  closed(): Promise<void> {
+    return this.following;
+  }
+
+  private add(action: Action): void {
+    if (action.fault) this.actions.set(encodeAction(action), action);
+  }
+}
