@@ -12,7 +12,7 @@ import {
 import type { Runtime } from "../runtime/runtime.js";
 import type { Lab, LabSnapshot } from "./lab.js";
 import { LINKS_BACK_TIMEOUT_MS, awaitLinks, expectedLinks, linksBackAfter, type LinkBack } from "./links-back.js";
-import { networkStateOf, restoreNetworkFaults } from "./network.js";
+import { restoreNetworkFaults } from "./network.js";
 import { settle } from "./settle.js";
 
 export interface ControlResult {
@@ -105,8 +105,7 @@ async function awaitLinksBack(
 ) {
   const { peers } = await lab.containers();
   const states = lab.peerNames.map((name) => ({ name, ...peerStatus(peers.get(name)) }));
-  const network = networkStateOf(await lab.actions());
-  const expected = expectedLinks(lab.topology.links, peer, action, states, before, network);
+  const expected = expectedLinks(lab.topology.links, peer, action, states, before);
   // A resumed peer is the same process: its links did not start again, so what it printed before counts.
   await awaitLinks(
     lab,

@@ -1,7 +1,7 @@
 import { formatDuration } from "../../../peer/src/duration.js";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import { describeStatus, reportedNeighbors, type PeerState } from "../check/overlay.js";
-import { NO_NETWORK_FAULTS, isBlocked, type NetworkState } from "../faults/network-faults.js";
+import { isBlocked } from "../faults/network-faults.js";
 import { PROCESS_FAULTS, type ReturningFault } from "../faults/process-faults.js";
 import { linkKey } from "../topology/link-key.js";
 import { peerLineReader, type PeerLine } from "../transcript/transcript.js";
@@ -44,7 +44,6 @@ export function expectedLinks(
   action: ReturningFault,
   states: PeerState[],
   before: LabSnapshot,
-  network: NetworkState = NO_NETWORK_FAULTS,
 ): LinksExpected {
   const awaited: Array<[string, string]> = [];
   const notExpected = new Map<string, string>();
@@ -55,7 +54,7 @@ export function expectedLinks(
     const state = states.find((s) => s.name === other);
     if (state?.status !== "running") {
       notExpected.set(linkKey(...link), `${other} is ${state ? describeStatus(state) : "not in the lab"}`);
-    } else if (isBlocked(network, peer, other) || isBlocked(network, other, peer)) {
+    } else if (isBlocked(before.network, peer, other) || isBlocked(before.network, other, peer)) {
       notExpected.set(linkKey(...link), `the network drops packets between ${peer} and ${other} (lab heal)`);
     } else if (PROCESS_FAULTS[action].linksBack === "same process") {
       if (before.peers.find((p) => p.name === other)?.neighbors.includes(peer)) awaited.push(link);

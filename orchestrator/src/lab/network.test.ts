@@ -3,7 +3,8 @@ import { FAST, MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
 import { refusalOf } from "../../../test/support/refusal.js";
 import { control } from "./control.js";
 import type { Lab } from "./lab.js";
-import { networkFault, networkStateOf } from "./network.js";
+import { networkFault } from "./network.js";
+import { networkStateAfter } from "../check/timeline-state.js";
 import { typeMessage } from "./send.js";
 import { recordingEvents } from "./lab.js";
 import { waitFor } from "../wait.js";
@@ -57,7 +58,7 @@ describe("network faults on a memory runtime", () => {
     expect(await shownBy(lab, west.id)).toEqual(["bob"]);
     const healed = await networkFault(lab, { kind: "heal" }, never);
     expect(healed.inForce).toEqual([]);
-    expect(networkStateOf((await lab.recording()).actions)).toMatchObject({ cuts: [], loss: [] });
+    expect(networkStateAfter((await lab.recording()).actions)).toMatchObject({ cuts: [], loss: [] });
     expect((await lab.recording()).actions.map((a) => a.action)).toEqual(["up", "partition", "send", "heal"]);
   });
 

@@ -16,10 +16,10 @@ import {
   type NetworkState,
 } from "../faults/network-faults.js";
 import { isEmpty, rulesFor, sameRules } from "../faults/network-rules.js";
+import { networkStateAfter } from "../check/timeline-state.js";
 import { inBatches } from "../concurrency.js";
 import { helperLabels } from "../plan/labels.js";
 import { takesReferenceFlags } from "../topology/peer-program.js";
-import type { Action } from "../transcript/journal.js";
 import { peerLineReader } from "../transcript/transcript.js";
 import { waitFor } from "../wait.js";
 import type { Lab, LabSnapshot } from "./lab.js";
@@ -66,7 +66,7 @@ export async function networkFault(
 ): Promise<NetworkResult> {
   checkNames(lab, request);
   const fault = await resolve(lab, request);
-  const state = networkStateOf(await lab.actions());
+  const state = networkStateAfter(await lab.actions());
   const next = afterNetworkFault(state, fault);
   await lab.recordObservedLinks();
   const before = await lab.snapshot();
@@ -96,17 +96,9 @@ export async function networkFault(
  * delay done inside the peer is asked of the new process again.
  */
 export async function restoreNetworkFaults(lab: Lab, peer: string, signal: AbortSignal): Promise<void> {
-  const state = networkStateOf(await lab.actions());
+  const state = networkStateAfter(await lab.actions());
   if (isQuiet(state)) return;
   await enforce(lab, NO_NETWORK_FAULTS, state, new Date().toISOString(), signal, peer);
-}
-
-/** The network faults in force after these actions. */
-export function networkStateOf(actions: readonly Action[]): NetworkState {
-  return actions.reduce(
-    (state, action) => (action.fault ? afterNetworkFault(state, action.fault) : state),
-    NO_NETWORK_FAULTS,
-  );
 }
 
 /**
