@@ -98,7 +98,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(await connect(name, "bob", "carol:7000")).toBe("connected");
     });
 
-    it("refuses what it cannot do, saying why: an unknown peer, and delay of a peer that is not the reference peer without netem", async () => {
+    it("refuses an unknown peer, and delays the reference peer by the means this kernel has (netem, or inside the peer)", async () => {
       const name = uniqueLabName("net-refuse");
       names.push(name);
       expect((await lab(["up", await topologyCopy("topologies/chain.yaml", name)])).code).toBe(0);

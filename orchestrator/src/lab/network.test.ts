@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { FAST, MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
+import { FAST, MemoryLabs, shipped, topologyFrom } from "../../../test/support/memory-lab.js";
 import { refusalOf } from "../../../test/support/refusal.js";
 import { control } from "./control.js";
 import type { Lab } from "./lab.js";
@@ -104,6 +104,25 @@ describe("network faults on a memory runtime", () => {
       { peer: "bob", neighbor: "*", ms: 0 },
       { peer: "bob", neighbor: "carol", ms: 300 },
     ]);
+  });
+
+  it("without netem, a program that is not the reference peer cannot be delayed: lab says so and does nothing", async () => {
+    const topology = topologyFrom(
+      "name: c\ndefaults:\n  command: [chat, '{port}', '{connect}']\n  interface: { events: stdio, ready: 'listening', send: '{text}' }\npeers:\n  alice: {}\n  bob: { connect: [alice] }\n",
+    );
+    const lab = {
+      name: "c",
+      topology,
+      peerNames: ["alice", "bob"],
+      runtime: { netemAvailable: async () => false },
+    } as unknown as Lab;
+    expect(await refusalOf(networkFault(lab, { kind: "delay", peer: "bob", ms: 100, jitterMs: 0 }, never))).toEqual({
+      type: "EnvironmentError",
+      message:
+        "cannot delay bob's packets: this kernel has no netem (sch_netem), and bob is not the reference peer, which can hold its own frames instead",
+      hint: "load netem on the engine's host (modprobe sch_netem), or use lab loss and lab rate, which work without it",
+      exitCode: 3,
+    });
   });
 
   it("a restarted peer gets the faults in force back: its new process is still cut off", async () => {
