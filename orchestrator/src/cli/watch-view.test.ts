@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { describeEvent, type PeerEvent } from "../../../peer/src/events.js";
 import { NO_NETWORK_FAULTS } from "../faults/network-faults.js";
-import type { PeerEvent } from "../../../peer/src/events.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import type { PeerLine } from "../transcript/transcript.js";
@@ -122,6 +122,12 @@ describe("watch, piped", () => {
     expect(view.line(eventLine(handshake))).toEqual([
       "12:00:01.000  bob ✕ 10.0.0.9:5000: incoming connection closed before hello (handshake timeout)",
     ]);
+  });
+
+  it("shows a delay the peer does itself (lab delay without netem)", () => {
+    const view = new WatchView("lines", colors(false));
+    const delay: PeerEvent = { ts: TS, peer: "bob", ev: "delay", neighbor: "carol", ms: 200, jitterMs: 50 };
+    expect(view.line(eventLine(delay))).toEqual([`12:00:01.000  ${describeEvent(delay)}`]);
   });
 });
 

@@ -21,6 +21,7 @@ const FEED_EVENTS = new Set<PeerEvent["ev"]>([
   "bad-frame",
   "slow-consumer",
   "handshake-failed",
+  "delay",
   "exit",
 ]);
 const FEED_LENGTH = 18;
