@@ -37,6 +37,16 @@ async function withNetwork(): Promise<MemoryRuntime> {
   return runtime;
 }
 
+/** alice and bob on one network, bob dialled alice, both ends report the link up. */
+async function linkedPair() {
+  const runtime = await withNetwork();
+  const alice = await startPeer(runtime, "alice");
+  const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
+  await eventOf(runtime, alice, (e) => e.ev === "link-up");
+  await eventOf(runtime, bob, (e) => e.ev === "link-up");
+  return { runtime, alice, bob };
+}
+
 async function startPeer(runtime: MemoryRuntime, name: string, args: string[] = []): Promise<string> {
   const id = await runtime.createContainer(peerSpec(name, args));
   await runtime.start(id);
@@ -153,11 +163,7 @@ describe("MemoryRuntime", () => {
   });
 
   it("pause freezes a peer: its neighbours time out, its stdin and output wait until it is unpaused", async () => {
-    const runtime = await withNetwork();
-    const alice = await startPeer(runtime, "alice");
-    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
-    await eventOf(runtime, alice, (e) => e.ev === "link-up");
-    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const { runtime, alice, bob } = await linkedPair();
     await runtime.pause(bob);
     expect(await runtime.inspect(bob)).toMatchObject({ state: "paused" });
     await runtime.writeLine(bob, "/peers");
@@ -173,11 +179,7 @@ describe("MemoryRuntime", () => {
   });
 
   it("network rules drop silently both ways: the link times out at both ends, a dial waits, the empty set heals", async () => {
-    const runtime = await withNetwork();
-    const alice = await startPeer(runtime, "alice");
-    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
-    await eventOf(runtime, alice, (e) => e.ev === "link-up");
-    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const { runtime, alice, bob } = await linkedPair();
     const b = (await runtime.inspect(bob)).address!;
     const partition = { lab: "t", dropFrom: [b], dropTo: [b], loss: [], delay: [] };
     expect(await runtime.applyNetworkRules(alice, partition, {})).toEqual({
@@ -215,11 +217,7 @@ describe("MemoryRuntime", () => {
   });
 
   it("a one-way drop: what the other end sends arrives, what this end sends does not, only that end times out", async () => {
-    const runtime = await withNetwork();
-    const alice = await startPeer(runtime, "alice");
-    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
-    await eventOf(runtime, alice, (e) => e.ev === "link-up");
-    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const { runtime, alice, bob } = await linkedPair();
     const b = (await runtime.inspect(bob)).address!;
     await runtime.applyNetworkRules(alice, { lab: "t", dropFrom: [], dropTo: [b], loss: [], delay: [] }, {});
     await runtime.writeLine(alice, "/send r1 unheard");
@@ -238,11 +236,7 @@ describe("MemoryRuntime", () => {
   });
 
   it("network rules: applied while paused; a stopped container has no namespace, and its rules ended with it", async () => {
-    const runtime = await withNetwork();
-    const alice = await startPeer(runtime, "alice");
-    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
-    await eventOf(runtime, alice, (e) => e.ev === "link-up");
-    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const { runtime, alice, bob } = await linkedPair();
     const b = (await runtime.inspect(bob)).address!;
     const cut = { lab: "t", dropFrom: [b], dropTo: [b], loss: [], delay: [] };
     await runtime.pause(alice);
@@ -291,11 +285,7 @@ describe("MemoryRuntime", () => {
   });
 
   it("TCP tables: each end of a connection as the kernel lists it, read by exec, through the helper while paused", async () => {
-    const runtime = await withNetwork();
-    const alice = await startPeer(runtime, "alice");
-    const bob = await startPeer(runtime, "bob", ["--connect", "alice:7000"]);
-    await eventOf(runtime, alice, (e) => e.ev === "link-up");
-    await eventOf(runtime, bob, (e) => e.ev === "link-up");
+    const { runtime, alice, bob } = await linkedPair();
     const [a, b] = [(await runtime.inspect(alice)).address!, (await runtime.inspect(bob)).address!];
     expect(a).toMatch(/^10\.88\.\d+\.\d+$/);
     expect(b).not.toBe(a);
