@@ -106,6 +106,21 @@ describe("network faults on a memory runtime", () => {
     ]);
   });
 
+  it("a paused reference peer is told its delay, and takes it when it is resumed", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    await control(lab, "pause", "bob", 1, never);
+    const result = await networkFault(lab, { kind: "delay", peer: "bob", ms: 200, jitterMs: 0 }, never);
+    expect(result.inForce).toEqual(["delay 200ms on bob (inside the peer: this kernel has no netem)"]);
+    await control(lab, "resume", "bob", 1, never);
+    await waitFor(
+      async () =>
+        recordingEvents(await lab.recording()).some((e) => e.ev === "delay" && e.peer === "bob" && e.ms === 200)
+          ? true
+          : undefined,
+      { what: "bob's delay event", intervalMs: 50, timeoutMs: 5000, signal: never },
+    );
+  });
+
   it("without netem, a program that is not the reference peer cannot be delayed: lab says so and does nothing", async () => {
     const topology = topologyFrom(
       "name: c\ndefaults:\n  command: [chat, '{port}', '{connect}']\n  interface: { events: stdio, ready: 'listening', send: '{text}' }\npeers:\n  alice: {}\n  bob: { connect: [alice] }\n",

@@ -19,6 +19,7 @@ import { isEmpty, rulesFor, sameRules } from "../faults/network-rules.js";
 import { networkStateAfter } from "../check/timeline-state.js";
 import { inBatches } from "../concurrency.js";
 import { helperLabels } from "../plan/labels.js";
+import type { ContainerInfo } from "../runtime/runtime.js";
 import { takesReferenceFlags } from "../topology/peer-program.js";
 import { peerLineReader } from "../transcript/transcript.js";
 import { waitFor } from "../wait.js";
@@ -141,7 +142,7 @@ async function enforce(
   });
   for (const [name, delays] of peerDelayChanges(previous, next, restarted)) {
     if (!addresses.has(name)) continue;
-    for (const delay of delays) await delayInPeer(lab, name, peers.get(name)!.id, delay, since, signal);
+    for (const delay of delays) await delayInPeer(lab, name, peers.get(name)!, delay, since, signal);
   }
   return {
     changed: lab.peerNames.filter((name) => changed.includes(name)),
@@ -173,18 +174,22 @@ function peerDelayChanges(previous: NetworkState, next: NetworkState, restarted?
   return changes;
 }
 
-/** Types `/delay <neighbour|*> <ms>ms [<jitter>ms]` into a reference peer and waits for its `delay` event. */
+/**
+ * Types `/delay <neighbour|*> <ms>ms [<jitter>ms]` into a reference peer and waits for its `delay`
+ * event. A paused peer reads the line when it is resumed: its event comes then, not now.
+ */
 async function delayInPeer(
   lab: Lab,
   peer: string,
-  id: string,
+  container: ContainerInfo,
   delay: PeerDelay,
   since: string,
   signal: AbortSignal,
 ): Promise<void> {
+  const { id } = container;
   const neighbor = delay.to ?? EVERY_NEIGHBOUR;
   await lab.runtime.writeLine(id, delayCommand({ neighbor, delay: { ms: delay.ms, jitterMs: delay.jitterMs } }));
-  const container = await lab.peer(peer);
+  if (container.state === "paused") return;
   await waitFor(
     async () => {
       const reader = peerLineReader(lab.topology, peer, [container.startedAt]);
