@@ -71,9 +71,8 @@ export async function control(
   const before = await lab.snapshot();
   const since = new Date().toISOString();
   await APPLY[action](lab.runtime, container.id, state.status, graceSeconds);
-  // A new process has a new network namespace: the network faults in force are put back at once.
-  if (isReturning(action) && PROCESS_FAULTS[action].linksBack === "new process")
-    await restoreNetworkFaults(lab, peer, signal);
+  // A new process has a new network namespace, a resumed one read nothing: the network faults in force are put back at once.
+  if (isReturning(action)) await restoreNetworkFaults(lab, peer, PROCESS_FAULTS[action].linksBack, signal);
   await lab.record({ ts: since, action, target: peer });
   const returning = isReturning(action) ? await awaitLinksBack(lab, action, peer, before, since, signal) : undefined;
   await settle(lab, signal);

@@ -106,19 +106,27 @@ describe("network faults on a memory runtime", () => {
     ]);
   });
 
-  it("a paused reference peer is told its delay, and takes it when it is resumed", async () => {
+  it("a paused reference peer is told its delays when it is resumed: the delay, and after a heal, none", async () => {
     const lab = await labs.up(shipped("topologies/chain.yaml"));
+    const delayEvents = async () =>
+      recordingEvents(await lab.recording()).flatMap((e) => (e.ev === "delay" && e.peer === "bob" ? [e.ms] : []));
+    const untilDelays = (count: number) =>
+      waitFor(async () => ((await delayEvents()).length >= count ? await delayEvents() : undefined), {
+        what: `${count} delay events of bob`,
+        intervalMs: 50,
+        timeoutMs: 5000,
+        signal: never,
+      });
     await control(lab, "pause", "bob", 1, never);
     const result = await networkFault(lab, { kind: "delay", peer: "bob", ms: 200, jitterMs: 0 }, never);
     expect(result.inForce).toEqual(["delay 200ms on bob (inside the peer: this kernel has no netem)"]);
+    expect(result.waiting).toEqual(["bob"]);
     await control(lab, "resume", "bob", 1, never);
-    await waitFor(
-      async () =>
-        recordingEvents(await lab.recording()).some((e) => e.ev === "delay" && e.peer === "bob" && e.ms === 200)
-          ? true
-          : undefined,
-      { what: "bob's delay event", intervalMs: 50, timeoutMs: 5000, signal: never },
-    );
+    expect(await untilDelays(1)).toEqual([200]);
+    await control(lab, "pause", "bob", 1, never);
+    expect((await networkFault(lab, { kind: "heal" }, never)).waiting).toEqual(["bob"]);
+    await control(lab, "resume", "bob", 1, never);
+    expect(await untilDelays(2)).toEqual([200, 0]);
   });
 
   it("without netem, a program that is not the reference peer cannot be delayed: lab says so and does nothing", async () => {

@@ -44,7 +44,7 @@ export interface NetworkResult {
   note?: string;
   /** The peers whose network namespace was changed. */
   changed: string[];
-  /** The peers not running: they get their rules when they start. */
+  /** The peers not running (stopped; or paused, for a delay done inside the peer): they get theirs when they start or resume. */
   waiting: string[];
   partitionsBefore: string[][];
   partitionsAfter: string[][];
@@ -92,22 +92,36 @@ export async function networkFault(
 }
 
 /**
- * After a peer's container started again (start, restart): its network namespace is new and
- * empty, and its address may have changed, so every running peer's rules are put back, and a
- * delay done inside the peer is asked of the new process again.
+ * After a peer came back (restart, start: a new process, in a new and empty network namespace,
+ * perhaps at a new address; resume: the same process, which read nothing while it was frozen):
+ * every running peer's rules are put back after a new process, and a reference peer that lab
+ * ever delayed is told its delays as they now stand.
  */
-export async function restoreNetworkFaults(lab: Lab, peer: string, signal: AbortSignal): Promise<void> {
-  const state = networkStateAfter(await lab.actions());
-  if (isQuiet(state)) return;
-  await enforce(lab, NO_NETWORK_FAULTS, state, new Date().toISOString(), signal, peer);
+export async function restoreNetworkFaults(
+  lab: Lab,
+  peer: string,
+  process: "new process" | "same process",
+  signal: AbortSignal,
+): Promise<void> {
+  const actions = await lab.actions();
+  const state = networkStateAfter(actions);
+  const delayed = actions.some(
+    (action) => action.fault?.kind === "delay" && action.fault.mechanism === "peer" && action.fault.peer === peer,
+  );
+  if ((process === "same process" || isQuiet(state)) && !delayed) return;
+  const { peers } = await lab.containers();
+  if (process === "new process") await applyRules(lab, peers, NO_NETWORK_FAULTS, state, signal, peer);
+  const container = peers.get(peer);
+  if (delayed && container?.state === "running") {
+    const since = new Date().toISOString();
+    for (const delay of delaySet(state, peer)) await delayInPeer(lab, peer, container, delay, since, signal);
+  }
 }
 
 /**
  * Makes every running (or paused) peer's namespace carry its rules for `next`, changing only the
- * namespaces whose rules differ from those for `previous` (all of them after a restart of
- * `restarted`, whose neighbours may know its old address), and asks the reference peers for the
- * delays they do themselves. A namespace left carrying rules it should not is an error: heal and
- * down promise none is left.
+ * namespaces whose rules differ from those for `previous`, and tells the running reference peers
+ * the delays they do themselves (a paused one is told when it is resumed).
  */
 async function enforce(
   lab: Lab,
@@ -115,16 +129,44 @@ async function enforce(
   next: NetworkState,
   since: string,
   signal: AbortSignal,
-  restarted?: string,
 ): Promise<{ changed: string[]; waiting: string[] }> {
   const { peers } = await lab.containers();
+  const changed = await applyRules(lab, peers, previous, next, signal);
+  const waiting = new Set(
+    lab.peerNames.filter((name) => peers.get(name)?.address === undefined && touches(next, name)),
+  );
+  for (const name of delaysChanged(previous, next)) {
+    const container = peers.get(name);
+    if (container?.state !== "running") {
+      waiting.add(name);
+      continue;
+    }
+    for (const delay of delaySet(next, name)) await delayInPeer(lab, name, container, delay, since, signal);
+  }
+  return { changed, waiting: lab.peerNames.filter((name) => waiting.has(name)) };
+}
+
+/**
+ * Puts each peer's rules for `next` into its namespace where they differ from those for
+ * `previous` (every peer with rules, and `restarted`, after a new process: its neighbours may
+ * know its old address). A namespace left carrying rules it should not is an error: heal and down
+ * promise none is left. Gives the peers whose namespace changed.
+ */
+async function applyRules(
+  lab: Lab,
+  peers: Map<string, ContainerInfo>,
+  previous: NetworkState,
+  next: NetworkState,
+  signal: AbortSignal,
+  restarted?: string,
+): Promise<string[]> {
   const addresses = new Map(
     lab.peerNames.flatMap((name) => {
       const address = peers.get(name)?.address;
       return address === undefined ? [] : [[name, address] as const];
     }),
   );
-  const changed: string[] = [];
+  const changed = new Set<string>();
   const labels = helperLabels(lab.name);
   await inBatches([...addresses.keys()], HELPERS_AT_ONCE, async (name) => {
     const wanted = rulesFor(lab.name, name, next, addresses);
@@ -138,46 +180,37 @@ async function enforce(
         `lab down ${lab.name} removes its containers, and with them every rule`,
       );
     }
-    changed.push(name);
+    changed.add(name);
   });
-  for (const [name, delays] of peerDelayChanges(previous, next, restarted)) {
-    if (!addresses.has(name)) continue;
-    for (const delay of delays) await delayInPeer(lab, name, peers.get(name)!, delay, since, signal);
-  }
-  return {
-    changed: lab.peerNames.filter((name) => changed.includes(name)),
-    waiting: lab.peerNames.filter((name) => !addresses.has(name) && touches(next, name)),
-  };
+  return lab.peerNames.filter((name) => changed.has(name));
 }
 
 type PeerDelay = { to?: string; ms: number; jitterMs: number };
 
-/**
- * The delays each peer must be told to go from one state to the other: a peer's whole set when
- * any of it changed (or it restarted), `*` first, since the peer's `/delay *` replaces its
- * per-neighbour settings, then each neighbour's own.
- */
-function peerDelayChanges(previous: NetworkState, next: NetworkState, restarted?: string): Map<string, PeerDelay[]> {
-  const inPeer = (state: NetworkState, peer: string) =>
-    state.delay
-      .filter((delay) => delay.mechanism === "peer" && delay.peer === peer)
-      .map(({ to, ms, jitterMs }) => (to === undefined ? { ms, jitterMs } : { to, ms, jitterMs }))
-      .sort((a, b) => (a.to ?? "").localeCompare(b.to ?? ""));
-  const peers = new Set([...previous.delay, ...next.delay].filter((d) => d.mechanism === "peer").map((d) => d.peer));
-  const changes = new Map<string, PeerDelay[]>();
-  for (const peer of peers) {
-    const wanted = inPeer(next, peer);
-    if (peer !== restarted && JSON.stringify(wanted) === JSON.stringify(inPeer(previous, peer))) continue;
-    const every = wanted.find((delay) => delay.to === undefined) ?? { ms: 0, jitterMs: 0 };
-    changes.set(peer, [every, ...wanted.filter((delay) => delay.to !== undefined)]);
-  }
-  return changes;
+/** The peers whose delays done inside the peer differ between the two states. */
+function delaysChanged(previous: NetworkState, next: NetworkState): string[] {
+  const inPeer = (state: NetworkState) => state.delay.filter((delay) => delay.mechanism === "peer");
+  const peers = new Set([...inPeer(previous), ...inPeer(next)].map((delay) => delay.peer));
+  return [...peers].filter((peer) => JSON.stringify(delaySet(previous, peer)) !== JSON.stringify(delaySet(next, peer)));
 }
 
 /**
- * Types `/delay <neighbour|*> <ms>ms [<jitter>ms]` into a reference peer and waits for its `delay`
- * event. A paused peer reads the line when it is resumed: its event comes then, not now.
+ * What a peer must be told for its delays to be those of the state: `*` first (its value, or 0),
+ * since the peer's `/delay *` replaces its per-neighbour settings, then each neighbour's own.
  */
+function delaySet(state: NetworkState, peer: string): PeerDelay[] {
+  const mine = state.delay.filter((delay) => delay.mechanism === "peer" && delay.peer === peer);
+  const every = mine.find((delay) => delay.to === undefined);
+  return [
+    { ms: every?.ms ?? 0, jitterMs: every?.jitterMs ?? 0 },
+    ...mine
+      .filter((delay) => delay.to !== undefined)
+      .sort((a, b) => a.to!.localeCompare(b.to!))
+      .map(({ to, ms, jitterMs }) => ({ to: to!, ms, jitterMs })),
+  ];
+}
+
+/** Types `/delay <neighbour|*> <ms>ms [<jitter>ms]` into a running reference peer and waits for its `delay` event. */
 async function delayInPeer(
   lab: Lab,
   peer: string,
@@ -189,7 +222,6 @@ async function delayInPeer(
   const { id } = container;
   const neighbor = delay.to ?? EVERY_NEIGHBOUR;
   await lab.runtime.writeLine(id, delayCommand({ neighbor, delay: { ms: delay.ms, jitterMs: delay.jitterMs } }));
-  if (container.state === "paused") return;
   await waitFor(
     async () => {
       const reader = peerLineReader(lab.topology, peer, [container.startedAt]);

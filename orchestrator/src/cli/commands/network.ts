@@ -38,7 +38,9 @@ async function doFault(
     result.inForce.length ? `network faults in force: ${result.inForce.join("; ")}` : "network faults in force: none",
   );
   if (result.waiting.length) {
-    ctx.out.line(ctx.out.color.yellow(`not running, their rules come when they start: ${result.waiting.join(", ")}`));
+    ctx.out.line(
+      ctx.out.color.yellow(`not running: they get theirs when they start or resume: ${result.waiting.join(", ")}`),
+    );
   }
   ctx.out.line(renderPartitionChange(result.partitionsBefore, result.partitionsAfter, ctx.out.color));
   ctx.out.lines(renderJournalWarning(result.after.journal, ctx.out.color));
