@@ -197,6 +197,10 @@ describe("input the engine is not needed for is checked before the engine is loo
     [["partition", "--random", "--seed", "x"], "lab: --seed x is not a whole number of at least 0\n"],
     [["partition", "--random", "--groups", "1"], "lab: --groups 1 is not a whole number of at least 2\n"],
     [["partition", "alice", "--random"], "lab: name the groups or ask for --random, not both\n"],
+    [
+      ["partition", "alice", "--seed", "4"],
+      "lab: --seed and --groups are for a random partition\n  fix: add --random, or leave them out\n",
+    ],
   ])("a network fault's values: lab %j", async (args, stderr) => {
     const run = await lab(args, NO_ENGINE);
     expect(run.code).toBe(2);

@@ -91,8 +91,8 @@ const declare = {
     network(program, "partition")
       .argument("[groups...]", "the groups, names split by commas, groups by /: alice,bob / carol,dave")
       .option("--random", "pick the groups at random instead")
-      .option("--seed <n>", "with --random: the same seed picks the same groups", "1")
-      .option("--groups <n>", "with --random: how many groups", "2"),
+      .option("--seed <n>", "with --random: the same seed picks the same groups (default 1)")
+      .option("--groups <n>", "with --random: how many groups (default 2)"),
   heal: (program: Command) => network(program, "heal"),
   cut: (program: Command) =>
     network(program, "cut").argument("<a>", "a peer").argument("<b>", "another peer").addOption(oneWay()),

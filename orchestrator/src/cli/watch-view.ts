@@ -83,9 +83,10 @@ export class WatchView {
 /** "partitions: {alice, bob} {carol}; network: partition {alice, bob} / {carol}; cut: bob ↔ carol": the piped status. */
 function statusLine(snapshot: LabSnapshot): string {
   const cut = snapshot.overlay.cut;
+  const faults = describeNetworkState(snapshot.network);
   return [
     `partitions: ${partitionsText(snapshot.overlay.partitions)}`,
-    ...describeNetworkState(snapshot.network).map((fault) => `network: ${fault}`),
+    ...(faults.length ? [`network: ${faults.join(", ")}`] : []),
     ...(cut.length ? [`cut: ${cut.map(cutText).join(", ")}`] : []),
   ].join("; ");
 }

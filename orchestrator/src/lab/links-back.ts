@@ -55,7 +55,11 @@ export function expectedLinks(
     if (state?.status !== "running") {
       notExpected.set(linkKey(...link), `${other} is ${state ? describeStatus(state) : "not in the lab"}`);
     } else if (isBlocked(before.network, peer, other) || isBlocked(before.network, other, peer)) {
-      notExpected.set(linkKey(...link), `the network drops packets between ${peer} and ${other} (lab heal)`);
+      const cut = before.network.cuts.some(({ from, to }) => [from, to].includes(peer) && [from, to].includes(other));
+      notExpected.set(
+        linkKey(...link),
+        `the network drops packets between ${peer} and ${other} (${cut ? `lab link ${peer} ${other}` : "lab heal"})`,
+      );
     } else if (PROCESS_FAULTS[action].linksBack === "same process") {
       if (before.peers.find((p) => p.name === other)?.neighbors.includes(peer)) awaited.push(link);
       else notExpected.set(linkKey(...link), `${other} dropped it while ${peer} was paused, and ${NOT_REDIALLED}`);

@@ -8,6 +8,7 @@ import { networkStateAfter } from "../check/timeline-state.js";
 import { typeMessage } from "./send.js";
 import { recordingEvents } from "./lab.js";
 import { waitFor } from "../wait.js";
+import type { NetworkRules } from "../runtime/runtime.js";
 
 const never = new AbortController().signal;
 const labs = new MemoryLabs();
@@ -127,6 +128,73 @@ describe("network faults on a memory runtime", () => {
     expect((await networkFault(lab, { kind: "heal" }, never)).waiting).toEqual(["bob"]);
     await control(lab, "resume", "bob", 1, never);
     expect(await untilDelays(2)).toEqual([200, 0]);
+  });
+
+  it("heal clears every namespace, those whose rules the journal no longer explains too: a cut peer that was stopped links again", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml", FAST));
+    await networkFault(lab, { kind: "cut", from: "carol", to: "dave", oneWay: false }, never);
+    await control(lab, "stop", "dave", 1, never);
+    const healed = await networkFault(lab, { kind: "heal" }, never);
+    expect(healed.changed).toEqual(["alice", "bob", "carol"]);
+    const started = await control(lab, "start", "dave", 1, never);
+    expect(started.links).toEqual([{ link: ["dave", "carol"], back: true }]);
+  });
+
+  it("a change cut short is journalled first, so heal undoes what it did", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    const apply = lab.runtime.applyNetworkRules.bind(lab.runtime);
+    let calls = 0;
+    lab.runtime.applyNetworkRules = async (...args) => {
+      if (++calls === 3) throw new Error("the helper died");
+      return apply(...args);
+    };
+    await expect(networkFault(lab, { kind: "partition", groups: [["alice", "bob"]] }, never)).rejects.toThrow(
+      "the helper died",
+    );
+    expect(networkStateAfter(await lab.actions()).partition).toEqual([
+      ["alice", "bob"],
+      ["carol", "dave"],
+    ]);
+    const applied: string[] = [];
+    lab.runtime.applyNetworkRules = async (id, rules, labels) => {
+      applied.push(`${id}:${rules.dropTo.length + rules.dropFrom.length}`);
+      return apply(id, rules, labels);
+    };
+    expect((await networkFault(lab, { kind: "heal" }, never)).changed).toEqual(["alice", "bob", "carol", "dave"]);
+    expect(applied.every((entry) => entry.endsWith(":0"))).toBe(true);
+  });
+
+  it("two changes at once wait for each other: each namespace ends with both", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    const last = new Map<string, NetworkRules>();
+    const apply = lab.runtime.applyNetworkRules.bind(lab.runtime);
+    lab.runtime.applyNetworkRules = async (id, rules, labels) => {
+      last.set(id, rules);
+      return apply(id, rules, labels);
+    };
+    await Promise.all([
+      networkFault(lab, { kind: "cut", from: "alice", to: "bob", oneWay: false }, never),
+      networkFault(lab, { kind: "loss", peer: "bob", percent: 30 }, never),
+    ]);
+    const bob = (await lab.peer("bob")).id;
+    expect(last.get(bob)).toMatchObject({ loss: [{ percent: 30 }], dropTo: [(await lab.peer("alice")).address] });
+  });
+
+  it("link of a pair that is not cut is refused, with what does separate them", async () => {
+    const lab = await labs.up(shipped("topologies/chain.yaml"));
+    expect(
+      await refusalOf(networkFault(lab, { kind: "link", from: "alice", to: "bob", oneWay: false }, never)),
+    ).toMatchObject({
+      message: "nothing to restore: alice ↔ bob is not cut",
+      hint: "lab status shows the network faults in force",
+    });
+    await networkFault(lab, { kind: "partition", groups: [["alice"]] }, never);
+    expect(
+      await refusalOf(networkFault(lab, { kind: "link", from: "alice", to: "bob", oneWay: true }, never)),
+    ).toMatchObject({
+      message: "nothing to restore: alice → bob is not cut",
+      hint: "the partition separates them: lab heal removes it",
+    });
   });
 
   it("without netem, a program that is not the reference peer cannot be delayed: lab says so and does nothing", async () => {

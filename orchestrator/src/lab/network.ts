@@ -9,13 +9,14 @@ import {
   completeGroups,
   describeNetworkFault,
   describeNetworkState,
-  isQuiet,
+  isBlocked,
   type DelayMechanism,
   type NetworkFault,
   type NetworkFaultName,
   type NetworkState,
 } from "../faults/network-faults.js";
 import { isEmpty, rulesFor, sameRules } from "../faults/network-rules.js";
+import { withNetworkLock } from "./network-lock.js";
 import { networkStateAfter } from "../check/timeline-state.js";
 import { inBatches } from "../concurrency.js";
 import { helperLabels } from "../plan/labels.js";
@@ -67,17 +68,21 @@ export async function networkFault(
 ): Promise<NetworkResult> {
   checkNames(lab, request);
   const fault = await resolve(lab, request);
-  const state = networkStateAfter(await lab.actions());
-  const next = afterNetworkFault(state, fault);
-  await lab.recordObservedLinks();
-  const before = await lab.snapshot();
-  const since = new Date().toISOString();
-  const { changed, waiting } = await enforce(lab, state, next, since, signal);
-  await lab.record({ ts: since, action: fault.kind, fault, ...targetOf(fault) });
-  await settle(lab, signal);
-  await lab.recordObservedLinks();
-  const after = await lab.snapshot();
-  return {
+  return withNetworkLock(lab.runtime, lab.name, signal, async () => {
+    const state = networkStateAfter(await lab.actions());
+    if (fault.kind === "link") checkSomethingCut(state, fault);
+    const next = afterNetworkFault(state, fault);
+    await lab.recordObservedLinks();
+    const before = await lab.snapshot();
+    const since = new Date().toISOString();
+    // Journalled before it is done: a change cut short (Ctrl-C, a failed helper) leaves the
+    // journal knowing what may be in force, and heal, which clears every namespace, undoes it.
+    await lab.record({ ts: since, action: fault.kind, fault, ...targetOf(fault) });
+    const { changed, waiting } = await enforce(lab, state, next, since, signal, fault.kind === "heal");
+    await settle(lab, signal);
+    await lab.recordObservedLinks();
+    return { state: next, before, changed, waiting, after: await lab.snapshot() };
+  }).then(({ state: next, before, changed, waiting, after }) => ({
     action: fault.kind,
     fault,
     did: describeNetworkFault(fault),
@@ -88,7 +93,23 @@ export async function networkFault(
     partitionsBefore: before.overlay.partitions,
     partitionsAfter: after.overlay.partitions,
     after,
-  };
+  }));
+}
+
+/** `lab link` restores what `lab cut` cut: a pair that is not cut is a mistake, said with what does separate them. */
+function checkSomethingCut(state: NetworkState, fault: Extract<NetworkFault, { kind: "link" }>): void {
+  const directions = fault.oneWay
+    ? [[fault.from, fault.to]]
+    : [
+        [fault.from, fault.to],
+        [fault.to, fault.from],
+      ];
+  if (directions.some(([from, to]) => state.cuts.some((cut) => cut.from === from && cut.to === to))) return;
+  const separated = isBlocked(state, fault.from, fault.to) || isBlocked(state, fault.to, fault.from);
+  throw new InputError(
+    `nothing to restore: ${fault.from} ${fault.oneWay ? "→" : "↔"} ${fault.to} is not cut`,
+    separated ? "the partition separates them: lab heal removes it" : "lab status shows the network faults in force",
+  );
 }
 
 /**
@@ -104,24 +125,29 @@ export async function restoreNetworkFaults(
   signal: AbortSignal,
 ): Promise<void> {
   const actions = await lab.actions();
-  const state = networkStateAfter(actions);
   const delayed = actions.some(
     (action) => action.fault?.kind === "delay" && action.fault.mechanism === "peer" && action.fault.peer === peer,
   );
-  if ((process === "same process" || isQuiet(state)) && !delayed) return;
-  const { peers } = await lab.containers();
-  if (process === "new process") await applyRules(lab, peers, NO_NETWORK_FAULTS, state, signal, peer);
-  const container = peers.get(peer);
-  if (delayed && container?.state === "running") {
-    const since = new Date().toISOString();
-    for (const delay of delaySet(state, peer)) await delayInPeer(lab, peer, container, delay, since, signal);
-  }
+  const rulesToRestore = process === "new process" && actions.some((action) => action.fault !== undefined);
+  if (!rulesToRestore && !delayed) return;
+  await withNetworkLock(lab.runtime, lab.name, signal, async () => {
+    const state = networkStateAfter(await lab.actions());
+    const { peers } = await lab.containers();
+    // Every namespace: a neighbour's rules may name this peer's old address, even after a heal it missed.
+    if (rulesToRestore) await applyRules(lab, peers, NO_NETWORK_FAULTS, state, signal, true);
+    const container = peers.get(peer);
+    if (delayed && container?.state === "running") {
+      const since = new Date().toISOString();
+      for (const delay of delaySet(state, peer)) await delayInPeer(lab, peer, container, delay, since, signal);
+    }
+  });
 }
 
 /**
  * Makes every running (or paused) peer's namespace carry its rules for `next`, changing only the
- * namespaces whose rules differ from those for `previous`, and tells the running reference peers
- * the delays they do themselves (a paused one is told when it is resumed).
+ * namespaces whose rules differ from those for `previous` (or all of them: `everyNamespace`), and
+ * tells the running reference peers the delays they do themselves (a paused one is told when it
+ * is resumed).
  */
 async function enforce(
   lab: Lab,
@@ -129,9 +155,10 @@ async function enforce(
   next: NetworkState,
   since: string,
   signal: AbortSignal,
+  everyNamespace: boolean,
 ): Promise<{ changed: string[]; waiting: string[] }> {
   const { peers } = await lab.containers();
-  const changed = await applyRules(lab, peers, previous, next, signal);
+  const changed = await applyRules(lab, peers, previous, next, signal, everyNamespace);
   const waiting = new Set(
     lab.peerNames.filter((name) => peers.get(name)?.address === undefined && touches(next, name)),
   );
@@ -148,9 +175,10 @@ async function enforce(
 
 /**
  * Puts each peer's rules for `next` into its namespace where they differ from those for
- * `previous` (every peer with rules, and `restarted`, after a new process: its neighbours may
- * know its old address). A namespace left carrying rules it should not is an error: heal and down
- * promise none is left. Gives the peers whose namespace changed.
+ * `previous`, or into every namespace (`everyNamespace`: a heal, or a peer back with a new
+ * address, when what a namespace carries may be more than the journal says). A namespace left
+ * carrying rules it should not is an error: heal and down promise none is left. Gives the peers
+ * whose namespace was written.
  */
 async function applyRules(
   lab: Lab,
@@ -158,7 +186,7 @@ async function applyRules(
   previous: NetworkState,
   next: NetworkState,
   signal: AbortSignal,
-  restarted?: string,
+  everyNamespace: boolean,
 ): Promise<string[]> {
   const addresses = new Map(
     lab.peerNames.flatMap((name) => {
@@ -170,8 +198,7 @@ async function applyRules(
   const labels = helperLabels(lab.name);
   await inBatches([...addresses.keys()], HELPERS_AT_ONCE, async (name) => {
     const wanted = rulesFor(lab.name, name, next, addresses);
-    const had = rulesFor(lab.name, name, previous, addresses);
-    if (restarted === undefined ? sameRules(wanted, had) : isEmpty(wanted) && name !== restarted) return;
+    if (!everyNamespace && sameRules(wanted, rulesFor(lab.name, name, previous, addresses))) return;
     signal.throwIfAborted();
     const applied = await lab.runtime.applyNetworkRules(peers.get(name)!.id, wanted, labels);
     if (isEmpty(wanted) && applied.iptables.length + applied.qdiscs.length > 0) {
@@ -276,7 +303,7 @@ function checkNames(lab: Lab, request: NetworkFaultRequest): void {
     if (!lab.peerNames.includes(name)) {
       throw new InputError(
         `unknown peer "${name}" in lab ${lab.name} (known: ${lab.peerNames.join(", ")})`,
-        didYouMean(name, lab.peerNames),
+        didYouMean(name, lab.peerNames) ?? `lab status ${lab.name} lists its peers`,
       );
     }
   }
@@ -291,7 +318,9 @@ async function resolve(lab: Lab, request: NetworkFaultRequest): Promise<NetworkF
       if (!(error instanceof PartitionProblem)) throw error;
       throw new InputError(
         `cannot partition lab ${lab.name}: ${error.message}`,
-        error.peer ? didYouMean(error.peer, lab.peerNames) : "write the groups as alice,bob / carol,dave",
+        error.peer
+          ? (didYouMean(error.peer, lab.peerNames) ?? `lab status ${lab.name} lists its peers`)
+          : "write the groups as alice,bob / carol,dave",
       );
     }
   }

@@ -29,6 +29,14 @@ export function containerName(lab: string, peer: string): string {
 }
 
 /**
+ * The container whose name locks the lab's network faults while one command changes them: `.`
+ * is outside the peer names' alphabet, so no peer's container can have this name.
+ */
+export function networkLockName(lab: string): string {
+  return `${networkName(lab)}.network-lock`;
+}
+
+/**
  * What a label read back from the engine says, or why it is not trusted. Anyone can label a
  * network or a container, and peer names become file names: nothing read is used unchecked.
  * A problem names the object and the label, with any text from the label quoted.

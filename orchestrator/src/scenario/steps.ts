@@ -19,7 +19,7 @@ import { recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack } from "../lab/links-back.js";
 import { networkFault, type NetworkFaultRequest } from "../lab/network.js";
 import { typeMessage, type Typed } from "../lab/send.js";
-import type { ExpectStep, ScenarioStep, StepAction } from "../topology/schema.js";
+import { delayMs, type ExpectStep, type ScenarioStep, type StepAction } from "../topology/schema.js";
 import { WaitTimeoutError, waitFor } from "../wait.js";
 import { describeExpectation, explain, judge, type Observation, type SentMessages } from "./expectations.js";
 
@@ -168,12 +168,13 @@ export function networkRequest(step: NetworkStep, peers: string[]): NetworkFault
     return {
       kind: "delay",
       peer,
-      ms: parseDuration(by)!,
-      jitterMs: parseDuration(jitter ?? "0ms")!,
+      ms: delayMs(by)!,
+      jitterMs: delayMs(jitter ?? 0)!,
       ...to(step.delay),
     };
   }
-  return { kind: "rate", peer: step.rate.peer, kbit: parseRate(step.rate.limit)! };
+  const { limit } = step.rate;
+  return { kind: "rate", peer: step.rate.peer, kbit: limit === 0 ? 0 : parseRate(limit)! };
 }
 
 function describeNetworkStep(step: NetworkStep): string {

@@ -547,6 +547,31 @@ describe("loadTopology: network steps", () => {
     expect(messages).toContain("scenario[7].loss.to: to is the peer itself");
   });
 
+  it("refuses, where they are written, a random partition into more groups than peers, jitter over the delay and shapes it cannot read", () => {
+    const messages = errors(
+      load(
+        [
+          "  - { partition: random, groups: 4 }",
+          "  - delay: { peer: bob, by: 10ms, jitter: 20ms }",
+          "  - heal: false",
+          "  - partition: [alice, bob]",
+          "",
+        ].join("\n"),
+      ),
+    ).join("\n");
+    expect(messages).toContain("scenario[0].groups: 3 peers cannot form 4 groups");
+    expect(messages).toContain("scenario[1].delay.jitter: larger than the delay (10ms)");
+    expect(messages).toContain("scenario[2].heal: write heal: (nothing after it) or heal: true");
+    expect(messages).toContain(
+      "scenario[3].partition: expected the groups, such as [[alice, bob], [carol]], or random",
+    );
+  });
+
+  it("takes 0 to remove a delay or a rate limit", () => {
+    const loaded = topology(load("  - delay: { peer: bob, by: 0 }\n  - rate: { peer: bob, limit: 0 }\n"));
+    expect(loaded.scenario).toHaveLength(2);
+  });
+
   it("takes every network step in its written forms", () => {
     const loaded = topology(
       load(

@@ -283,6 +283,8 @@ class TopologyLoader {
         return;
       case "invalid_union":
         if (path.length === 2 && path[0] === "scenario") return this.invalidStep(path);
+        // A union the schema words itself (a step's value): its words, not the union's.
+        if (!issue.message.startsWith("Invalid input")) return this.error(path, issue.message);
         return this.error(
           path,
           `expected ${describeExpected("union", path)}, got ${describeValue(this.valueAt(path))}`,
@@ -482,6 +484,13 @@ class TopologyLoader {
     ref: (path: Path, name: unknown) => void,
   ): void {
     const partition = step.partition;
+    if (partition === "random" && typeof step.groups === "number" && step.groups > known.length) {
+      this.error(
+        [...path, "groups"],
+        `${known.length} peers cannot form ${step.groups} groups`,
+        `at most ${known.length}`,
+      );
+    }
     if (Array.isArray(partition) && partition.every((group) => Array.isArray(group))) {
       partition.forEach((group: unknown[], g) => group.forEach((name, i) => ref([...path, "partition", g, i], name)));
       const names = partition.flat();

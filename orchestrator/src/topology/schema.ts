@@ -236,6 +236,14 @@ const faultSteps = Object.fromEntries(PROCESS_FAULT_NAMES.map((name) => [name, f
   [K in ProcessFaultName]: ReturnType<typeof faultStep<K>>;
 };
 
+/** A value that may also be the number 0, which removes a fault (`by: 0`, `limit: 0`). */
+const orZero = <S extends z.ZodType>(schema: S) => z.union([z.literal(0), schema]);
+
+/** A delay step's duration in ms, 0 included; undefined when it is not one. */
+export function delayMs(value: string | 0): number | undefined {
+  return value === 0 ? 0 : parseDuration(value);
+}
+
 /**
  * The network faults' steps, with what `lab <fault>` takes: `partition: [[alice, bob], [carol]]`
  * (or `partition: random` with `seed:` and `groups:`), `heal:`, `cut: [alice, bob]` with
@@ -247,7 +255,9 @@ const NETWORK_STEPS = {
     .strictObject({
       at,
       partition: z
-        .union([z.literal("random"), z.array(peerList.min(1)).min(1)])
+        .union([z.literal("random"), z.array(peerList.min(1)).min(1)], {
+          error: "expected the groups, such as [[alice, bob], [carol]], or random",
+        })
         .describe("the groups (the peers not named form one more), or random"),
       seed: z.number().int().min(0).optional().describe("random only: the same seed picks the same groups (default 1)"),
       groups: z.number().int().min(2).optional().describe("random only: how many groups (default 2)"),
@@ -261,7 +271,9 @@ const NETWORK_STEPS = {
     }),
   heal: step(
     "heal",
-    z.union([z.null(), z.literal(true)]).describe("remove every network fault (write heal: or heal: true)"),
+    z
+      .union([z.null(), z.literal(true)], { error: "write heal: (nothing after it) or heal: true" })
+      .describe("remove every network fault"),
   ),
   cut: z.strictObject({
     at,
@@ -276,21 +288,30 @@ const NETWORK_STEPS = {
   loss: step("loss", z.strictObject({ peer: peerRef, percent: z.number().min(0).max(100), to: peerRef.optional() })),
   delay: step(
     "delay",
-    z.strictObject({
-      peer: peerRef,
-      by: duration("how long the peer's packets are held"),
-      jitter: duration("± this much, at random").optional(),
-      to: peerRef.optional(),
-    }),
+    z
+      .strictObject({
+        peer: peerRef,
+        by: orZero(duration("how long the peer's packets are held; 0 removes the delay")),
+        jitter: orZero(duration("± this much, at random")).optional(),
+        to: peerRef.optional(),
+      })
+      .superRefine((value, ctx) => {
+        const [by, jitter] = [delayMs(value.by), delayMs(value.jitter ?? 0)];
+        if (by !== undefined && jitter !== undefined && jitter > by) {
+          ctx.addIssue({ code: "custom", path: ["jitter"], message: `larger than the delay (${value.by})` });
+        }
+      }),
   ),
   rate: step(
     "rate",
     z.strictObject({
       peer: peerRef,
-      limit: z.string().superRefine((text, ctx) => {
-        if (parseRate(text) === undefined)
-          ctx.addIssue({ code: "custom", message: `expected a rate such as ${RATE_EXAMPLES}` });
-      }),
+      limit: orZero(
+        z.string().superRefine((text, ctx) => {
+          if (parseRate(text) === undefined)
+            ctx.addIssue({ code: "custom", message: `expected a rate such as ${RATE_EXAMPLES}` });
+        }),
+      ),
     }),
   ),
 } satisfies Record<NetworkFaultName, z.ZodType>;

@@ -49,8 +49,8 @@ async function doFault(
 export async function partitionCommand(ctx: Context, words: string[], options: OptionsOf<"partition">): Promise<void> {
   if (options.random) {
     if (words.length) throw new InputError("name the groups or ask for --random, not both");
-    const seed = wholeNumber("--seed", options.seed, 0);
-    const count = wholeNumber("--groups", options.groups, 2);
+    const seed = wholeNumber("--seed", options.seed ?? "1", 0);
+    const count = wholeNumber("--groups", options.groups ?? "2", 2);
     return doFault(ctx, options, (lab) => {
       try {
         return { kind: "partition", groups: randomPartition(lab.peerNames, seed, count), seed };
@@ -59,6 +59,9 @@ export async function partitionCommand(ctx: Context, words: string[], options: O
         throw new InputError(`cannot partition lab ${lab.name}: ${error.message}`, "ask for fewer --groups");
       }
     });
+  }
+  if (options.seed !== undefined || options.groups !== undefined) {
+    throw new InputError("--seed and --groups are for a random partition", "add --random, or leave them out");
   }
   if (words.length === 0) {
     throw new InputError(
@@ -99,8 +102,9 @@ export function lossCommand(ctx: Context, peer: string, text: string, options: O
 }
 
 export function delayCommand(ctx: Context, peer: string, text: string, options: OptionsOf<"delay">): Promise<void> {
-  const ms = durationFlag("the delay", text);
-  const jitterMs = durationFlag("--jitter", options.jitter);
+  // 0 removes a delay: it needs no unit.
+  const ms = text === "0" ? 0 : durationFlag("the delay", text);
+  const jitterMs = options.jitter === "0" ? 0 : durationFlag("--jitter", options.jitter);
   if (jitterMs > ms) {
     throw new InputError(`--jitter (${options.jitter}) is larger than the delay (${text})`, "give a smaller jitter");
   }
