@@ -150,7 +150,7 @@ describe("lab partition's groups", () => {
       return undefined;
     };
     expect(problem("alice / eve")).toBe('there is no peer "eve" in this lab');
-    expect(problem("alice / alice,bob")).toBe("alice is named in two groups");
+    expect(problem("alice / alice,bob")).toBe("alice is named twice: a peer is in one group");
     expect(problem("alice / / bob")).toMatch(/a group is empty/);
     expect(problem("alice,bob,carol,dave")).toMatch(/at least two/);
   });

@@ -221,7 +221,7 @@ export function completeGroups(groups: string[][], peers: readonly string[]): st
   const seen = new Set<string>();
   for (const name of groups.flat()) {
     if (!peers.includes(name)) throw new PartitionProblem(`there is no peer "${name}" in this lab`, name);
-    if (seen.has(name)) throw new PartitionProblem(`${name} is named in two groups`);
+    if (seen.has(name)) throw new PartitionProblem(`${name} is named twice: a peer is in one group`);
     seen.add(name);
   }
   const rest = peers.filter((name) => !seen.has(name));

@@ -538,7 +538,7 @@ describe("loadTopology: network steps", () => {
       ),
     ).join("\n");
     expect(messages).toContain("scenario[0].partition: every peer is in one group: a partition needs at least two");
-    expect(messages).toContain("scenario[1].partition: alice is named in two groups");
+    expect(messages).toContain("scenario[1].partition: alice is named twice: a peer is in one group");
     expect(messages).toContain('scenario[2].seed: "seed" is for partition: random');
     expect(messages).toContain("scenario[3].link: link needs two different peers");
     expect(messages).toContain("scenario[4].loss.percent");
