@@ -179,7 +179,7 @@ describe("input the engine is not needed for is checked before the engine is loo
     ],
     [
       ["rate", "bob", "256kbps"],
-      'lab: "256kbps" is not a rate\n  fix: give one such as 256kbit, 1mbit or 1.5mbit (bits per second, 8kbit to 10gbit; 0 removes the limit)\n',
+      'lab: "256kbps" is not a rate\n  fix: give one such as 256kbit, 1mbit or 1.5mbit (bits per second, whole kbit, 8kbit to 10gbit; 0 removes the limit)\n',
     ],
     [["delay", "bob", "soon"], 'lab: the delay "soon" is not a duration\n  fix: write it like 5s, 60s or 2m\n'],
     [

@@ -176,7 +176,7 @@ describe("rates and percentages", () => {
     ["0", 0],
   ])("%s is %d kbit/s", (text, kbit) => expect(parseRate(text)).toBe(kbit));
 
-  it.each(["256", "256kbps", "fast", "4bit", "-1mbit", "20gbit"])("%s is refused", (text) =>
+  it.each(["256", "256kbps", "fast", "4bit", "-1mbit", "20gbit", "100.5kbit"])("%s is refused", (text) =>
     expect(parseRate(text)).toBeUndefined(),
   );
 

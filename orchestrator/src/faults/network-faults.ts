@@ -265,11 +265,13 @@ export function parseRate(text: string): number | undefined {
   const value = Number(match[1]);
   const unit = (match[2] ?? (value === 0 ? "kbit" : "")).toLowerCase();
   const kbit = value * ({ bit: 0.001, kbit: 1, mbit: 1000, gbit: 1_000_000 } as Record<string, number>)[unit]!;
-  if (!Number.isFinite(kbit) || (kbit !== 0 && (kbit < 8 || kbit > 10_000_000))) return undefined;
+  // tc takes whole kbit/s.
+  if (!Number.isInteger(kbit) || (kbit !== 0 && (kbit < 8 || kbit > 10_000_000))) return undefined;
   return kbit;
 }
 
-export const RATE_EXAMPLES = "256kbit, 1mbit or 1.5mbit (bits per second, 8kbit to 10gbit; 0 removes the limit)";
+export const RATE_EXAMPLES =
+  "256kbit, 1mbit or 1.5mbit (bits per second, whole kbit, 8kbit to 10gbit; 0 removes the limit)";
 
 /** `10`, `10%`, `0.5%` as a percentage; 0 removes loss. */
 export function parsePercent(text: string): number | undefined {

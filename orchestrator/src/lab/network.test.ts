@@ -67,7 +67,7 @@ describe("network faults on a memory runtime", () => {
     const lab = await labs.up(shipped("topologies/chain.yaml", FAST));
     const result = await networkFault(lab, { kind: "cut", from: "alice", to: "bob", oneWay: true }, never);
     expect(result.did).toBe("cut alice → bob (one way)");
-    expect(result.changed).toEqual(["alice", "bob"]);
+    expect(result.changed).toEqual(["bob"]);
     expect(await linkDown(lab, "bob", "alice")).toBe("timeout");
   });
 
@@ -157,7 +157,7 @@ describe("network faults on a memory runtime", () => {
     ]);
     const applied: string[] = [];
     lab.runtime.applyNetworkRules = async (id, rules, labels) => {
-      applied.push(`${id}:${rules.dropTo.length + rules.dropFrom.length}`);
+      applied.push(`${id}:${rules.dropFrom.length + rules.lossFrom.length}`);
       return apply(id, rules, labels);
     };
     expect((await networkFault(lab, { kind: "heal" }, never)).changed).toEqual(["alice", "bob", "carol", "dave"]);
@@ -176,8 +176,11 @@ describe("network faults on a memory runtime", () => {
       networkFault(lab, { kind: "cut", from: "alice", to: "bob", oneWay: false }, never),
       networkFault(lab, { kind: "loss", peer: "bob", percent: 30 }, never),
     ]);
-    const bob = (await lab.peer("bob")).id;
-    expect(last.get(bob)).toMatchObject({ loss: [{ percent: 30 }], dropTo: [(await lab.peer("alice")).address] });
+    const [alice, bob] = [await lab.peer("alice"), await lab.peer("bob")];
+    expect(last.get(alice.id)).toMatchObject({
+      dropFrom: [bob.address],
+      lossFrom: [{ percent: 30, from: bob.address }],
+    });
   });
 
   it("link of a pair that is not cut is refused, with what does separate them", async () => {

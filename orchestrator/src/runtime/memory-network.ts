@@ -60,7 +60,8 @@ export class LoopbackNetworks {
   private readonly connections = new Set<Connection>();
   private readonly frozen = new Set<string>();
   /** Each endpoint's dropping rules, by the other end's address: what its namespace's iptables would drop. */
-  private readonly drops = new Map<string, { to: Set<string>; from: Set<string> }>();
+  /** Per container, the addresses whose packets to it are dropped. */
+  private readonly drops = new Map<string, Set<string>>();
   /** The next port a dialler's end of a connection gets, as the kernel hands out ephemeral ports. */
   private nextEphemeralPort = 40_000;
 
@@ -101,14 +102,14 @@ export class LoopbackNetworks {
   }
 
   /**
-   * The endpoint's network rules, replacing its last: what it sends to an address in `to`, and
-   * what an address in `from` sends it, is dropped silently. A connection's direction that is
+   * The endpoint's network rules, replacing its last: what an address in `from` sends it is
+   * dropped silently. A connection's direction that is
    * dropped carries nothing, and its bytes wait, as TCP retransmits them until the rule goes; a
    * new connection either way waits as a SYN (or its answer) dropped does, until the rules let
    * it through or the dialler gives up.
    */
-  drop(id: string, rules: { to: string[]; from: string[] }): void {
-    this.drops.set(id, { to: new Set(rules.to), from: new Set(rules.from) });
+  drop(id: string, from: string[]): void {
+    this.drops.set(id, new Set(from));
     for (const connection of this.connections) this.hold(connection);
     for (const waiting of this.waiting) this.tryJoin(waiting);
   }
@@ -206,21 +207,18 @@ export class LoopbackNetworks {
     const frozen = connection.ends.some((end) => this.frozen.has(end));
     const [dialer, acceptor] = connection.ends;
     const [dialerAt, acceptorAt] = connection.addresses.map((end) => end.address);
-    const directions = [
-      this.dropped(dialer, dialerAt!, acceptor, acceptorAt!),
-      this.dropped(acceptor, acceptorAt!, dialer, dialerAt!),
-    ];
+    const directions = [this.dropped(dialerAt!, acceptor), this.dropped(acceptorAt!, dialer)];
     connection.sockets.forEach((socket, i) => (frozen || directions[i] ? socket.pause() : socket.resume()));
   }
 
-  /** Whether packets from one end to the other are dropped, by the sender's rules or the receiver's. */
-  private dropped(from: string, fromAddress: string, to: string, toAddress: string): boolean {
-    return this.drops.get(from)?.to.has(toAddress) === true || this.drops.get(to)?.from.has(fromAddress) === true;
+  /** Whether packets from an address to an endpoint are dropped, by the receiver's rules. */
+  private dropped(fromAddress: string, to: string): boolean {
+    return this.drops.get(to)?.has(fromAddress) === true;
   }
 
   private dropsEitherWay(from: string, fromAddress: string | undefined, to: Endpoint): boolean {
     const [a, b] = [fromAddress ?? "0.0.0.0", to.address ?? "0.0.0.0"];
-    return this.dropped(from, a, to.id, b) || this.dropped(to.id, b, from, a);
+    return this.dropped(a, to.id) || this.dropped(b, from);
   }
 }
 

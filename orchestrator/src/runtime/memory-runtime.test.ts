@@ -180,17 +180,16 @@ describe("MemoryRuntime", () => {
 
   it("network rules drop silently both ways: the link times out at both ends, a dial waits, the empty set heals", async () => {
     const { runtime, alice, bob } = await linkedPair();
-    const b = (await runtime.inspect(bob)).address!;
-    const partition = { lab: "t", dropFrom: [b], dropTo: [b], loss: [], delay: [] };
-    expect(await runtime.applyNetworkRules(alice, partition, {})).toEqual({
+    const [a, b] = [(await runtime.inspect(alice)).address!, (await runtime.inspect(bob)).address!];
+    const none = { lab: "t", dropFrom: [], lossFrom: [], delay: [] };
+    expect(await runtime.applyNetworkRules(alice, { ...none, dropFrom: [b] }, {})).toEqual({
       iptables: [
         '-A INPUT -i eth0 -m comment --comment "p2plab:t" -j p2plab-in',
-        '-A OUTPUT -o eth0 -m comment --comment "p2plab:t" -j p2plab-out',
         `-A p2plab-in -s ${b}/32 -m comment --comment "p2plab:t" -j DROP`,
-        `-A p2plab-out -d ${b}/32 -m comment --comment "p2plab:t" -j DROP`,
       ],
       qdiscs: [],
     });
+    await runtime.applyNetworkRules(bob, { ...none, dropFrom: [a] }, {});
     // Silent: no EOF, no reset; each end's heartbeat deadline is what notices.
     expect(await eventOf(runtime, alice, (e) => e.ev === "link-down")).toMatchObject({
       neighbor: "bob",
@@ -205,10 +204,8 @@ describe("MemoryRuntime", () => {
     expect(await eventOf(runtime, bob, (e) => e.ev === "handshake-failed")).toMatchObject({
       reason: "handshake timeout",
     });
-    expect(await runtime.applyNetworkRules(alice, { ...partition, dropFrom: [], dropTo: [] }, {})).toEqual({
-      iptables: [],
-      qdiscs: [],
-    });
+    expect(await runtime.applyNetworkRules(alice, none, {})).toEqual({ iptables: [], qdiscs: [] });
+    await runtime.applyNetworkRules(bob, none, {});
     let linksUp = 0;
     expect(await eventOf(runtime, alice, (e) => e.ev === "link-up" && ++linksUp === 2)).toMatchObject({
       neighbor: "bob",
@@ -218,8 +215,8 @@ describe("MemoryRuntime", () => {
 
   it("a one-way drop: what the other end sends arrives, what this end sends does not, only that end times out", async () => {
     const { runtime, alice, bob } = await linkedPair();
-    const b = (await runtime.inspect(bob)).address!;
-    await runtime.applyNetworkRules(alice, { lab: "t", dropFrom: [], dropTo: [b], loss: [], delay: [] }, {});
+    const a = (await runtime.inspect(alice)).address!;
+    await runtime.applyNetworkRules(bob, { lab: "t", dropFrom: [a], lossFrom: [], delay: [] }, {});
     await runtime.writeLine(alice, "/send r1 unheard");
     await runtime.writeLine(bob, "/send r2 heard");
     expect(await eventOf(runtime, alice, (e) => e.ev === "recv")).toMatchObject({ from: "bob", text: "heard" });
@@ -238,9 +235,9 @@ describe("MemoryRuntime", () => {
   it("network rules: applied while paused; a stopped container has no namespace, and its rules ended with it", async () => {
     const { runtime, alice, bob } = await linkedPair();
     const b = (await runtime.inspect(bob)).address!;
-    const cut = { lab: "t", dropFrom: [b], dropTo: [b], loss: [], delay: [] };
+    const cut = { lab: "t", dropFrom: [b], lossFrom: [], delay: [] };
     await runtime.pause(alice);
-    expect((await runtime.applyNetworkRules(alice, cut, {})).iptables).toHaveLength(4);
+    expect((await runtime.applyNetworkRules(alice, cut, {})).iptables).toHaveLength(2);
     await runtime.unpause(alice);
     await runtime.stop(alice, 5);
     const refused = await runtime.applyNetworkRules(alice, cut, {}).catch((error: unknown) => error);
@@ -267,8 +264,7 @@ describe("MemoryRuntime", () => {
       {
         lab: "t",
         dropFrom: [],
-        dropTo: [],
-        loss: [{ percent: 20, to: "10.88.0.9" }],
+        lossFrom: [{ percent: 20, from: "10.88.0.9" }],
         delay: [{ ms: 100, jitterMs: 0 }],
         rateKbit: 256,
       },
@@ -277,8 +273,7 @@ describe("MemoryRuntime", () => {
     expect(listed).toEqual({
       iptables: [
         '-A INPUT -i eth0 -m comment --comment "p2plab:t" -j p2plab-in',
-        '-A OUTPUT -o eth0 -m comment --comment "p2plab:t" -j p2plab-out',
-        '-A p2plab-out -d 10.88.0.9/32 -m statistic --mode random --probability 0.20000000019 -m comment --comment "p2plab:t" -j DROP',
+        '-A p2plab-in -s 10.88.0.9/32 -m statistic --mode random --probability 0.20000000019 -m comment --comment "p2plab:t" -j DROP',
       ],
       qdiscs: ["qdisc tbf 1: root rate 256kbit burst 3028b limit 18168b", "qdisc netem 2: parent 1:1 delay 100ms"],
     });

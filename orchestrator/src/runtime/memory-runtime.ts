@@ -304,8 +304,8 @@ export class MemoryRuntime implements Runtime {
   }
 
   /**
-   * The drops are real: the network carries nothing from a container to an address in `dropTo`,
-   * nor to it from one in `dropFrom` (memory-network.ts). Loss, delay and rate are only listed
+   * The drops are real: the network carries nothing to a container from an address in
+   * `dropFrom` (memory-network.ts). Loss, delay and rate are only listed
    * back: nothing here is lost, delayed or shaped. The iptables lines are those DockerRuntime
    * lists for the same rules on eth0, the qdiscs in tc's shape (network-script.ts). A container's
    * rules end when it stops, as its namespace does.
@@ -314,7 +314,7 @@ export class MemoryRuntime implements Runtime {
     const listing = appliedListing(rules, "eth0");
     const c = this.container(id, `inspect ${id}`);
     if (!isLive(c)) throw new NoNetworkNamespaceError(c.spec.name, c.state);
-    this.loopback.drop(id, { to: rules.dropTo, from: rules.dropFrom });
+    this.loopback.drop(id, rules.dropFrom);
     return listing;
   }
 

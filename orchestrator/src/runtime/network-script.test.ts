@@ -3,7 +3,7 @@ import { EnvironmentError, InputError } from "../errors.js";
 import { appliedListing, networkRulesFailed, networkScript, parseListing, scriptFailure } from "./network-script.js";
 import type { NetworkRules } from "./runtime.js";
 
-const NONE: NetworkRules = { lab: "t", dropFrom: [], dropTo: [], loss: [], delay: [] };
+const NONE: NetworkRules = { lab: "t", dropFrom: [], lossFrom: [], delay: [] };
 
 const FIND_INTERFACE = [
   "set -eu",
@@ -23,12 +23,14 @@ const LIST = [
 ];
 
 describe("networkScript", () => {
-  it("drops, loss and a rate: the lab's chains refilled in one restore, jumps from the address's interface, a tbf", () => {
+  it("drops, loss and a rate: the lab's chain refilled in one restore, a jump from the address's interface, a tbf", () => {
     const rules: NetworkRules = {
       ...NONE,
-      dropFrom: ["172.18.0.3"],
-      dropTo: ["172.18.0.3", "172.18.0.4"],
-      loss: [{ percent: 20 }, { percent: 5, to: "172.18.0.5" }],
+      dropFrom: ["172.18.0.3", "172.18.0.4"],
+      lossFrom: [
+        { percent: 20, from: "172.18.0.6" },
+        { percent: 5, from: "172.18.0.5" },
+      ],
       rateKbit: 2000,
     };
     expect(networkScript(rules, "172.18.0.2").split("\n")).toEqual([
@@ -36,29 +38,24 @@ describe("networkScript", () => {
       "iptables-nft-restore --noflush <<'RULES'",
       "*filter",
       ":p2plab-in - [0:0]",
-      ":p2plab-out - [0:0]",
       '-A p2plab-in -s 172.18.0.3/32 -m comment --comment "p2plab:t" -j DROP',
-      '-A p2plab-out -d 172.18.0.3/32 -m comment --comment "p2plab:t" -j DROP',
-      '-A p2plab-out -d 172.18.0.4/32 -m comment --comment "p2plab:t" -j DROP',
-      '-A p2plab-out -m statistic --mode random --probability 0.20000000019 -m comment --comment "p2plab:t" -j DROP',
-      '-A p2plab-out -d 172.18.0.5/32 -m statistic --mode random --probability 0.04999999981 -m comment --comment "p2plab:t" -j DROP',
+      '-A p2plab-in -s 172.18.0.4/32 -m comment --comment "p2plab:t" -j DROP',
+      '-A p2plab-in -s 172.18.0.6/32 -m statistic --mode random --probability 0.20000000019 -m comment --comment "p2plab:t" -j DROP',
+      '-A p2plab-in -s 172.18.0.5/32 -m statistic --mode random --probability 0.04999999981 -m comment --comment "p2plab:t" -j DROP',
       "COMMIT",
       "RULES",
       'iptables-nft -C INPUT -i "$dev" -m comment --comment p2plab:t -j p2plab-in 2>/dev/null || iptables-nft -I INPUT 1 -i "$dev" -m comment --comment p2plab:t -j p2plab-in',
-      'iptables-nft -C OUTPUT -o "$dev" -m comment --comment p2plab:t -j p2plab-out 2>/dev/null || iptables-nft -I OUTPUT 1 -o "$dev" -m comment --comment p2plab:t -j p2plab-out',
       CLEAR_QDISC,
       'tc qdisc add dev "$dev" root handle 1: tbf rate 2000kbit burst 3028b limit 28028b',
       ...LIST,
     ]);
   });
 
-  it("the empty set removes the jumps, the chains and the lab's root qdisc, and lists", () => {
+  it("the empty set removes the jump, the chain and the lab's root qdisc, and lists", () => {
     expect(networkScript(NONE, "172.18.0.2").split("\n")).toEqual([
       ...FIND_INTERFACE,
       'while iptables-nft -D INPUT -i "$dev" -m comment --comment p2plab:t -j p2plab-in 2>/dev/null; do :; done',
-      'while iptables-nft -D OUTPUT -o "$dev" -m comment --comment p2plab:t -j p2plab-out 2>/dev/null; do :; done',
       "if iptables-nft -n -L p2plab-in >/dev/null 2>&1; then iptables-nft -F p2plab-in; iptables-nft -X p2plab-in; fi",
-      "if iptables-nft -n -L p2plab-out >/dev/null 2>&1; then iptables-nft -F p2plab-out; iptables-nft -X p2plab-out; fi",
       CLEAR_QDISC,
       ...LIST,
     ]);
@@ -67,7 +64,7 @@ describe("networkScript", () => {
   it("a rate alone touches no iptables chain but removes the lab's", () => {
     const script = networkScript({ ...NONE, rateKbit: 256 }, "10.0.0.2");
     expect(script).not.toContain("iptables-nft-restore");
-    expect(script).toContain("iptables-nft -X p2plab-out");
+    expect(script).toContain("iptables-nft -X p2plab-in");
     // 10 ms at 256 kbit/s is less than two frames: two frames; 100 ms is 3200 bytes, less than ten frames.
     expect(script).toContain('tc qdisc add dev "$dev" root handle 1: tbf rate 256kbit burst 3028b limit 18168b');
   });
@@ -116,10 +113,17 @@ describe("networkScript", () => {
       'network rules: the container\'s address "10.0.0.2; reboot" is not an IPv4 address',
     );
     expect(refusal({ lab: "My Lab" })).toBe('network rules: the lab name "My Lab" is not [a-z0-9-]');
-    expect(refusal({ dropTo: ["bob"] })).toBe('network rules: dropTo "bob" is not an IPv4 address');
+    expect(refusal({ dropFrom: ["bob"] })).toBe('network rules: dropFrom "bob" is not an IPv4 address');
     expect(refusal({ dropFrom: ["fd00::2"] })).toBe('network rules: dropFrom "fd00::2" is not an IPv4 address');
-    expect(refusal({ loss: [{ percent: 0 }] })).toBe("network rules: a loss of 0% is outside (0, 100]");
-    expect(refusal({ loss: [{ percent: 101 }] })).toBe("network rules: a loss of 101% is outside (0, 100]");
+    expect(refusal({ lossFrom: [{ percent: 5, from: "bob" }] })).toBe(
+      'network rules: lossFrom "bob" is not an IPv4 address',
+    );
+    expect(refusal({ lossFrom: [{ percent: 0, from: "10.0.0.3" }] })).toBe(
+      "network rules: a loss of 0% is outside (0, 100]",
+    );
+    expect(refusal({ lossFrom: [{ percent: 101, from: "10.0.0.3" }] })).toBe(
+      "network rules: a loss of 101% is outside (0, 100]",
+    );
     expect(refusal({ delay: [{ ms: 1.5, jitterMs: 0 }] })).toBe(
       "network rules: a delay of 1.5 ms ± 0 ms is not whole milliseconds",
     );
@@ -139,12 +143,16 @@ describe("networkScript", () => {
 
 describe("appliedListing", () => {
   it("the iptables lines exactly as iptables-save prints them back, the qdiscs in tc's shape", () => {
-    expect(appliedListing({ ...NONE, dropTo: ["10.0.0.3"], loss: [{ percent: 100 }], rateKbit: 500 }, "eth0")).toEqual({
+    expect(
+      appliedListing(
+        { ...NONE, dropFrom: ["10.0.0.3"], lossFrom: [{ percent: 100, from: "10.0.0.4" }], rateKbit: 500 },
+        "eth0",
+      ),
+    ).toEqual({
       iptables: [
         '-A INPUT -i eth0 -m comment --comment "p2plab:t" -j p2plab-in',
-        '-A OUTPUT -o eth0 -m comment --comment "p2plab:t" -j p2plab-out',
-        '-A p2plab-out -d 10.0.0.3/32 -m comment --comment "p2plab:t" -j DROP',
-        '-A p2plab-out -m statistic --mode random --probability 1.00000000000 -m comment --comment "p2plab:t" -j DROP',
+        '-A p2plab-in -s 10.0.0.3/32 -m comment --comment "p2plab:t" -j DROP',
+        '-A p2plab-in -s 10.0.0.4/32 -m statistic --mode random --probability 1.00000000000 -m comment --comment "p2plab:t" -j DROP',
       ],
       qdiscs: ["qdisc tbf 1: root rate 500kbit burst 3028b limit 18168b"],
     });
@@ -157,7 +165,6 @@ describe("parseListing", () => {
     const stdout = [
       "# p2plab listing: iptables",
       '-A INPUT -i eth0 -m comment --comment "p2plab:t" -j p2plab-in',
-      '-A OUTPUT -o eth0 -m comment --comment "p2plab:t" -j p2plab-out',
       '-A p2plab-in -s 10.1.1.1/32 -m comment --comment "p2plab:t" -j DROP',
       "# p2plab listing: qdiscs",
       "qdisc tbf 1: root refcnt 3 rate 2Mbit burst 3028b lat 100ms ",
@@ -166,7 +173,6 @@ describe("parseListing", () => {
     expect(parseListing(stdout)).toEqual({
       iptables: [
         '-A INPUT -i eth0 -m comment --comment "p2plab:t" -j p2plab-in',
-        '-A OUTPUT -o eth0 -m comment --comment "p2plab:t" -j p2plab-out',
         '-A p2plab-in -s 10.1.1.1/32 -m comment --comment "p2plab:t" -j DROP',
       ],
       qdiscs: ["qdisc tbf 1: root refcnt 3 rate 2Mbit burst 3028b lat 100ms"],

@@ -7,11 +7,12 @@ import type { AppliedRules, NetworkRules } from "./runtime.js";
  * exact commands are pinned by unit tests; DockerRuntime runs the script, and the memory runtime
  * lists the lines the same rules produce.
  *
- * iptables: two chains of the lab's own, `p2plab-in` (dropFrom) and `p2plab-out` (dropTo, loss),
- * refilled in one iptables-restore transaction, so replacing a set never opens a gap in a
- * partition. INPUT and OUTPUT jump to them only through the interface carrying the container's
- * address: `lo` is never touched, a container keeps talking to itself (and to Docker's DNS,
- * 127.0.0.11). Loss is the statistic match (per packet, at random): it needs no netem.
+ * iptables: a chain of the lab's own, `p2plab-in` (dropFrom, lossFrom), refilled in one
+ * iptables-restore transaction, so replacing a set never opens a gap in a partition. INPUT jumps
+ * to it only through the interface carrying the container's address: `lo` is never touched, a
+ * container keeps talking to itself (and to Docker's DNS, 127.0.0.11). Drops and loss act on
+ * arrival, so the sender learns nothing (see NetworkRules). Loss is the statistic match (per
+ * packet, at random): it needs no netem.
  *
  * tc, on the same interface's egress: `rateKbit` is a tbf at the root. Delay is netem, which
  * only some kernels have (the caller asks `netemAvailable` first): under the tbf (`parent 1:1`)
@@ -27,7 +28,6 @@ import type { AppliedRules, NetworkRules } from "./runtime.js";
  */
 const IPTABLES = "iptables-nft";
 const CHAIN_IN = "p2plab-in";
-const CHAIN_OUT = "p2plab-out";
 /** The kinds of root qdisc the script puts; a container starts with `noqueue`, so any of these is the lab's. */
 const LAB_QDISCS = ["tbf", "netem", "prio"] as const;
 /** A prio qdisc has at most 16 bands; the first takes what no filter picks. */
@@ -61,11 +61,8 @@ export function networkScript(rules: NetworkRules, address: string): string {
   checkAddress(address, "the container's address");
   const comment = labComment(rules.lab);
   const chainRules = iptablesChainRules(rules);
-  // The jumps into the lab's chains, from the interface carrying the address only.
-  const jumps = [
-    { chain: "INPUT", spec: `-i "$dev" -m comment --comment ${comment} -j ${CHAIN_IN}` },
-    { chain: "OUTPUT", spec: `-o "$dev" -m comment --comment ${comment} -j ${CHAIN_OUT}` },
-  ];
+  // The jump into the lab's chain, from the interface carrying the address only.
+  const jump = `INPUT -i "$dev" -m comment --comment ${comment} -j ${CHAIN_IN}`;
   const iptables =
     chainRules.length > 0
       ? [
@@ -73,21 +70,15 @@ export function networkScript(rules: NetworkRules, address: string): string {
           "*filter",
           // In --noflush mode, declaring a chain creates it or empties it.
           `:${CHAIN_IN} - [0:0]`,
-          `:${CHAIN_OUT} - [0:0]`,
           ...chainRules,
           "COMMIT",
           "RULES",
           // -I 1: before anything the image itself put there.
-          ...jumps.map(
-            ({ chain, spec }) => `${IPTABLES} -C ${chain} ${spec} 2>/dev/null || ${IPTABLES} -I ${chain} 1 ${spec}`,
-          ),
+          `${IPTABLES} -C ${jump} 2>/dev/null || ${IPTABLES} -I ${jump.replace(/^INPUT /, "INPUT 1 ")}`,
         ]
       : [
-          ...jumps.map(({ chain, spec }) => `while ${IPTABLES} -D ${chain} ${spec} 2>/dev/null; do :; done`),
-          ...[CHAIN_IN, CHAIN_OUT].map(
-            (chain) =>
-              `if ${IPTABLES} -n -L ${chain} >/dev/null 2>&1; then ${IPTABLES} -F ${chain}; ${IPTABLES} -X ${chain}; fi`,
-          ),
+          `while ${IPTABLES} -D ${jump} 2>/dev/null; do :; done`,
+          `if ${IPTABLES} -n -L ${CHAIN_IN} >/dev/null 2>&1; then ${IPTABLES} -F ${CHAIN_IN}; ${IPTABLES} -X ${CHAIN_IN}; fi`,
         ];
   const ours = LAB_QDISCS.map((kind) => `"qdisc ${kind} "*`).join("|");
   return [
@@ -119,14 +110,7 @@ export function appliedListing(rules: NetworkRules, dev: string): AppliedRules {
   const chainRules = iptablesChainRules(rules);
   const comment = `-m comment --comment "${labComment(rules.lab)}"`;
   return {
-    iptables:
-      chainRules.length > 0
-        ? [
-            `-A INPUT -i ${dev} ${comment} -j ${CHAIN_IN}`,
-            `-A OUTPUT -o ${dev} ${comment} -j ${CHAIN_OUT}`,
-            ...chainRules,
-          ]
-        : [],
+    iptables: chainRules.length > 0 ? [`-A INPUT -i ${dev} ${comment} -j ${CHAIN_IN}`, ...chainRules] : [],
     qdiscs: qdiscsOf(rules).map((q) => `qdisc ${q.kind} ${q.handle} ${q.parent} ${q.params}`),
   };
 }
@@ -170,15 +154,14 @@ export function networkRulesFailed(
   );
 }
 
-/** The rules of the lab's two chains, in iptables-save's own format (-d/-s with a /32, probability with 11 decimals). */
+/** The rules of the lab's chain, in iptables-save's own format (-s with a /32, probability with 11 decimals). */
 function iptablesChainRules(rules: NetworkRules): string[] {
   const comment = `-m comment --comment "${labComment(rules.lab)}" -j DROP`;
   return [
     ...rules.dropFrom.map((from) => `-A ${CHAIN_IN} -s ${from}/32 ${comment}`),
-    ...rules.dropTo.map((to) => `-A ${CHAIN_OUT} -d ${to}/32 ${comment}`),
-    ...rules.loss.map(
-      ({ percent, to }) =>
-        `-A ${CHAIN_OUT}${to === undefined ? "" : ` -d ${to}/32`} -m statistic --mode random --probability ${probability(percent)} ${comment}`,
+    ...rules.lossFrom.map(
+      ({ percent, from }) =>
+        `-A ${CHAIN_IN} -s ${from}/32 -m statistic --mode random --probability ${probability(percent)} ${comment}`,
     ),
   ];
 }
@@ -260,11 +243,10 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 function checkNetworkRules(rules: NetworkRules): void {
   if (!LAB_NAME.test(rules.lab)) throw new InputError(`network rules: the lab name "${rules.lab}" is not [a-z0-9-]`);
   for (const address of rules.dropFrom) checkAddress(address, "dropFrom");
-  for (const address of rules.dropTo) checkAddress(address, "dropTo");
-  for (const { percent, to } of rules.loss) {
+  for (const { percent, from } of rules.lossFrom) {
     if (!(percent > 0 && percent <= 100))
       throw new InputError(`network rules: a loss of ${percent}% is outside (0, 100]`);
-    if (to !== undefined) checkAddress(to, "loss to");
+    checkAddress(from, "lossFrom");
   }
   const targets = new Set<string>();
   for (const { ms, jitterMs, to } of rules.delay) {

@@ -150,16 +150,15 @@ export class TcpTablesUnreadableError extends LabError {
 export interface NetworkRules {
   /** Names the lab in every rule's comment (`p2plab:<lab>`), so a listing can prove none is left. */
   lab: string;
-  /** Packets from these addresses to the container are dropped silently (no reset). */
-  dropFrom: string[];
   /**
-   * Packets from the container to these addresses are dropped silently. In its own OUTPUT chain:
-   * TCP retransmits as over a silent network, but the kernel fails a UDP send with EPERM. To be
-   * silent to the sender whatever the protocol, drop at the receiver instead (its `dropFrom`).
+   * Packets from these addresses to the container are dropped silently (no reset), on arrival:
+   * the sender learns nothing, whatever the protocol. (Dropped in the sender's own OUTPUT chain,
+   * a packet is no silence: the kernel fails a UDP send with EPERM, and TCP, told at once,
+   * resends within milliseconds where a lost packet costs a retransmission timeout.)
    */
-  dropTo: string[];
-  /** Random loss of the container's outgoing packets: to every address, or to one. percent in (0, 100]. As dropTo, in OUTPUT. */
-  loss: Array<{ percent: number; to?: string }>;
+  dropFrom: string[];
+  /** Random loss of the packets arriving from an address, on arrival as dropFrom. percent in (0, 100]. */
+  lossFrom: Array<{ percent: number; from: string }>;
   /** Delay of outgoing packets by netem: only when `netemAvailable()` said yes; to all, or to one address. */
   delay: Array<{ ms: number; jitterMs: number; to?: string }>;
   /** Rate limit of all outgoing packets, kbit/s (tbf). */
