@@ -54,7 +54,7 @@ try {
     throw new Error("lab loss failed");
   for (let i = 0; i < runs; i++) {
     const tag = `run${i}`;
-    const sent = JSON.parse(docker("exec", container("alice"), "node", "-e", PROBE, "udp", "bob", tag, "2000").stdout);
+    docker("exec", container("alice"), "node", "-e", PROBE, "udp", "bob", tag, "2000");
     let received = -1;
     // The datagrams are counted once the count stops growing.
     for (let last = -2; received !== last;) {
@@ -63,7 +63,6 @@ try {
       received = Number(docker("exec", container("bob"), "node", "-e", PROBE, "count", tag).stdout.trim());
     }
     measured.push(Math.round((1000 * (2000 - received)) / 2000) / 10);
-    if (sent.refused > 0) console.log(`(run ${i}: ${sent.refused} sends refused by alice's own namespace)`);
   }
 } finally {
   lab("down", name, "--results", results);
