@@ -81,19 +81,20 @@ export async function networkFault(
     const { changed, waiting } = await enforce(lab, state, next, since, signal, fault.kind === "heal");
     await settle(lab, signal);
     await lab.recordObservedLinks();
-    return { state: next, before, changed, waiting, after: await lab.snapshot() };
-  }).then(({ state: next, before, changed, waiting, after }) => ({
-    action: fault.kind,
-    fault,
-    did: describeNetworkFault(fault),
-    inForce: describeNetworkState(next),
-    ...(fault.kind === "delay" && fault.mechanism === "peer" && fault.ms > 0 ? { note: PEER_DELAY_NOTE } : {}),
-    changed,
-    waiting,
-    partitionsBefore: before.overlay.partitions,
-    partitionsAfter: after.overlay.partitions,
-    after,
-  }));
+    const after = await lab.snapshot();
+    return {
+      action: fault.kind,
+      fault,
+      did: describeNetworkFault(fault),
+      inForce: describeNetworkState(next),
+      ...(fault.kind === "delay" && fault.mechanism === "peer" && fault.ms > 0 ? { note: PEER_DELAY_NOTE } : {}),
+      changed,
+      waiting,
+      partitionsBefore: before.overlay.partitions,
+      partitionsAfter: after.overlay.partitions,
+      after,
+    };
+  });
 }
 
 /** `lab link` restores what `lab cut` cut: a pair that is not cut is a mistake, said with what does separate them. */
@@ -279,7 +280,7 @@ function touches(state: NetworkState, peer: string): boolean {
   );
 }
 
-/** The peer a fault is done to, for the journal's `target` (what `lab logs <peer>` picks out). */
+/** The peer a fault is done to, for the journal's `target`. */
 function targetOf(fault: NetworkFault): { target?: string } {
   if (fault.kind === "loss" || fault.kind === "delay" || fault.kind === "rate") return { target: fault.peer };
   if (fault.kind === "cut" || fault.kind === "link") return { target: fault.from };
