@@ -18,10 +18,14 @@ export const BUNDLES = [
     legalComments: "none",
     logLevel: "warning",
   },
-  // The `lab` CLI on the host's Node; its npm dependencies stay external.
+  // The `lab` CLI on the host's Node; its npm dependencies stay external. Split into chunks, so a
+  // command's modules, and the packages only they import (dockerode, yaml), load when it runs:
+  // `lab --help` does not pay for the engine's client.
   {
-    entryPoints: ["orchestrator/src/cli/main.ts"],
-    outfile: "dist/lab.js",
+    entryPoints: { lab: "orchestrator/src/cli/main.ts" },
+    outdir: "dist",
+    splitting: true,
+    chunkNames: "lab-chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     target: "node20",

@@ -62,7 +62,8 @@ describe("the bundles' Node targets", () => {
   });
 
   for (const options of BUNDLES) {
-    const outfile = options.outfile!;
+    // A split bundle names its entry file by its entry point's name.
+    const outfile = options.outfile ?? `${options.outdir}/${Object.keys(options.entryPoints as object)[0]}.js`;
     it(`${outfile} targets the oldest Node it runs on, one every package it uses supports`, async () => {
       const target = lowestNode(String(options.target).replace(/^node/, ""));
       const runsOn = RUNS_ON[outfile]!;

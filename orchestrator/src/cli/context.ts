@@ -1,6 +1,5 @@
 import { DURATION, durationProblem, parseDuration } from "../../../peer/src/duration.js";
 import { InputError } from "../errors.js";
-import { DockerRuntime } from "../runtime/docker-runtime.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { formatDiagnostic, type Diagnostic } from "../topology/diagnostic.js";
 import { loadTopologyFile, type LoadOptions } from "../topology/load.js";
@@ -21,6 +20,9 @@ export function createContext(out: Output, signal: AbortSignal): Context {
     signal,
     runtime: () =>
       (runtime ??= (async () => {
+        // Loaded when a command first needs the engine: dockerode (and the gRPC and protobuf code it
+        // brings) costs more CPU to load than the rest of lab together.
+        const { DockerRuntime } = await import("../runtime/docker-runtime.js");
         const docker = new DockerRuntime();
         await docker.ping();
         return docker;
