@@ -63,7 +63,7 @@ describe("up's claim on the lab's name", () => {
     expect(calls).toEqual(["listNetworks", "listContainers", "ensurePeerImage", "createContainer"]);
   });
 
-  it("creates the journal, on no network, before the network and the peers", async () => {
+  it("creates the journal, on no network, first (the lab's claim), then starts it and makes the network together", async () => {
     const created: ContainerSpec[] = [];
     const { runtime, calls } = scriptedRuntime({
       listNetworks: () => [],
@@ -78,7 +78,14 @@ describe("up's claim on the lab's name", () => {
       },
     });
     await expect(up(runtime, topology, { ...options, onFailure: "leave" })).rejects.toThrow("the engine broke");
-    expect(calls).toEqual(["listNetworks", "listContainers", "ensurePeerImage", "createContainer", "start"]);
+    expect(calls).toEqual([
+      "listNetworks",
+      "listContainers",
+      "ensurePeerImage",
+      "createContainer",
+      "start",
+      "createNetwork",
+    ]);
     expect(created).toEqual([planLab(topology, "p2plab/peer:test").journal]);
     expect(created[0]!.network).toBeUndefined();
   });
@@ -140,6 +147,18 @@ describe("up on a memory runtime", () => {
     print("stdout", JSON.stringify({ ts: new Date().toISOString(), peer: "b", ev: "listening", port: 7000 }));
     return { ...ENDED };
   };
+
+  it("asks the engine about no peer while it waits: a peer's exit is seen from its log stream ending", async () => {
+    const runtime = labs.runtime();
+    let inspected = 0;
+    const inspect = runtime.inspect.bind(runtime);
+    runtime.inspect = (id) => {
+      inspected += 1;
+      return inspect(id);
+    };
+    await up(runtime, shipped("topologies/big.yaml"), upOptions());
+    expect(inspected).toBe(0);
+  });
 
   it("is done only when both ends report every link, whatever the start order (p1 dials p5, started last)", async () => {
     const runtime = labs.runtime();

@@ -80,8 +80,7 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   const started = Date.now();
   const journal = await claim(runtime, plan);
   try {
-    await runtime.start(journal);
-    await runtime.createNetwork(plan.network.name, plan.network.labels);
+    await Promise.all([runtime.start(journal), runtime.createNetwork(plan.network.name, plan.network.labels)]);
     await new Starter(runtime, topology, plan, options).wire(started + options.wireTimeoutMs);
   } catch (error) {
     if (options.signal.aborted) {
@@ -145,6 +144,8 @@ class Starter {
   private readonly streams: Array<Promise<void>> = [];
   private readonly stop = new AbortController();
   private readonly nudge = new Nudge();
+  /** The peers whose log stream ended while lab was wiring: their container stopped (or the stream broke). */
+  private readonly ended = new Set<string>();
   private started = 0;
   /** Found once every peer listens: the links of programs that report none are read from it. */
   private lab: Lab | undefined;
@@ -174,7 +175,8 @@ class Starter {
           await this.failOnExit();
           return undefined;
         },
-        // The peers' exits are polled every second; a ready line (the next peers may start) and the last link up nudge at once.
+        // A ready line (the next peers may start), the last link up and a peer's log ending nudge at once; the
+        // second's interval only bounds how late the deadline is noticed.
         {
           what: `lab ${this.plan.lab} wired`,
           intervalMs: 1000,
@@ -257,7 +259,12 @@ class Starter {
           new Map([[peer, { id, reader: peerLineReader(this.topology, peer) }]]),
           (line) => this.onLine(line),
           this.stop.signal,
-        ),
+        ).then(() => {
+          // A follow ends when its container stops: the engine need not be asked about every peer each second.
+          if (this.stop.signal.aborted) return;
+          this.ended.add(peer);
+          this.nudge.poke();
+        }),
       );
     } catch (error) {
       throw this.notStarted(peer, container, error);
@@ -288,10 +295,16 @@ class Starter {
     );
   }
 
-  /** A started peer whose process ended: exit 1 with its code and what it printed last, read from its whole log. */
+  /**
+   * A started peer whose process ended: exit 1 with its code and what it printed last, read from
+   * its whole log. Only the peers whose log stream ended are asked about.
+   */
   private async failOnExit(): Promise<void> {
     const infos = await Promise.all(
-      [...this.ids].map(async ([peer, id]) => [peer, id, await this.runtime.inspect(id)] as const),
+      [...this.ended].map(async (peer) => {
+        const id = this.ids.get(peer)!;
+        return [peer, id, await this.runtime.inspect(id)] as const;
+      }),
     );
     const exited = infos.filter(([, , info]) => info.state === "exited" || info.state === "dead");
     if (exited.length === 0) return;
