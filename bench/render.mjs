@@ -10,10 +10,11 @@ const table = (head, rows) =>
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
 
-export function renderResults({ date, command, seconds, machine: m, results: r, failures }) {
+export function renderResults({ date, command, seconds, sectionSeconds, machine: m, results: r, failures }) {
+  const took = Object.entries(sectionSeconds).map(([name, sectionTook]) => `${name} ${sectionTook} s`);
   const parts = [
     "# Benchmark results",
-    `Measured ${date} with \`${command}\` (${seconds} s in all); written by \`bench/run.mjs\`, explained in` +
+    `Measured ${date} with \`${command}\` (${seconds} s in all: ${took.join(", ")}); written by \`bench/run.mjs\`, explained in` +
       " bench/README.md. Every figure is min / median / max over the runs; comparisons were interleaved in the same run.",
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, kernel ${m.kernel}, ${m.os}; Docker ${m.docker}` +
       ` (${m.storageDriver}, cgroup ${m.cgroup}), docker-compose ${m.compose}; Node ${m.node} on the host;` +

@@ -48,14 +48,17 @@ const measurements = [
   ["frames", () => measureFrames({ rows: quick ? 2 : 5, columns: quick ? 2 : 5, broadcasts: quick ? 2 : 5, dir })],
 ];
 const results = {};
+const sectionSeconds = {};
 const failures = [];
 for (const [name, measure] of measurements) {
   console.error(`bench: ${name}…`);
+  const sectionStarted = Date.now();
   try {
     results[name] = await measure();
   } catch (error) {
     failures.push(`${name}: ${error.message}`);
   }
+  sectionSeconds[name] = Math.round((Date.now() - sectionStarted) / 1000);
 }
 
 const left = await leftovers();
@@ -69,6 +72,7 @@ const report = {
   date: started.toISOString(),
   command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
   seconds: Math.round((Date.now() - started.getTime()) / 1000),
+  sectionSeconds,
   machine: machineInfo,
   results,
   failures,
