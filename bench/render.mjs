@@ -96,8 +96,9 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
     const f = r.frames;
     parts.push(
       `## Frames per broadcast on a ${f.peers}-peer grid (${f.links} links)`,
-      `Frames received (recv + dup) for each message over all transcripts; hop limit ${f.hopLimit} in both modes` +
-        " (tree mode floods every cycle up to it). hop-limit events follow the recv of the same frame, so are not added.",
+      "Frames received (recv + dup) for each message from a corner, over all transcripts. Tree mode floods every" +
+        ` cycle up to its hop limit, here ${f.treeHopLimit} (the grid's diameter); dedup mode has the default 16.` +
+        " hop-limit events follow the recv of the same frame, so are not added.",
       table(
         ["mode", "broadcasts", "frames", "shown (recv)", "hop-limit"],
         Object.entries(f.modes).map(([mode, m]) => [

@@ -1,6 +1,6 @@
-// `npm run bench [-- --quick | --full] [--runs N] [--sizes 4,32]`: every measurement in one run,
-// written to bench/RESULTS.md and bench/results/<date>.json (--quick: a 4-peer lab, printed and
-// written to a temporary directory only, for CI). It never asserts a timing; it fails when a
+// `npm run bench [-- --quick | --full] [--runs N] [--sizes 4,32] [--only chain,frames]`: every
+// measurement in one run, written to bench/RESULTS.md and bench/results/<date>.json (--quick: a
+// 4-peer lab, for CI, and --only: printed and written to a temporary directory only). It never asserts a timing; it fails when a
 // measurement fails or when anything it created is left behind on the engine.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     full: { type: "boolean", default: false },
     runs: { type: "string" },
     sizes: { type: "string" },
+    only: { type: "string" },
   },
 });
 const quick = args.quick;
@@ -47,10 +48,16 @@ const measurements = [
   ["detection", () => measureDetection({ runs, dir })],
   ["frames", () => measureFrames({ rows: quick ? 2 : 5, columns: quick ? 2 : 5, broadcasts: quick ? 2 : 5, dir })],
 ];
+const only = args.only?.split(",");
+const unknown = only?.filter((name) => !measurements.some(([known]) => known === name)) ?? [];
+if (unknown.length > 0) {
+  console.error(`bench: --only ${unknown.join(",")}: known are ${measurements.map(([name]) => name).join(", ")}`);
+  process.exit(2);
+}
 const results = {};
 const sectionSeconds = {};
 const failures = [];
-for (const [name, measure] of measurements) {
+for (const [name, measure] of measurements.filter(([name]) => !only || only.includes(name))) {
   console.error(`bench: ${name}…`);
   const sectionStarted = Date.now();
   try {
@@ -79,12 +86,14 @@ const report = {
 };
 const markdown = renderResults(report);
 console.log(markdown);
-const out = quick ? dir : "bench";
+// Only a run of every measurement replaces the committed figures.
+const partial = quick || only !== undefined;
+const out = partial ? dir : "bench";
 mkdirSync(join(out, "results"), { recursive: true });
 const json = join(out, "results", `${started.toISOString().replace(/:/g, "")}.json`);
 writeFileSync(json, JSON.stringify(report, null, 2) + "\n");
-if (!quick) writeFileSync(join(out, "RESULTS.md"), markdown);
-console.error(`bench: figures in ${json}${quick ? "" : " and bench/RESULTS.md"}`);
+if (!partial) writeFileSync(join(out, "RESULTS.md"), markdown);
+console.error(`bench: figures in ${json}${partial ? "" : " and bench/RESULTS.md"}`);
 if (failures.length > 0) {
   console.error(`bench: FAILED\n${failures.join("\n")}`);
   process.exit(1);
