@@ -8,7 +8,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["peer/**/*.test.ts", "orchestrator/**/*.test.ts", "scripts/**/*.test.ts", "examples/**/*.test.ts"],
+          include: [
+            "peer/**/*.test.ts",
+            "orchestrator/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "examples/**/*.test.ts",
+            "bench/**/*.test.ts",
+          ],
           testTimeout: 30_000,
         },
       },

@@ -1,0 +1,153 @@
+// `lab up` to wired and `lab down`, against the engine's floor (N containers of the peer image
+// that only `sleep`, on one network, created and started 8 at a time as lab starts its peers; removed
+// with one `docker rm -f` and `docker network rm`) and against `docker-compose up -d` of the
+// `lab compose` export until every link is up (and `docker-compose down`), interleaved per size.
+import { join } from "node:path";
+import {
+  BENCH_LABEL,
+  PREFIX,
+  engine,
+  interleave,
+  lab,
+  linkCount,
+  randomGraph,
+  run,
+  stats,
+  timed,
+  writeTopology,
+} from "./harness.mjs";
+
+/** As lab: at most this many containers created and started at once (START_CONCURRENCY in lab/up.ts). */
+const FLOOR_CONCURRENCY = 8;
+const WIRED_TIMEOUT_MS = 600_000;
+
+export async function measureUpDown({ sizes, runs, dir, image }) {
+  const rows = [];
+  for (const size of sizes) {
+    const peers = randomGraph(size);
+    const labName = `${PREFIX}-lab-${size}`;
+    const composeName = `${PREFIX}-cmp-${size}`;
+    const labFile = writeTopology(dir, labName, peers, { mode: "dedup" });
+    const composeFile = join(dir, `${composeName}.yml`);
+    await lab("compose", writeTopology(dir, composeName, peers, { mode: "dedup" }), "-o", composeFile);
+    const results = join(dir, "results");
+    const links = linkCount(peers);
+    const figures = await interleave(runs, {
+      floor: async (round) => {
+        const started = await floorUp(`${PREFIX}-floor-${size}-${round}`, size, image);
+        return { upMs: started.ms, downMs: await timed(() => floorDown(started)) };
+      },
+      lab: async () => ({
+        upMs: await timed(() => lab("up", labFile, "--results", results)),
+        downMs: await timed(() => lab("down", labName, "--results", results)),
+      }),
+      compose: async () => {
+        const compose = (...args) => run("docker-compose", ["-f", composeFile, "-p", composeName, ...args]);
+        return {
+          upMs: await timed(async () => {
+            await compose("up", "-d");
+            await wired(composeName, links);
+          }),
+          downMs: await timed(() => compose("down")),
+        };
+      },
+    });
+    rows.push({ peers: size, links, runs, ...summarise(figures) });
+  }
+  return rows;
+}
+
+function summarise(figures) {
+  const of = (name, key) => stats(figures[name].map((figure) => figure[key]));
+  const ratio = (name, key) => stats(figures[name].map((figure, round) => figure[key] / figures.floor[round][key]));
+  return {
+    up: { floor: of("floor", "upMs"), lab: of("lab", "upMs"), compose: of("compose", "upMs") },
+    down: { floor: of("floor", "downMs"), lab: of("lab", "downMs"), compose: of("compose", "downMs") },
+    // Each run against the floor of its own round: the same minute of the machine.
+    ratioToFloor: {
+      labUp: ratio("lab", "upMs"),
+      composeUp: ratio("compose", "upMs"),
+      labDown: ratio("lab", "downMs"),
+      composeDown: ratio("compose", "downMs"),
+    },
+  };
+}
+
+/** The floor: a network and `size` sleeping containers configured as lab configures a peer. */
+async function floorUp(name, size, image) {
+  const labels = { [BENCH_LABEL]: name };
+  const started = process.hrtime.bigint();
+  const network = await engine.createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true });
+  const queue = Array.from({ length: size }, (_, i) => `p${i + 1}`);
+  const ids = [];
+  const worker = async () => {
+    for (let peer = queue.shift(); peer; peer = queue.shift()) {
+      const container = await engine.createContainer({
+        name: `${name}_${peer}`,
+        Image: image,
+        Entrypoint: ["sleep"],
+        Cmd: ["infinity"],
+        Labels: labels,
+        Hostname: peer,
+        OpenStdin: true,
+        StdinOnce: false,
+        Tty: false,
+        HostConfig: {
+          NetworkMode: name,
+          Memory: 256 * 2 ** 20,
+          MemorySwap: 256 * 2 ** 20,
+          PidsLimit: 256,
+          LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
+        },
+        NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: [peer] } } },
+      });
+      ids.push(container.id);
+      await container.start();
+    }
+  };
+  await Promise.all(Array.from({ length: FLOOR_CONCURRENCY }, worker));
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, ids, network: network.id };
+}
+
+async function floorDown({ ids, network }) {
+  await run("docker", ["rm", "-f", ...ids]);
+  await run("docker", ["network", "rm", network]);
+}
+
+/** Resolves once the compose lab's peers have printed `link-up` for both ends of every link (their logs, followed). */
+async function wired(labName, links) {
+  const containers = await engine.listContainers({
+    filters: { label: [`p2plab.lab=${labName}`, "p2plab.role=peer"] },
+  });
+  let seen = 0;
+  const streams = [];
+  const done = new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${labName}: ${seen} of ${2 * links} link-up lines after ${WIRED_TIMEOUT_MS} ms`)),
+      WIRED_TIMEOUT_MS,
+    );
+    for (const { Id } of containers) {
+      engine
+        .getContainer(Id)
+        .logs({ follow: true, stdout: true, stderr: false })
+        .then((stream) => {
+          streams.push(stream);
+          // Counted in whole lines: a chunk may end inside one.
+          let partial = "";
+          stream.on("data", (chunk) => {
+            const lines = (partial + chunk.toString("latin1")).split("\n");
+            partial = lines.pop();
+            seen += lines.filter((line) => line.includes('"ev":"link-up"')).length;
+            if (seen < 2 * links) return;
+            clearTimeout(timer);
+            resolve();
+          });
+        }, reject);
+    }
+  });
+  try {
+    await done;
+  } finally {
+    for (const stream of streams) stream.destroy();
+  }
+}
