@@ -70,4 +70,29 @@ describe("down", () => {
     const again = await down(runtime, "chain", { save: false, resultsDir: resultsDir() });
     expect(again).toEqual({ lab: "chain", refused: [], removedContainers: 0, removedNetworks: 0 });
   });
+
+  it("an endpoint the engine kept after removing its container (moby#42119) is disconnected by force, and the network goes", async () => {
+    const runtime = labs.runtime();
+    await up(runtime, shipped("topologies/chain.yaml"), upOptions());
+    runtime.leaveStaleEndpoints(2);
+    const removed = await down(runtime, "chain", { save: false, resultsDir: resultsDir() });
+    expect(removed).toMatchObject({ removedContainers: 5, removedNetworks: 1 });
+    expect(await leftovers(runtime, "chain")).toEqual([]);
+  });
+
+  it("a container lab did not make, attached to the lab's network, is left alone: exit 3 naming it and the fix", async () => {
+    const runtime = labs.runtime();
+    const chain = shipped("topologies/chain.yaml");
+    await up(runtime, chain, upOptions());
+    const alice = planLab(chain, MEMORY_PEER_IMAGE).peers[0]!.container(new Map());
+    const stranger = await runtime.createContainer({ ...alice, name: "stranger", labels: {} });
+    await runtime.start(stranger);
+    await expect(down(runtime, "chain", { save: false, resultsDir: resultsDir() })).rejects.toMatchObject({
+      exitCode: 3,
+      message: "network p2plab-chain still has containers attached that lab did not make: stranger",
+      hint: "disconnect them (docker network disconnect p2plab-chain NAME), then run lab down again",
+    });
+    expect((await runtime.inspect(stranger)).state).toBe("running");
+    expect(await leftovers(runtime, "chain")).toEqual(["p2plab-chain"]);
+  });
 });

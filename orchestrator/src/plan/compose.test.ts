@@ -29,6 +29,7 @@ describe("composeFile", () => {
     expect(doc.services.carol.command).toContain("bob:7000");
     expect(doc.services.journal).toMatchObject({
       entrypoint: ["cat"],
+      init: true,
       labels: { "p2plab.role": "journal" },
       network_mode: "none",
     });

@@ -81,11 +81,12 @@ describe("planLab", () => {
     expect(plan.peers[0]!.container(new Map()).image).toBe("p2plab/peer:0.1.0");
   });
 
-  it("adds a journal container running cat, labelled as the lab's, on no network", () => {
+  it("adds a journal container running cat under an init (it stops at SIGTERM), labelled as the lab's, on no network", () => {
     expect(plan.journal).toMatchObject({
       name: "p2plab-demo_journal",
       image: "p2plab/peer:0.1.0",
       entrypoint: ["cat"],
+      init: true,
       labels: { "p2plab.lab": "demo", "p2plab.role": "journal" },
       logFiles: { maxSize: "10m", maxFiles: 3 },
     });

@@ -100,6 +100,8 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
       hostname: "journal",
       env: {},
       logFiles: LOG_FILES,
+      // As PID 1, cat would ignore SIGTERM, and `docker stop` or `compose down` would wait out the grace period.
+      init: true,
     },
     links: topology.links,
     waves: start.order.waves,

@@ -36,6 +36,7 @@ import {
   type Labels,
   type LogLine,
   type LogOptions,
+  type NetworkEndpoint,
   type NetworkInfo,
   type NetworkRules,
   type Runtime,
@@ -242,6 +243,24 @@ export class DockerRuntime implements Runtime, ImageEngine {
       this.docker.listNetworks({ filters: { label: labelFilter(labels) }, abortSignal }),
     );
     return networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+  }
+
+  async networkEndpoints(id: string): Promise<NetworkEndpoint[]> {
+    // dockerode's network inspect takes no abort signal: the call's bound still answers for it.
+    const network = await this.call(`inspect network ${id}`, () => this.docker.getNetwork(id).inspect(), {
+      ignoreStatus: [404],
+    });
+    return Object.entries(network?.Containers ?? {}).map(([key, endpoint]) => ({ id: key, name: endpoint.Name ?? "" }));
+  }
+
+  async forceDisconnect(networkId: string, endpointName: string): Promise<void> {
+    // By name: the engine finds a stale endpoint by its name, not by the id of a container it no longer has.
+    await this.call(
+      `disconnect ${endpointName} from network ${networkId}`,
+      (abortSignal) =>
+        this.docker.getNetwork(networkId).disconnect({ Container: endpointName, Force: true, abortSignal }),
+      { ignoreStatus: [404] },
+    );
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {

@@ -84,6 +84,17 @@ export interface NetworkInfo {
   labels: Labels;
 }
 
+/**
+ * An endpoint a network holds: a container attached to it, or one the engine kept after removing
+ * its container (the stale endpoints of moby#42119), which keeps the network from being removed.
+ */
+export interface NetworkEndpoint {
+  /** The engine's key for it: the container's id, or `ep-<endpoint id>` for some stale ones. */
+  id: string;
+  /** The container's name on the network: what a forced disconnect of a stale endpoint finds it by. */
+  name: string;
+}
+
 export interface LogLine {
   /** The engine's timestamp (ISO, nanoseconds trimmed to ms). */
   ts: string;
@@ -213,6 +224,13 @@ export interface Runtime {
   createNetwork(name: string, labels: Labels): Promise<void>;
   removeNetwork(id: string): Promise<void>;
   listNetworks(labels: Labels): Promise<NetworkInfo[]>;
+  /** What still holds the network: none once its containers are gone, unless the engine kept stale endpoints. */
+  networkEndpoints(id: string): Promise<NetworkEndpoint[]>;
+  /**
+   * Detaches an endpoint, by name, from the network by force (`docker network disconnect --force`):
+   * works on a stale endpoint whose container is gone; one already gone is no error.
+   */
+  forceDisconnect(networkId: string, endpointName: string): Promise<void>;
 
   /** Throws NameInUseError when a container of that name exists (or is being created). */
   createContainer(spec: ContainerSpec): Promise<string>;
