@@ -7,7 +7,7 @@ import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
 import { messageTextProblem } from "./message-text.js";
 import { SeenCache } from "./seen.js";
 import { SEND_USAGE, parseSendCommand } from "./send-command.js";
-import { PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
+import { PROTOCOL_VERSION, encodeForward, encodeFrame, type MsgFrame } from "./wire.js";
 
 export type PeerMode = "tree" | "dedup";
 
@@ -154,8 +154,8 @@ export class Peer {
       to: targets.map((link) => link.name),
       ...(ref === undefined ? {} : { ref }),
     });
-    const frame: MsgFrame = { type: "msg", id, origin: this.options.name, text, hops: 1 };
-    for (const link of targets) link.send(frame);
+    const line = encodeFrame({ type: "msg", id, origin: this.options.name, text, hops: 1 });
+    for (const link of targets) link.send(line);
   }
 
   /**
@@ -247,8 +247,8 @@ export class Peer {
       emit({ ev: "hop-limit", ...seen });
       return;
     }
-    const forward: MsgFrame = { ...frame, hops: frame.hops + 1 };
-    for (const link of onward) link.send(forward);
+    const line = encodeForward(frame);
+    for (const link of onward) link.send(line);
   }
 
   /** The delay of a neighbour; of a link before its hello (`name` unknown), `*` alone. */
