@@ -4,7 +4,8 @@
 // (/proc, user + sys) and its resident memory at the end. With a second bundle the two are run
 // interleaved (A, B, A, B, …) and compared.
 // Usage: node bench/peer-forward.mjs [RUNS] [MESSAGES] [BUNDLE [BASELINE_BUNDLE]]
-//        (default 5 runs of 200000 messages, dist/peer.mjs)
+//        (default 5 runs of 200000 messages, dist/peer.mjs; PEER_NODE_OPTIONS, if set, is the
+//        peers' NODE_OPTIONS, e.g. the image's V8 flags)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -27,6 +28,7 @@ async function once(bundle) {
     [bundle, "--name", "fwd", "--port", "0", "--heartbeat", "30s", "--timeout", "60s"],
     {
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, NODE_OPTIONS: process.env.PEER_NODE_OPTIONS ?? "" },
     },
   );
   const events = createInterface({ input: peer.stdout });

@@ -95,6 +95,12 @@ export class Link {
     if (this.state === "up") this.write(line);
   }
 
+  /** Stops or restarts reading from the neighbour: TCP then slows its sender down. */
+  setReading(reading: boolean): void {
+    if (reading) this.socket.resume();
+    else this.socket.pause();
+  }
+
   close(reason: string): void {
     if (this.state === "closed") return;
     const wasUp = this.state === "up";

@@ -16,7 +16,11 @@ if ("help" in parsed) {
 const options = parsed;
 
 // A closed stdout (the reader went away) must not kill the peer; its neighbours still need it.
-process.stdout.on("error", () => {});
+let stdoutClosed = false;
+process.stdout.on("error", () => {
+  stdoutClosed = true;
+  peer.setReading(true);
+});
 
 /**
  * Events are stamped with the wall clock at microsecond resolution (`tsUs`; `ts` is the same
@@ -35,17 +39,33 @@ function emit(body: PeerEventBody): void {
 }
 
 /**
+ * Event bytes stdout may hold unwritten (a pipe's writes are asynchronous) before the peer stops
+ * reading from its neighbours until it drains: a flood's events then wait in the senders' TCP
+ * buffers, and the peer's memory stays bounded however slowly its output is read.
+ */
+const MAX_EVENT_BACKLOG_BYTES = 1024 * 1024;
+
+/**
  * The events of one tick (a chunk's messages, forwarded) go out in one write: on a pipe stdout
  * writes synchronously, one system call per event. Flushed before the process exits, too.
  */
 let pending = "";
 let flushing = false;
+let awaitingDrain = false;
 function flushEvents(): void {
   flushing = false;
   if (pending === "") return;
   const lines = pending;
   pending = "";
   process.stdout.write(lines);
+  if (!stdoutClosed && !awaitingDrain && process.stdout.writableLength > MAX_EVENT_BACKLOG_BYTES) {
+    awaitingDrain = true;
+    peer.setReading(false);
+    process.stdout.once("drain", () => {
+      awaitingDrain = false;
+      peer.setReading(true);
+    });
+  }
 }
 
 let exiting = false;

@@ -52,6 +52,7 @@ export class Peer {
    */
   private readonly incarnation = Date.now().toString(36).slice(-6);
   private stopping = false;
+  private reading = true;
 
   constructor(private readonly options: PeerOptions) {
     this.seen = new SeenCache({ maxEntries: options.seenMaxEntries, maxAgeMs: options.seenMaxAgeMs });
@@ -173,6 +174,15 @@ export class Peer {
     this.options.emit({ ev: "delay", neighbor, ms: delay.ms, jitterMs: delay.jitterMs });
   }
 
+  /**
+   * Stops reading from every neighbour (new ones too) until called again with true: the events
+   * a message prints must not pile up faster than stdout drains, or memory grows without bound.
+   */
+  setReading(reading: boolean): void {
+    this.reading = reading;
+    for (const link of this.links) link.setReading(reading);
+  }
+
   neighbors(): string[] {
     return [...this.links].filter((link) => link.isUp).map((link) => link.name);
   }
@@ -208,6 +218,7 @@ export class Peer {
       this.handlers(retry),
     );
     this.links.add(link);
+    if (!this.reading) link.setReading(false);
   }
 
   private handlers(retry?: (reason: string) => void): LinkHandlers {
