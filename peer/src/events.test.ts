@@ -3,6 +3,16 @@ import { describeEvent, parseEventLine } from "./events.js";
 
 const at = { ts: "2025-11-25T12:00:01.123Z", peer: "alice" };
 
+describe("tsUs", () => {
+  it("is optional: events with it and without it are both part of the contract", () => {
+    const line = { ...at, ev: "listening", port: 7000 };
+    expect(parseEventLine(JSON.stringify(line))).toEqual(line);
+    const precise = { ...line, tsUs: Date.parse(at.ts) * 1000 + 456 };
+    expect(parseEventLine(JSON.stringify(precise))).toEqual(precise);
+    expect(parseEventLine(JSON.stringify({ ...line, tsUs: 1.5 }))).toBeUndefined();
+  });
+});
+
 describe("the delay event", () => {
   it("is part of the contract", () => {
     const line = JSON.stringify({ ...at, ev: "delay", neighbor: "bob", ms: 200, jitterMs: 50 });

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { EVERY_NEIGHBOUR } from "./delay-command.js";
 
 /**
  * The events a peer prints on stdout, one JSON object per line: the transcript contract
  * that the orchestrator and the checker parse. Any peer implementation that prints these
  * lines can be plugged into the lab.
  */
-const base = { ts: z.string(), peer: z.string() };
+/** `tsUs`: the same moment as `ts` in microseconds since the Unix epoch; optional (see PROTOCOL.md §8). */
+const base = { ts: z.string(), tsUs: z.number().int().optional(), peer: z.string() };
 const message = { id: z.string(), origin: z.string(), hops: z.number().int() };
 
 export const PeerEvent = z.discriminatedUnion("ev", [
@@ -56,7 +56,11 @@ export const PeerEvent = z.discriminatedUnion("ev", [
 export type PeerEvent = z.infer<typeof PeerEvent>;
 export type PeerEventName = PeerEvent["ev"];
 /** An event as the peer builds it, before the time and its own name are stamped on. */
-export type PeerEventBody = PeerEvent extends infer E ? (E extends PeerEvent ? Omit<E, "ts" | "peer"> : never) : never;
+export type PeerEventBody = PeerEvent extends infer E
+  ? E extends PeerEvent
+    ? Omit<E, "ts" | "tsUs" | "peer">
+    : never
+  : never;
 
 /** Parses one stdout line; undefined for lines that are not events (a foreign peer's chatter). */
 export function parseEventLine(line: string): PeerEvent | undefined {
@@ -70,51 +74,4 @@ export function parseEventLine(line: string): PeerEvent | undefined {
   }
 }
 
-/** `12:00:01.123` from an ISO timestamp. */
-export function clockTime(ts: string): string {
-  return ts.slice(11, 23);
-}
-
-/** One readable line, as `--events text` prints it. */
-export function formatEvent(event: PeerEvent): string {
-  return `${clockTime(event.ts)}  ${describeEvent(event)}`;
-}
-
-export function describeEvent(event: PeerEvent): string {
-  const me = event.peer;
-  switch (event.ev) {
-    case "listening":
-      return `${me} listening on port ${event.port}`;
-    case "link-up":
-      return `${me} ⇄ ${event.neighbor}: link up (${event.dir === "out" ? "connected to" : "accepted from"} ${event.addr})`;
-    case "link-down":
-      return `${me} ✕ ${event.neighbor}: link down (${event.reason})`;
-    case "handshake-failed":
-      return `${me} ✕ ${event.addr}: ${event.dir === "out" ? "outgoing" : "incoming"} connection closed before hello (${event.reason})`;
-    case "connect-failed":
-      return `${me} gave up connecting to ${event.target} after ${event.attempts} attempts (${event.reason})`;
-    case "sent":
-      return `${me} → ${event.to.length ? event.to.join(", ") : "nobody"}: ${event.text}`;
-    case "recv":
-      return `${me} ← ${event.from}: ${event.text} (from ${event.origin}, ${event.hops} ${event.hops === 1 ? "hop" : "hops"})`;
-    case "dup":
-      return `${me} ← ${event.from}: duplicate ${event.id} dropped (${event.hops} hops)`;
-    case "hop-limit":
-      return `${me} ← ${event.from}: ${event.id} reached the hop limit at ${event.hops} hops, not forwarded`;
-    case "write-error":
-      return `${me} → ${event.neighbor}: write failed (${event.reason})`;
-    case "bad-frame":
-      return `${me} ✕ ${event.neighbor}: bad frame (${event.reason})`;
-    case "slow-consumer":
-      return `${me} ✕ ${event.neighbor}: not reading, dropped with ${event.queued} bytes unsent`;
-    case "peers":
-      return `${me} neighbours: ${event.neighbors.length ? event.neighbors.join(", ") : "none"}`;
-    case "delay": {
-      const to = event.neighbor === EVERY_NEIGHBOUR ? "every neighbour" : event.neighbor;
-      if (event.ms === 0) return `${me} stops delaying frames to ${to}`;
-      return `${me} delays frames to ${to} by ${event.ms} ms${event.jitterMs > 0 ? ` ± ${event.jitterMs} ms` : ""}`;
-    }
-    case "exit":
-      return `${me} exiting (${event.reason}, code ${event.code})`;
-  }
-}
+export { clockTime, describeEvent, formatEvent } from "./event-format.js";

@@ -2,6 +2,9 @@ import type { Socket } from "node:net";
 import { DelayQueue, holdMs, type Delay } from "./delay-queue.js";
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Frame, type HelloFrame, type MsgFrame } from "./wire.js";
 
+const PING = encodeFrame({ type: "ping" });
+const PONG = encodeFrame({ type: "pong" });
+
 export type LinkDirection = "in" | "out";
 
 /**
@@ -49,6 +52,7 @@ export class Link {
   private readonly timer: NodeJS.Timeout;
   private readonly handshakeDeadline: NodeJS.Timeout;
   private readonly held = new DelayQueue((bytes) => this.transmit(bytes));
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -69,7 +73,7 @@ export class Link {
     // Any byte counts as liveness, so a hello trickled a byte at a time needs its own deadline.
     this.handshakeDeadline = setTimeout(() => this.close("handshake timeout"), options.timeoutMs);
     this.handshakeDeadline.unref();
-    this.write(options.hello);
+    this.write(encodeFrame(options.hello));
   }
 
   static addressOf(socket: Socket): string {
@@ -86,8 +90,15 @@ export class Link {
     return this.state === "closed";
   }
 
-  send(frame: MsgFrame): void {
-    if (this.state === "up") this.write(frame);
+  /** A msg frame, already encoded (`encodeFrame`, `encodeForward`): one encoding serves every link. */
+  send(line: string): void {
+    if (this.state === "up") this.write(line);
+  }
+
+  /** Stops or restarts reading from the neighbour: TCP then slows its sender down. */
+  setReading(reading: boolean): void {
+    if (reading) this.socket.resume();
+    else this.socket.pause();
   }
 
   close(reason: string): void {
@@ -101,9 +112,9 @@ export class Link {
     this.handlers.closed(this, reason, wasUp);
   }
 
-  private write(frame: Frame): void {
+  private write(line: string): void {
     if (this.socket.destroyed) return;
-    this.held.push(encodeFrame(frame), holdMs(this.delay));
+    this.held.push(line, holdMs(this.delay));
     const queued = this.socket.writableLength + this.held.heldBytes;
     if (queued > MAX_SEND_QUEUE_BYTES) {
       this.handlers.slowConsumer(this, queued);
@@ -111,23 +122,38 @@ export class Link {
     }
   }
 
-  /** A frame whose hold is over goes to the socket. */
+  /**
+   * A frame whose hold is over goes to the socket. The socket is corked until the end of the
+   * current tick, so the frames of one burst (a chunk's forwards) leave in one system call.
+   */
   private transmit(bytes: string): void {
     if (this.socket.destroyed) return;
-    this.socket.write(bytes, (error) => {
-      if (!error || this.state === "closed") return;
-      const reason = describeSocketError(error);
-      this.handlers.writeError(this, reason);
-      this.close(`write-error: ${reason}`);
-    });
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.socket.write(bytes, this.written);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  private readonly written = (error?: Error | null): void => {
+    if (!error || this.state === "closed") return;
+    const reason = describeSocketError(error);
+    this.handlers.writeError(this, reason);
+    this.close(`write-error: ${reason}`);
+  };
 
   private beat(): void {
     if (this.state === "up" && Date.now() - this.lastHeard > this.options.timeoutMs) {
       this.close("timeout");
       return;
     }
-    this.write({ type: "ping" });
+    this.write(PING);
   }
 
   private receive(chunk: Buffer): void {
@@ -157,7 +183,7 @@ export class Link {
       case "hello":
         return this.reject("second hello on an open link");
       case "ping":
-        return this.write({ type: "pong" });
+        return this.write(PONG);
       case "pong":
         return;
       case "msg":

@@ -7,7 +7,7 @@ import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
 import { messageTextProblem } from "./message-text.js";
 import { SeenCache } from "./seen.js";
 import { SEND_USAGE, parseSendCommand } from "./send-command.js";
-import { PROTOCOL_VERSION, type MsgFrame } from "./wire.js";
+import { PROTOCOL_VERSION, encodeForward, encodeFrame, type MsgFrame } from "./wire.js";
 
 export type PeerMode = "tree" | "dedup";
 
@@ -52,6 +52,7 @@ export class Peer {
    */
   private readonly incarnation = Date.now().toString(36).slice(-6);
   private stopping = false;
+  private reading = true;
 
   constructor(private readonly options: PeerOptions) {
     this.seen = new SeenCache({ maxEntries: options.seenMaxEntries, maxAgeMs: options.seenMaxAgeMs });
@@ -154,8 +155,8 @@ export class Peer {
       to: targets.map((link) => link.name),
       ...(ref === undefined ? {} : { ref }),
     });
-    const frame: MsgFrame = { type: "msg", id, origin: this.options.name, text, hops: 1 };
-    for (const link of targets) link.send(frame);
+    const line = encodeFrame({ type: "msg", id, origin: this.options.name, text, hops: 1 });
+    for (const link of targets) link.send(line);
   }
 
   /**
@@ -171,6 +172,15 @@ export class Peer {
       }
     }
     this.options.emit({ ev: "delay", neighbor, ms: delay.ms, jitterMs: delay.jitterMs });
+  }
+
+  /**
+   * Stops reading from every neighbour (new ones too) until called again with true: the events
+   * a message prints must not pile up faster than stdout drains, or memory grows without bound.
+   */
+  setReading(reading: boolean): void {
+    this.reading = reading;
+    for (const link of this.links) link.setReading(reading);
   }
 
   neighbors(): string[] {
@@ -208,6 +218,7 @@ export class Peer {
       this.handlers(retry),
     );
     this.links.add(link);
+    if (!this.reading) link.setReading(false);
   }
 
   private handlers(retry?: (reason: string) => void): LinkHandlers {
@@ -247,8 +258,8 @@ export class Peer {
       emit({ ev: "hop-limit", ...seen });
       return;
     }
-    const forward: MsgFrame = { ...frame, hops: frame.hops + 1 };
-    for (const link of onward) link.send(forward);
+    const line = encodeForward(frame);
+    for (const link of onward) link.send(line);
   }
 
   /** The delay of a neighbour; of a link before its hello (`name` unknown), `*` alone. */

@@ -89,6 +89,29 @@ describe("the reference peer under hostile input", () => {
     expect(bob!.alive).toBe(true);
   });
 
+  it("stops reading its neighbours while its stdout is not read, then prints every event", async () => {
+    const alice = await pool.start("alice", ["--heartbeat", "30s", "--timeout", "60s"]);
+    const source = await raw(alice.port, "source");
+    await alice.waitFor((e) => e.ev === "link-up");
+    alice.child.stdout.pause();
+    // 20 MB of messages, 40 MB of events: more than TCP buffers hold.
+    const count = 200_000;
+    let flood = "";
+    for (let i = 0; i < count; i++)
+      flood += `{"type":"msg","id":"s:${i}","origin":"source","text":"flood ${i} ${"x".repeat(60)}","hops":1}\n`;
+    const drained = new Promise<boolean>((resolve) => {
+      if (source.write(flood)) resolve(true);
+      source.once("drain", () => resolve(true));
+      // Without the backpressure the peer reads it all (its output piling up in memory) within a second.
+      setTimeout(() => resolve(false), 3000);
+    });
+    expect(await drained).toBe(false);
+    expect(source.writableLength).toBeGreaterThan(1024 * 1024);
+    alice.child.stdout.resume();
+    await alice.waitFor((e) => e.ev === "recv" && e.id === `s:${count - 1}`, 60_000);
+    expect(alice.of("recv")).toHaveLength(count);
+  }, 90_000);
+
   it("closes a connection whose hello trickles in slower than the handshake deadline, with an event", async () => {
     const alice = await pool.start("alice", FAST);
     const trickler = await silent(alice.port);

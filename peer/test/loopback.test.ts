@@ -26,6 +26,19 @@ describe("reference peer over loopback", () => {
     expect(alice!.of("sent")).toMatchObject([{ text: "hello", to: ["bob"] }]);
   });
 
+  it("stamps every event with tsUs: the wall clock in µs, the same moment as ts, increasing along a path", async () => {
+    const [alice, bob] = await lab(["alice", "bob"]);
+    alice!.send("when");
+    await bob!.waitFor((e) => e.ev === "recv" && e.text === "when");
+    for (const event of [...alice!.events, ...bob!.events]) {
+      expect(Number.isSafeInteger(event.tsUs)).toBe(true);
+      expect(Math.floor(event.tsUs! / 1000)).toBe(Date.parse(event.ts));
+    }
+    const sent = alice!.of("sent")[0]!;
+    const shown = received(bob!, "when")[0]!;
+    expect(shown.tsUs! - sent.tsUs!).toBeGreaterThan(0);
+  });
+
   it("SIGKILL of the middle peer partitions the chain", async () => {
     const [alice, bob, carol, dave] = await lab(["alice", "bob", "carol", "dave"], FAST);
     bob!.kill("SIGKILL");

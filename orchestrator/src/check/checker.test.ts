@@ -280,6 +280,27 @@ describe("checkDeliveries", () => {
     ]);
   });
 
+  it("measures latency to the µs when both ends carry tsUs, else from the ms ts", () => {
+    const s = new Script().listen(0, "a", "b", "c").link(10, "a", "b").link(10, "b", "c");
+    const id = s.send(100, "a", "fast");
+    s.recv(100, "b", id, "a", 1).recv(101, "c", id, "b", 2);
+    const micro = (ms: number, extraUs: number): number => (T0 + ms) * 1000 + extraUs;
+    const [sent, atB] = s.events.slice(-3) as [PeerEvent, PeerEvent];
+    sent.tsUs = micro(100, 120);
+    atB.tsUs = micro(100, 532);
+    // c prints no tsUs (another implementation): its latency comes from ts, to the ms.
+    const result = checkDeliveries(
+      topology([
+        ["b", "a"],
+        ["c", "b"],
+      ]),
+      s.records,
+    );
+    expect(result.messages[0]!.cells.b).toEqual({ class: "delivered", count: 1, latencyMs: 0.412, hops: 1 });
+    expect(result.messages[0]!.cells.c).toEqual({ class: "delivered", count: 1, latencyMs: 1, hops: 2 });
+    expect(result.latency).toMatchObject({ count: 2, meanMs: 0.706, p50Ms: 0.412, maxMs: 1 });
+  });
+
   it("a delivery after the settle window is late", () => {
     const s = new Script().listen(0, "a", "b").link(10, "a", "b");
     const id = s.send(100, "a", "slow");

@@ -117,12 +117,11 @@ function classify(
   const reached = reachableFrom(overlayAt(peers, records, sent.ts), sent.peer);
   const reachable = peers.filter((peer) => reached.has(peer));
   const firstFrom = new Map(shown.map((event) => [event.peer, event.from] as const).reverse());
-  const sentAt = Date.parse(sent.ts);
   const cells: Record<string, DeliveryCell> = {};
   for (const peer of peers) {
     const mine = shown.filter((event) => event.peer === peer);
     const first = mine[0];
-    const timing = first ? { latencyMs: Date.parse(first.ts) - sentAt, hops: first.hops } : {};
+    const timing = first ? { latencyMs: elapsedMs(sent, first), hops: first.hops } : {};
     let kind: DeliveryClass;
     if (peer === sent.peer) {
       // The sender showed it when it was typed: any copy coming back is a duplicate.
@@ -198,13 +197,24 @@ function hasCycle(topology: Topology): boolean {
   return false;
 }
 
+/**
+ * Milliseconds from one event to another: to the microsecond when both carry `tsUs` (the
+ * reference peer's wall clock at µs resolution, comparable across containers on one host), else
+ * from the millisecond ISO `ts` every peer prints.
+ */
+function elapsedMs(from: PeerEvent, to: PeerEvent): number {
+  if (from.tsUs !== undefined && to.tsUs !== undefined) return (to.tsUs - from.tsUs) / 1000;
+  return Date.parse(to.ts) - Date.parse(from.ts);
+}
+
 function summarizeLatency(values: number[]): LatencySummary {
   if (values.length === 0) return { count: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, maxMs: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
   return {
     count: sorted.length,
-    meanMs: Math.round(sorted.reduce((sum, v) => sum + v, 0) / sorted.length),
+    // To the µs: per-hop latencies inside one host are fractions of a millisecond.
+    meanMs: Math.round((sorted.reduce((sum, v) => sum + v, 0) / sorted.length) * 1000) / 1000,
     p50Ms: at(0.5),
     p95Ms: at(0.95),
     maxMs: sorted.at(-1)!,
