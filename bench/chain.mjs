@@ -54,7 +54,7 @@ function perHop(events, ids) {
     for (const event of events) {
       if (event.id !== id || (event.ev !== "sent" && event.ev !== "recv")) continue;
       times.set(event.ev === "sent" ? 0 : event.hops, eventTime(event));
-      highResolution &&= typeof event.mono === "number";
+      highResolution &&= typeof event.tsUs === "number";
     }
     for (let hop = 1; times.has(hop); hop++) hops.push(times.get(hop) - times.get(hop - 1));
     endToEnd.push(times.get(times.size - 1) - times.get(0));
@@ -63,7 +63,7 @@ function perHop(events, ids) {
   return {
     messages: ids.length,
     hopsTimed: hops.length,
-    clock: highResolution ? "mono (sub-ms)" : "ts (whole ms)",
+    clock: highResolution ? "tsUs (µs)" : "ts (whole ms)",
     perHopMs: { p50: round(percentile(hops, 0.5)), p99: round(percentile(hops, 0.99)), ...stats(hops.map(round)) },
     endToEndMs: stats(endToEnd.map(round)),
   };

@@ -163,7 +163,7 @@ export function transcriptEvents(resultsDir) {
 }
 
 /**
- * An event's time in ms: the peer's monotonic high-resolution `mono` field when it prints one
- * (sub-millisecond, and one clock for every container on the host), else its ISO `ts` (whole ms).
+ * An event's time in ms: the peer's `tsUs` (the wall clock in whole µs, one clock for every
+ * container on the host: peer/PROTOCOL.md §8) when it prints one, else its ISO `ts` (whole ms).
  */
-export const eventTime = (event) => (typeof event.mono === "number" ? event.mono : Date.parse(event.ts));
+export const eventTime = (event) => (typeof event.tsUs === "number" ? event.tsUs / 1000 : Date.parse(event.ts));

@@ -81,6 +81,23 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
       ),
     );
   }
+  if (r.start) {
+    const st = r.start;
+    parts.push(
+      "## Peer start and idle memory, inside the image",
+      `CPU time (user + sys) from exec to the \`listening\` line against a bare \`node -e 0\` in the same container,` +
+        ` interleaved, ${st.runs} runs; the ratio is per pair.`,
+      table(
+        ["what", "n", "min / median / max"],
+        [
+          ["node -e 0", st.nodeCpuMs.n, triple(st.nodeCpuMs, (v) => `${v} ms`)],
+          ["peer to listening", st.peerCpuMs.n, triple(st.peerCpuMs, (v) => `${v} ms`)],
+          ["peer ÷ node", st.ratio.n, triple(st.ratio, (v) => `${v}×`)],
+          ["idle anonymous memory, one peer", 1, st.idleAnonMiB === undefined ? "not read" : `${st.idleAnonMiB} MiB`],
+        ],
+      ),
+    );
+  }
   if (r.detection) {
     parts.push(
       "## Detection after kill, pause and partition",

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { measureChain } from "./chain.mjs";
 import { measureForwarding } from "./forwarding.mjs";
 import { measureFrames } from "./frames.mjs";
+import { measurePeerStart } from "./peer-start.mjs";
 import { PREFIX, lab, leftovers, machine, run } from "./harness.mjs";
 import { measureDetection } from "./network-faults.mjs";
 import { renderResults } from "./render.mjs";
@@ -45,6 +46,7 @@ const measurements = [
   ["upDown", () => measureUpDown({ sizes, runs, dir, image: machineInfo.peerImage })],
   ["chain", () => measureChain({ size: quick ? 4 : 32, messages: quick ? 5 : 20, flood: quick ? 2000 : 50_000, dir })],
   ["forwarding", () => measureForwarding({ messages: quick ? 20_000 : 200_000, runs })],
+  ["start", () => measurePeerStart({ runs: quick ? 3 : 15, image: machineInfo.peerImage })],
   ["detection", () => measureDetection({ runs, dir })],
   ["frames", () => measureFrames({ rows: quick ? 2 : 5, columns: quick ? 2 : 5, broadcasts: quick ? 2 : 5, dir })],
 ];
