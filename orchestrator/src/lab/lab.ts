@@ -226,12 +226,17 @@ export class Lab {
   }
 
   /** The journal's container alone, asked of the engine by its labels; undefined when there is none. */
-  private async journalContainer(): Promise<ContainerInfo | undefined> {
+  async journalContainer(): Promise<ContainerInfo | undefined> {
     const found = await this.runtime.listContainers({ [LABEL.lab]: this.name, [LABEL.role]: "journal" });
     return found.find((candidate) => {
       const member = readMember(candidate, this.topology);
       return member.ok && member.value.role === "journal";
     });
+  }
+
+  /** The actions and link records this process journalled, kept in case the journal is removed. */
+  recordedHere(): { actions: readonly Action[]; links: readonly LinkRecord[] } {
+    return { actions: this.own, links: this.ownLinks };
   }
 
   /** Journals an action; `ts` is when it began (default: now). */
@@ -296,16 +301,10 @@ export class Lab {
   }
 
   /** The journal's actions and link records. */
-  private async journalled(journal: ContainerInfo): Promise<{ actions: Action[]; links: LinkRecord[] }> {
-    const actions: Action[] = [];
-    const links: LinkRecord[] = [];
-    for await (const line of this.runtime.logs(journal.id, { follow: false })) {
-      const action = parseAction(line.text);
-      if (action) actions.push(action);
-      const observed = action ? undefined : parseLinkRecord(line.text);
-      if (observed) links.push(observed);
-    }
-    return { actions, links };
+  private async journalled(journal: ContainerInfo): Promise<Journalled> {
+    const journalled: Journalled = { actions: [], links: [] };
+    for await (const line of this.runtime.logs(journal.id, { follow: false })) readJournalLine(line.text, journalled);
+    return journalled;
   }
 
   /**
@@ -404,6 +403,20 @@ export class Lab {
   }
 }
 
+/** What the journal's log holds: the lab's actions and the links it observed. */
+export interface Journalled {
+  actions: Action[];
+  links: LinkRecord[];
+}
+
+/** One line of the journal's log, kept in `into` when it is an action or a link record. */
+export function readJournalLine(text: string, into: Journalled): void {
+  const action = parseAction(text);
+  if (action) into.actions.push(action);
+  const observed = action ? undefined : parseLinkRecord(text);
+  if (observed) into.links.push(observed);
+}
+
 export function journalState(journal: ContainerInfo | undefined): JournalState {
   if (!journal) return "missing";
   return journal.state === "running" ? "running" : "stopped";
@@ -414,7 +427,7 @@ function eventKey(event: ContainerEvent): string {
 }
 
 /** The earliest creation time of the lab's peers: the engine's events before it are not this lab's. */
-function createdSince(peers: Map<string, ContainerInfo>): string {
+export function createdSince(peers: Map<string, ContainerInfo>): string {
   const times = [...peers.values()].map((info) => Date.parse(info.createdAt)).filter(Number.isFinite);
   return new Date(times.length ? Math.min(...times) : Date.now()).toISOString();
 }
@@ -434,7 +447,7 @@ async function topologyOf(runtime: Runtime, lab: string): Promise<Reading<Topolo
 }
 
 /** Two lists of one peer's lines, each in time order, as one (stable: a printed line before a typed one of the same time). */
-function mergeByTime(printed: PeerLine[], typed: PeerLine[]): PeerLine[] {
+export function mergeByTime(printed: PeerLine[], typed: PeerLine[]): PeerLine[] {
   if (typed.length === 0) return printed;
   return [...printed, ...typed]
     .map((line, index) => ({ line, index }))

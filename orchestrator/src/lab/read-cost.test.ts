@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CountingRuntime } from "../../../test/support/counting-runtime.js";
 import { MemoryLabs, shipped, topologyFrom, upOptions } from "../../../test/support/memory-lab.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { runScenario } from "../scenario/runner.js";
 import { Lab } from "./lab.js";
 import { send } from "./send.js";
 import { up } from "./up.js";
@@ -9,9 +10,12 @@ import { up } from "./up.js";
 const labs = new MemoryLabs();
 afterEach(() => labs.closeAll());
 
-/** A lab of `size` peers in a ring, named `name`. */
-const ring = (name: string, size: number) =>
-  topologyFrom(`name: ${name}\ngenerate: { shape: ring, size: ${size} }\n`, `${name}.yaml`);
+/** A lab of `size` peers in a ring, named `name`, with these scenario steps (YAML list items). */
+const ring = (name: string, size: number, steps: string[] = []) =>
+  topologyFrom(
+    `name: ${name}\ngenerate: { shape: ring, size: ${size} }\n${steps.length ? `scenario:\n${steps.map((step) => `  - ${step}\n`).join("")}` : ""}`,
+    `${name}.yaml`,
+  );
 
 /** What `lab status small` asks the engine. */
 async function status(runtime: Runtime): Promise<void> {
@@ -61,5 +65,28 @@ describe("what reading a lab costs the engine", () => {
       { name: "large", peers: 12, running: 12 },
     ]);
     expect(counting.calls).toEqual({ listNetworks: 1, listContainerSummaries: 1 });
+  });
+
+  it("run's expectations cost the engine nothing per poll, whatever the lab's size", async () => {
+    /** The requests of a scenario whose one expectation never holds, so it is polled for all of `within`. */
+    const scenarioCost = async (size: number, within: string): Promise<number> => {
+      const counting = new CountingRuntime(labs.runtime());
+      const { lab } = await up(
+        counting.runtime,
+        ring("polled", size, [`expect: { state: { p1: paused }, within: ${within} }`]),
+        upOptions(),
+      );
+      counting.reset();
+      const result = await runScenario(lab, lab.topology.scenario, {
+        signal: new AbortController().signal,
+        onStep: () => {},
+      });
+      expect(result.expectations.map((e) => e.ok)).toEqual([false]);
+      return counting.total;
+    };
+    for (const size of [4, 12]) {
+      // Eight more polls than the shorter window, and not one more request.
+      expect(await scenarioCost(size, "2500ms")).toBe(await scenarioCost(size, "500ms"));
+    }
   });
 });
