@@ -112,10 +112,12 @@ export class RecordingFollower {
     const peer = [...this.peers].find(([, info]) => info.id === event.id)?.[0];
     if (peer === undefined) return;
     const info = this.peers.get(peer)!;
-    // The replayed events from before the container was read say nothing new of its state.
-    const known = Math.max(Date.parse(info.startedAt || "0"), Date.parse(info.finishedAt || "0"));
-    if (Date.parse(event.ts) < known) return;
+    // The replayed events from before the container was read say nothing new of its state, nor
+    // does the start of the process it was read running.
+    const time = Date.parse(event.ts);
+    if (time < Math.max(msOf(info.startedAt), msOf(info.finishedAt))) return;
     if (event.change === "start") {
+      if (time === msOf(info.startedAt)) return;
       Object.assign(info, { state: "running", startedAt: event.ts });
       this.starts.get(peer)!.push(event.ts);
       if (!this.followed.has(peer)) this.follow(peer);
@@ -132,6 +134,7 @@ export class RecordingFollower {
    * again (a stdio program's reader keeps state) but not kept twice.
    */
   private follow(peer: string): void {
+    if (this.stop.signal.aborted) return;
     const info = this.peers.get(peer)!;
     const starts = this.starts.get(peer)!;
     const startsBefore = starts.length;
@@ -172,4 +175,9 @@ export class RecordingFollower {
     const stream = run().finally(() => this.streams.delete(stream));
     this.streams.add(stream);
   }
+}
+
+/** An engine time in ms; 0 for none (never started, not finished). */
+function msOf(iso: string): number {
+  return iso ? Date.parse(iso) : 0;
 }
