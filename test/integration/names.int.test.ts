@@ -75,6 +75,22 @@ describe.skipIf(skipReason !== undefined)(
       }
     });
 
+    it("the container list alone gives a lab's ids, names, labels and states as inspect does, and lab ls counts from it", async () => {
+      const name = uniqueLabName("summ");
+      started.push(name);
+      expect((await lab(["up", await lonePeers(name, ["alice", "bob"])])).code).toBe(0);
+      expect((await lab(["pause", "bob", "--lab", name])).code).toBe(0);
+      const runtime = new DockerRuntime();
+      const inspected = await runtime.listContainers({ "p2plab.lab": name });
+      const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+      expect((await runtime.listContainerSummaries({ "p2plab.lab": name })).sort(byId)).toEqual(
+        inspected.map(({ id, name, labels, state }) => ({ id, name, labels, state })).sort(byId),
+      );
+      expect(inspected.map((c) => c.state).sort()).toEqual(["paused", "running", "running"]);
+      const listed = await lab(["ls", "--json"]);
+      expect(JSON.parse(listed.stdout)).toContainEqual({ name, description: "lone peers", peers: 2, running: 1 });
+    });
+
     it("a hand-made container whose peer label is a path beside a real lab: down saves the lab's peers only and says what it refused", async () => {
       const name = uniqueLabName("evil");
       started.push(name);

@@ -8,11 +8,14 @@ export class EngineWatch {
   private readonly stop = new AbortController();
   private readonly done: Promise<void>;
 
-  constructor(runtime: Runtime, labels: Labels, since: string) {
+  /** `onEvent` is told each event as it comes. */
+  constructor(runtime: Runtime, labels: Labels, since: string, onEvent: (event: ContainerEvent) => void = () => {}) {
     this.done = (async () => {
       try {
-        for await (const event of runtime.containerEvents(labels, { since, signal: this.stop.signal }))
+        for await (const event of runtime.containerEvents(labels, { since, signal: this.stop.signal })) {
           this.events.push(event);
+          onEvent(event);
+        }
       } catch {
         // Said by `following`: the lab then replays what the engine still holds.
       }

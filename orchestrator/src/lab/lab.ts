@@ -100,20 +100,37 @@ export class Lab {
     this.linkObserved = linkObservedPeers(topology, process.env);
   }
 
-  /** The names of the labs on this engine, from their networks and containers; a label no lab name can be is not a lab. */
+  /**
+   * The names of the labs on this engine, from their networks and containers; a label no lab name
+   * can be is not a lab. Two list requests, however many labs and containers there are.
+   */
   static async names(runtime: Runtime): Promise<string[]> {
     const [networks, containers] = await Promise.all([
       runtime.listNetworks({ [LABEL.lab]: "" }),
-      runtime.listContainers({ [LABEL.lab]: "" }),
+      runtime.listContainerSummaries({ [LABEL.lab]: "" }),
     ]);
-    const names = [...networks, ...containers]
-      .map((item) => item.labels[LABEL.lab]!)
-      .filter((name) => DNS_NAME.test(name));
-    return [...new Set(names)].sort();
+    return labNames(networks, containers);
   }
 
-  /** The lab named, or the only lab when none is named. */
+  /** Whether anything on the engine carries this lab's label: two requests filtered by it at the engine. */
+  static async exists(runtime: Runtime, name: string): Promise<boolean> {
+    const [networks, containers] = await Promise.all([
+      runtime.listNetworks({ [LABEL.lab]: name }),
+      runtime.listContainerSummaries({ [LABEL.lab]: name }),
+    ]);
+    return networks.length + containers.length > 0;
+  }
+
+  /**
+   * The lab named, or the only lab when none is named. A named lab whose network carries its
+   * topology is found by that network alone (one request filtered by the lab's label at the
+   * engine): other labs cost nothing. The other labs are listed only to say what went wrong.
+   */
   static async find(runtime: Runtime, name?: string): Promise<Lab> {
+    if (name !== undefined) {
+      const topology = await topologyOf(runtime, name);
+      if (topology?.ok) return new Lab(runtime, name, topology.value);
+    }
     const names = await Lab.names(runtime);
     if (name === undefined) {
       if (names.length === 0)
@@ -142,23 +159,29 @@ export class Lab {
     return new Lab(runtime, name, topology.value);
   }
 
+  /** Every lab with its peer counts, from two list requests: no container is inspected. */
   static async list(runtime: Runtime): Promise<LabSummary[]> {
-    const summaries = [];
-    for (const name of await Lab.names(runtime)) {
-      const containers = await runtime.listContainers({ [LABEL.lab]: name, [LABEL.role]: "peer" });
-      const topology = await topologyOf(runtime, name);
-      summaries.push({
+    const [networks, containers] = await Promise.all([
+      runtime.listNetworks({ [LABEL.lab]: "" }),
+      runtime.listContainerSummaries({ [LABEL.lab]: "" }),
+    ]);
+    return labNames(networks, containers).map((name) => {
+      const peers = containers.filter((c) => c.labels[LABEL.lab] === name && c.labels[LABEL.role] === "peer");
+      const topology = readTopology(
+        networks.filter((n) => n.labels[LABEL.lab] === name),
+        name,
+      );
+      return {
         name,
         description: !topology
           ? "(incomplete: no topology label)"
           : topology.ok
             ? topology.value.description
             : "(topology label refused: see lab status)",
-        peers: containers.length,
-        running: containers.filter((c) => c.state === "running").length,
-      });
-    }
-    return summaries;
+        peers: peers.length,
+        running: peers.filter((c) => c.state === "running").length,
+      };
+    });
   }
 
   get peerNames(): string[] {
@@ -179,16 +202,41 @@ export class Lab {
     return { peers, ...(journal ? { journal } : {}), refused };
   }
 
-  /** The container of a named peer; an unknown name is the user's mistake, said with the names there are. */
+  /**
+   * The container of a named peer, asked of the engine by its labels (the rest of the lab is not
+   * read); an unknown name is the user's mistake, said with the names there are.
+   */
   async peer(name: string): Promise<ContainerInfo> {
-    const { peers } = await this.containers();
-    const container = peers.get(name);
+    const found = await this.runtime.listContainers({
+      [LABEL.lab]: this.name,
+      [LABEL.role]: "peer",
+      [LABEL.peer]: name,
+    });
+    const container = found.find((candidate) => {
+      const member = readMember(candidate, this.topology);
+      return member.ok && member.value.role === "peer" && member.value.peer === name;
+    });
     if (container) return container;
+    const { peers } = await this.containers();
     const known = this.peerNames.filter((peer) => peers.has(peer));
     throw new InputError(
       `unknown peer "${name}" in lab ${this.name} (known: ${known.join(", ")})`,
       didYouMean(name, known),
     );
+  }
+
+  /** The journal's container alone, asked of the engine by its labels; undefined when there is none. */
+  async journalContainer(): Promise<ContainerInfo | undefined> {
+    const found = await this.runtime.listContainers({ [LABEL.lab]: this.name, [LABEL.role]: "journal" });
+    return found.find((candidate) => {
+      const member = readMember(candidate, this.topology);
+      return member.ok && member.value.role === "journal";
+    });
+  }
+
+  /** The actions and link records this process journalled, kept in case the journal is removed. */
+  recordedHere(): { actions: readonly Action[]; links: readonly LinkRecord[] } {
+    return { actions: this.own, links: this.ownLinks };
   }
 
   /** Journals an action; `ts` is when it began (default: now). */
@@ -205,13 +253,13 @@ export class Lab {
   }
 
   private async journal(line: string): Promise<void> {
-    const { journal } = await this.containers();
+    const journal = await this.journalContainer();
     if (journal?.state !== "running") return;
     try {
       await this.runtime.writeLine(journal.id, line);
     } catch (error) {
       // Removed or stopped between the look and the write: status and the report say so.
-      if (!(error instanceof LabError) || journalState((await this.containers()).journal) === "running") throw error;
+      if (!(error instanceof LabError) || journalState(await this.journalContainer()) === "running") throw error;
     }
   }
 
@@ -242,27 +290,21 @@ export class Lab {
 
   /** The actions in the journal, with those this process did, by time. */
   async actions(): Promise<Action[]> {
-    const { journal } = await this.containers();
+    const journal = await this.journalContainer();
     return mergeActions(journal ? (await this.journalled(journal)).actions : [], this.own);
   }
 
   /** The link records in the journal, with those this process wrote. */
   async linkRecords(): Promise<LinkRecord[]> {
-    const { journal } = await this.containers();
+    const journal = await this.journalContainer();
     return mergeLinkRecords(journal ? (await this.journalled(journal)).links : [], this.ownLinks);
   }
 
   /** The journal's actions and link records. */
-  private async journalled(journal: ContainerInfo): Promise<{ actions: Action[]; links: LinkRecord[] }> {
-    const actions: Action[] = [];
-    const links: LinkRecord[] = [];
-    for await (const line of this.runtime.logs(journal.id, { follow: false })) {
-      const action = parseAction(line.text);
-      if (action) actions.push(action);
-      const observed = action ? undefined : parseLinkRecord(line.text);
-      if (observed) links.push(observed);
-    }
-    return { actions, links };
+  private async journalled(journal: ContainerInfo): Promise<Journalled> {
+    const journalled: Journalled = { actions: [], links: [] };
+    for await (const line of this.runtime.logs(journal.id, { follow: false })) readJournalLine(line.text, journalled);
+    return journalled;
   }
 
   /**
@@ -306,7 +348,11 @@ export class Lab {
    * lab's actions; the engine's container changes; the links lab observed.
    */
   async recording(): Promise<LabRecording> {
-    const { peers, journal } = await this.containers();
+    return this.recordingOf(await this.containers());
+  }
+
+  /** The recording of the lab's containers as read once: a snapshot reads them once for both. */
+  private async recordingOf({ peers, journal }: LabContainers): Promise<LabRecording> {
     const containerEvents = await this.containerEvents(peers);
     const journalled = journal ? await this.journalled(journal) : { actions: [], links: [] };
     const actions = mergeActions(journalled.actions, this.own);
@@ -344,7 +390,9 @@ export class Lab {
   }
 
   async snapshot(recording?: LabRecording): Promise<LabSnapshot> {
-    const [{ peers, journal }, recorded] = await Promise.all([this.containers(), recording ?? this.recording()]);
+    const containers = await this.containers();
+    const { peers, journal } = containers;
+    const recorded = recording ?? (await this.recordingOf(containers));
     return snapshotOf(
       this.topology,
       peers,
@@ -353,6 +401,20 @@ export class Lab {
       journalState(journal),
     );
   }
+}
+
+/** What the journal's log holds: the lab's actions and the links it observed. */
+export interface Journalled {
+  actions: Action[];
+  links: LinkRecord[];
+}
+
+/** One line of the journal's log, kept in `into` when it is an action or a link record. */
+export function readJournalLine(text: string, into: Journalled): void {
+  const action = parseAction(text);
+  if (action) into.actions.push(action);
+  const observed = action ? undefined : parseLinkRecord(text);
+  if (observed) into.links.push(observed);
 }
 
 export function journalState(journal: ContainerInfo | undefined): JournalState {
@@ -365,9 +427,18 @@ function eventKey(event: ContainerEvent): string {
 }
 
 /** The earliest creation time of the lab's peers: the engine's events before it are not this lab's. */
-function createdSince(peers: Map<string, ContainerInfo>): string {
+export function createdSince(peers: Map<string, ContainerInfo>): string {
   const times = [...peers.values()].map((info) => Date.parse(info.createdAt)).filter(Number.isFinite);
   return new Date(times.length ? Math.min(...times) : Date.now()).toISOString();
+}
+
+/** The lab names that labels carry, each once, sorted; a label no lab name can be is not a lab. */
+function labNames(...labelled: Array<Array<{ labels: Record<string, string> }>>): string[] {
+  const names = labelled
+    .flat()
+    .map((item) => item.labels[LABEL.lab]!)
+    .filter((name) => DNS_NAME.test(name));
+  return [...new Set(names)].sort();
 }
 
 /** The topology a lab was started from, from its network's label; undefined when there is none. */
@@ -376,7 +447,7 @@ async function topologyOf(runtime: Runtime, lab: string): Promise<Reading<Topolo
 }
 
 /** Two lists of one peer's lines, each in time order, as one (stable: a printed line before a typed one of the same time). */
-function mergeByTime(printed: PeerLine[], typed: PeerLine[]): PeerLine[] {
+export function mergeByTime(printed: PeerLine[], typed: PeerLine[]): PeerLine[] {
   if (typed.length === 0) return printed;
   return [...printed, ...typed]
     .map((line, index) => ({ line, index }))

@@ -48,7 +48,7 @@ describe("up's claim on the lab's name", () => {
   it("another process created the journal first (both saw no lab): exit 2, and nothing created or removed", async () => {
     const { runtime, calls } = scriptedRuntime({
       listNetworks: () => [],
-      listContainers: () => [],
+      listContainerSummaries: () => [],
       ensurePeerImage: () => "p2plab/peer:test",
       createContainer: (spec: ContainerSpec) => {
         throw new NameInUseError(spec.name);
@@ -60,14 +60,14 @@ describe("up's claim on the lab's name", () => {
       message: 'lab "duo" is already running or being started',
       exitCode: 2,
     });
-    expect(calls).toEqual(["listNetworks", "listContainers", "ensurePeerImage", "createContainer"]);
+    expect(calls).toEqual(["listNetworks", "listContainerSummaries", "ensurePeerImage", "createContainer"]);
   });
 
   it("creates the journal, on no network, first (the lab's claim), then starts it and makes the network together", async () => {
     const created: ContainerSpec[] = [];
     const { runtime, calls } = scriptedRuntime({
       listNetworks: () => [],
-      listContainers: () => [],
+      listContainerSummaries: () => [],
       ensurePeerImage: () => "p2plab/peer:test",
       createContainer: (spec: ContainerSpec) => {
         created.push(spec);
@@ -80,7 +80,7 @@ describe("up's claim on the lab's name", () => {
     await expect(up(runtime, topology, { ...options, onFailure: "leave" })).rejects.toThrow("the engine broke");
     expect(calls).toEqual([
       "listNetworks",
-      "listContainers",
+      "listContainerSummaries",
       "ensurePeerImage",
       "createContainer",
       "start",
@@ -103,7 +103,7 @@ describe("a peer image the engine does not have", () => {
     let created = 0;
     return scriptedRuntime({
       listNetworks: () => [],
-      listContainers: () => [],
+      listContainerSummaries: () => [],
       ensurePeerImage: () => "p2plab/peer:test",
       createContainer: (spec: ContainerSpec) => {
         if ((created += 1) === 1) return "journal-id";

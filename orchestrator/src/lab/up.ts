@@ -66,7 +66,7 @@ const RECENT_LINES = 6;
 export async function up(runtime: Runtime, topology: Topology, options: UpOptions): Promise<UpResult> {
   const name = topology.name;
   let replaced: DownResult | undefined;
-  if ((await Lab.names(runtime)).includes(name)) {
+  if (await Lab.exists(runtime, name)) {
     if (!options.recreate)
       throw new LabBusyError(name, `remove it with lab down ${name}, or replace it with lab up --recreate`);
     await checkResultsDir(options.resultsDir);

@@ -32,6 +32,7 @@ import {
   type ContainerInfo,
   type ContainerSpec,
   type ContainerState,
+  type ContainerSummary,
   type ImageBuildProgress,
   type Labels,
   type LogLine,
@@ -376,12 +377,10 @@ export class DockerRuntime implements Runtime, ImageEngine {
   }
 
   async listContainers(labels: Labels): Promise<ContainerInfo[]> {
-    const found = await this.call("list containers", (abortSignal) =>
-      this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) }, abortSignal }),
-    );
+    const found = await this.listContainerSummaries(labels);
     const infos = await Promise.all(
       found.map((c) =>
-        this.inspect(c.Id).catch((error: unknown) => {
+        this.inspect(c.id).catch((error: unknown) => {
           // Removed between the list and the inspect: it is no longer part of the lab.
           if (error instanceof LabError && /no such container/i.test(error.message)) return undefined;
           throw error;
@@ -389,6 +388,19 @@ export class DockerRuntime implements Runtime, ImageEngine {
       ),
     );
     return infos.filter((info): info is ContainerInfo => info !== undefined);
+  }
+
+  async listContainerSummaries(labels: Labels): Promise<ContainerSummary[]> {
+    const found = await this.call("list containers", (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) }, abortSignal }),
+    );
+    // The list names a container with a leading slash, as inspect does; its State is inspect's State.Status.
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      labels: c.Labels ?? {},
+      state: c.State as ContainerState,
+    }));
   }
 
   async readTcpTables(id: string, helperLabels: Labels): Promise<TcpTables> {

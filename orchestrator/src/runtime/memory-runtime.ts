@@ -14,6 +14,7 @@ import {
   type ContainerEvent,
   type ContainerEventOptions,
   type ContainerInfo,
+  type ContainerSummary,
   type ContainerSpec,
   type ContainerState,
   type ImageBuildProgress,
@@ -330,6 +331,10 @@ export class MemoryRuntime implements Runtime {
 
   async listContainers(labels: Labels): Promise<ContainerInfo[]> {
     return [...this.containers.values()].filter((c) => carries(c.spec.labels, labels)).map(info);
+  }
+
+  async listContainerSummaries(labels: Labels): Promise<ContainerSummary[]> {
+    return (await this.listContainers(labels)).map(({ id, name, labels, state }) => ({ id, name, labels, state }));
   }
 
   /**

@@ -78,6 +78,9 @@ export interface ContainerInfo {
   address?: string;
 }
 
+/** What the engine's container list tells of a container by itself, without an inspect per container. */
+export type ContainerSummary = Pick<ContainerInfo, "id" | "name" | "labels" | "state">;
+
 export interface NetworkInfo {
   id: string;
   name: string;
@@ -242,7 +245,10 @@ export interface Runtime {
   unpause(id: string): Promise<void>;
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerInfo>;
+  /** The containers carrying these labels, each inspected: one engine request per container, plus the list. */
   listContainers(labels: Labels): Promise<ContainerInfo[]>;
+  /** The containers carrying these labels as the list alone gives them: one engine request, whatever their number. */
+  listContainerSummaries(labels: Labels): Promise<ContainerSummary[]>;
 
   /**
    * The TCP tables of the container's network namespace (TCP_TABLE_FILES): through `cat` in the

@@ -1,8 +1,10 @@
 import { parseDuration } from "../../../peer/src/duration.js";
 import type { ExpectationResult, OverlaySnapshot } from "../check/run-report.js";
 import { sleep } from "../concurrency.js";
-import type { Lab } from "../lab/lab.js";
+import { recordingTimeline, type Lab } from "../lab/lab.js";
+import { RecordingFollower } from "../lab/recording-follower.js";
 import type { ScenarioStep } from "../topology/schema.js";
+import type { Observation } from "./expectations.js";
 import { describeStep, overlaySnapshot, runStep, type StepOutcome } from "./steps.js";
 
 export interface ScenarioResult {
@@ -19,7 +21,26 @@ export interface ScenarioOptions {
 
 /** Runs the steps in order; a step with `at` waits for that time from the scenario's start. */
 export async function runScenario(lab: Lab, steps: ScenarioStep[], options: ScenarioOptions): Promise<ScenarioResult> {
-  const context = { lab, sent: new Map(), signal: options.signal };
+  const following = await RecordingFollower.start(lab);
+  try {
+    return await runSteps(lab, steps, options, following);
+  } finally {
+    await following.close();
+  }
+}
+
+/** The steps in order, the expectations looking at the lab through `following`. */
+async function runSteps(
+  lab: Lab,
+  steps: ScenarioStep[],
+  options: ScenarioOptions,
+  following: RecordingFollower,
+): Promise<ScenarioResult> {
+  const observe = (): Observation => {
+    const recording = following.recording();
+    return { snapshot: following.snapshot(recording), timeline: recordingTimeline(recording) };
+  };
+  const context = { lab, sent: new Map(), signal: options.signal, observe };
   const snapshots = [overlaySnapshot("before the run", await lab.snapshot())];
   const expectations: ExpectationResult[] = [];
   const start = Date.now();

@@ -24,7 +24,14 @@ describe("the send step", () => {
   it("fails, saying what was not seen, when the peer never reports sending: the run goes on", async () => {
     vi.useFakeTimers();
     const outcome = runStep(
-      { lab: labOfADeafPeer(), sent: new Map(), signal: new AbortController().signal },
+      {
+        lab: labOfADeafPeer(),
+        sent: new Map(),
+        signal: new AbortController().signal,
+        observe: () => {
+          throw new Error("a send step looks at nothing");
+        },
+      },
       { send: { from: "alice", text: "hello" } },
     );
     await vi.advanceTimersByTimeAsync(5000);

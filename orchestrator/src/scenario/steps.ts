@@ -15,7 +15,7 @@ import {
 } from "../faults/network-faults.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { control } from "../lab/control.js";
-import { recordingTimeline, type Lab, type LabSnapshot } from "../lab/lab.js";
+import type { Lab, LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack } from "../lab/links-back.js";
 import { networkFault, type NetworkFaultRequest } from "../lab/network.js";
 import { typeMessage, type Typed } from "../lab/send.js";
@@ -39,6 +39,8 @@ export interface StepOutcome {
 export interface StepContext {
   lab: Lab;
   sent: SentMessages;
+  /** The lab now and its timeline so far, as an expectation looks at them at each poll (from memory: see RecordingFollower). */
+  observe(): Observation;
   /** Ctrl-C: waits end at once. */
   signal: AbortSignal;
 }
@@ -224,7 +226,7 @@ async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOut
     async () => {
       const waited = Date.now() - started;
       const windowOver = waited >= withinMs;
-      const verdict = judge(expect, await observe(ctx.lab), ctx.sent, windowOver);
+      const verdict = judge(expect, ctx.observe(), ctx.sent, windowOver);
       return verdict.settled || windowOver ? { verdict, waited } : undefined;
     },
     { what: description, intervalMs: POLL_MS, timeoutMs: withinMs, signal: ctx.signal },
@@ -232,12 +234,6 @@ async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOut
   return verdict.ok
     ? { ok: true, summary: description, isExpectation: true }
     : { ok: false, summary: description, detail: explain(verdict, waited), isExpectation: true };
-}
-
-async function observe(lab: Lab): Promise<Observation> {
-  const recording = await lab.recording();
-  const snapshot = await lab.snapshot(recording);
-  return { snapshot, timeline: recordingTimeline(recording) };
 }
 
 /** The overlay for the report: states, links, the links the network drops and the faults in force, partitions. */
