@@ -122,7 +122,17 @@ async function floorUp(name, size, image) {
 
 async function floorDown({ ids, network }) {
   await run("docker", ["rm", "-f", ...ids]);
-  await run("docker", ["network", "rm", network]);
+  // As lab down does: after many removals at once the engine may still count an endpoint for a
+  // moment (moby#42119); the floor gets the same few tries, 8 at most, 300 ms apart.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run("docker", ["network", "rm", network]);
+      return;
+    } catch (error) {
+      if (attempt === 8 || !/active endpoints/.test(error.message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
 }
 
 /** Resolves once the compose lab's peers have printed `link-up` for both ends of every link (their logs, followed). */
