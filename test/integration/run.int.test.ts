@@ -105,7 +105,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^lab: \w+ exited \(code 127\).* before the lab was wired$/m);
       expect(run.stderr).toMatch(
-        /^last lines of \w+:\n.* \w+ ! \[FATAL tini \(7\)\] exec --name failed: No such file or directory$/m,
+        /^last lines of \w+:\n.* \w+ ! \[FATAL tini \(\d+\)\] exec --name failed: No such file or directory$/m,
       );
       expect(run.stderr).not.toMatch(/^\s+at /m);
       expect(await leftovers(name)).toEqual([]);
