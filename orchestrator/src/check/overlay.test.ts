@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { NO_NETWORK_FAULTS, afterNetworkFault, type NetworkFault } from "../faults/network-faults.js";
+import { NO_NETWORK_FAULTS, afterNetworkFault, type NetworkFault, pairText } from "../faults/network-faults.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import {
   latestLinkRecords,
   liveOverlay,
-  cutText,
   partitionsText,
   peerStatus,
   reachableFrom,
@@ -237,10 +236,10 @@ describe("reachableFrom", () => {
   });
 });
 
-describe("cutText", () => {
+describe("pairText", () => {
   it("words a cut link with its direction", () => {
-    expect(cutText({ from: "alice", to: "bob", oneWay: false })).toBe("alice ↔ bob");
-    expect(cutText({ from: "bob", to: "alice", oneWay: true })).toBe("bob → alice (one way)");
+    expect(pairText({ from: "alice", to: "bob", oneWay: false })).toBe("alice ↔ bob");
+    expect(pairText({ from: "bob", to: "alice", oneWay: true })).toBe("bob → alice (one way)");
   });
 });
 

@@ -168,11 +168,6 @@ function reach(next: Map<string, Set<string>>, start: string): Set<string> {
   return reached;
 }
 
-/** A cut link in words: "alice ↔ bob", "alice → bob (one way)". */
-export function cutText(cut: CutLink): string {
-  return cut.oneWay ? `${cut.from} → ${cut.to} (one way)` : `${cut.from} ↔ ${cut.to}`;
-}
-
 /** Partitions as text: "{alice} {carol, dave}", or "(no live peers)". */
 export function partitionsText(partitions: string[][]): string {
   return partitions.length === 0 ? "(no live peers)" : partitions.map((group) => `{${group.join(", ")}}`).join(" ");

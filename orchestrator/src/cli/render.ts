@@ -1,5 +1,5 @@
-import { cutText, describeStatus, partitionsText } from "../check/overlay.js";
-import { describeNetworkState } from "../faults/network-faults.js";
+import { describeStatus, partitionsText } from "../check/overlay.js";
+import { describeNetworkState, pairText } from "../faults/network-faults.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import { describeLinkBack, type LinkBack } from "../lab/links-back.js";
@@ -64,7 +64,7 @@ export function renderSnapshot(snapshot: LabSnapshot, c: Colors): string[] {
     ...describeNetworkState(snapshot.network).map((fault) => c.yellow(`network: ${fault}`)),
     ...(cut.length
       ? [
-          `${c.red(`cut: ${cut.map(cutText).join(", ")}`)} ${c.dim("(dropped by the network; reported up until the heartbeat times out)")}`,
+          `${c.red(`cut: ${cut.map(pairText).join(", ")}`)} ${c.dim("(dropped by the network; reported up until the heartbeat times out)")}`,
         ]
       : []),
     ...renderLinkSourceWarnings(snapshot, c),

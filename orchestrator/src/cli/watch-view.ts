@@ -1,6 +1,6 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
-import { cutText, partitionsText } from "../check/overlay.js";
-import { describeNetworkState } from "../faults/network-faults.js";
+import { partitionsText } from "../check/overlay.js";
+import { describeNetworkState, pairText } from "../faults/network-faults.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../transcript/transcript.js";
@@ -87,6 +87,6 @@ function statusLine(snapshot: LabSnapshot): string {
   return [
     `partitions: ${partitionsText(snapshot.overlay.partitions)}`,
     ...(faults.length ? [`network: ${faults.join(", ")}`] : []),
-    ...(cut.length ? [`cut: ${cut.map(cutText).join(", ")}`] : []),
+    ...(cut.length ? [`cut: ${cut.map(pairText).join(", ")}`] : []),
   ].join("; ");
 }

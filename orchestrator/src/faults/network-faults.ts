@@ -292,7 +292,8 @@ function toText(to: string | undefined): string {
   return to === undefined ? "" : ` to ${to}`;
 }
 
-function pairText(fault: { from: string; to: string; oneWay: boolean }): string {
+/** A pair cut (or restored) in words: "alice ↔ bob", "alice → bob (one way)". */
+export function pairText(fault: { from: string; to: string; oneWay: boolean }): string {
   return fault.oneWay ? `${fault.from} → ${fault.to} (one way)` : `${fault.from} ↔ ${fault.to}`;
 }
 

@@ -1,5 +1,6 @@
+import { pairText } from "../faults/network-faults.js";
 import { formatDuration } from "../../../peer/src/duration.js";
-import { cutText, partitionsText, type CutLink } from "../check/overlay.js";
+import { partitionsText, type CutLink } from "../check/overlay.js";
 import type { Forward, LatencySummary, OverlaySnapshot, RunReport } from "../check/run-report.js";
 import { CLASS_MEANING, DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { isUp } from "../faults/peer-status.js";
@@ -214,8 +215,8 @@ function cutEdge(positions: Map<string, Point>, link: CutLink, nodeRadius: numbe
   const x2 = q.x - (q.x - p.x) * end;
   const y2 = q.y - (q.y - p.y) * end;
   const title = link.oneWay
-    ? `cut ${cutText(link)}: ${link.from}'s packets to ${link.to} are dropped`
-    : `cut ${cutText(link)}: packets are dropped both ways`;
+    ? `cut ${pairText(link)}: ${link.from}'s packets to ${link.to} are dropped`
+    : `cut ${pairText(link)}: packets are dropped both ways`;
   return `<g class="cut-link"><title>${esc(title)}</title><line x1="${fx(p.x)}" y1="${fx(p.y)}" x2="${fx(x2)}" y2="${fx(y2)}" class="cut"${link.oneWay ? ` marker-end="url(#${arrow})"` : ""}/><text x="${fx((p.x + q.x) / 2)}" y="${fx((p.y + q.y) / 2)}" class="cut-mark">✂</text></g>`;
 }
 

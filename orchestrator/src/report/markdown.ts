@@ -1,5 +1,6 @@
+import { pairText } from "../faults/network-faults.js";
 import { formatDuration } from "../../../peer/src/duration.js";
-import { cutText, partitionsText } from "../check/overlay.js";
+import { partitionsText } from "../check/overlay.js";
 import type { DeliveryCell, LatencySummary, MessageResult, RunReport } from "../check/run-report.js";
 import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { describeEngineRecord } from "../transcript/engine.js";
@@ -233,7 +234,7 @@ export function renderMarkdown(report: RunReport): string {
       `- partitions: ${inline(partitionsText(snapshot.partitions))}`,
       `- not running: ${down.length === 0 ? "none" : inline(down.map((peer) => `${peer} (${snapshot.states[peer]})`).join(", "))}`,
       `- live links: ${snapshot.links.length === 0 ? "none" : inline(snapshot.links.map(([a, b]) => `${a}–${b}`).join(", "))}`,
-      ...(snapshot.cut?.length ? [`- cut by the network: ${inline(snapshot.cut.map(cutText).join(", "))}`] : []),
+      ...(snapshot.cut?.length ? [`- cut by the network: ${inline(snapshot.cut.map(pairText).join(", "))}`] : []),
       ...(snapshot.network ?? []).map((fault) => `- network: ${inline(fault)}`),
       "",
     );
