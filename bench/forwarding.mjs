@@ -1,4 +1,4 @@
-// Forwarding throughput of the reference peer on loopback, no container: one peer (dist/peer.mjs,
+// Forwarding throughput of the reference peer on loopback, no container: one peer (dist/peer.cjs,
 // tree mode) between a fake source and a fake sink, both plain TCP clients that say hello. The
 // source writes N messages; the figure is N over the time from its first write to the N-th
 // message read at the sink, and the peer's CPU time (from /proc) per message.
@@ -27,7 +27,7 @@ export async function measureForwarding({ messages, runs }) {
 }
 
 async function forwardOnce(messages) {
-  const peer = spawn(process.execPath, ["dist/peer.mjs", "--name", "fwd", "--port", "0", "--events", "json"], {
+  const peer = spawn(process.execPath, ["dist/peer.cjs", "--name", "fwd", "--port", "0", "--events", "json"], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   try {

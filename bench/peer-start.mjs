@@ -14,7 +14,7 @@ export async function measurePeerStart({ runs, image }) {
   const script = `
 for i in $(seq ${runs}); do
   times >> /tmp/t; node -e 0; times >> /tmp/t
-  coproc PEER { exec node /opt/p2plab/peer.mjs --name bench --port 0 --events json; }
+  coproc PEER { exec node /opt/p2plab/peer.cjs --name bench --port 0 --events json; }
   read -r line <&"\${PEER[0]}"; kill -9 "$PEER_PID"; wait "$PEER_PID" 2>/dev/null
   times >> /tmp/t
 done

@@ -69,7 +69,7 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
     const f = r.forwarding;
     parts.push(
       "## Forwarding on loopback",
-      `One reference peer (dist/peer.mjs on the host's Node) between a fake source and sink; ${f.messages}` +
+      `One reference peer (dist/peer.cjs on the host's Node) between a fake source and sink; ${f.messages}` +
         ` messages per run, ${f.runs} runs.`,
       table(
         ["what", "min / median / max"],

@@ -7,5 +7,5 @@ import { BUNDLES } from "./bundles.mjs";
 await rm("dist/lab-chunks", { recursive: true, force: true });
 for (const options of BUNDLES) await build(options);
 
-await chmod("dist/peer.mjs", 0o755);
+await chmod("dist/peer.cjs", 0o755);
 await chmod("dist/lab.js", 0o755);

@@ -33,7 +33,7 @@ const imageNode: Version = [Number(/^node:(\d+)-/.exec(OFFICIAL_BASE_IMAGE)![1])
 
 /** The Nodes each bundle runs on: the host's (package.json engines) and the images' (their base). */
 const RUNS_ON: Record<string, Version[]> = {
-  "dist/peer.mjs": [hostNode, imageNode],
+  "dist/peer.cjs": [hostNode, imageNode],
   "dist/lab.js": [hostNode],
   "dist/lab-bundle.cjs": [imageNode],
 };
@@ -72,7 +72,7 @@ describe("the bundles' Node targets", () => {
       );
       const packages = await packagesOf(options);
       // The peer carries none (below); the CLI's must be found, or this test checks nothing.
-      if (outfile !== "dist/peer.mjs") expect(packages.length).toBeGreaterThan(0);
+      if (outfile !== "dist/peer.cjs") expect(packages.length).toBeGreaterThan(0);
       for (const path of packages) {
         const range = manifest(path).engines?.node;
         if (range === undefined) continue;
@@ -87,7 +87,7 @@ describe("the bundles' Node targets", () => {
 
 describe("the peer bundle", () => {
   it("carries no npm package: it starts in every container, so it stays small", async () => {
-    const peer = BUNDLES.find((options) => options.outfile === "dist/peer.mjs")!;
+    const peer = BUNDLES.find((options) => options.outfile === "dist/peer.cjs")!;
     expect(await packagesOf(peer)).toEqual([]);
   });
 });

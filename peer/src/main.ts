@@ -96,20 +96,25 @@ process.on("uncaughtException", (error) => {
   void exit(`internal error: ${error.message}`, 1);
 });
 
-try {
-  await peer.listen();
-} catch (error) {
-  const reason = `cannot listen on port ${options.port}: ${(error as NodeJS.ErrnoException).code ?? error}`;
-  process.stderr.write(`peer ${options.name}: ${reason}\n`);
-  emit({ ev: "exit", code: 1, reason });
-  flushEvents();
-  process.exit(1);
-}
-for (const target of options.connect) peer.connect(target);
+/** Listens, dials, then reads stdin (a CommonJS bundle has no top-level await). */
+async function start(): Promise<void> {
+  try {
+    await peer.listen();
+  } catch (error) {
+    const reason = `cannot listen on port ${options.port}: ${(error as NodeJS.ErrnoException).code ?? error}`;
+    process.stderr.write(`peer ${options.name}: ${reason}\n`);
+    emit({ ev: "exit", code: 1, reason });
+    flushEvents();
+    process.exit(1);
+  }
+  for (const target of options.connect) peer.connect(target);
 
-// End of stdin (a detached terminal, `docker run` without -i) leaves the peer forwarding.
-const stdin = new LineSplitter(
-  (line) => peer.input(line),
-  () => diagnose(`line ignored: longer than ${MAX_LINE_BYTES} bytes`),
-);
-process.stdin.on("data", (chunk: Buffer) => stdin.push(chunk));
+  // End of stdin (a detached terminal, `docker run` without -i) leaves the peer forwarding.
+  const stdin = new LineSplitter(
+    (line) => peer.input(line),
+    () => diagnose(`line ignored: longer than ${MAX_LINE_BYTES} bytes`),
+  );
+  process.stdin.on("data", (chunk: Buffer) => stdin.push(chunk));
+}
+
+void start();

@@ -4,7 +4,7 @@ import { connect, createServer, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { parseEventLine, type PeerEvent } from "../src/events.js";
 
-const PEER_BUNDLE = new URL("../../dist/peer.mjs", import.meta.url).pathname;
+const PEER_BUNDLE = new URL("../../dist/peer.cjs", import.meta.url).pathname;
 
 /** A reference peer running as a real process on loopback, with its events collected. */
 export class PeerProcess {

@@ -129,7 +129,7 @@ describe("building the peer image", () => {
     root = await mkdtemp(join(tmpdir(), "p2plab-peer-image-"));
     await mkdir(join(root, "dist"));
     await writeFile(join(root, "Dockerfile"), "FROM ${BASE_IMAGE}\n");
-    await writeFile(join(root, "dist/peer.mjs"), "console.log('peer')\n");
+    await writeFile(join(root, "dist/peer.cjs"), "console.log('peer')\n");
   });
 
   it("builds once, then reuses the image while neither its context nor its base changes", async () => {
@@ -160,7 +160,7 @@ describe("building the peer image", () => {
     await peerImage();
     const first = engine.images.get(TAG)!;
     engine.inUse.set(first.id, "image is being used by running container 3f2a");
-    await writeFile(join(root, "dist/peer.mjs"), "console.log('new peer')\n");
+    await writeFile(join(root, "dist/peer.cjs"), "console.log('new peer')\n");
     await peerImage();
     expect(engine.removed).toEqual([]);
     expect(progress.at(-1)).toBe(
@@ -193,7 +193,7 @@ describe("building the peer image", () => {
   it("no peer bundle: exit 3 saying to build, before the engine is asked anything", async () => {
     root = await mkdtemp(join(tmpdir(), "p2plab-no-bundle-"));
     await expect(peerImage()).rejects.toMatchObject({
-      message: "the peer bundle dist/peer.mjs is missing",
+      message: "the peer bundle dist/peer.cjs is missing",
       exitCode: 3,
     });
     expect(engine.calls).toEqual([]);

@@ -15,7 +15,7 @@ export const OFFICIAL_BASE_IMAGE = "node:22-bookworm-slim";
 /** What scripts/offline-base-image.sh builds: Debian bookworm and Node 22, as the official image holds. */
 export const STAND_IN_BASE_IMAGE = "p2plab/node-base:22-bookworm";
 /** The files the peer image is built from, relative to the package root. */
-export const PEER_IMAGE_CONTEXT = ["Dockerfile", "dist/peer.mjs"];
+export const PEER_IMAGE_CONTEXT = ["Dockerfile", "dist/peer.cjs"];
 const BUILD_HASH_LABEL = "p2plab.build-hash";
 
 /** The tag of the reference peer image this version of p2plab builds. */
@@ -150,7 +150,7 @@ export function peerImageBuildHash(context: Buffer[], baseImageId: string): stri
 
 export interface PeerImageOptions extends BaseImageOptions {
   tag: string;
-  /** The package root: the Dockerfile and dist/peer.mjs. */
+  /** The package root: the Dockerfile and dist/peer.cjs. */
   root: string;
 }
 
@@ -160,8 +160,8 @@ export interface PeerImageOptions extends BaseImageOptions {
  */
 export async function ensurePeerImage(engine: ImageEngine, options: PeerImageOptions): Promise<string> {
   const { tag, root, progress } = options;
-  if (!existsSync(join(root, "dist/peer.mjs"))) {
-    throw new EnvironmentError("the peer bundle dist/peer.mjs is missing", "run `npm run build` (npm ci runs it too)");
+  if (!existsSync(join(root, "dist/peer.cjs"))) {
+    throw new EnvironmentError("the peer bundle dist/peer.cjs is missing", "run `npm run build` (npm ci runs it too)");
   }
   const base = await ensureBaseImage(engine, options);
   const buildHash = peerImageBuildHash(
