@@ -2,14 +2,14 @@
 // sent from p1 with `lab send`, each hop timed from the transcripts), then memory under load (a
 // flood of messages written into p1 by a fake neighbour, forwarded down the whole chain).
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   PREFIX,
+  anonBytes,
   chain,
-  engine,
   eventTime,
   lab,
+  peerContainers,
   percentile,
   run,
   sleep,
@@ -94,23 +94,4 @@ async function underLoad(name, ids, flood) {
 function summariseMemory({ idle, load, flood }) {
   const round = (values) => values.map((mib) => Math.round(mib * 10) / 10);
   return { idleMiB: stats(round(idle)), loadPeakMiB: stats(round(load)), flood: flood.messages };
-}
-
-async function peerContainers(name) {
-  const containers = await engine.listContainers({ filters: { label: [`p2plab.lab=${name}`, "p2plab.role=peer"] } });
-  return containers.map((container) => container.Id);
-}
-
-/** A container's anonymous memory (its processes' heap and stacks, not the page cache), from its cgroup. */
-async function anonBytes(id) {
-  const files = [
-    `/sys/fs/cgroup/memory/docker/${id}/memory.stat`,
-    `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`,
-  ];
-  for (const file of files) {
-    const stat = await readFile(file, "utf8").catch(() => undefined);
-    const anon = stat?.match(/^(?:total_rss|anon) (\d+)$/m);
-    if (anon) return Number(anon[1]);
-  }
-  throw new Error(`no memory.stat for container ${id} (looked in ${files.join(", ")})`);
 }

@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { cpus, release, totalmem } from "node:os";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import Docker from "dockerode";
 
@@ -167,3 +168,28 @@ export function transcriptEvents(resultsDir) {
  * container on the host: peer/PROTOCOL.md §8) when it prints one, else its ISO `ts` (whole ms).
  */
 export const eventTime = (event) => (typeof event.tsUs === "number" ? event.tsUs / 1000 : Date.parse(event.ts));
+
+/** The ids of a lab's peer containers. */
+export async function peerContainers(labName) {
+  const containers = await engine.listContainers({ filters: { label: [`p2plab.lab=${labName}`, "p2plab.role=peer"] } });
+  return containers.map((container) => container.Id);
+}
+
+/** A container's anonymous memory (its processes' heap and stacks, not the page cache), from its cgroup. */
+export async function anonBytes(id) {
+  const files = [
+    `/sys/fs/cgroup/memory/docker/${id}/memory.stat`,
+    `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`,
+  ];
+  for (const file of files) {
+    const stat = await readFile(file, "utf8").catch(() => undefined);
+    const anon = stat?.match(/^(?:total_rss|anon) (\d+)$/m);
+    if (anon) return Number(anon[1]);
+  }
+  throw new Error(`no memory.stat for container ${id} (looked in ${files.join(", ")})`);
+}
+
+/** The host's available memory in bytes (/proc/meminfo MemAvailable): what a lab takes from the machine as a whole. */
+export function availableMemory() {
+  return Number(/^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"))[1]) * 1024;
+}

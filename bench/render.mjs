@@ -3,6 +3,10 @@ const s = (ms) => (ms === undefined ? "—" : `${(ms / 1000).toFixed(ms < 10_000
 const x = (ratio) => (ratio === undefined ? "—" : `${ratio.toFixed(2)}×`);
 const triple = (figure, format) =>
   figure?.n ? `${format(figure.min)} / ${format(figure.median)} / ${format(figure.max)}` : "—";
+const mib = (value) => `${Math.round(value * 10) / 10} MiB`;
+/** min/median/max of a lab's memory in all, per peer. */
+const perPeer = (figure, peers) =>
+  figure?.n ? { n: figure.n, min: figure.min / peers, median: figure.median / peers, max: figure.max / peers } : figure;
 const table = (head, rows) =>
   [
     `| ${head.join(" | ")} |`,
@@ -43,12 +47,25 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
           ]),
         ),
       ),
+      "Memory of the wired lab, per run: its peers' anonymous memory in all (cgroup rss/anon), what the machine" +
+        " gave up between before `lab up` and wired (MemAvailable: the peers, their shims and the engine's growth)," +
+        " and the peak resident memory of the `lab up` process.",
+      table(
+        ["peers", "peers in all", "per peer", "machine", "machine per peer", "`lab up` peak RSS"],
+        r.upDown.map(({ peers, memory }) => [
+          peers,
+          triple(memory.peersMiB, mib),
+          triple(perPeer(memory.peersMiB, peers), mib),
+          triple(memory.machineMiB, mib),
+          triple(perPeer(memory.machineMiB, peers), mib),
+          triple(memory.labUpPeakRssMiB, mib),
+        ]),
+      ),
     );
   }
   if (r.chain) {
     const { propagation: p, memory } = r.chain;
     const ms = (value) => `${value} ms`;
-    const mib = (value) => `${value} MiB`;
     parts.push(
       `## Propagation and memory on a ${r.chain.peers}-peer chain (dedup)`,
       `${p.messages} messages sent from p1 with \`lab send\`; each hop is a receiver's time less its predecessor's,` +

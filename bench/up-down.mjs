@@ -2,14 +2,18 @@
 // that only `sleep`, on one network, created and started 8 at a time as lab starts its peers; removed
 // with one `docker rm -f` and `docker network rm`) and against `docker-compose up -d` of the
 // `lab compose` export until every link is up (and `docker-compose down`), interleaved per size.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   BENCH_LABEL,
   PREFIX,
+  anonBytes,
+  availableMemory,
   engine,
   interleave,
   lab,
   linkCount,
+  peerContainers,
   randomGraph,
   run,
   stats,
@@ -25,6 +29,7 @@ const FLOOR_CONCURRENCY = 8;
  */
 const COMPOSE_MAX_PEERS = 64;
 const WIRED_TIMEOUT_MS = 600_000;
+const MiB = 2 ** 20;
 
 export async function measureUpDown({ sizes, runs, dir, image }) {
   const rows = [];
@@ -42,10 +47,13 @@ export async function measureUpDown({ sizes, runs, dir, image }) {
         const started = await floorUp(`${PREFIX}-floor-${size}-${round}`, size, image);
         return { upMs: started.ms, downMs: await timed(() => floorDown(started)) };
       },
-      lab: async () => ({
-        upMs: await timed(() => lab("up", labFile, "--results", results)),
-        downMs: await timed(() => lab("down", labName, "--results", results)),
-      }),
+      lab: async () => {
+        const availableBefore = availableMemory();
+        const peakRssFile = join(dir, "lab-up-peak-rss");
+        const upMs = await timed(() => labUp(labFile, results, peakRssFile));
+        const memory = await labMemory(labName, availableBefore, peakRssFile);
+        return { upMs, downMs: await timed(() => lab("down", labName, "--results", results)), ...memory };
+      },
       ...(size > COMPOSE_MAX_PEERS
         ? {}
         : {
@@ -66,6 +74,28 @@ export async function measureUpDown({ sizes, runs, dir, image }) {
   return rows;
 }
 
+/** `lab up`, its peak resident memory written to `peakRssFile` (bench/peak-rss.cjs). */
+function labUp(labFile, results, peakRssFile) {
+  const preload = new URL("./peak-rss.cjs", import.meta.url).pathname;
+  return run(process.execPath, ["--require", preload, "dist/lab.js", "up", labFile, "--results", results], {
+    env: { ...process.env, BENCH_PEAK_RSS_FILE: peakRssFile },
+  });
+}
+
+/**
+ * What a wired lab costs in memory: its peers' anonymous memory (sum, MiB), what the machine as a
+ * whole gave up since before `lab up` (MemAvailable: peers, shims, the engine's own growth), and
+ * `lab up`'s peak resident memory.
+ */
+async function labMemory(labName, availableBefore, peakRssFile) {
+  const peers = await Promise.all((await peerContainers(labName)).map(anonBytes));
+  return {
+    peersMiB: peers.reduce((sum, bytes) => sum + bytes, 0) / MiB,
+    machineMiB: (availableBefore - availableMemory()) / MiB,
+    labUpPeakRssMiB: Number(readFileSync(peakRssFile, "utf8")) / MiB,
+  };
+}
+
 function summarise(figures) {
   // A contender not run at this size (compose past COMPOSE_MAX_PEERS) has no figures: "—" in RESULTS.md.
   const of = (name, key) => stats((figures[name] ?? []).map((figure) => figure[key]));
@@ -74,6 +104,11 @@ function summarise(figures) {
   return {
     up: { floor: of("floor", "upMs"), lab: of("lab", "upMs"), compose: of("compose", "upMs") },
     down: { floor: of("floor", "downMs"), lab: of("lab", "downMs"), compose: of("compose", "downMs") },
+    memory: {
+      peersMiB: of("lab", "peersMiB"),
+      machineMiB: of("lab", "machineMiB"),
+      labUpPeakRssMiB: of("lab", "labUpPeakRssMiB"),
+    },
     // Each run against the floor of its own round: the same minute of the machine.
     ratioToFloor: {
       labUp: ratio("lab", "upMs"),
