@@ -157,14 +157,15 @@ async function floorUp(name, size, image) {
 
 async function floorDown({ ids, network }) {
   await run("docker", ["rm", "-f", ...ids]);
-  // As lab down does: after many removals at once the engine may still count an endpoint for a
-  // moment (moby#42119); the floor gets the same few tries, 8 at most, 300 ms apart.
-  for (let attempt = 1; ; attempt++) {
+  // After many removals at once the engine may count an endpoint for a while (moby#42119; `docker
+  // rm -f` removes 50 at a time): the floor waits it out, up to 60 s, and that wait is its time.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     try {
       await run("docker", ["network", "rm", network]);
       return;
     } catch (error) {
-      if (attempt === 8 || !/active endpoints/.test(error.message)) throw error;
+      if (Date.now() > deadline || !/active endpoints/.test(error.message)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }
