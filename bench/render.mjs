@@ -28,7 +28,7 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
     parts.push(
       "## `lab up` to wired and `lab down`, against the floor and compose",
       "Floor: N containers of the peer image running `sleep`, on one network, created and started 8 at a time" +
-        " (as lab starts its peers), removed by one `docker rm -f`. Compose: `docker-compose up -d` of the" +
+        " (as lab starts its peers), removed by force 4 at a time (as lab down). Compose: `docker-compose up -d` of the" +
         " `lab compose` export until every link-up is logged, and `docker-compose down`. Ratios are each run over" +
         " the floor of its own round.",
       table(

@@ -72,8 +72,12 @@ for (const [name, measure] of measurements.filter(([name]) => !only || only.incl
 
 const left = await leftovers();
 if (left.length > 0) {
-  failures.push(`left behind on the engine (now removed):\n  ${left.join("\n  ")}`);
   await removeLeftovers(left);
+  const stuck = await leftovers();
+  failures.push(
+    `left behind on the engine:\n  ${left.join("\n  ")}\n` +
+      (stuck.length === 0 ? "(now removed)" : `could not remove (restart the engine):\n  ${stuck.join("\n  ")}`),
+  );
 }
 
 const report = {
