@@ -71,6 +71,7 @@ export async function control(
   const before = await lab.snapshot();
   const since = new Date().toISOString();
   await APPLY[action](lab.runtime, container.id, state.status, graceSeconds);
+  await lab.changed(peer, container.id);
   // A new process has a new network namespace, a resumed one read nothing: the network faults in force are put back at once.
   if (isReturning(action)) await restoreNetworkFaults(lab, peer, PROCESS_FAULTS[action].linksBack, signal);
   await lab.record({ ts: since, action, target: peer });

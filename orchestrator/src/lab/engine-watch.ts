@@ -9,7 +9,12 @@ export class EngineWatch {
   private readonly done: Promise<void>;
 
   /** `onEvent` is told each event as it comes. */
-  constructor(runtime: Runtime, labels: Labels, since: string, onEvent: (event: ContainerEvent) => void = () => {}) {
+  constructor(
+    runtime: Pick<Runtime, "containerEvents">,
+    labels: Labels,
+    since: string,
+    onEvent: (event: ContainerEvent) => void = () => {},
+  ) {
     this.done = (async () => {
       try {
         for await (const event of runtime.containerEvents(labels, { since, signal: this.stop.signal })) {

@@ -78,6 +78,20 @@ export interface LabSnapshot {
 }
 
 /**
+ * What a lab followed live knows without asking the engine (RecordingFollower, while `lab run`'s
+ * scenario runs): the lab's reads are answered from it, so a step costs the engine what it touches.
+ */
+export interface LabView {
+  containers(): LabContainers;
+  recording(): LabRecording;
+  snapshot(recording?: LabRecording): LabSnapshot;
+  /** What an inspect of a peer's container just said, made after lab changed it. */
+  inspected(peer: string, info: ContainerInfo): void;
+  /** When (ms, this process's clock) a peer last printed a line; 0 before any. */
+  lastOutputAt(): number;
+}
+
+/**
  * A running lab, found through its labels: any shell can pick it up. The topology it was
  * started from rides on its network's label.
  */
@@ -91,6 +105,7 @@ export class Lab {
   readonly linkObserved: readonly string[];
   private linkRecorder: LinkRecorder | undefined;
   private linkWatch: LinkWatch | undefined;
+  private view: LabView | undefined;
 
   private constructor(
     readonly runtime: Runtime,
@@ -188,7 +203,34 @@ export class Lab {
     return this.topology.peers.map((peer) => peer.name);
   }
 
+  /**
+   * Answers the lab's reads from `view` until `unfollow`, instead of the engine: the containers,
+   * the recording and the snapshot. What changes a peer tells the view what the engine then says
+   * of it (`changed`).
+   */
+  follow(view: LabView): void {
+    this.view = view;
+  }
+
+  unfollow(): void {
+    this.view = undefined;
+  }
+
+  /** When a peer last printed, as the view followed it; undefined when no view follows the lab. */
+  lastOutputAt(): number | undefined {
+    return this.view?.lastOutputAt();
+  }
+
+  /**
+   * After lab changed a peer's container (a fault): the view is told what the engine now says of
+   * it, one inspect, so the next look sees it at once. Without a view the next read asks anyway.
+   */
+  async changed(peer: string, id: string): Promise<void> {
+    if (this.view) this.view.inspected(peer, await this.runtime.inspect(id));
+  }
+
   async containers(): Promise<LabContainers> {
+    if (this.view) return this.view.containers();
     const found = await this.runtime.listContainers({ [LABEL.lab]: this.name });
     const peers = new Map<string, ContainerInfo>();
     let journal: ContainerInfo | undefined;
@@ -216,7 +258,10 @@ export class Lab {
       const member = readMember(candidate, this.topology);
       return member.ok && member.value.role === "peer" && member.value.peer === name;
     });
-    if (container) return container;
+    if (container) {
+      this.view?.inspected(name, container);
+      return container;
+    }
     const { peers } = await this.containers();
     const known = this.peerNames.filter((peer) => peers.has(peer));
     throw new InputError(
@@ -225,8 +270,13 @@ export class Lab {
     );
   }
 
-  /** The journal's container alone, asked of the engine by its labels; undefined when there is none. */
+  /** The journal's container (as followed, while a view follows the lab); undefined when there is none. */
   async journalContainer(): Promise<ContainerInfo | undefined> {
+    return this.view ? this.view.containers().journal : this.engineJournal();
+  }
+
+  /** The journal's container alone, asked of the engine by its labels; undefined when there is none. */
+  async engineJournal(): Promise<ContainerInfo | undefined> {
     const found = await this.runtime.listContainers({ [LABEL.lab]: this.name, [LABEL.role]: "journal" });
     return found.find((candidate) => {
       const member = readMember(candidate, this.topology);
@@ -259,7 +309,7 @@ export class Lab {
       await this.runtime.writeLine(journal.id, line);
     } catch (error) {
       // Removed or stopped between the look and the write: status and the report say so.
-      if (!(error instanceof LabError) || journalState(await this.journalContainer()) === "running") throw error;
+      if (!(error instanceof LabError) || journalState(await this.engineJournal()) === "running") throw error;
     }
   }
 
@@ -348,6 +398,7 @@ export class Lab {
    * lab's actions; the engine's container changes; the links lab observed.
    */
   async recording(): Promise<LabRecording> {
+    if (this.view) return this.view.recording();
     return this.recordingOf(await this.containers());
   }
 
@@ -390,6 +441,7 @@ export class Lab {
   }
 
   async snapshot(recording?: LabRecording): Promise<LabSnapshot> {
+    if (this.view) return this.view.snapshot(recording);
     const containers = await this.containers();
     const { peers, journal } = containers;
     const recorded = recording ?? (await this.recordingOf(containers));

@@ -11,7 +11,9 @@ import { followPeers } from "./follow.js";
  */
 export class NetworkFollower {
   private readonly actions = new Map<string, Action>();
-  private readonly following: Promise<void>;
+  private readonly ended: Promise<void>;
+  /** False once the journal's log stream has ended: it stopped, or was removed. */
+  following = true;
 
   constructor(
     runtime: Pick<Runtime, "logs">,
@@ -20,17 +22,21 @@ export class NetworkFollower {
     signal: AbortSignal,
   ) {
     known.forEach((action) => this.add(action));
-    this.following = journal
-      ? followPeers(
-          runtime,
-          new Map([["journal", { id: journal.id }]]),
-          (line) => {
-            const action = parseAction(line.text);
-            if (action) this.add(action);
-          },
-          signal,
-        )
-      : Promise.resolve();
+    this.ended = (
+      journal
+        ? followPeers(
+            runtime,
+            new Map([["journal", { id: journal.id }]]),
+            (line) => {
+              const action = parseAction(line.text);
+              if (action) this.add(action);
+            },
+            signal,
+          )
+        : Promise.resolve()
+    ).finally(() => {
+      this.following = false;
+    });
   }
 
   get state(): NetworkState {
@@ -39,7 +45,7 @@ export class NetworkFollower {
 
   /** Waits for the stream to end (it does once the signal aborts, or the journal stops). */
   closed(): Promise<void> {
-    return this.following;
+    return this.ended;
   }
 
   private add(action: Action): void {

@@ -89,4 +89,29 @@ describe("what reading a lab costs the engine", () => {
       expect(await scenarioCost(size, "2500ms")).toBe(await scenarioCost(size, "500ms"));
     }
   });
+
+  it("run's fault steps cost the engine what they touch, not the lab's size", async () => {
+    /** The requests of a run of a `size`-peer ring whose scenario is these steps. */
+    const scenarioCost = async (size: number, steps: string[]): Promise<number> => {
+      const counting = new CountingRuntime(labs.runtime());
+      const { lab } = await up(counting.runtime, ring("stepped", size, steps), upOptions());
+      counting.reset();
+      const result = await runScenario(lab, lab.topology.scenario, {
+        signal: new AbortController().signal,
+        onStep: () => {},
+      });
+      expect(result.expectations).toEqual([]);
+      await labs.closeAll();
+      return counting.total;
+    };
+    /** What one step adds to a run of an empty scenario (which follows each container once). */
+    const stepCost = async (size: number, step: string): Promise<number> =>
+      (await scenarioCost(size, [step])) - (await scenarioCost(size, []));
+    const kill = await stepCost(64, "kill: p2");
+    // Looking the peer up (a filtered list and its inspect), the kill, an inspect after it, the journal's line.
+    expect(kill).toBeLessThanOrEqual(5);
+    expect(await stepCost(4, "kill: p2")).toBe(kill);
+    for (const step of ["restart: p2", "cut: [p1, p2]", "send: { from: p1, text: hello }"])
+      expect(await stepCost(64, step)).toBe(await stepCost(4, step));
+  });
 });

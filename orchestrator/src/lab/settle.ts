@@ -14,8 +14,9 @@ export const DEFAULT_SETTLE: SettleOptions = { quietMs: 800, maxMs: 5000 };
 
 const CHECK_MS = 100;
 
-/** What settling needs of a lab: its containers and their logs. */
-export type SettlingLab = Pick<Lab, "containers"> & { runtime: Pick<Runtime, "logs"> };
+/** What settling needs of a lab: its containers and their logs, or when a peer last printed where it is followed already. */
+export type SettlingLab = Pick<Lab, "containers"> &
+  Partial<Pick<Lab, "lastOutputAt">> & { runtime: Pick<Runtime, "logs"> };
 
 /**
  * Waits until the peers stop reacting to what was just done: no new output for a while. A lab
@@ -27,6 +28,7 @@ export async function settle(
   signal: AbortSignal,
   options: SettleOptions = DEFAULT_SETTLE,
 ): Promise<void> {
+  if (lab.lastOutputAt?.() !== undefined) return settleFollowed(lab, signal, options);
   const { peers } = await lab.containers();
   // Only that they print counts here, not what: no reader.
   const ids = new Map(
@@ -44,7 +46,23 @@ export async function settle(
     true,
   );
   try {
-    await waitFor(() => (Date.now() - lastActivity >= options.quietMs ? true : undefined), {
+    await quiet(() => lastActivity, signal, options);
+  } finally {
+    stop.abort();
+    await following;
+  }
+}
+
+/** Settles a lab whose peers' logs are followed already (Lab.follow): no stream of its own. */
+async function settleFollowed(lab: SettlingLab, signal: AbortSignal, options: SettleOptions): Promise<void> {
+  const started = Date.now();
+  await quiet(() => Math.max(started, lab.lastOutputAt?.() ?? 0), signal, options);
+}
+
+/** Waits until `lastActivity` (ms) is `quietMs` past, or `maxMs` passed. */
+async function quiet(lastActivity: () => number, signal: AbortSignal, options: SettleOptions): Promise<void> {
+  try {
+    await waitFor(() => (Date.now() - lastActivity() >= options.quietMs ? true : undefined), {
       what: "the peers quiet",
       intervalMs: CHECK_MS,
       timeoutMs: options.maxMs,
@@ -52,8 +70,5 @@ export async function settle(
     });
   } catch (error) {
     if (!(error instanceof WaitTimeoutError)) throw error;
-  } finally {
-    stop.abort();
-    await following;
   }
 }

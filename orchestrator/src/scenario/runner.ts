@@ -22,9 +22,12 @@ export interface ScenarioOptions {
 /** Runs the steps in order; a step with `at` waits for that time from the scenario's start. */
 export async function runScenario(lab: Lab, steps: ScenarioStep[], options: ScenarioOptions): Promise<ScenarioResult> {
   const following = await RecordingFollower.start(lab);
+  // The steps' own reads of the lab are answered from the follows too: a step costs the engine what it touches.
+  lab.follow(following);
   try {
     return await runSteps(lab, steps, options, following);
   } finally {
+    lab.unfollow();
     await following.close();
   }
 }

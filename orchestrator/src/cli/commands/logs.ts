@@ -1,11 +1,8 @@
 import { Lab, recordingTimeline } from "../../lab/lab.js";
 import { LiveFollower } from "../../lab/live.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../../transcript/transcript.js";
-import { everyUntilAborted } from "../../wait.js";
 import type { Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
-
-const FOLLOW_POLL_MS = 1000;
 
 /** The readable transcript (who said what, via whom, when); --json gives the raw events. */
 export async function logsCommand(ctx: Context, peer: string | undefined, options: OptionsOf<"logs">): Promise<void> {
@@ -29,7 +26,7 @@ export async function logsCommand(ctx: Context, peer: string | undefined, option
     );
     follower.seen(lines);
     lines.forEach(print);
-    await everyUntilAborted(FOLLOW_POLL_MS, until, async () => void (await follower.poll()));
+    await follower.start();
     await follower.closed();
     return;
   }

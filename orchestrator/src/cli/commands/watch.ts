@@ -35,17 +35,22 @@ export async function watchCommand(
   // What happened before, in time order, so the first status drawn is already the lab's.
   const recording = await lab.recording();
   const past = [...recording.lines.values()].flat().sort((a, b) => a.ts.localeCompare(b.ts));
-  const network = new NetworkFollower(lab.runtime, (await lab.containers()).journal, recording.actions, until);
+  const read = await lab.containers();
+  const network = new NetworkFollower(lab.runtime, read.journal, recording.actions, until);
   follower.seen(past);
   past.forEach(show);
+  await follower.start(read);
+  // The journal as read, and read again once when its log ends (it stopped, or was removed).
+  let journal = { container: read.journal, reread: false };
   await everyUntilAborted(POLL_MS, until, async () => {
-    const containers = await follower.poll();
+    if (!network.following && !journal.reread) journal = { container: await lab.journalContainer(), reread: true };
+    const containers = { ...follower.containers(), ...(journal.container ? { journal: journal.container } : {}) };
     // The links of peers that report none, observed once a poll; their latest records stand beside the events.
     const { written, latest } = await lab.recordObservedLinks({ containers });
     for (const record of written) ctx.out.lines(view.observed(record));
     const records: Array<PeerEvent | LinkRecord> = [...events, ...latest];
     const status = view.status(
-      snapshotOf(lab.topology, containers.peers, records, network.state, journalState(containers.journal)),
+      snapshotOf(lab.topology, containers.peers, records, network.state, journalState(journal.container)),
       new Date().toISOString(),
     );
     if (mode === "screen") ctx.out.clear();
