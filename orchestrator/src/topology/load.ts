@@ -543,6 +543,8 @@ class TopologyLoader {
         },
         interface: resolveInterface(program.interface?.value),
       };
+      if (spec.mode === "heal")
+        spec.minNeighbours = own.minNeighbours ?? defaults.minNeighbours ?? DEFAULTS.minNeighbours;
       const override = this.options.program;
       if (override) Object.assign(spec, override);
       else if (program.image !== undefined) spec.image = program.image;
@@ -552,6 +554,7 @@ class TopologyLoader {
     });
 
     this.checkTimeouts(file, peers);
+    this.checkHealOnly(file);
     if (file.generate) this.checkGenerateOptions(file);
     if (file.peers && peers.length === 0) this.warning(["peers"], "no peers: the lab will be empty");
     // Also drops unknown targets and self-links (reported already) from each connect list.
@@ -715,6 +718,32 @@ class TopologyLoader {
         path,
         `timeout (${peer.timeout}) must be longer than heartbeat (${peer.heartbeat})`,
         "a neighbour is declared down after this much silence: make it a few heartbeats",
+      );
+    }
+  }
+
+  /**
+   * `minNeighbours` is heal mode's: set for another mode it would be ignored in silence. Each
+   * block is judged by the mode it gives its peers: a peer's own (or inherited) mode, the
+   * defaults' mode for the defaults block.
+   */
+  private checkHealOnly(file: TopologyFile): void {
+    const defaultMode = file.defaults?.mode ?? DEFAULTS.mode;
+    const blocks: Array<[Path, PeerBlock, string]> = [
+      ...(file.defaults ? [[["defaults"], file.defaults, defaultMode] as [Path, PeerBlock, string]] : []),
+      ...Object.entries(file.peers ?? {}).flatMap(([name, peer]) =>
+        peer ? [[["peers", name], peer, peer.mode ?? defaultMode] as [Path, PeerBlock, string]] : [],
+      ),
+    ];
+    for (const [path, block, mode] of blocks) {
+      if (block.minNeighbours === undefined || mode === "heal") continue;
+      this.error(
+        [...path, "minNeighbours"],
+        `minNeighbours applies to mode heal only; ${path.length === 1 ? "the defaults' mode" : `${String(path[1])}'s mode`} is ${mode}`,
+        path.length === 1
+          ? "set mode: heal under defaults too, or set minNeighbours on the heal peers"
+          : "add mode: heal, or remove it",
+        { key: true },
       );
     }
   }

@@ -20,8 +20,8 @@ import { programProblems, startPeers } from "./peer-program.js";
 /** Peer and lab names become container names and DNS aliases. */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
-export const PEER_MODES = ["tree", "dedup"] as const;
-export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random"] as const;
+export const PEER_MODES = ["tree", "dedup", "heal"] as const;
+export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random", "two-earlier"] as const;
 export const PEER_STATES = ["running", "paused", "exited", "stopped", "killed"] as const;
 
 export const DEFAULTS = {
@@ -29,6 +29,8 @@ export const DEFAULTS = {
   heartbeat: "1s",
   timeout: "3s",
   hopLimit: 16,
+  /** Heal mode's links kept: two, so that one crash leaves every peer a neighbour to repair from. */
+  minNeighbours: 2,
   /**
    * The reference peer idles at about 60 MB and 11 threads (Node's own): 256m and 256 leave it
    * room under load and a custom peer room for a runtime of its own, while a runaway peer (a
@@ -134,7 +136,9 @@ const peerSettings = {
   mode: z
     .enum(PEER_MODES)
     .optional()
-    .describe("tree: forward everything, ids unused (default); dedup: each message id once"),
+    .describe(
+      "tree: forward everything, ids unused (default); dedup: each message id once; heal: each id once, the payload along a tree and only ids on the other links, and a lost link replaced by dialling another known peer (peer/PROTOCOL.md)",
+    ),
   image: z
     .string()
     .min(1)
@@ -148,6 +152,15 @@ const peerSettings = {
     "declare a silent neighbour down after this long; must exceed heartbeat (default 3s)",
   ).optional(),
   hopLimit: z.number().int().min(1).max(1000).optional().describe("drop messages after this many hops (default 16)"),
+  minNeighbours: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PEERS - 1)
+    .optional()
+    .describe(
+      `heal only: the links the peer keeps, dialling other known peers when it has fewer (default ${DEFAULTS.minNeighbours})`,
+    ),
   env: z.record(z.string(), z.string()).optional().describe("extra environment variables for the container"),
   limits: limitsSchema.optional(),
 };
@@ -161,7 +174,11 @@ export const peerSchema = z
 
 export const generateSchema = z
   .strictObject({
-    shape: z.enum(SHAPES).describe("chain, ring, star, tree, mesh (complete graph) or random (connected)"),
+    shape: z
+      .enum(SHAPES)
+      .describe(
+        "chain, ring, star, tree, mesh (complete graph), random (connected) or two-earlier (each peer dials the two before it, p2 dials p1: any single peer can go and the rest stay connected)",
+      ),
     size: z.number().int().min(2).max(256).describe("number of peers"),
     prefix: z
       .string()
@@ -387,6 +404,8 @@ export interface PeerSpec {
   heartbeat: string;
   timeout: string;
   hopLimit: number;
+  /** Heal mode only: the links it keeps (absent for the other modes). */
+  minNeighbours?: number;
   env: Record<string, string>;
   limits: { memory: string; pids: number };
 }
