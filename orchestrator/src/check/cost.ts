@@ -59,9 +59,11 @@ export function costSummary(
   records: readonly TimelineRecord[],
 ): CostSummary {
   const modes = new Map(topology.peers.map((peer) => [peer.name, modeOf(peer)]));
-  const broadcasts = broadcastCosts(messages, records).map((cost): BroadcastCost => ({
-    ...cost,
-    mode: modes.get(cost.origin) ?? OWN_PROGRAM,
+  const broadcasts = broadcastCosts(messages, records).map(({ id, origin, ...counts }): BroadcastCost => ({
+    id,
+    origin,
+    mode: modes.get(origin) ?? OWN_PROGRAM,
+    ...counts,
   }));
   const byMode = [...new Set(broadcasts.map((cost) => cost.mode))].map((mode) =>
     modeCost(
