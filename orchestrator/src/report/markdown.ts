@@ -116,6 +116,20 @@ export function costRows(report: RunReport): CostRow[] {
   }));
 }
 
+/**
+ * One line per sender mode for `lab run`'s closing lines: "heal: 1.00× the floor N − 1 (median
+ * of 2 broadcasts, max 1.00×); 0 duplicates, 0 hop-limit drops".
+ */
+export function costLines(report: RunReport): string[] {
+  return (report.cost?.byMode ?? []).map((mode) => {
+    const ratio = mode.ratio
+      ? `${mode.ratio.median.toFixed(2)}× the floor N − 1 (median of ${mode.broadcasts} broadcast${mode.broadcasts === 1 ? "" : "s"}, max ${mode.ratio.max.toFixed(2)}×)`
+      : `${mode.broadcasts} broadcast${mode.broadcasts === 1 ? "" : "s"} with nobody to reach`;
+    const drops = `${mode.hopLimitDrops} hop-limit drop${mode.hopLimitDrops === 1 ? "" : "s"}`;
+    return `${mode.mode}: ${ratio}; ${mode.duplicates} duplicate${mode.duplicates === 1 ? "" : "s"}, ${drops}`;
+  });
+}
+
 /** What the cost tile says above its table, in both reports. */
 export const COST_LEAD =
   "Payload frames per broadcast: every recv and dup of the message in the transcripts, against the floor N − 1 (the peers that should have received it; N counts the sender). Flooding pays about twice the links; a spanning tree pays the floor. Each figure is min / median / max over the broadcasts of a sender's mode.";

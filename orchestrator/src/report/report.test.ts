@@ -4,7 +4,7 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { parseRunReport, type Forward, type MessageResult, type RunReport } from "../check/run-report.js";
 import { CLASS_MEANING, DELIVERY_CLASSES } from "../delivery/delivery-classes.js";
 import { renderHtml } from "./html.js";
-import { cellText, renderMarkdown } from "./markdown.js";
+import { cellText, costLines, renderMarkdown } from "./markdown.js";
 
 const FIXTURE = new URL("./fixtures/chain-killed-bridge.json", import.meta.url);
 
@@ -522,5 +522,19 @@ describe("the cost tile", () => {
     expect(renderHtml(older)).not.toContain('<section id="cost">');
     expect(renderHtml(older)).not.toContain('class="repair-mark"');
     expect(renderMarkdown(older)).not.toContain("## Cost");
+  });
+});
+
+describe("costLines", () => {
+  it("says each sender mode's cost in one line for lab run's closing lines", () => {
+    expect(costLines(fixture())).toEqual([
+      "tree: 1.17× the floor N − 1 (median of 5 broadcasts, max 2.00×); 2 duplicates, 1 hop-limit drop",
+    ]);
+    const lonely = fixture();
+    lonely.cost!.byMode = [{ ...lonely.cost!.byMode[0]!, broadcasts: 1, duplicates: 1, hopLimitDrops: 0 }];
+    delete lonely.cost!.byMode[0]!.ratio;
+    expect(costLines(lonely)).toEqual(["tree: 1 broadcast with nobody to reach; 1 duplicate, 0 hop-limit drops"]);
+    const { cost: _c, ...older } = fixture();
+    expect(costLines(older)).toEqual([]);
   });
 });
