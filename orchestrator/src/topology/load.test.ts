@@ -283,7 +283,7 @@ describe("loadTopology: errors", () => {
       "fixtures/bad-scenario.yaml:9:5 scenario[1].pause: a step has one action; this one has kill, pause — split it into 2 steps",
       'fixtures/bad-scenario.yaml:10:5 scenario[2].sned: unknown action "sned" — did you mean "send"?',
       'fixtures/bad-scenario.yaml:11:5 scenario[3]: expected a step such as "kill: bob" or "send: {from: alice, text: hi}", got a string',
-      "fixtures/bad-scenario.yaml:12:13 scenario[4].expect: expect needs at least one of delivered, partitions, links, state",
+      "fixtures/bad-scenario.yaml:12:13 scenario[4].expect: expect needs at least one of delivered, partitions, links, state, cost",
       'fixtures/bad-scenario.yaml:12:19 scenario[4].expect.to: "to" needs "delivered": which message?',
       'fixtures/bad-scenario.yaml:13:40 scenario[5].expect.to[1]: unknown peer "eve" (known: alice, bob)',
       'fixtures/bad-scenario.yaml:13:54 scenario[5].expect.within: expected a duration such as 500ms, 2s or 1m, got "soon"',
@@ -504,7 +504,42 @@ describe("a step that matches no action's schema", () => {
     ]);
     expect(stepErrors("restart: [bob]")).toEqual(["t.yaml:7:14 scenario[0].restart: expected a peer name, got a list"]);
     expect(stepErrors("expect: { within: 1s }")).toEqual([
-      "t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state",
+      "t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state, cost",
+    ]);
+  });
+
+  it("explains a cost expectation's mistakes where they are written", () => {
+    expect(stepErrors("expect: { cost: {} }")).toEqual([
+      "t.yaml:7:21 scenario[0].expect.cost: cost needs at least one of atMost, atLeast, duplicates, hopLimitDrops",
+    ]);
+    expect(stepErrors("expect: { cost: { atMost: 0, duplicates: few, hopLimit: some } }")).toEqual([
+      "t.yaml:7:31 scenario[0].expect.cost.atMost: must be more than 0, got 0",
+      't.yaml:7:46 scenario[0].expect.cost.duplicates: expected one of none, some, got "few"',
+      't.yaml:7:51 scenario[0].expect.cost.hopLimit: unknown key "hopLimit" — known keys: atMost, atLeast, duplicates, hopLimitDrops, since',
+    ]);
+    expect(stepErrors("expect: { cost: { atMost: 1.5, atLeast: 2 } }")).toEqual([
+      "t.yaml:7:45 scenario[0].expect.cost.atLeast: larger than atMost (1.5): no broadcast can be both",
+    ]);
+  });
+
+  it("takes a cost expectation, and warns of a since that names no earlier send", () => {
+    const result = loadTopology(
+      [
+        "name: t",
+        "peers: { alice: {}, bob: { connect: [alice] } }",
+        "scenario:",
+        "  - send: { from: alice, text: warm-up, as: warm }",
+        "  - expect: { cost: { atMost: 1.5, duplicates: none, since: warm } }",
+        "  - expect: { cost: { hopLimitDrops: some, since: wram } }",
+        "",
+      ].join("\n"),
+      "t.yaml",
+    );
+    expect(topology(result).scenario[1]).toEqual({
+      expect: { cost: { atMost: 1.5, duplicates: "none", since: "warm" } },
+    });
+    expect(warnings(result)).toEqual([
+      't.yaml:6:51 scenario[2].expect.cost.since: no earlier send has the text or name "wram" — did you mean "warm"?',
     ]);
   });
 });

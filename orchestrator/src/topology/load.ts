@@ -341,7 +341,7 @@ class TopologyLoader {
         }
         return this.error(
           path,
-          `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)}, got ${describeValue(value)}`,
+          `must be ${boundWords(issue.code, issue.inclusive !== false)} ${String(bound)}, got ${describeValue(value)}`,
         );
       }
       default:
@@ -821,19 +821,26 @@ class TopologyLoader {
     }
   }
 
-  /** `delivered` names a message by its text or its `as`; one matching no earlier send is likely a typo. */
+  /** `delivered` and a cost's `since` name a message by its text or its `as`; one matching no earlier send is likely a typo. */
   private checkDeliveredRefs(file: TopologyFile): void {
     const sent: string[] = [];
     file.scenario!.forEach((step, i) => {
       if ("send" in step) {
         sent.push(step.send.text);
         if (step.send.as !== undefined) sent.push(step.send.as);
-      } else if ("expect" in step && step.expect.delivered !== undefined && !sent.includes(step.expect.delivered)) {
-        const delivered = step.expect.delivered;
+        return;
+      }
+      if (!("expect" in step)) return;
+      const refs: Array<[Path, string | undefined]> = [
+        [["scenario", i, "expect", "delivered"], step.expect.delivered],
+        [["scenario", i, "expect", "cost", "since"], step.expect.cost?.since],
+      ];
+      for (const [path, name] of refs) {
+        if (name === undefined || sent.includes(name)) continue;
         this.warning(
-          ["scenario", i, "expect", "delivered"],
-          `no earlier send has the text or name "${delivered}"`,
-          didYouMean(delivered, sent) ?? "send it first, or name the send with as:",
+          path,
+          `no earlier send has the text or name "${name}"`,
+          didYouMean(name, sent) ?? "send it first, or name the send with as:",
         );
       }
     });
@@ -892,6 +899,12 @@ function yamlHint(message: string): { hint?: string } {
   }
   if (message.includes("Tabs are not allowed")) return { hint: "indent with spaces" };
   return {};
+}
+
+/** "at least", or "more than" for a bound the value may not equal (`positive()`). */
+function boundWords(code: "too_small" | "too_big", inclusive: boolean): string {
+  if (code === "too_small") return inclusive ? "at least" : "more than";
+  return inclusive ? "at most" : "less than";
 }
 
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {

@@ -205,6 +205,63 @@ export const checkSchema = z
 
 const link = z.tuple([peerRef, peerRef]);
 
+/** Whether a cost expectation wants none of something, or some. */
+export const NONE_OR_SOME = ["none", "some"] as const;
+
+/**
+ * A cost expectation: the payload frames of each broadcast (every `recv` and `dup` of it in the
+ * transcripts) against the floor N − 1, the peers that should have received it.
+ */
+export const costExpectSchema = z
+  .strictObject({
+    atMost: z
+      .number()
+      .positive()
+      .optional()
+      .describe("every broadcast's payload frames at most this many times N − 1, e.g. 1.5"),
+    atLeast: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("every broadcast's payload frames at least this many times N − 1, e.g. 2 for a storm"),
+    duplicates: z
+      .enum(NONE_OR_SOME)
+      .optional()
+      .describe("none: no copy beyond each peer's first; some: at least one, over the broadcasts judged"),
+    hopLimitDrops: z
+      .enum(NONE_OR_SOME)
+      .optional()
+      .describe("none: no hop-limit event; some: at least one, over the broadcasts judged"),
+    since: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "judge the broadcasts from this send on (its text or `as` name); default: those sent since the previous cost expectation, or the start",
+      ),
+  })
+  .superRefine((value, ctx) => {
+    if (
+      value.atMost === undefined &&
+      value.atLeast === undefined &&
+      value.duplicates === undefined &&
+      value.hopLimitDrops === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        message: "cost needs at least one of atMost, atLeast, duplicates, hopLimitDrops",
+      });
+    }
+    if (value.atMost !== undefined && value.atLeast !== undefined && value.atLeast > value.atMost) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["atLeast"],
+        message: `larger than atMost (${value.atMost}): no broadcast can be both`,
+      });
+    }
+  })
+  .describe("payload frames per broadcast against the floor N − 1, duplicates and hop-limit drops");
+
 export const expectSchema = z
   .strictObject({
     delivered: z.string().optional().describe("a message text, or the `as` name of a send"),
@@ -223,11 +280,15 @@ export const expectSchema = z
       })
       .optional(),
     state: z.record(z.string(), z.enum(PEER_STATES)).optional().describe("expected container state per peer"),
+    cost: costExpectSchema.optional(),
     within: duration("how long the expectation may take to hold").optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.delivered === undefined && !value.partitions && !value.links && !value.state) {
-      ctx.addIssue({ code: "custom", message: "expect needs at least one of delivered, partitions, links, state" });
+    if (value.delivered === undefined && !value.partitions && !value.links && !value.state && !value.cost) {
+      ctx.addIssue({
+        code: "custom",
+        message: "expect needs at least one of delivered, partitions, links, state, cost",
+      });
     }
     for (const key of ["to", "notTo"] as const) {
       if (value[key] && value.delivered === undefined) {
@@ -376,6 +437,7 @@ export type TopologyFile = z.infer<typeof topologyFileSchema>;
 export type GenerateSpec = z.infer<typeof generateSchema>;
 export type ScenarioStep = z.infer<typeof stepSchema>;
 export type ExpectStep = z.infer<typeof expectSchema>;
+export type CostExpect = z.infer<typeof costExpectSchema>;
 export type PeerMode = (typeof PEER_MODES)[number];
 
 export type EventInterface = (typeof EVENT_INTERFACES)[number];
