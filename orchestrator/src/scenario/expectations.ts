@@ -1,10 +1,10 @@
 import { formatDuration } from "../../../peer/src/duration.js";
+import { expectedRecipients } from "../check/checker.js";
+import { broadcastCosts } from "../check/cost.js";
 import { describeStatus, partitionsText } from "../check/overlay.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import { linkKey } from "../topology/link-key.js";
-import { expectedRecipients } from "../check/checker.js";
-import { broadcastCosts } from "../check/cost.js";
 import type { CostExpect, ExpectStep } from "../topology/schema.js";
 import { formatRecord, type TimelineRecord } from "../transcript/transcript.js";
 
@@ -64,7 +64,8 @@ const QUOTED_LINES = 12;
 /**
  * Judges one expectation against one observation. Positive parts (who must receive it, the
  * partitions, links and states) hold as soon as they are seen; "nobody else" and `notTo` are
- * judged when the positive parts hold, or — when there are none — at the end of the window.
+ * judged when the positive parts hold, or — when there are none — at the end of the window; so
+ * are a cost's upper bounds. `scope`: the broadcasts a cost expectation judges (costScope).
  */
 export function judge(
   expect: ExpectStep,
