@@ -23,7 +23,7 @@ export function describeEvent(event: PeerEvent): string {
     case "listening":
       return `${me} listening on port ${event.port}`;
     case "link-up":
-      return `${me} ⇄ ${event.neighbor}: link up (${event.dir === "out" ? "connected to" : "accepted from"} ${event.addr})`;
+      return `${me} ⇄ ${event.neighbor}: ${event.repair ? "link up, a repair" : "link up"} (${event.dir === "out" ? "connected to" : "accepted from"} ${event.addr})`;
     case "link-down":
       return `${me} ✕ ${event.neighbor}: link down (${event.reason})`;
     case "handshake-failed":
@@ -53,5 +53,7 @@ export function describeEvent(event: PeerEvent): string {
     }
     case "exit":
       return `${me} exiting (${event.reason}, code ${event.code})`;
+    case "crash-handler":
+      return `${me} crash handler: ${event.reason}; ${event.action}`;
   }
 }

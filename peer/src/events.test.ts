@@ -31,3 +31,22 @@ describe("the delay event", () => {
     );
   });
 });
+
+describe("heal mode's events", () => {
+  it("a link-up may say it is a repair; nothing else may stand in for true", () => {
+    const line = { ...at, ev: "link-up", neighbor: "carol", addr: "carol:7000", dir: "out" };
+    expect(parseEventLine(JSON.stringify(line))).toEqual(line);
+    expect(parseEventLine(JSON.stringify({ ...line, repair: true }))).toEqual({ ...line, repair: true });
+    expect(parseEventLine(JSON.stringify({ ...line, repair: "yes" }))).toBeUndefined();
+    expect(
+      describeEvent({ ...at, ev: "link-up", neighbor: "carol", addr: "carol:7000", dir: "out", repair: true }),
+    ).toBe("alice ⇄ carol: link up, a repair (connected to carol:7000)");
+  });
+
+  it("the crash handler's event is part of the contract, and reads as a sentence", () => {
+    const event = { ...at, ev: "crash-handler", reason: "SIGTERM", action: "reconnecting to bob:7000" } as const;
+    expect(parseEventLine(JSON.stringify(event))).toEqual(event);
+    expect(parseEventLine(JSON.stringify({ ...event, action: 1 }))).toBeUndefined();
+    expect(describeEvent(event)).toBe("alice crash handler: SIGTERM; reconnecting to bob:7000");
+  });
+});

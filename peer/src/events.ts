@@ -11,7 +11,15 @@ const message = { id: z.string(), origin: z.string(), hops: z.number().int() };
 
 export const PeerEvent = z.discriminatedUnion("ev", [
   z.object({ ...base, ev: z.literal("listening"), port: z.number().int() }),
-  z.object({ ...base, ev: z.literal("link-up"), neighbor: z.string(), addr: z.string(), dir: z.enum(["in", "out"]) }),
+  z.object({
+    ...base,
+    ev: z.literal("link-up"),
+    neighbor: z.string(),
+    addr: z.string(),
+    dir: z.enum(["in", "out"]),
+    /** A heal peer dialled it on its own (a lost link replaced, too few neighbours, a healed partition). */
+    repair: z.literal(true).optional(),
+  }),
   z.object({ ...base, ev: z.literal("link-down"), neighbor: z.string(), reason: z.string() }),
   z.object({
     ...base,
@@ -51,6 +59,8 @@ export const PeerEvent = z.discriminatedUnion("ev", [
     jitterMs: z.number().int(),
   }),
   z.object({ ...base, ev: z.literal("exit"), code: z.number().int(), reason: z.string() }),
+  /** `--crash-handler`: what the handler caught, and what it tried. */
+  z.object({ ...base, ev: z.literal("crash-handler"), reason: z.string(), action: z.string() }),
 ]);
 
 export type PeerEvent = z.infer<typeof PeerEvent>;

@@ -2,6 +2,7 @@ import type { Topology } from "../topology/schema.js";
 import type { Action, JournalState } from "../transcript/journal.js";
 import type { TimelineRecord } from "../transcript/transcript.js";
 import { checkDeliveries } from "./checker.js";
+import { costSummary } from "./cost.js";
 import { detectionTimes } from "./detection.js";
 import { SUMMARY_VERSION, type ExpectationResult, type OverlaySnapshot, type RunReport } from "./run-report.js";
 import { changesOutsideLab, linkSourcesOf } from "./timeline-state.js";
@@ -45,6 +46,7 @@ export function buildRunReport(run: RunRecord): RunReport {
     linkSources: linkSourcesOf(peers, timeline),
     snapshots: scenario.snapshots,
     ...checked,
+    cost: costSummary(topology, checked.messages, timeline),
     detections: detectionTimes(peers, timeline),
     expectations: scenario.expectations,
     actions: run.actions,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { NetworkFault } from "../faults/network-faults.js";
 import type { ContainerChange } from "../runtime/runtime.js";
-import type { Topology } from "../topology/schema.js";
+import type { PeerMode, Topology } from "../topology/schema.js";
 import type { EngineRecord } from "../transcript/engine.js";
 import { mergeTimeline, type TimelineRecord } from "../transcript/transcript.js";
 import type { Action } from "../transcript/journal.js";
@@ -12,11 +12,7 @@ import { checkDeliveries, checkLevels } from "./checker.js";
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
 
-function topology(
-  links: Array<[string, string]>,
-  mode: "tree" | "dedup" = "tree",
-  check: Topology["check"] = {},
-): Topology {
+function topology(links: Array<[string, string]>, mode: PeerMode = "tree", check: Topology["check"] = {}): Topology {
   const names = [...new Set(links.flat())];
   return {
     name: "t",
@@ -53,6 +49,20 @@ class Script {
   link(ms: number, a: string, b: string): this {
     this.events.push({ ts: at(ms), peer: a, ev: "link-up", neighbor: b, addr: "x", dir: "out" });
     this.events.push({ ts: at(ms), peer: b, ev: "link-up", neighbor: a, addr: "x", dir: "in" });
+    return this;
+  }
+  /** A heal peer's own dial: the dialler says it is a repair; the end that accepted it does not know. */
+  repair(ms: number, dialler: string, target: string): this {
+    this.events.push({
+      ts: at(ms),
+      peer: dialler,
+      ev: "link-up",
+      neighbor: target,
+      addr: "x",
+      dir: "out",
+      repair: true,
+    });
+    this.events.push({ ts: at(ms + 1), peer: target, ev: "link-up", neighbor: dialler, addr: "x", dir: "in" });
     return this;
   }
   down(ms: number, peer: string, neighbor: string, reason = "eof"): this {
@@ -377,6 +387,42 @@ describe("checkDeliveries", () => {
     ]);
     expect(classes(result.messages[0]!.cells)).toEqual({ alice: "delivered", bob: "delivered", carol: "unexpected" });
     expect(result.check.failing).toEqual([]);
+  });
+});
+
+describe("checkDeliveries in heal mode", () => {
+  const chain = topology(
+    [
+      ["b", "a"],
+      ["c", "b"],
+    ],
+    "heal",
+  );
+
+  it("a repaired link counts from the moment either end reports it: a message after the repair is expected across it", () => {
+    const s = new Script().listen(0, "a", "b", "c").link(10, "a", "b").link(10, "b", "c");
+    s.act(500, "kill", "b").down(505, "a", "b").down(506, "c", "b");
+    const before = s.send(600, "a", "before the repair");
+    s.repair(900, "a", "c");
+    const after = s.send(1000, "a", "after the repair");
+    s.recv(1003, "c", after, "a", 1);
+
+    const result = checkDeliveries(chain, s.records);
+    expect(result.messages.map((message) => [message.id, message.reachable])).toEqual([
+      [before, []],
+      [after, ["c"]],
+    ]);
+    expect(classes(result.messages[1]!.cells)).toEqual({ a: "delivered", b: "unreachable", c: "delivered" });
+    expect(result.check.failing).toEqual([]);
+  });
+
+  it("a message after the repair that the far end never shows is missing", () => {
+    const s = new Script().listen(0, "a", "b", "c").link(10, "a", "b").link(10, "b", "c");
+    s.act(500, "kill", "b").down(505, "a", "b").down(506, "c", "b").repair(900, "a", "c");
+    s.send(1000, "a", "lost");
+    const result = checkDeliveries(chain, s.records);
+    expect(result.messages[0]!.cells.c!.class).toBe("missing");
+    expect(result.check.failing).toEqual(["missing"]);
   });
 });
 

@@ -114,8 +114,7 @@ function classify(
   network: NetworkState,
   lateAfterMs: number,
 ): MessageResult {
-  const reached = reachableFrom(overlayAt(peers, records, sent.ts), sent.peer);
-  const reachable = peers.filter((peer) => reached.has(peer));
+  const reachable = expectedRecipients(peers, records, sent);
   const firstFrom = new Map(shown.map((event) => [event.peer, event.from] as const).reverse());
   const cells: Record<string, DeliveryCell> = {};
   for (const peer of peers) {
@@ -137,6 +136,19 @@ function classify(
     cells[peer] = { class: kind, count: mine.length, ...timing, ...(degraded ? { degraded: true as const } : {}) };
   }
   return { id: sent.id, origin: sent.peer, text: sent.text, sentAt: sent.ts, reachable, cells };
+}
+
+/**
+ * The peers a message should reach, in `peers` order: those its sender could get to in the live
+ * overlay when it was sent, in the direction of travel (reachableFrom).
+ */
+export function expectedRecipients(
+  peers: string[],
+  records: TimelineRecord[],
+  sent: Pick<PeerEvent, "peer" | "ts">,
+): string[] {
+  const reached = reachableFrom(overlayAt(peers, records, sent.ts), sent.peer);
+  return peers.filter((peer) => reached.has(peer));
 }
 
 /**

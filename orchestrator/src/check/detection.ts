@@ -7,7 +7,7 @@ import type { Overlay } from "./overlay.js";
 import type { Detection, DetectionEnd } from "./run-report.js";
 import { networkStateAt, overlayAt } from "./timeline-state.js";
 
-type ActionRecord = Extract<TimelineRecord, { ev: "action" }>;
+export type ActionRecord = Extract<TimelineRecord, { ev: "action" }>;
 
 /** One end of a silenced link to watch: `peer` should notice that `neighbor` went quiet. */
 interface Watched {
@@ -50,8 +50,8 @@ function silencedBy(
 ): Watched[] | undefined {
   // Just before the action: the records up to it, those of the same moment before it included.
   const before = (): Overlay => overlayAt(peers, records.slice(0, index), action.ts);
-  if (action.target !== undefined && isProcessFault(action.action) && !isUp(PROCESS_FAULTS[action.action].leaves)) {
-    const target = action.target;
+  if (stopsPeer(action)) {
+    const target = action.target!;
     const undone = records.findIndex(
       (later, at) =>
         at > index &&
@@ -66,8 +66,8 @@ function silencedBy(
       ...(undone === -1 ? {} : { undone }),
     }));
   }
-  if (!action.fault || !["partition", "cut"].includes(action.fault.kind)) return undefined;
-  const state = afterNetworkFault(networkStateAt(records.slice(0, index), action.ts), action.fault);
+  if (!blocksLinks(action)) return undefined;
+  const state = afterNetworkFault(networkStateAt(records.slice(0, index), action.ts), action.fault!);
   return before()
     .links.filter(([a, b]) => isBlocked(state, a, b) || isBlocked(state, b, a))
     .flatMap(([a, b]) => {
@@ -78,6 +78,19 @@ function silencedBy(
         { peer: b, neighbor: a, ...when },
       ];
     });
+}
+
+/** Whether a lab action silences links: it kills, stops or pauses a peer, or partitions or cuts the network. */
+export function silencesLinks(action: ActionRecord): boolean {
+  return stopsPeer(action) || blocksLinks(action);
+}
+
+function stopsPeer(action: ActionRecord): boolean {
+  return action.target !== undefined && isProcessFault(action.action) && !isUp(PROCESS_FAULTS[action.action].leaves);
+}
+
+function blocksLinks(action: ActionRecord): boolean {
+  return action.fault !== undefined && ["partition", "cut"].includes(action.fault.kind);
 }
 
 /** The target's links in the overlay just before the fault: those the network let through, and those it already dropped. */

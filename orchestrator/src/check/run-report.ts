@@ -113,6 +113,59 @@ const detectionSchema = z.object({
   ends: z.array(detectionEndSchema),
 });
 
+/** Smallest, median and largest of a figure over a set of broadcasts. */
+const spreadSchema = z.object({ min: z.number(), median: z.number(), max: z.number() });
+
+/** One broadcast's cost, counted from the transcripts. */
+const broadcastCostSchema = z.object({
+  id: z.string(),
+  origin: peer,
+  /** The sender's mode (tree, dedup, heal), or "own program" for a peer running a program of its own. */
+  mode: z.string(),
+  /** Payload frames: every `recv` and `dup` of the message, at every peer, the sender included. */
+  frames: count,
+  /** N − 1: the peers that should have received it (the checker's reachable peers). */
+  floor: count,
+  /** Frames beyond each peer's first copy: dup events, and a peer's (or the sender's) second and later recv. */
+  duplicates: count,
+  /** `hop-limit` events: copies shown but not passed on. */
+  hopLimitDrops: count,
+});
+
+/** The broadcasts of one sender mode, summed up. */
+const modeCostSchema = z.object({
+  mode: z.string(),
+  broadcasts: count,
+  frames: spreadSchema,
+  floor: spreadSchema,
+  /** frames / floor per broadcast; absent when no broadcast had a peer to reach. */
+  ratio: spreadSchema.optional(),
+  duplicates: count,
+  hopLimitDrops: count,
+});
+
+/** A step back in time from a repair: what it followed, and how long before. */
+const sinceSchema = z.object({ description: z.string(), at: z.string(), afterMs: z.number() });
+
+/** A link a heal peer dialled on its own (`link-up` with `repair: true`). */
+const repairSchema = z.object({
+  peer,
+  neighbor: peer,
+  at: z.string(),
+  /** The latest lab action before it that silenced links (kill, stop, pause, partition, cut). */
+  loss: sinceSchema.optional(),
+  /** The repairing peer's latest `link-down` before it. */
+  linkDown: sinceSchema.optional(),
+});
+
+const costSchema = z.object({
+  /** The lab runs more than one mode: each broadcast is counted under its sender's. */
+  mixed: z.boolean(),
+  byMode: z.array(modeCostSchema),
+  broadcasts: z.array(broadcastCostSchema),
+  repairs: z.array(repairSchema),
+});
+
 const checkSummarySchema = z.object({
   counts: z.record(z.enum(DELIVERY_CLASSES), count),
   levels: z.record(z.enum(FAILABLE_CLASSES), z.enum(CHECK_LEVELS)),
@@ -172,6 +225,8 @@ const runReportSchema = z.object({
   latencyUnderFaults: latencyUnderFaultsSchema.optional(),
   /** Each fault that silenced links, and when each end noticed. Absent in summaries from before detection times. */
   detections: z.array(detectionSchema).optional(),
+  /** Payload frames per broadcast against the floor N − 1, per mode, and heal mode's repairs. Absent in summaries from before it. */
+  cost: costSchema.optional(),
   check: checkSummarySchema,
   actions: z.array(actionSchema),
   /** Container changes the engine saw that no lab action explains: a crash, the OOM killer, a `docker kill`. */
@@ -193,6 +248,11 @@ export type LatencyUnderFaults = z.infer<typeof latencyUnderFaultsSchema>;
 export type Detection = z.infer<typeof detectionSchema>;
 export type DetectionEnd = z.infer<typeof detectionEndSchema>;
 export type CheckSummary = z.infer<typeof checkSummarySchema>;
+export type Spread = z.infer<typeof spreadSchema>;
+export type BroadcastCost = z.infer<typeof broadcastCostSchema>;
+export type ModeCost = z.infer<typeof modeCostSchema>;
+export type Repair = z.infer<typeof repairSchema>;
+export type CostSummary = z.infer<typeof costSchema>;
 
 /** A summary.json's content checked against this version's shape; a problem names the field. */
 export function parseRunReport(value: unknown): { ok: true; report: RunReport } | { ok: false; problem: string } {

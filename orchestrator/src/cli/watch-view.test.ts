@@ -124,6 +124,30 @@ describe("watch, piped", () => {
     ]);
   });
 
+  it("shows heal mode's repairs and what a crash handler tried", () => {
+    const view = new WatchView("lines", colors(false));
+    const repair: PeerEvent = {
+      ts: TS,
+      peer: "alice",
+      ev: "link-up",
+      neighbor: "carol",
+      addr: "carol:7000",
+      dir: "out",
+      repair: true,
+    };
+    expect(view.line(eventLine(repair))).toEqual([
+      "12:00:01.000  alice ⇄ carol: link up, a repair (connected to carol:7000)",
+    ]);
+    const handler: PeerEvent = {
+      ts: TS,
+      peer: "bob",
+      ev: "crash-handler",
+      reason: "SIGTERM",
+      action: "reconnecting to alice:7000",
+    };
+    expect(view.line(eventLine(handler))).toEqual([`12:00:01.000  ${describeEvent(handler)}`]);
+  });
+
   it("shows a delay the peer does itself (lab delay without netem)", () => {
     const view = new WatchView("lines", colors(false));
     const delay: PeerEvent = { ts: TS, peer: "bob", ev: "delay", neighbor: "carol", ms: 200, jitterMs: 50 };

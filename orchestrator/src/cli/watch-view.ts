@@ -22,6 +22,7 @@ const FEED_EVENTS = new Set<PeerEvent["ev"]>([
   "slow-consumer",
   "handshake-failed",
   "delay",
+  "crash-handler",
   "exit",
 ]);
 const FEED_LENGTH = 18;

@@ -68,6 +68,20 @@ describe("composeFile", () => {
     expect(JSON.parse(seen.networks.lab.labels["p2plab.topology"]!)).toEqual(topology);
   });
 
+  it("exports a heal lab with the flags lab up gives it: --mode heal, --min-neighbours and each --connect", () => {
+    const loaded = loadTopology(
+      "name: h\ndefaults: { mode: heal, minNeighbours: 3 }\ngenerate: { shape: two-earlier, size: 3 }\n",
+      "h.yaml",
+    );
+    if (!loaded.ok) throw new Error("the topology does not load");
+    const plan = planLab(loaded.topology, "p2plab/peer:0.1.0");
+    const doc = parse(composeFile(plan, "h.yaml"));
+    expect(doc.services.p3.command).toEqual(plan.peers[2]!.container(new Map()).cmd);
+    expect(doc.services.p3.command.join(" ")).toContain(
+      "--mode heal --heartbeat 1s --timeout 3s --hop-limit 16 --min-neighbours 3 --connect p1:7000 --connect p2:7000",
+    );
+  });
+
   it("refuses a lab whose peers must wait for another's ready line: compose cannot wait for a line", () => {
     const loaded = loadTopology(
       [

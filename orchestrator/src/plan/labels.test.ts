@@ -30,6 +30,20 @@ describe("readTopology", () => {
     expect(readTopology([{ ...network, labels: written.labels }], "chain")).toEqual({ ok: true, value: plain });
   });
 
+  it("reads back a heal lab with its minNeighbours, and refuses a minNeighbours below 1", () => {
+    const heal = loadTopology(
+      "name: chain\ndefaults: { mode: heal, minNeighbours: 3 }\ngenerate: { shape: two-earlier, size: 3 }\n",
+      "h.yaml",
+    );
+    if (!heal.ok) throw new Error("the heal topology does not load");
+    const written = planLab(heal.topology, "p2plab/peer:0.1.0").network;
+    expect(readTopology([{ ...network, labels: written.labels }], "chain")).toEqual({ ok: true, value: heal.topology });
+    const zero = JSON.parse(written.labels["p2plab.topology"]!) as { peers: Array<{ minNeighbours: number }> };
+    zero.peers[0]!.minNeighbours = 0;
+    const labels = { ...written.labels, "p2plab.topology": JSON.stringify(zero) };
+    expect(problem(readTopology([{ ...network, labels }], "chain"))).toMatch(/peers\[0\]\.minNeighbours/);
+  });
+
   it("has nothing to read without the lab's network or its label (an interrupted up)", () => {
     expect(readTopology([], "chain")).toBeUndefined();
     expect(readTopology([{ ...network, labels: { "p2plab.lab": "chain" } }], "chain")).toBeUndefined();

@@ -128,6 +128,56 @@ describe("planLab: container limits from a topology file", () => {
   });
 });
 
+describe("planLab: modes and the peers each one dials", () => {
+  const flags = (yaml: string) => {
+    const result = loadTopology(`name: modes\n${yaml}`, "modes.yaml");
+    if (!result.ok) expect.fail(result.errors.map(formatDiagnostic).join("\n"));
+    return new Map(
+      planLab(result.topology, "p2plab/peer:0.1.0").peers.map(({ peer, container }) => [
+        peer,
+        container(new Map()).cmd,
+      ]),
+    );
+  };
+  const flag = (cmd: string[], name: string): string[] => cmd.flatMap((arg, i) => (arg === name ? [cmd[i + 1]!] : []));
+
+  it("passes --mode heal and --min-neighbours to heal peers only, and every connect in every mode", () => {
+    const cmds = flags(
+      [
+        "defaults: { mode: heal, minNeighbours: 3 }",
+        "peers:",
+        "  a: {}",
+        "  b: { connect: [a] }",
+        "  c: { connect: [a, b], mode: tree }",
+        "  d: { connect: [b, c], mode: dedup }",
+        "  e: { connect: [c, d], minNeighbours: 1 }",
+        "",
+      ].join("\n"),
+    );
+    expect([...cmds].map(([peer, cmd]) => [peer, flag(cmd, "--mode"), flag(cmd, "--min-neighbours")])).toEqual([
+      ["a", ["heal"], ["3"]],
+      ["b", ["heal"], ["3"]],
+      ["c", ["tree"], []],
+      ["d", ["dedup"], []],
+      ["e", ["heal"], ["1"]],
+    ]);
+    expect(flag(cmds.get("c")!, "--connect")).toEqual(["a:7000", "b:7000"]);
+    expect(flag(cmds.get("d")!, "--connect")).toEqual(["b:7000", "c:7000"]);
+    expect(flag(cmds.get("e")!, "--connect")).toEqual(["c:7000", "d:7000"]);
+  });
+
+  it("gives a heal peer the default --min-neighbours 2, and a two-earlier shape two --connect each", () => {
+    const cmds = flags("defaults: { mode: heal }\ngenerate: { shape: two-earlier, size: 4 }\n");
+    expect([...cmds.values()].map((cmd) => flag(cmd, "--min-neighbours"))).toEqual(Array(4).fill(["2"]));
+    expect([...cmds.values()].map((cmd) => flag(cmd, "--connect"))).toEqual([
+      [],
+      ["p1:7000"],
+      ["p1:7000", "p2:7000"],
+      ["p2:7000", "p3:7000"],
+    ]);
+  });
+});
+
 describe("container names", () => {
   it("keep lab and peer apart: lab net + peer a-b and lab net-a + peer b get different containers", () => {
     const one = planLab({ ...topology, name: "net", peers: [peer("a-b", [])], links: [] }, "p2plab/peer:0.1.0");

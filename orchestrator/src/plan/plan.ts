@@ -4,7 +4,7 @@ import { builtImageTag } from "../runtime/built-image.js";
 import type { ContainerSpec, Labels, LogFiles } from "../runtime/runtime.js";
 import { parseMemorySize } from "../topology/memory-size.js";
 import { PEER_PORT, portAtRuntime, startPeers } from "../topology/peer-program.js";
-import type { PeerSpec, Topology } from "../topology/schema.js";
+import { DEFAULTS, type PeerSpec, type Topology } from "../topology/schema.js";
 import { LABEL, containerName, networkName } from "./labels.js";
 
 export interface PlannedPeer {
@@ -130,6 +130,7 @@ function peerCommand(peer: PeerSpec, portOf: (target: string) => number): string
     peer.timeout,
     "--hop-limit",
     String(peer.hopLimit),
+    ...(peer.mode === "heal" ? ["--min-neighbours", String(peer.minNeighbours ?? DEFAULTS.minNeighbours)] : []),
     ...peer.connect.flatMap((target) => ["--connect", `${target}:${portOf(target)}`]),
   ];
 }

@@ -1,7 +1,7 @@
 import { pairText } from "../faults/network-faults.js";
 import { formatDuration } from "../../../peer/src/duration.js";
 import { partitionsText, type CutLink } from "../check/overlay.js";
-import type { Forward, LatencySummary, OverlaySnapshot, RunReport } from "../check/run-report.js";
+import type { Forward, LatencySummary, OverlaySnapshot, Repair, RunReport } from "../check/run-report.js";
 import { CLASS_MEANING, DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { isUp } from "../faults/peer-status.js";
 import { PROCESS_FAULTS, isProcessFault } from "../faults/process-faults.js";
@@ -10,13 +10,17 @@ import { describeEngineRecord, type EngineRecord } from "../transcript/engine.js
 import { describeAction, journalProblem, type Action } from "../transcript/journal.js";
 import { escapeHtml as esc } from "./escape-html.js";
 import {
+  COST_LEAD,
   cellText,
+  costMixedNote,
+  costRows,
   detectionRows,
   elapsedMs,
   formatTime,
   linkSourceReasons,
   linkSourcesText,
   offsetLabel,
+  repairRows,
 } from "./markdown.js";
 
 /** Partition colours, in order of each partition's first peer; none of them means a state. */
@@ -50,6 +54,7 @@ ${matrixSection(report)}
 ${sequenceSection(report)}
 ${expectationsSection(report)}
 ${statsSection(report)}
+${costSection(report)}
 ${detectionSection(report)}
 ${actionsSection(report)}
 <footer>p2plab · ${esc(report.file)} · generated from summary.json</footer>
@@ -279,7 +284,8 @@ type Row =
   | { kind: "send"; at: number; index: number }
   | { kind: "forward"; at: number; forward: Forward }
   | { kind: "action"; at: number; action: Action }
-  | { kind: "engine"; at: number; change: EngineRecord };
+  | { kind: "engine"; at: number; change: EngineRecord }
+  | { kind: "repair"; at: number; repair: Repair };
 
 const LANE_TOP = 56;
 const ROW_MIN = 18;
@@ -309,9 +315,10 @@ function sequenceSection(report: RunReport): string {
       .filter((action) => action.action !== "send")
       .map((action): Row => ({ kind: "action", at: time(action.ts), action })),
     ...report.outsideLab.map((change): Row => ({ kind: "engine", at: time(change.ts), change })),
+    ...(report.cost?.repairs ?? []).map((repair): Row => ({ kind: "repair", at: time(repair.at), repair })),
   ];
   // Stable by time, and an action before what it caused at the same millisecond.
-  const rank = { action: 0, engine: 1, send: 2, forward: 3 } as const;
+  const rank = { action: 0, engine: 1, repair: 2, send: 3, forward: 4 } as const;
   rows.sort((a, b) => a.at - b.at || rank[a.kind] - rank[b.kind]);
 
   if (rows.length === 0) {
@@ -405,6 +412,8 @@ function sequenceSection(report: RunReport): string {
           `<text x="${fx(x2 + (x2 > x1 ? -10 : 10))}" y="${fx(rowY + 14)}" text-anchor="${x2 > x1 ? "end" : "start"}" class="arrow-note ${f.kind}">${f.kind}</text>`,
         );
       }
+    } else if (row.kind === "repair") {
+      parts.push(repairMark(report, row.repair, laneX, rowY));
     } else if (row.kind === "send") {
       const message = report.messages[row.index]!;
       const x = laneX.get(message.origin);
@@ -430,8 +439,19 @@ function sequenceSection(report: RunReport): string {
 <li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="action-swatch"/></svg> lab action</li>
 <li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="engine-band"/></svg> container change lab did not make</li>
 <li><svg width="16" height="18" aria-hidden="true"><line x1="8" y1="0" x2="8" y2="18" class="lane down"/></svg> peer killed, stopped or paused</li>
-</ul>`;
+${report.cost?.repairs.length ? `<li><svg width="34" height="10" aria-hidden="true"><line x1="4" y1="5" x2="30" y2="5" class="repair"/><circle cx="4" cy="5" r="3" class="repair-end"/><circle cx="30" cy="5" r="3" class="repair-end"/></svg> a link a heal peer dialled on its own (a repair)</li>\n` : ""}</ul>`;
   return `<section id="sequence"><h2>Message sequence</h2><p class="lead">Time flows down; pauses longer than ${GAP_LINEAR_MS} ms are shortened and marked. Each arrow runs from when a peer had the message to when a neighbour received it.</p>${legend}<div class="scroll">${svg}</div>${note}</section>`;
+}
+
+/** A repair on the sequence diagram: the new link between the two lanes, at its time, labelled at the dialler. */
+function repairMark(report: RunReport, repair: Repair, laneX: Map<string, number>, y: number): string {
+  const x1 = laneX.get(repair.peer);
+  const x2 = laneX.get(repair.neighbor);
+  if (x1 === undefined || x2 === undefined || x1 === x2) return "";
+  const after = repair.loss ? `, ${repair.loss.afterMs} ms after ${repair.loss.description}` : "";
+  const tip = `${repair.peer} dialled ${repair.neighbor} on its own (a repair), ${offsetLabel(report, repair.at)}${after}`;
+  const toward = x2 > x1 ? 1 : -1;
+  return `<g class="repair-mark"><title>${esc(tip)}</title><line x1="${fx(x1)}" y1="${fx(y)}" x2="${fx(x2)}" y2="${fx(y)}" class="repair"/><circle cx="${fx(x1)}" cy="${fx(y)}" r="4" class="repair-end"/><circle cx="${fx(x2)}" cy="${fx(y)}" r="4" class="repair-end"/><text x="${fx(x1 + toward * 8)}" y="${fx(y - 5)}"${toward < 0 ? ` text-anchor="end"` : ""} class="repair-label">repair</text></g>`;
 }
 
 /** Lanes with their names on top; a lane is dashed grey while its peer is killed, stopped, paused or dead. */
@@ -527,6 +547,28 @@ function latencySplit(report: RunReport): string {
   const row = (name: string, latency: LatencySummary): string =>
     `<tr><th scope="row">${esc(name)}</th><td class="num">${latency.count}</td>${[latency.meanMs, latency.p50Ms, latency.p95Ms, latency.maxMs].map((ms) => `<td class="num">${latency.count === 0 ? "—" : esc(formatDuration(ms))}</td>`).join("")}</tr>`;
   return `<p class="lead split-lead">Split by the network: copies whose path crossed a link with loss, delay or a rate limit in force when the message was sent (either direction: TCP needs both), and the rest.</p><table class="counts latency-split"><thead><tr><th scope="col">copies</th><th scope="col">count</th><th scope="col">mean</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">max</th></tr></thead><tbody>${row("clean", split.clean)}${row("slowed by loss, delay or rate", split.degraded)}</tbody></table>`;
+}
+
+/** Payload frames per broadcast against the floor N − 1, by sender mode, and heal mode's repairs; nothing for a summary without. */
+function costSection(report: RunReport): string {
+  if (!report.cost) return "";
+  const rows = costRows(report);
+  const table =
+    rows.length === 0
+      ? `<p class="muted">No messages were sent.</p>`
+      : `<div class="scroll"><table class="counts cost"><thead><tr><th scope="col">sender's mode</th><th scope="col">broadcasts</th><th scope="col">frames</th><th scope="col">floor N − 1</th><th scope="col">× the floor</th><th scope="col">duplicates</th><th scope="col">hop-limit drops</th></tr></thead><tbody>${rows
+          .map(
+            (row) =>
+              `<tr><th scope="row">${esc(row.mode)}</th>${[row.broadcasts, row.frames, row.floor, row.ratio, row.duplicates, row.hopLimitDrops].map((value) => `<td class="num">${esc(value)}</td>`).join("")}</tr>`,
+          )
+          .join("")}</tbody></table></div>`;
+  const mixed = costMixedNote(report);
+  const repairs = repairRows(report);
+  const repairList =
+    repairs.length === 0
+      ? ""
+      : `<h3>Repairs</h3><p class="lead">Links heal peers dialled on their own, drawn on the sequence diagram: after the latest lab action that silenced links, and after the peer's own latest <code>link-down</code>.</p><div class="scroll"><table class="counts repairs"><thead><tr><th scope="col">when</th><th scope="col">link</th><th scope="col">after the loss</th><th scope="col">after its link-down</th></tr></thead><tbody>${repairs.map((row) => `<tr><td><span class="time">${esc(row.when)}</span></td><td>${esc(row.link)}</td><td>${esc(row.afterLoss)}</td><td>${esc(row.afterLinkDown)}</td></tr>`).join("")}</tbody></table></div>`;
+  return `<section id="cost"><h2>Cost</h2><p class="lead">${esc(COST_LEAD)}</p>${table}${mixed ? `<p class="note">${esc(mixed)}</p>` : ""}${repairList}</section>`;
 }
 
 /** How long each fault that silenced links took to be noticed, end by end; nothing for a summary without. */
@@ -642,6 +684,10 @@ table{border-collapse:collapse}
 .action-band,.action-swatch{fill:#eef2ff;stroke:#c7d2fe}
 .engine-band{fill:#fef2f2;stroke:#fca5a5}
 .action-label{font-size:12px;font-weight:600;fill:#3730a3;paint-order:stroke;stroke:#eef2ff;stroke-width:5px;stroke-linejoin:round}
+.sequence .repair,.legend .repair{stroke:#16a34a;stroke-width:2.5;stroke-dasharray:8 3}
+.repair-end{fill:#16a34a}
+.repair-label{font-size:11px;font-weight:700;fill:#15803d;paint-order:stroke;stroke:#fff;stroke-width:4px}
+h3{font-size:15px;margin:16px 0 6px}
 .gap line{stroke:#94a3b8;stroke-dasharray:1 5;stroke-width:1.5}
 .gap text{font-size:11px;fill:#64748b}
 .note{color:#9a3412;font-size:13px}

@@ -1,7 +1,7 @@
 import { pairText } from "../faults/network-faults.js";
 import { formatDuration } from "../../../peer/src/duration.js";
 import { partitionsText } from "../check/overlay.js";
-import type { DeliveryCell, LatencySummary, MessageResult, RunReport } from "../check/run-report.js";
+import type { DeliveryCell, LatencySummary, MessageResult, RunReport, Spread } from "../check/run-report.js";
 import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { describeEngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem } from "../transcript/journal.js";
@@ -85,6 +85,79 @@ export function detectionRows(report: RunReport): DetectionRow[] {
       detected: end.afterMs !== undefined,
     })),
   );
+}
+
+/** One sender mode's cost, as both reports' cost tables show it. */
+export interface CostRow {
+  mode: string;
+  broadcasts: string;
+  /** Min / median / max over the mode's broadcasts: "24 / 26 / 31". */
+  frames: string;
+  floor: string;
+  /** "1.00× / 1.08× / 1.29×", or "—" when no broadcast had a peer to reach. */
+  ratio: string;
+  duplicates: string;
+  hopLimitDrops: string;
+}
+
+/** The cost tile, one row per sender mode; none for a summary without it. */
+export function costRows(report: RunReport): CostRow[] {
+  const figure = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+  const spreadText = (spread: Spread, format: (value: number) => string): string =>
+    [spread.min, spread.median, spread.max].map(format).join(" / ");
+  return (report.cost?.byMode ?? []).map((mode) => ({
+    mode: mode.mode,
+    broadcasts: String(mode.broadcasts),
+    frames: spreadText(mode.frames, figure),
+    floor: spreadText(mode.floor, figure),
+    ratio: mode.ratio ? spreadText(mode.ratio, (value) => `${value.toFixed(2)}×`) : "—",
+    duplicates: String(mode.duplicates),
+    hopLimitDrops: String(mode.hopLimitDrops),
+  }));
+}
+
+/**
+ * One line per sender mode for `lab run`'s closing lines: "heal: 1.00× the floor N − 1 (median
+ * of 2 broadcasts, max 1.00×); 0 duplicates, 0 hop-limit drops".
+ */
+export function costLines(report: RunReport): string[] {
+  return (report.cost?.byMode ?? []).map((mode) => {
+    const ratio = mode.ratio
+      ? `${mode.ratio.median.toFixed(2)}× the floor N − 1 (median of ${mode.broadcasts} broadcast${mode.broadcasts === 1 ? "" : "s"}, max ${mode.ratio.max.toFixed(2)}×)`
+      : `${mode.broadcasts} broadcast${mode.broadcasts === 1 ? "" : "s"} with nobody to reach`;
+    const drops = `${mode.hopLimitDrops} hop-limit drop${mode.hopLimitDrops === 1 ? "" : "s"}`;
+    return `${mode.mode}: ${ratio}; ${mode.duplicates} duplicate${mode.duplicates === 1 ? "" : "s"}, ${drops}`;
+  });
+}
+
+/** What the cost tile says above its table, in both reports. */
+export const COST_LEAD =
+  "Payload frames per broadcast: every recv and dup of the message in the transcripts, against the floor N − 1 (the peers that should have received it; N counts the sender). Flooding pays about twice the links; a spanning tree pays the floor. Each figure is min / median / max over the broadcasts of a sender's mode.";
+
+/** The note under a mixed lab's cost table, or nothing. */
+export function costMixedNote(report: RunReport): string | undefined {
+  return report.cost?.mixed ? "The lab mixes modes: each broadcast is counted under its sender's mode." : undefined;
+}
+
+/** One repair, as both reports list it. */
+export interface RepairRow {
+  when: string;
+  /** "a ⇄ c (dialled by a)". */
+  link: string;
+  /** "650 ms after lab kill b: SIGKILL", or "—". */
+  afterLoss: string;
+  afterLinkDown: string;
+}
+
+export function repairRows(report: RunReport): RepairRow[] {
+  const after = (since: { description: string; afterMs: number } | undefined): string =>
+    since ? `${since.afterMs} ms after ${since.description}` : "—";
+  return (report.cost?.repairs ?? []).map((repair) => ({
+    when: offsetLabel(report, repair.at),
+    link: `${repair.peer} ⇄ ${repair.neighbor} (dialled by ${repair.peer})`,
+    afterLoss: after(repair.loss),
+    afterLinkDown: after(repair.linkDown),
+  }));
 }
 
 /** "2025-03-14 10:00:02.012 UTC" from an ISO timestamp; anything else is shown as given. */
@@ -186,6 +259,8 @@ export function renderMarkdown(report: RunReport): string {
       "",
     );
 
+  out.push(...costSection(report));
+
   const detections = detectionRows(report);
   if (detections.length > 0) {
     out.push(
@@ -257,6 +332,43 @@ export function renderMarkdown(report: RunReport): string {
     out.push(`- ${offsetLabel(report, change.ts)} ${inline(describeEngineRecord(change))}`);
   out.push("");
   return out.join("\n");
+}
+
+/** The cost tile and the repairs; nothing for a summary from before them. */
+function costSection(report: RunReport): string[] {
+  if (!report.cost) return [];
+  const out = ["## Cost", "", COST_LEAD, ""];
+  const rows = costRows(report);
+  if (rows.length === 0) out.push("No messages were sent.", "");
+  else {
+    out.push(
+      "| sender's mode | broadcasts | frames | floor N − 1 | × the floor | duplicates | hop-limit drops |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...rows.map(
+        (row) =>
+          `| ${inline(row.mode)} | ${row.broadcasts} | ${row.frames} | ${row.floor} | ${row.ratio} | ${row.duplicates} | ${row.hopLimitDrops} |`,
+      ),
+      "",
+    );
+    const mixed = costMixedNote(report);
+    if (mixed) out.push(mixed, "");
+  }
+  const repairs = repairRows(report);
+  if (repairs.length > 0) {
+    out.push(
+      "### Repairs",
+      "",
+      "Links heal peers dialled on their own: after the latest lab action that silenced links, and after the peer's own latest `link-down`.",
+      "",
+      "| when | link | after the loss | after its link-down |",
+      "|---|---|---|---|",
+      ...repairs.map(
+        (row) => `| ${row.when} | ${inline(row.link)} | ${inline(row.afterLoss)} | ${inline(row.afterLinkDown)} |`,
+      ),
+      "",
+    );
+  }
+  return out;
 }
 
 function latencyRow(name: string, latency: LatencySummary): string {

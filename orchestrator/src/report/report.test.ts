@@ -4,7 +4,7 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { parseRunReport, type Forward, type MessageResult, type RunReport } from "../check/run-report.js";
 import { CLASS_MEANING, DELIVERY_CLASSES } from "../delivery/delivery-classes.js";
 import { renderHtml } from "./html.js";
-import { cellText, renderMarkdown } from "./markdown.js";
+import { cellText, costLines, renderMarkdown } from "./markdown.js";
 
 const FIXTURE = new URL("./fixtures/chain-killed-bridge.json", import.meta.url);
 
@@ -465,5 +465,76 @@ describe("a run with network faults", () => {
     const graphs = renderHtml(older).split('<svg class="topology"').slice(1);
     expect(graphs.some((svg) => svg.split("</svg>")[0]!.includes('class="cut"'))).toBe(false);
     expect(renderMarkdown(older)).not.toContain("## Detection");
+  });
+});
+
+describe("the cost tile", () => {
+  const HEAL = new URL("./fixtures/heal-repair.json", import.meta.url);
+  const heal = (): RunReport => {
+    const parsed = parseRunReport(JSON.parse(readFileSync(HEAL, "utf8")));
+    if (!parsed.ok) throw new Error(`the fixture is no summary: ${parsed.problem}`);
+    return parsed.report;
+  };
+
+  it("gives payload frames per broadcast against the floor per sender mode, duplicates and hop-limit drops, in both reports", () => {
+    const tree = fixture();
+    expect(renderMarkdown(tree)).toContain(
+      "| sender's mode | broadcasts | frames | floor N − 1 | × the floor | duplicates | hop-limit drops |\n|---|---:|---:|---:|---:|---:|---:|\n| tree | 5 | 0 / 2 / 4 | 0 / 2 / 3 | 0.67× / 1.17× / 2.00× | 2 | 1 |",
+    );
+    const section = renderHtml(tree).split('<section id="cost">')[1]!.split("</section>")[0]!;
+    expect(section).toContain(
+      '<tr><th scope="row">tree</th><td class="num">5</td><td class="num">0 / 2 / 4</td><td class="num">0 / 2 / 3</td><td class="num">0.67× / 1.17× / 2.00×</td><td class="num">2</td><td class="num">1</td></tr>',
+    );
+    expect(section).not.toContain("Repairs");
+    expect(section).not.toContain("mixes modes");
+  });
+
+  it("says when the lab mixes modes, and when nothing was sent", () => {
+    const mixed = fixture();
+    mixed.cost!.mixed = true;
+    expect(renderMarkdown(mixed)).toContain("The lab mixes modes: each broadcast is counted under its sender's mode.");
+    expect(renderHtml(mixed)).toContain('<p class="note">The lab mixes modes');
+    const quiet = { ...fixture(), cost: { mixed: false, byMode: [], broadcasts: [], repairs: [] } };
+    expect(renderMarkdown(quiet).split("## Cost")[1]!.split("\n## ")[0]).toContain("No messages were sent.");
+  });
+
+  it("lists heal mode's repairs with the time from the loss, and draws each on the sequence diagram", () => {
+    const markdown = renderMarkdown(heal());
+    expect(markdown).toContain(
+      "| +4.650s | a ⇄ c (dialled by a) | 650 ms after lab kill b: SIGKILL | 638 ms after a lost b (eof) |",
+    );
+    const page = renderHtml(heal());
+    expect(page).toContain(
+      "<td>a ⇄ c (dialled by a)</td><td>650 ms after lab kill b: SIGKILL</td><td>638 ms after a lost b (eof)</td>",
+    );
+    const sequence = page.split('<section id="sequence">')[1]!.split("</section>")[0]!;
+    expect(sequence.match(/<g class="repair-mark">/g)).toHaveLength(1);
+    expect(sequence).toContain(
+      "<title>a dialled c on its own (a repair), +4.650s, 650 ms after lab kill b: SIGKILL</title>",
+    );
+    expect(sequence).toContain("a link a heal peer dialled on its own (a repair)");
+    expect(renderHtml(fixture())).not.toContain("a link a heal peer dialled on its own");
+  });
+
+  it("a summary from before the cost tile still reads and renders, without it", () => {
+    const { cost: _c, ...older } = heal();
+    expect(parseRunReport(JSON.parse(JSON.stringify(older)))).toMatchObject({ ok: true });
+    expect(renderHtml(older)).not.toContain('<section id="cost">');
+    expect(renderHtml(older)).not.toContain('class="repair-mark"');
+    expect(renderMarkdown(older)).not.toContain("## Cost");
+  });
+});
+
+describe("costLines", () => {
+  it("says each sender mode's cost in one line for lab run's closing lines", () => {
+    expect(costLines(fixture())).toEqual([
+      "tree: 1.17× the floor N − 1 (median of 5 broadcasts, max 2.00×); 2 duplicates, 1 hop-limit drop",
+    ]);
+    const lonely = fixture();
+    lonely.cost!.byMode = [{ ...lonely.cost!.byMode[0]!, broadcasts: 1, duplicates: 1, hopLimitDrops: 0 }];
+    delete lonely.cost!.byMode[0]!.ratio;
+    expect(costLines(lonely)).toEqual(["tree: 1 broadcast with nobody to reach; 1 duplicate, 0 hop-limit drops"]);
+    const { cost: _c, ...older } = fixture();
+    expect(costLines(older)).toEqual([]);
   });
 });

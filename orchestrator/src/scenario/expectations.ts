@@ -1,9 +1,11 @@
 import { formatDuration } from "../../../peer/src/duration.js";
+import { expectedRecipients } from "../check/checker.js";
+import { broadcastCosts } from "../check/cost.js";
 import { describeStatus, partitionsText } from "../check/overlay.js";
 import type { PeerStatus } from "../faults/peer-status.js";
 import type { LabSnapshot } from "../lab/lab.js";
 import { linkKey } from "../topology/link-key.js";
-import type { ExpectStep } from "../topology/schema.js";
+import type { CostExpect, ExpectStep } from "../topology/schema.js";
 import { formatRecord, type TimelineRecord } from "../transcript/transcript.js";
 
 /** What the runner sees at one poll: the lab now, and everything recorded so far. */
@@ -22,22 +24,62 @@ export interface Verdict {
   evidence: TimelineRecord[];
 }
 
+/** A message the scenario sent. */
+export interface SentMessage {
+  id: string;
+  from: string;
+  text: string;
+}
+
 /** The messages sent so far: `as` names and texts → message ids (a text maps to its latest send). */
-export type SentMessages = Map<string, { id: string; from: string; text: string }>;
+export type SentMessages = Map<string, SentMessage>;
+
+/** The broadcasts a cost expectation judges, and those words for them ("since the start"); or why there are none to name. */
+export type CostScope = { messages: SentMessage[]; words: string } | { problem: string };
+
+/**
+ * Which of the scenario's sends (all of them, in order) a cost expectation judges: from the send
+ * its `since` names (by text or `as`, its latest send) on, or else those from index `from` on
+ * (the first send after the previous cost expectation).
+ */
+export function costScope(
+  cost: CostExpect,
+  inOrder: readonly SentMessage[],
+  sent: SentMessages,
+  from: number,
+): CostScope {
+  if (cost.since === undefined)
+    return {
+      messages: inOrder.slice(from),
+      words: from === 0 ? "since the start" : "since the previous cost expectation",
+    };
+  const named = sent.get(cost.since);
+  const index = named ? inOrder.findLastIndex((message) => message.id === named.id) : -1;
+  if (index === -1) return { problem: `no message "${cost.since}" was sent before this step` };
+  return { messages: inOrder.slice(index), words: `since "${cost.since}"` };
+}
 
 const QUOTED_LINES = 12;
 
 /**
  * Judges one expectation against one observation. Positive parts (who must receive it, the
  * partitions, links and states) hold as soon as they are seen; "nobody else" and `notTo` are
- * judged when the positive parts hold, or — when there are none — at the end of the window.
+ * judged when the positive parts hold, or — when there are none — at the end of the window; so
+ * are a cost's upper bounds. `scope`: the broadcasts a cost expectation judges (costScope).
  */
-export function judge(expect: ExpectStep, observation: Observation, sent: SentMessages, windowOver: boolean): Verdict {
+export function judge(
+  expect: ExpectStep,
+  observation: Observation,
+  sent: SentMessages,
+  windowOver: boolean,
+  scope: CostScope = { messages: [], words: "" },
+): Verdict {
   const parts: Verdict[] = [];
   if (expect.delivered !== undefined) parts.push(judgeDelivery(expect, observation, sent, windowOver));
   if (expect.partitions) parts.push(judgePartitions(expect.partitions, observation));
   if (expect.links) parts.push(judgeLinks(expect.links, observation));
   if (expect.state) parts.push(judgeStates(expect.state, observation));
+  if (expect.cost) parts.push(judgeCost(expect.cost, observation, scope, windowOver));
   return {
     ok: parts.every((p) => p.ok),
     settled: parts.every((p) => p.settled),
@@ -181,6 +223,99 @@ function judgeStates(expected: Record<string, string>, { snapshot, timeline }: O
   };
 }
 
+/**
+ * Each broadcast in scope against the floor N − 1 (its expected recipients when it was sent, as
+ * the checker has them), its frames counted from the transcripts. Upper bounds (`atMost`,
+ * `none`) can only be broken by waiting, so they hold only at the end of `within`, or fail as
+ * soon as they are broken; lower bounds (`atLeast`, `some`) hold as soon as they are met.
+ */
+function judgeCost(
+  cost: CostExpect,
+  { snapshot, timeline }: Observation,
+  scope: CostScope,
+  windowOver: boolean,
+): Verdict {
+  const expected = costExpected(cost, "problem" in scope ? "" : ` ${scope.words}`);
+  if ("problem" in scope) return { ok: false, settled: true, expected, seen: scope.problem, evidence: [] };
+  if (scope.messages.length === 0)
+    return { ok: false, settled: true, expected, seen: `no message was sent ${scope.words}`, evidence: [] };
+  const peers = snapshot.peers.map((peer) => peer.name);
+  const sentRecords = new Map(
+    timeline.flatMap((record) => (record.ev === "sent" ? [[record.id, record] as const] : [])),
+  );
+  const unseen = scope.messages.filter((message) => !sentRecords.has(message.id));
+  const costs = broadcastCosts(
+    scope.messages.flatMap((message) => {
+      const record = sentRecords.get(message.id);
+      return record
+        ? [{ id: message.id, origin: message.from, reachable: expectedRecipients(peers, timeline, record) }]
+        : [];
+    }),
+    timeline,
+  );
+  const over = cost.atMost === undefined ? [] : costs.filter((c) => c.frames > cost.atMost! * c.floor);
+  const under = cost.atLeast === undefined ? [] : costs.filter((c) => c.frames < cost.atLeast! * c.floor);
+  const total = (key: "duplicates" | "hopLimitDrops"): number => costs.reduce((sum, c) => sum + c[key], 0);
+  const wrong = (key: "duplicates" | "hopLimitDrops"): boolean =>
+    (cost[key] === "none" && total(key) > 0) || (cost[key] === "some" && total(key) === 0);
+  const ok =
+    unseen.length === 0 && over.length === 0 && under.length === 0 && !wrong("duplicates") && !wrong("hopLimitDrops");
+  const broken =
+    over.length > 0 ||
+    (cost.duplicates === "none" && total("duplicates") > 0) ||
+    (cost.hopLimitDrops === "none" && total("hopLimitDrops") > 0);
+  const upperBounds = cost.atMost !== undefined || cost.duplicates === "none" || cost.hopLimitDrops === "none";
+  const listed = (label: string, costs: typeof over): string =>
+    costs.length === 0
+      ? ""
+      : `; ${label}: ${costs
+          .slice(0, 5)
+          .map((c) => `${c.id} ${c.frames} frames for ${c.floor}`)
+          .join(", ")}${costs.length > 5 ? `, and ${costs.length - 5} more` : ""}`;
+  const ratios = costs.flatMap((c) => (c.floor === 0 ? [] : [c.frames / c.floor]));
+  const seen = [
+    `${costs.length} broadcast${costs.length === 1 ? "" : "s"}`,
+    ratioRange(ratios),
+    `; ${total("duplicates")} duplicates, ${total("hopLimitDrops")} hop-limit drops`,
+    listed(`above ${cost.atMost}×`, over),
+    listed(`below ${cost.atLeast}×`, under),
+    unseen.length ? `; not in the transcripts yet: ${unseen.map((message) => message.id).join(", ")}` : "",
+  ].join("");
+  return {
+    ok,
+    settled: windowOver || broken || (ok && !upperBounds),
+    expected,
+    seen,
+    evidence: scope.messages.flatMap((message) => {
+      const record = sentRecords.get(message.id);
+      return record ? [record] : [];
+    }),
+  };
+}
+
+/** ", 1.00× to 1.67× N − 1" (or one figure when they agree); nothing when no broadcast had a peer to reach. */
+function ratioRange(ratios: number[]): string {
+  if (ratios.length === 0) return "";
+  const [low, high] = [Math.min(...ratios).toFixed(2), Math.max(...ratios).toFixed(2)];
+  return `, ${low === high ? low : `${low}× to ${high}`}× N − 1`;
+}
+
+/** "every broadcast since the start: payload frames ≤ 1.5 × (N − 1), no duplicates". */
+function costExpected(cost: CostExpect, scope: string): string {
+  return `every broadcast${scope}: ${costParts(cost).join(", ")}`;
+}
+
+function costParts(cost: CostExpect): string[] {
+  const some = (what: string, value: "none" | "some" | undefined): string[] =>
+    value === undefined ? [] : [value === "none" ? `no ${what}` : `some ${what}`];
+  return [
+    ...(cost.atMost === undefined ? [] : [`payload frames ≤ ${cost.atMost} × (N − 1)`]),
+    ...(cost.atLeast === undefined ? [] : [`payload frames ≥ ${cost.atLeast} × (N − 1)`]),
+    ...some("duplicates", cost.duplicates),
+    ...some("hop-limit drops", cost.hopLimitDrops),
+  ];
+}
+
 function overlayEvidence(timeline: TimelineRecord[]): TimelineRecord[] {
   return timeline.filter(
     (r) =>
@@ -215,6 +350,10 @@ export function describeExpectation(expect: ExpectStep): string {
       Object.entries(expect.state)
         .map(([peer, state]) => `${peer} ${state}`)
         .join(", "),
+    );
+  if (expect.cost)
+    parts.push(
+      `cost: ${costParts(expect.cost).join(", ")}${expect.cost.since === undefined ? "" : ` since "${expect.cost.since}"`}`,
     );
   return `expect ${parts.join("; ")}${expect.within ? ` within ${expect.within}` : ""}`;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryLabs, shipped } from "../../../test/support/memory-lab.js";
+import { MemoryLabs, shipped, topologyFrom } from "../../../test/support/memory-lab.js";
 import type { Topology } from "../topology/schema.js";
 import { runScenario, type ScenarioOptions } from "./runner.js";
 import type { StepOutcome } from "./steps.js";
@@ -118,6 +118,50 @@ describe("the scenario's steps on a memory runtime", () => {
         ),
       },
     ]);
+  });
+
+  it("expect cost: tree mode on two-earlier loops (duplicates, hop-limit drops); a later cost expectation judges only the sends after it", async () => {
+    const lab5 = topologyFrom(
+      [
+        "name: loops",
+        "defaults: { mode: tree, hopLimit: 3 }",
+        "generate: { shape: two-earlier, size: 5 }",
+        "scenario:",
+        "  - send: { from: p1, text: storm }",
+        "  - expect: { cost: { duplicates: some, hopLimitDrops: some, atLeast: 1.5 }, within: 5s }",
+        "  - expect: { cost: { duplicates: some }, within: 5s }",
+        "",
+      ].join("\n"),
+    );
+    const lab = await labs.up(lab5);
+    const result = await runScenario(lab, lab5.scenario, collecting());
+    expect(result.expectations.map((e) => [e.description, e.ok])).toEqual([
+      ["expect cost: payload frames ≥ 1.5 × (N − 1), some duplicates, some hop-limit drops within 5s", true],
+      ["expect cost: some duplicates within 5s", false],
+    ]);
+    expect(result.expectations[1]!.detail).toMatch(/: no message was sent since the previous cost expectation$/);
+  });
+
+  it("expect cost: dedup floods each link about twice, judged at the end of the window", async () => {
+    // Two-earlier of five has 7 links: dedup sends 2 × 7 − (5 − 1) = 10 payload frames for a floor of 4.
+    const lab5 = topologyFrom(
+      [
+        "name: flood",
+        "defaults: { mode: dedup }",
+        "generate: { shape: two-earlier, size: 5 }",
+        "scenario:",
+        "  - send: { from: p3, text: one, as: first }",
+        "  - expect: { cost: { atMost: 2.5, duplicates: some }, within: 1s }",
+        "  - expect: { cost: { atMost: 2, since: first }, within: 1s }",
+        "",
+      ].join("\n"),
+    );
+    const lab = await labs.up(lab5);
+    const started = Date.now();
+    const result = await runScenario(lab, lab5.scenario, collecting());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(result.expectations.map((e) => e.ok)).toEqual([true, false]);
+    expect(result.expectations[1]!.detail).toMatch(/above 2×: p3:[0-9a-z]+:1 10 frames for 4/);
   });
 
   it("`at` holds a step until its time from the scenario's start", async () => {

@@ -5,7 +5,7 @@ import { recordingTimeline, type Lab } from "../lab/lab.js";
 import { RecordingFollower } from "../lab/recording-follower.js";
 import type { ScenarioStep } from "../topology/schema.js";
 import type { Observation } from "./expectations.js";
-import { describeStep, overlaySnapshot, runStep, type StepOutcome } from "./steps.js";
+import { describeStep, overlaySnapshot, runStep, type StepContext, type StepOutcome } from "./steps.js";
 
 export interface ScenarioResult {
   /** Every expectation, and every other step that failed. */
@@ -43,7 +43,7 @@ async function runSteps(
     const recording = following.recording();
     return { snapshot: following.snapshot(recording), timeline: recordingTimeline(recording) };
   };
-  const context = { lab, sent: new Map(), signal: options.signal, observe };
+  const context: StepContext = { lab, sent: new Map(), sends: [], costFrom: 0, signal: options.signal, observe };
   const snapshots = [overlaySnapshot("before the run", await lab.snapshot())];
   const expectations: ExpectationResult[] = [];
   const start = Date.now();

@@ -27,6 +27,8 @@ describe("the send step", () => {
       {
         lab: labOfADeafPeer(),
         sent: new Map(),
+        sends: [],
+        costFrom: 0,
         signal: new AbortController().signal,
         observe: () => {
           throw new Error("a send step looks at nothing");

@@ -21,7 +21,15 @@ import { networkFault, type NetworkFaultRequest } from "../lab/network.js";
 import { typeMessage, type Typed } from "../lab/send.js";
 import { delayMs, type ExpectStep, type ScenarioStep, type StepAction } from "../topology/schema.js";
 import { WaitTimeoutError, waitFor } from "../wait.js";
-import { describeExpectation, explain, judge, type Observation, type SentMessages } from "./expectations.js";
+import {
+  costScope,
+  describeExpectation,
+  explain,
+  judge,
+  type Observation,
+  type SentMessage,
+  type SentMessages,
+} from "./expectations.js";
 
 /** What a step hands back to the runner. */
 export interface StepOutcome {
@@ -39,6 +47,10 @@ export interface StepOutcome {
 export interface StepContext {
   lab: Lab;
   sent: SentMessages;
+  /** Every message the scenario sent, in order. */
+  sends: SentMessage[];
+  /** Where in `sends` the next cost expectation starts by default: the first send after the previous one. */
+  costFrom: number;
   /** The lab now and its timeline so far, as an expectation looks at them at each poll (from memory: see RecordingFollower). */
   observe(): Observation;
   /** Ctrl-C: waits end at once. */
@@ -121,6 +133,7 @@ async function sendStep(
     return { ok: false, summary: `cannot send from ${send.from}`, detail: failureDetail(error) };
   }
   const message = { id: typed.id, from: send.from, text: send.text };
+  ctx.sends.push(message);
   ctx.sent.set(send.text, message);
   if (send.as) ctx.sent.set(send.as, message);
   return {
@@ -221,12 +234,14 @@ async function expectStep(ctx: StepContext, expect: ExpectStep): Promise<StepOut
   const withinMs = parseDuration(expect.within ?? DEFAULT_WITHIN)!;
   const description = describeExpectation(expect);
   const started = Date.now();
+  const scope = expect.cost ? costScope(expect.cost, ctx.sends, ctx.sent, ctx.costFrom) : undefined;
+  if (expect.cost) ctx.costFrom = ctx.sends.length;
   // Checked until it is settled; the last check, at the end of `within`, judges it for good, so the wait never times out.
   const { verdict, waited } = await waitFor(
     async () => {
       const waited = Date.now() - started;
       const windowOver = waited >= withinMs;
-      const verdict = judge(expect, ctx.observe(), ctx.sent, windowOver);
+      const verdict = judge(expect, ctx.observe(), ctx.sent, windowOver, scope);
       return verdict.settled || windowOver ? { verdict, waited } : undefined;
     },
     { what: description, intervalMs: POLL_MS, timeoutMs: withinMs, signal: ctx.signal },

@@ -69,6 +69,32 @@ describe("generatePeers", () => {
     expect(peers[5]!.connect).toEqual(["p1", "p2", "p3", "p4", "p5"]);
   });
 
+  it("two-earlier: each peer dials the two before it, p2 only p1", () => {
+    expect(generatePeers({ shape: "two-earlier", size: 5 })).toEqual([
+      { name: "p1", connect: [] },
+      { name: "p2", connect: ["p1"] },
+      { name: "p3", connect: ["p1", "p2"] },
+      { name: "p4", connect: ["p2", "p3"] },
+      { name: "p5", connect: ["p3", "p4"] },
+    ]);
+    expect(edges(generatePeers({ shape: "two-earlier", size: 2 }))).toEqual([["p2", "p1"]]);
+  });
+
+  it("two-earlier: removing any single peer leaves the rest connected", () => {
+    for (const size of [3, 4, 5, 8, 25, 64]) {
+      const peers = generatePeers({ shape: "two-earlier", size });
+      for (const gone of peers) {
+        const rest = peers
+          .filter((peer) => peer !== gone)
+          .map((peer) => ({ ...peer, connect: peer.connect.filter((target) => target !== gone.name) }));
+        expect(isConnected(rest), `${size} peers without ${gone.name}`).toBe(true);
+      }
+    }
+    // A chain does not survive it: the check above can fail.
+    const chain = generatePeers({ shape: "chain", size: 3 });
+    expect(isConnected([chain[0]!, { ...chain[2]!, connect: [] }])).toBe(false);
+  });
+
   it("random: connected, near the target degree, no duplicate links", () => {
     for (const seed of [1, 2, 7, 99]) {
       for (const [size, degree] of [

@@ -47,6 +47,14 @@ function shapeEdges(spec: GenerateSpec): Array<[number, number]> {
     case "mesh":
       for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) edges.push([i, j]);
       break;
+    case "two-earlier":
+      // Each peer dials the two before it (p2 only p1): with one peer gone, the peers after it
+      // still reach the ones before it over a link that skips it, so the rest stay connected.
+      for (let i = 1; i < n; i++) {
+        edges.push([i, i - 1]);
+        if (i >= 2) edges.push([i, i - 2]);
+      }
+      break;
     case "random":
       return randomEdges(n, spec.degree ?? 3, spec.seed ?? 1);
   }

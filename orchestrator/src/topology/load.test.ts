@@ -241,10 +241,10 @@ describe("loadTopology: errors", () => {
   it("collects every problem in a file, each at its line and column", () => {
     expect(errors(fixture("many-errors.yaml"))).toEqual([
       `fixtures/many-errors.yaml:1:7 name: expected a DNS-safe name (lowercase letters, digits and '-', at most 32), got "Bad_Name" — try "bad-name"`,
-      'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, got "dedupe" — did you mean "dedup"?',
+      'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, heal, got "dedupe" — did you mean "dedup"?',
       'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
       "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
-      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, env, limits)',
+      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, minNeighbours, env, limits)',
       "fixtures/many-errors.yaml:9:19 peers.bob.connect: expected a list of peer names, got a string",
       `fixtures/many-errors.yaml:10:3 peers.Bob_1: peer name "Bob_1" is not DNS-safe (lowercase letters, digits and '-', at most 32) — try "bob-1"`,
       "fixtures/many-errors.yaml:11:22 peers.carol.connect[0]: carol connects to itself — remove it",
@@ -283,7 +283,7 @@ describe("loadTopology: errors", () => {
       "fixtures/bad-scenario.yaml:9:5 scenario[1].pause: a step has one action; this one has kill, pause — split it into 2 steps",
       'fixtures/bad-scenario.yaml:10:5 scenario[2].sned: unknown action "sned" — did you mean "send"?',
       'fixtures/bad-scenario.yaml:11:5 scenario[3]: expected a step such as "kill: bob" or "send: {from: alice, text: hi}", got a string',
-      "fixtures/bad-scenario.yaml:12:13 scenario[4].expect: expect needs at least one of delivered, partitions, links, state",
+      "fixtures/bad-scenario.yaml:12:13 scenario[4].expect: expect needs at least one of delivered, partitions, links, state, cost",
       'fixtures/bad-scenario.yaml:12:19 scenario[4].expect.to: "to" needs "delivered": which message?',
       'fixtures/bad-scenario.yaml:13:40 scenario[5].expect.to[1]: unknown peer "eve" (known: alice, bob)',
       'fixtures/bad-scenario.yaml:13:54 scenario[5].expect.within: expected a duration such as 500ms, 2s or 1m, got "soon"',
@@ -368,7 +368,7 @@ describe("loadTopology: errors", () => {
 
   it("checks generate's fields", () => {
     expect(errors(fixture("generate-bad.yaml"))).toEqual([
-      'fixtures/generate-bad.yaml:3:20 generate.shape: expected one of chain, ring, star, tree, mesh, random, got "rnadom" — did you mean "random"?',
+      'fixtures/generate-bad.yaml:3:20 generate.shape: expected one of chain, ring, star, tree, mesh, random, two-earlier, got "rnadom" — did you mean "random"?',
       "fixtures/generate-bad.yaml:3:34 generate.size: must be at most 256, got 1000",
     ]);
   });
@@ -377,6 +377,48 @@ describe("loadTopology: errors", () => {
     expect(errors(fixture("timeout.yaml"))).toEqual([
       "fixtures/timeout.yaml:5:12 defaults.timeout: timeout (1s) must be longer than heartbeat (2s) — a neighbour is declared down after this much silence: make it a few heartbeats",
       "fixtures/timeout.yaml:8:39 peers.bob.heartbeat: timeout (1s) must be longer than heartbeat (5s) — a neighbour is declared down after this much silence: make it a few heartbeats",
+    ]);
+  });
+
+  it("gives heal peers minNeighbours (default 2) and the other modes none", () => {
+    const loaded = topology(
+      loadTopology(
+        [
+          "name: mixed",
+          "defaults: { mode: heal, minNeighbours: 3 }",
+          "peers:",
+          "  a: {}",
+          "  b: { connect: [a], minNeighbours: 1 }",
+          "  c: { connect: [a, b], mode: dedup }",
+          "  d: { connect: [c], mode: tree }",
+        ].join("\n"),
+        "mixed.yaml",
+      ),
+    );
+    expect(loaded.peers.map((peer) => [peer.name, peer.mode, peer.minNeighbours])).toEqual([
+      ["a", "heal", 3],
+      ["b", "heal", 1],
+      ["c", "dedup", undefined],
+      ["d", "tree", undefined],
+    ]);
+    const plain = topology(loadTopology("name: h\ndefaults: { mode: heal }\npeers:\n  a:\n", "h.yaml"));
+    expect(plain.peers[0]!.minNeighbours).toBe(2);
+  });
+
+  it("refuses minNeighbours for another mode than heal, where it is written", () => {
+    const text = [
+      "name: wrong",
+      "defaults: { minNeighbours: 3 }",
+      "peers:",
+      "  a: { mode: heal }",
+      "  b: { connect: [a], mode: dedup, minNeighbours: 1 }",
+    ].join("\n");
+    expect(errors(loadTopology(text, "wrong.yaml"))).toEqual([
+      "wrong.yaml:2:13 defaults.minNeighbours: minNeighbours applies to mode heal only; the defaults' mode is tree — set mode: heal under defaults too, or set minNeighbours on the heal peers",
+      "wrong.yaml:5:35 peers.b.minNeighbours: minNeighbours applies to mode heal only; b's mode is dedup — add mode: heal, or remove it",
+    ]);
+    expect(errors(loadTopology("name: zero\npeers:\n  a: { mode: heal, minNeighbours: 0 }\n", "zero.yaml"))).toEqual([
+      "zero.yaml:3:35 peers.a.minNeighbours: must be at least 1, got 0",
     ]);
   });
 
@@ -462,7 +504,42 @@ describe("a step that matches no action's schema", () => {
     ]);
     expect(stepErrors("restart: [bob]")).toEqual(["t.yaml:7:14 scenario[0].restart: expected a peer name, got a list"]);
     expect(stepErrors("expect: { within: 1s }")).toEqual([
-      "t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state",
+      "t.yaml:7:13 scenario[0].expect: expect needs at least one of delivered, partitions, links, state, cost",
+    ]);
+  });
+
+  it("explains a cost expectation's mistakes where they are written", () => {
+    expect(stepErrors("expect: { cost: {} }")).toEqual([
+      "t.yaml:7:21 scenario[0].expect.cost: cost needs at least one of atMost, atLeast, duplicates, hopLimitDrops",
+    ]);
+    expect(stepErrors("expect: { cost: { atMost: 0, duplicates: few, hopLimit: some } }")).toEqual([
+      "t.yaml:7:31 scenario[0].expect.cost.atMost: must be more than 0, got 0",
+      't.yaml:7:46 scenario[0].expect.cost.duplicates: expected one of none, some, got "few"',
+      't.yaml:7:51 scenario[0].expect.cost.hopLimit: unknown key "hopLimit" — known keys: atMost, atLeast, duplicates, hopLimitDrops, since',
+    ]);
+    expect(stepErrors("expect: { cost: { atMost: 1.5, atLeast: 2 } }")).toEqual([
+      "t.yaml:7:45 scenario[0].expect.cost.atLeast: larger than atMost (1.5): no broadcast can be both",
+    ]);
+  });
+
+  it("takes a cost expectation, and warns of a since that names no earlier send", () => {
+    const result = loadTopology(
+      [
+        "name: t",
+        "peers: { alice: {}, bob: { connect: [alice] } }",
+        "scenario:",
+        "  - send: { from: alice, text: warm-up, as: warm }",
+        "  - expect: { cost: { atMost: 1.5, duplicates: none, since: warm } }",
+        "  - expect: { cost: { hopLimitDrops: some, since: wram } }",
+        "",
+      ].join("\n"),
+      "t.yaml",
+    );
+    expect(topology(result).scenario[1]).toEqual({
+      expect: { cost: { atMost: 1.5, duplicates: "none", since: "warm" } },
+    });
+    expect(warnings(result)).toEqual([
+      't.yaml:6:51 scenario[2].expect.cost.since: no earlier send has the text or name "wram" — did you mean "warm"?',
     ]);
   });
 });

@@ -341,7 +341,7 @@ class TopologyLoader {
         }
         return this.error(
           path,
-          `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)}, got ${describeValue(value)}`,
+          `must be ${boundWords(issue.code, issue.inclusive !== false)} ${String(bound)}, got ${describeValue(value)}`,
         );
       }
       default:
@@ -543,6 +543,8 @@ class TopologyLoader {
         },
         interface: resolveInterface(program.interface?.value),
       };
+      if (spec.mode === "heal")
+        spec.minNeighbours = own.minNeighbours ?? defaults.minNeighbours ?? DEFAULTS.minNeighbours;
       const override = this.options.program;
       if (override) Object.assign(spec, override);
       else if (program.image !== undefined) spec.image = program.image;
@@ -552,6 +554,7 @@ class TopologyLoader {
     });
 
     this.checkTimeouts(file, peers);
+    this.checkHealOnly(file);
     if (file.generate) this.checkGenerateOptions(file);
     if (file.peers && peers.length === 0) this.warning(["peers"], "no peers: the lab will be empty");
     // Also drops unknown targets and self-links (reported already) from each connect list.
@@ -719,6 +722,32 @@ class TopologyLoader {
     }
   }
 
+  /**
+   * `minNeighbours` is heal mode's: set for another mode it would be ignored in silence. Each
+   * block is judged by the mode it gives its peers: a peer's own (or inherited) mode, the
+   * defaults' mode for the defaults block.
+   */
+  private checkHealOnly(file: TopologyFile): void {
+    const defaultMode = file.defaults?.mode ?? DEFAULTS.mode;
+    const blocks: Array<[Path, PeerBlock, string]> = [
+      ...(file.defaults ? [[["defaults"], file.defaults, defaultMode] as [Path, PeerBlock, string]] : []),
+      ...Object.entries(file.peers ?? {}).flatMap(([name, peer]) =>
+        peer ? [[["peers", name], peer, peer.mode ?? defaultMode] as [Path, PeerBlock, string]] : [],
+      ),
+    ];
+    for (const [path, block, mode] of blocks) {
+      if (block.minNeighbours === undefined || mode === "heal") continue;
+      this.error(
+        [...path, "minNeighbours"],
+        `minNeighbours applies to mode heal only; ${path.length === 1 ? "the defaults' mode" : `${String(path[1])}'s mode`} is ${mode}`,
+        path.length === 1
+          ? "set mode: heal under defaults too, or set minNeighbours on the heal peers"
+          : "add mode: heal, or remove it",
+        { key: true },
+      );
+    }
+  }
+
   private checkGenerateOptions(file: TopologyFile): void {
     const generate = file.generate!;
     const onlyFor = { fanout: "tree", degree: "random", seed: "random" } as const;
@@ -792,19 +821,26 @@ class TopologyLoader {
     }
   }
 
-  /** `delivered` names a message by its text or its `as`; one matching no earlier send is likely a typo. */
+  /** `delivered` and a cost's `since` name a message by its text or its `as`; one matching no earlier send is likely a typo. */
   private checkDeliveredRefs(file: TopologyFile): void {
     const sent: string[] = [];
     file.scenario!.forEach((step, i) => {
       if ("send" in step) {
         sent.push(step.send.text);
         if (step.send.as !== undefined) sent.push(step.send.as);
-      } else if ("expect" in step && step.expect.delivered !== undefined && !sent.includes(step.expect.delivered)) {
-        const delivered = step.expect.delivered;
+        return;
+      }
+      if (!("expect" in step)) return;
+      const refs: Array<[Path, string | undefined]> = [
+        [["scenario", i, "expect", "delivered"], step.expect.delivered],
+        [["scenario", i, "expect", "cost", "since"], step.expect.cost?.since],
+      ];
+      for (const [path, name] of refs) {
+        if (name === undefined || sent.includes(name)) continue;
         this.warning(
-          ["scenario", i, "expect", "delivered"],
-          `no earlier send has the text or name "${delivered}"`,
-          didYouMean(delivered, sent) ?? "send it first, or name the send with as:",
+          path,
+          `no earlier send has the text or name "${name}"`,
+          didYouMean(name, sent) ?? "send it first, or name the send with as:",
         );
       }
     });
@@ -863,6 +899,12 @@ function yamlHint(message: string): { hint?: string } {
   }
   if (message.includes("Tabs are not allowed")) return { hint: "indent with spaces" };
   return {};
+}
+
+/** "at least", or "more than" for a bound the value may not equal (`positive()`). */
+function boundWords(code: "too_small" | "too_big", inclusive: boolean): string {
+  if (code === "too_small") return inclusive ? "at least" : "more than";
+  return inclusive ? "at most" : "less than";
 }
 
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {

@@ -20,8 +20,8 @@ import { programProblems, startPeers } from "./peer-program.js";
 /** Peer and lab names become container names and DNS aliases. */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
-export const PEER_MODES = ["tree", "dedup"] as const;
-export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random"] as const;
+export const PEER_MODES = ["tree", "dedup", "heal"] as const;
+export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random", "two-earlier"] as const;
 export const PEER_STATES = ["running", "paused", "exited", "stopped", "killed"] as const;
 
 export const DEFAULTS = {
@@ -29,6 +29,8 @@ export const DEFAULTS = {
   heartbeat: "1s",
   timeout: "3s",
   hopLimit: 16,
+  /** Heal mode's links kept: two, so that one crash leaves every peer a neighbour to repair from. */
+  minNeighbours: 2,
   /**
    * The reference peer idles at about 60 MB and 11 threads (Node's own): 256m and 256 leave it
    * room under load and a custom peer room for a runtime of its own, while a runaway peer (a
@@ -134,7 +136,9 @@ const peerSettings = {
   mode: z
     .enum(PEER_MODES)
     .optional()
-    .describe("tree: forward everything, ids unused (default); dedup: each message id once"),
+    .describe(
+      "tree: forward everything, ids unused (default); dedup: each message id once; heal: each id once, the payload along a tree and only ids on the other links, and a lost link replaced by dialling another known peer (peer/PROTOCOL.md)",
+    ),
   image: z
     .string()
     .min(1)
@@ -148,6 +152,15 @@ const peerSettings = {
     "declare a silent neighbour down after this long; must exceed heartbeat (default 3s)",
   ).optional(),
   hopLimit: z.number().int().min(1).max(1000).optional().describe("drop messages after this many hops (default 16)"),
+  minNeighbours: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PEERS - 1)
+    .optional()
+    .describe(
+      `heal only: the links the peer keeps, dialling other known peers when it has fewer (default ${DEFAULTS.minNeighbours})`,
+    ),
   env: z.record(z.string(), z.string()).optional().describe("extra environment variables for the container"),
   limits: limitsSchema.optional(),
 };
@@ -161,7 +174,11 @@ export const peerSchema = z
 
 export const generateSchema = z
   .strictObject({
-    shape: z.enum(SHAPES).describe("chain, ring, star, tree, mesh (complete graph) or random (connected)"),
+    shape: z
+      .enum(SHAPES)
+      .describe(
+        "chain, ring, star, tree, mesh (complete graph), random (connected) or two-earlier (each peer dials the two before it, p2 dials p1: any single peer can go and the rest stay connected)",
+      ),
     size: z.number().int().min(2).max(256).describe("number of peers"),
     prefix: z
       .string()
@@ -188,6 +205,63 @@ export const checkSchema = z
 
 const link = z.tuple([peerRef, peerRef]);
 
+/** Whether a cost expectation wants none of something, or some. */
+export const NONE_OR_SOME = ["none", "some"] as const;
+
+/**
+ * A cost expectation: the payload frames of each broadcast (every `recv` and `dup` of it in the
+ * transcripts) against the floor N − 1, the peers that should have received it.
+ */
+export const costExpectSchema = z
+  .strictObject({
+    atMost: z
+      .number()
+      .positive()
+      .optional()
+      .describe("every broadcast's payload frames at most this many times N − 1, e.g. 1.5"),
+    atLeast: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("every broadcast's payload frames at least this many times N − 1, e.g. 2 for a storm"),
+    duplicates: z
+      .enum(NONE_OR_SOME)
+      .optional()
+      .describe("none: no copy beyond each peer's first; some: at least one, over the broadcasts judged"),
+    hopLimitDrops: z
+      .enum(NONE_OR_SOME)
+      .optional()
+      .describe("none: no hop-limit event; some: at least one, over the broadcasts judged"),
+    since: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "judge the broadcasts from this send on (its text or `as` name); default: those sent since the previous cost expectation, or the start",
+      ),
+  })
+  .superRefine((value, ctx) => {
+    if (
+      value.atMost === undefined &&
+      value.atLeast === undefined &&
+      value.duplicates === undefined &&
+      value.hopLimitDrops === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        message: "cost needs at least one of atMost, atLeast, duplicates, hopLimitDrops",
+      });
+    }
+    if (value.atMost !== undefined && value.atLeast !== undefined && value.atLeast > value.atMost) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["atLeast"],
+        message: `larger than atMost (${value.atMost}): no broadcast can be both`,
+      });
+    }
+  })
+  .describe("payload frames per broadcast against the floor N − 1, duplicates and hop-limit drops");
+
 export const expectSchema = z
   .strictObject({
     delivered: z.string().optional().describe("a message text, or the `as` name of a send"),
@@ -206,11 +280,15 @@ export const expectSchema = z
       })
       .optional(),
     state: z.record(z.string(), z.enum(PEER_STATES)).optional().describe("expected container state per peer"),
+    cost: costExpectSchema.optional(),
     within: duration("how long the expectation may take to hold").optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.delivered === undefined && !value.partitions && !value.links && !value.state) {
-      ctx.addIssue({ code: "custom", message: "expect needs at least one of delivered, partitions, links, state" });
+    if (value.delivered === undefined && !value.partitions && !value.links && !value.state && !value.cost) {
+      ctx.addIssue({
+        code: "custom",
+        message: "expect needs at least one of delivered, partitions, links, state, cost",
+      });
     }
     for (const key of ["to", "notTo"] as const) {
       if (value[key] && value.delivered === undefined) {
@@ -359,6 +437,7 @@ export type TopologyFile = z.infer<typeof topologyFileSchema>;
 export type GenerateSpec = z.infer<typeof generateSchema>;
 export type ScenarioStep = z.infer<typeof stepSchema>;
 export type ExpectStep = z.infer<typeof expectSchema>;
+export type CostExpect = z.infer<typeof costExpectSchema>;
 export type PeerMode = (typeof PEER_MODES)[number];
 
 export type EventInterface = (typeof EVENT_INTERFACES)[number];
@@ -387,6 +466,8 @@ export interface PeerSpec {
   heartbeat: string;
   timeout: string;
   hopLimit: number;
+  /** Heal mode only: the links it keeps (absent for the other modes). */
+  minNeighbours?: number;
   env: Record<string, string>;
   limits: { memory: string; pids: number };
 }

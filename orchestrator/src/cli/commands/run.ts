@@ -1,6 +1,7 @@
 import { basename, join, resolve } from "node:path";
 import { CheckFailedError, EXIT, InputError } from "../../errors.js";
 import { checkResultsDir, describeSaved } from "../../lab/results.js";
+import { costLines } from "../../report/markdown.js";
 import { runLab } from "../../run/run.js";
 import type { ProgramOverride } from "../../topology/load.js";
 import { buildContextProblem } from "../../topology/peer-program.js";
@@ -46,6 +47,7 @@ export async function runCommand(ctx: Context, file: string, options: OptionsOf<
       reasons: report.reasons,
       counts: report.check.counts,
       latency: report.latency,
+      ...(report.cost ? { cost: report.cost.byMode } : {}),
     });
   } else {
     const counts = Object.entries(report.check.counts)
@@ -58,6 +60,7 @@ export async function runCommand(ctx: Context, file: string, options: OptionsOf<
       ctx.out.line(
         `latency: p50 ${report.latency.p50Ms} ms, p95 ${report.latency.p95Ms} ms, max ${report.latency.maxMs} ms`,
       );
+    for (const line of costLines(report)) ctx.out.line(`cost: ${line}`);
     ctx.out.line(`report: ${join(dir, "report.html")}`);
     ctx.out.line(report.verdict === "pass" ? c.green("PASS") : c.red("FAIL"));
   }
