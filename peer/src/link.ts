@@ -44,6 +44,8 @@ export class Link {
   name: string;
   /** The remote `ip:port`, kept from the start: a destroyed socket may no longer say. */
   readonly address: string;
+  /** The extensions the neighbour's hello listed (`heal`); empty before it. */
+  speaks: readonly string[] = [];
   /** How long each frame written from now on is held (`/delay`); frames already held keep theirs. */
   delay: Delay;
   private state: "handshaking" | "up" | "closed" = "handshaking";
@@ -174,6 +176,7 @@ export class Link {
         return this.reject(`protocol version ${frame.version}, this peer speaks ${PROTOCOL_VERSION}`);
       }
       this.name = frame.name;
+      this.speaks = frame.speaks ?? [];
       this.state = "up";
       clearTimeout(this.handshakeDeadline);
       this.handlers.up(this);

@@ -29,9 +29,15 @@ describe("parsePeerArgs", () => {
     });
   });
 
+  it("takes the heal mode", () => {
+    expect(parsePeerArgs(["--name", "b", "--mode", "heal"], false)).toMatchObject({ mode: "heal" });
+  });
+
   it("explains bad arguments", () => {
     expect(parsePeerArgs([], false)).toBe("--name is required");
-    expect(parsePeerArgs(["--name", "a", "--mode", "flood"], false)).toBe('--mode "flood": expected tree or dedup');
+    expect(parsePeerArgs(["--name", "a", "--mode", "flood"], false)).toBe(
+      '--mode "flood": expected tree, dedup or heal',
+    );
     expect(parsePeerArgs(["--name", "a", "--port", "70000"], false)).toBe(
       '--port "70000": expected an integer from 0 to 65535',
     );

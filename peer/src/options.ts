@@ -22,7 +22,8 @@ options:
   --name NAME            this peer's name (required)
   --port N               TCP port to listen on, all interfaces (default 7000; 0 picks one)
   --connect HOST:PORT    a neighbour to connect to; repeat for several
-  --mode tree|dedup      tree: forward everything, ids unused (default); dedup: each id once
+  --mode tree|dedup|heal tree: forward everything, ids unused (default); dedup: each id once;
+                         heal: each id once, along a spanning tree (Plumtree) among heal peers
   --events json|text     event format on stdout (default: text on a terminal, else json)
   --hop-limit N          drop messages after N hops (default 16)
   --heartbeat DURATION   ping interval (default 1s)
@@ -64,7 +65,9 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   if (!PEER_NAME.test(values.name)) {
     return `--name "${values.name}": use letters, digits, '-', '_' or '.', at most 64 characters`;
   }
-  if (values.mode !== "tree" && values.mode !== "dedup") return `--mode "${values.mode}": expected tree or dedup`;
+  if (values.mode !== "tree" && values.mode !== "dedup" && values.mode !== "heal") {
+    return `--mode "${values.mode}": expected tree, dedup or heal`;
+  }
   const events = values.events ?? (stdoutIsTty ? "text" : "json");
   if (events !== "json" && events !== "text") return `--events "${events}": expected json or text`;
 

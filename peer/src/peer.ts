@@ -7,9 +7,9 @@ import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
 import { messageTextProblem } from "./message-text.js";
 import { SeenCache } from "./seen.js";
 import { SEND_USAGE, parseSendCommand } from "./send-command.js";
-import { PROTOCOL_VERSION, encodeForward, encodeFrame, type MsgFrame } from "./wire.js";
+import { HEAL, PROTOCOL_VERSION, encodeForward, encodeFrame, type MsgFrame } from "./wire.js";
 
-export type PeerMode = "tree" | "dedup";
+export type PeerMode = "tree" | "dedup" | "heal";
 
 export interface PeerOptions {
   name: string;
@@ -210,6 +210,7 @@ export class Peer {
           name: this.options.name,
           listen: `${hostname()}:${this.options.port}`,
           version: PROTOCOL_VERSION,
+          ...(this.options.mode === "heal" ? { speaks: [HEAL] } : {}),
         },
         heartbeatMs: this.options.heartbeatMs,
         timeoutMs: this.options.timeoutMs,
@@ -247,7 +248,7 @@ export class Peer {
   private receive(from: Link, frame: MsgFrame): void {
     const { emit, hopLimit, mode } = this.options;
     const seen = { id: frame.id, origin: frame.origin, from: from.name, hops: frame.hops };
-    if (mode === "dedup" && !this.seen.add(frame.id)) {
+    if (mode !== "tree" && !this.seen.add(frame.id)) {
       emit({ ev: "dup", ...seen });
       return;
     }

@@ -13,6 +13,23 @@ describe("parseFrame", () => {
     expect(parseFrame('{"type":"ping"}')).toEqual({ frame: { type: "ping" } });
   });
 
+  it("takes a hello's optional speaks list, bounded, and nothing in its place when absent", () => {
+    const hello = (extra: string): string => `{"type":"hello","name":"a","listen":"a:7000","version":1${extra}}`;
+    expect(parseFrame(hello(',"speaks":["heal"]'))).toEqual({
+      frame: { type: "hello", name: "a", listen: "a:7000", version: 1, speaks: ["heal"] },
+    });
+    expect(parseFrame(hello(""))).toEqual({ frame: { type: "hello", name: "a", listen: "a:7000", version: 1 } });
+    expect(parseFrame(hello(',"speaks":"heal"'))).toEqual({
+      error: "invalid hello frame: speaks: expected array, received string",
+    });
+    expect(parseFrame(hello(',"speaks":["heal",""]'))).toEqual({
+      error: "invalid hello frame: speaks: [1]: Too small: expected string to have >=1 characters",
+    });
+    expect(parseFrame(hello(`,"speaks":${JSON.stringify(Array(17).fill("x"))}`))).toEqual({
+      error: "invalid hello frame: speaks: Too big: expected array to have <=16 items",
+    });
+  });
+
   it("names what is wrong", () => {
     expect(parseFrame("{oops")).toEqual({ error: 'invalid JSON: "{oops"' });
     expect(parseFrame("[1,2]")).toEqual({ error: 'not a JSON object: "[1,2]"' });

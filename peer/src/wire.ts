@@ -1,6 +1,8 @@
 import { messageTextProblem } from "./message-text.js";
 
 export const PROTOCOL_VERSION = 1;
+/** The extension heal peers list in their hello's `speaks`. */
+export const HEAL = "heal";
 /** A frame (one JSON line) longer than this closes the connection. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
@@ -14,6 +16,8 @@ export interface HelloFrame {
   name: string;
   listen: string;
   version: number;
+  /** The extensions the sender speaks (`heal`); absent: none. A peer sends an extension's frames only to neighbours that list it. */
+  speaks?: string[];
 }
 export interface MsgFrame {
   type: "msg";
@@ -26,6 +30,14 @@ export type Frame = HelloFrame | MsgFrame | { type: "ping" } | { type: "pong" };
 
 /** Why a field's value is refused, or undefined when it is fine. */
 type Rule = (value: unknown) => string | undefined;
+
+/** A field that may be absent: checked only when present, and kept only then. */
+const OPTIONAL = Symbol("optional");
+type FieldRule = Rule | { [OPTIONAL]: Rule };
+const optional = (rule: Rule): FieldRule => ({ [OPTIONAL]: rule });
+
+/** Most extensions a hello may list. */
+export const MAX_SPEAKS = 16;
 
 const string =
   (check: (text: string) => string | undefined): Rule =>
@@ -41,6 +53,18 @@ const integer =
 const peerName = string((text) =>
   PEER_NAME.test(text) ? undefined : "expected letters, digits, '-', '_' or '.', at most 64",
 );
+const list =
+  (max: number, item: Rule, min = 0): Rule =>
+  (value) => {
+    if (!Array.isArray(value)) return `expected array, received ${kindOf(value)}`;
+    if (value.length < min) return `Too small: expected array to have >=${min} items`;
+    if (value.length > max) return `Too big: expected array to have <=${max} items`;
+    for (const [i, element] of value.entries()) {
+      const problem = item(element);
+      if (problem !== undefined) return `[${i}]: ${problem}`;
+    }
+    return undefined;
+  };
 const plain = (max: number, min = 0): Rule =>
   string((text) => {
     if (text.length < min) return `Too small: expected string to have >=${min} characters`;
@@ -56,8 +80,8 @@ const plain = (max: number, min = 0): Rule =>
  * order, not with a schema library: the peer bundle stays small (it starts in every container)
  * and a frame is checked in a few hundred nanoseconds.
  */
-const FIELDS: Record<Frame["type"], Record<string, Rule>> = {
-  hello: { name: peerName, listen: plain(255), version: integer() },
+const FIELDS: Record<Frame["type"], Record<string, FieldRule>> = {
+  hello: { name: peerName, listen: plain(255), version: integer(), speaks: optional(list(MAX_SPEAKS, plain(32, 1))) },
   msg: { id: plain(200, 1), origin: peerName, text: string(messageTextProblem), hops: integer(1) },
   ping: {},
   pong: {},
@@ -97,9 +121,12 @@ export function parseFrame(line: string): { frame: Frame } | { error: string } {
   // Only the known fields are kept: unknown ones are ignored and never forwarded.
   const frame: Record<string, unknown> = { type };
   for (const [field, rule] of Object.entries(FIELDS[type as Frame["type"]])) {
-    const problem = rule(fields[field]);
+    const value = fields[field];
+    const isOptional = typeof rule !== "function";
+    if (isOptional && value === undefined) continue;
+    const problem = (isOptional ? rule[OPTIONAL] : rule)(value);
     if (problem !== undefined) return { error: `invalid ${type} frame: ${field}: ${problem}` };
-    frame[field] = fields[field];
+    frame[field] = value;
   }
   return { frame: frame as Frame };
 }
