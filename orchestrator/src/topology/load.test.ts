@@ -241,7 +241,7 @@ describe("loadTopology: errors", () => {
   it("collects every problem in a file, each at its line and column", () => {
     expect(errors(fixture("many-errors.yaml"))).toEqual([
       `fixtures/many-errors.yaml:1:7 name: expected a DNS-safe name (lowercase letters, digits and '-', at most 32), got "Bad_Name" — try "bad-name"`,
-      'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, got "dedupe" — did you mean "dedup"?',
+      'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, heal, got "dedupe" — did you mean "dedup"?',
       'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
       "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
       'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, env, limits)',
