@@ -16,6 +16,7 @@ describe("parsePeerArgs", () => {
       connectWindowMs: 30_000,
       seenMaxEntries: 10_000,
       seenMaxAgeMs: 60_000,
+      graftTimeoutMs: 500,
     });
     expect(parsePeerArgs(["--name", "alice"], true)).toMatchObject({ events: "text" });
   });
@@ -30,7 +31,13 @@ describe("parsePeerArgs", () => {
   });
 
   it("takes the heal mode", () => {
-    expect(parsePeerArgs(["--name", "b", "--mode", "heal"], false)).toMatchObject({ mode: "heal" });
+    expect(parsePeerArgs(["--name", "b", "--mode", "heal", "--graft-timeout", "2s"], false)).toMatchObject({
+      mode: "heal",
+      graftTimeoutMs: 2000,
+    });
+    expect(parsePeerArgs(["--name", "b", "--graft-timeout", "0ms"], false)).toBe(
+      '--graft-timeout "0ms": must be longer than zero',
+    );
   });
 
   it("explains bad arguments", () => {

@@ -32,6 +32,8 @@ options:
   --connect-window DUR   keep retrying --connect targets this long (default 30s)
   --seen-max N           dedup: most message ids remembered (default 10000)
   --seen-age DURATION    dedup: how long an id is remembered (default 60s)
+  --graft-timeout DUR    heal: how long to wait for a message after a neighbour announced
+                         its id, before asking that neighbour for it (default 500ms)
   --help                 show this help`;
 
 /** Parses the peer's argv; a string result is the error to print with the usage. */
@@ -54,6 +56,7 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
         "connect-window": { type: "string", default: "30s" },
         "seen-max": { type: "string", default: "10000" },
         "seen-age": { type: "string", default: "60s" },
+        "graft-timeout": { type: "string", default: "500ms" },
         help: { type: "boolean", default: false },
       },
     }));
@@ -78,7 +81,18 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   const timeoutMs = duration(values.timeout, "--timeout");
   const connectWindowMs = duration(values["connect-window"], "--connect-window");
   const seenMaxAgeMs = duration(values["seen-age"], "--seen-age");
-  for (const value of [port, hopLimit, seenMaxEntries, heartbeatMs, timeoutMs, connectWindowMs, seenMaxAgeMs]) {
+  const graftTimeoutMs = duration(values["graft-timeout"], "--graft-timeout");
+  const numbers = [
+    port,
+    hopLimit,
+    seenMaxEntries,
+    heartbeatMs,
+    timeoutMs,
+    connectWindowMs,
+    seenMaxAgeMs,
+    graftTimeoutMs,
+  ];
+  for (const value of numbers) {
     if (typeof value === "string") return value;
   }
   if ((timeoutMs as number) <= (heartbeatMs as number)) {
@@ -96,6 +110,7 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
     connectWindowMs: connectWindowMs as number,
     seenMaxEntries: seenMaxEntries as number,
     seenMaxAgeMs: seenMaxAgeMs as number,
+    graftTimeoutMs: graftTimeoutMs as number,
   };
 }
 

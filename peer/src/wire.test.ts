@@ -41,6 +41,41 @@ describe("parseFrame", () => {
   });
 });
 
+describe("heal control frames", () => {
+  it("accepts ihave and graft with 1 to 64 ids, and prune", () => {
+    expect(parseFrame('{"type":"ihave","ids":["a:x:1","b:y:2"]}')).toEqual({
+      frame: { type: "ihave", ids: ["a:x:1", "b:y:2"] },
+    });
+    expect(parseFrame('{"type":"graft","ids":["a:x:1"]}')).toEqual({ frame: { type: "graft", ids: ["a:x:1"] } });
+    expect(parseFrame('{"type":"prune"}')).toEqual({ frame: { type: "prune" } });
+  });
+
+  it("bounds the ids: at least one, at most 64, each an id as msg has it", () => {
+    const ids = (list: unknown): string => JSON.stringify({ type: "ihave", ids: list });
+    expect(parseFrame(ids([]))).toEqual({
+      error: "invalid ihave frame: ids: Too small: expected array to have >=1 items",
+    });
+    expect(parseFrame(ids(Array.from({ length: 65 }, (_, i) => `a:x:${i}`)))).toEqual({
+      error: "invalid ihave frame: ids: Too big: expected array to have <=64 items",
+    });
+    expect(parseFrame(ids(["a:x:1", 7]))).toEqual({
+      error: "invalid ihave frame: ids: [1]: expected string, received number",
+    });
+    expect(parseFrame(JSON.stringify({ type: "graft", ids: ["i".repeat(201)] }))).toEqual({
+      error: "invalid graft frame: ids: [0]: Too big: expected string to have <=200 characters",
+    });
+    expect(parseFrame('{"type":"graft"}')).toEqual({
+      error: "invalid graft frame: ids: expected array, received undefined",
+    });
+  });
+
+  it("keeps the largest ihave well within the frame limit", () => {
+    const largest = encodeFrame({ type: "ihave", ids: Array.from({ length: 64 }, () => "i".repeat(200)) });
+    expect(parseFrame(largest.trim())).toMatchObject({ frame: { type: "ihave" } });
+    expect(Buffer.byteLength(largest)).toBeLessThan(MAX_FRAME_BYTES / 4);
+  });
+});
+
 describe("frames that could not be forwarded", () => {
   const msg = (fields: Record<string, unknown>): string =>
     JSON.stringify({ type: "msg", id: "a:x:1", origin: "a", text: "hi", hops: 1, ...fields });

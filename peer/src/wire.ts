@@ -26,7 +26,23 @@ export interface MsgFrame {
   text: string;
   hops: number;
 }
-export type Frame = HelloFrame | MsgFrame | { type: "ping" } | { type: "pong" };
+/** Heal peers (Plumtree): "I have these messages", sent instead of the payload on a lazy link. */
+export interface IhaveFrame {
+  type: "ihave";
+  ids: string[];
+}
+/** Heal peers (Plumtree): "send me these messages, and use this link for payloads from now on". */
+export interface GraftFrame {
+  type: "graft";
+  ids: string[];
+}
+/** Heal peers (Plumtree): "this link brought a duplicate: send ids, not payloads, over it". */
+export interface PruneFrame {
+  type: "prune";
+}
+/** The frames a heal peer sends only to neighbours whose hello listed `heal`. */
+export type ControlFrame = IhaveFrame | GraftFrame | PruneFrame;
+export type Frame = HelloFrame | MsgFrame | ControlFrame | { type: "ping" } | { type: "pong" };
 
 /** Why a field's value is refused, or undefined when it is fine. */
 type Rule = (value: unknown) => string | undefined;
@@ -38,6 +54,8 @@ const optional = (rule: Rule): FieldRule => ({ [OPTIONAL]: rule });
 
 /** Most extensions a hello may list. */
 export const MAX_SPEAKS = 16;
+/** Most ids an `ihave` or `graft` carries: 64 of the longest ids are 13 KB, well under the frame limit. */
+export const MAX_IDS_PER_FRAME = 64;
 
 const string =
   (check: (text: string) => string | undefined): Rule =>
@@ -83,6 +101,9 @@ const plain = (max: number, min = 0): Rule =>
 const FIELDS: Record<Frame["type"], Record<string, FieldRule>> = {
   hello: { name: peerName, listen: plain(255), version: integer(), speaks: optional(list(MAX_SPEAKS, plain(32, 1))) },
   msg: { id: plain(200, 1), origin: peerName, text: string(messageTextProblem), hops: integer(1) },
+  ihave: { ids: list(MAX_IDS_PER_FRAME, plain(200, 1), 1) },
+  graft: { ids: list(MAX_IDS_PER_FRAME, plain(200, 1), 1) },
+  prune: {},
   ping: {},
   pong: {},
 };
