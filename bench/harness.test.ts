@@ -55,4 +55,32 @@ describe("bench harness", () => {
     });
     expect(markdown).toContain("## Failures\n\n- left behind on the engine (now removed):\n  network bench-floor-4-0");
   });
+
+  it("reports heal mode's steady frames per broadcast, and its first, pruning broadcast apart", () => {
+    const figures = (value: number) => ({ n: 5, min: value, median: value, max: value });
+    const mode = (frames: number) => ({
+      broadcasts: 5,
+      framesPerBroadcast: figures(frames),
+      shownPerBroadcast: figures(24),
+      hopLimitPerBroadcast: figures(0),
+    });
+    const markdown: string = renderResults({
+      date: "2026-01-01T00:00:00.000Z",
+      command: "npm run bench",
+      seconds: 1,
+      sectionSeconds: {},
+      machine: {},
+      results: {
+        frames: {
+          peers: 25,
+          links: 40,
+          treeHopLimit: 8,
+          modes: { dedup: mode(56), heal: { ...mode(24), firstFrames: 56 } },
+        },
+      },
+      failures: [],
+    });
+    expect(markdown).toContain("| heal | 5 | 24 / 24 / 24 | 24 / 24 / 24 | 0 / 0 / 0 |");
+    expect(markdown).toContain("Heal mode's first broadcast floods and prunes the links to a tree (56 frames)");
+  });
 });

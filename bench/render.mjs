@@ -131,8 +131,12 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
     parts.push(
       `## Frames per broadcast on a ${f.peers}-peer grid (${f.links} links)`,
       "Frames received (recv + dup) for each message from a corner, over all transcripts. Tree mode floods every" +
-        ` cycle up to its hop limit, here ${f.treeHopLimit} (the grid's diameter); dedup mode has the default 16.` +
-        " hop-limit events follow the recv of the same frame, so are not added.",
+        ` cycle up to its hop limit, here ${f.treeHopLimit} (the grid's diameter); the other modes have the default 16.` +
+        " hop-limit events follow the recv of the same frame, so are not added." +
+        (f.modes.heal
+          ? ` Heal mode's first broadcast floods and prunes the links to a tree (${f.modes.heal.firstFrames} frames);` +
+            " it is sent before these and not counted."
+          : ""),
       table(
         ["mode", "broadcasts", "frames", "shown (recv)", "hop-limit"],
         Object.entries(f.modes).map(([mode, m]) => [

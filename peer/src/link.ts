@@ -1,6 +1,14 @@
 import type { Socket } from "node:net";
 import { DelayQueue, holdMs, type Delay } from "./delay-queue.js";
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Frame, type HelloFrame, type MsgFrame } from "./wire.js";
+import {
+  FrameDecoder,
+  PROTOCOL_VERSION,
+  encodeFrame,
+  type ControlFrame,
+  type Frame,
+  type HelloFrame,
+  type MsgFrame,
+} from "./wire.js";
 
 const PING = encodeFrame({ type: "ping" });
 const PONG = encodeFrame({ type: "pong" });
@@ -27,6 +35,8 @@ export interface LinkOptions {
 export interface LinkHandlers {
   up(link: Link): void;
   message(link: Link, frame: MsgFrame): void;
+  /** A heal control frame (`ihave`, `graft`, `prune`); what it means is the peer's mode's business. */
+  control(link: Link, frame: ControlFrame): void;
   badFrame(link: Link, reason: string): void;
   writeError(link: Link, reason: string): void;
   /** The neighbour stopped reading: `queued` bytes were waiting; the link closes next. */
@@ -44,6 +54,8 @@ export class Link {
   name: string;
   /** The remote `ip:port`, kept from the start: a destroyed socket may no longer say. */
   readonly address: string;
+  /** The extensions the neighbour's hello listed (`heal`); empty before it. */
+  speaks: readonly string[] = [];
   /** How long each frame written from now on is held (`/delay`); frames already held keep theirs. */
   delay: Delay;
   private state: "handshaking" | "up" | "closed" = "handshaking";
@@ -90,7 +102,7 @@ export class Link {
     return this.state === "closed";
   }
 
-  /** A msg frame, already encoded (`encodeFrame`, `encodeForward`): one encoding serves every link. */
+  /** A msg or control frame, already encoded (`encodeFrame`, `encodeForward`): one encoding serves every link. */
   send(line: string): void {
     if (this.state === "up") this.write(line);
   }
@@ -174,6 +186,7 @@ export class Link {
         return this.reject(`protocol version ${frame.version}, this peer speaks ${PROTOCOL_VERSION}`);
       }
       this.name = frame.name;
+      this.speaks = frame.speaks ?? [];
       this.state = "up";
       clearTimeout(this.handshakeDeadline);
       this.handlers.up(this);
@@ -188,6 +201,10 @@ export class Link {
         return;
       case "msg":
         return this.handlers.message(this, frame);
+      case "ihave":
+      case "graft":
+      case "prune":
+        return this.handlers.control(this, frame);
     }
   }
 

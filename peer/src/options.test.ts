@@ -16,6 +16,7 @@ describe("parsePeerArgs", () => {
       connectWindowMs: 30_000,
       seenMaxEntries: 10_000,
       seenMaxAgeMs: 60_000,
+      graftTimeoutMs: 500,
     });
     expect(parsePeerArgs(["--name", "alice"], true)).toMatchObject({ events: "text" });
   });
@@ -29,9 +30,21 @@ describe("parsePeerArgs", () => {
     });
   });
 
+  it("takes the heal mode", () => {
+    expect(parsePeerArgs(["--name", "b", "--mode", "heal", "--graft-timeout", "2s"], false)).toMatchObject({
+      mode: "heal",
+      graftTimeoutMs: 2000,
+    });
+    expect(parsePeerArgs(["--name", "b", "--graft-timeout", "0ms"], false)).toBe(
+      '--graft-timeout "0ms": must be longer than zero',
+    );
+  });
+
   it("explains bad arguments", () => {
     expect(parsePeerArgs([], false)).toBe("--name is required");
-    expect(parsePeerArgs(["--name", "a", "--mode", "flood"], false)).toBe('--mode "flood": expected tree or dedup');
+    expect(parsePeerArgs(["--name", "a", "--mode", "flood"], false)).toBe(
+      '--mode "flood": expected tree, dedup or heal',
+    );
     expect(parsePeerArgs(["--name", "a", "--port", "70000"], false)).toBe(
       '--port "70000": expected an integer from 0 to 65535',
     );

@@ -22,7 +22,8 @@ options:
   --name NAME            this peer's name (required)
   --port N               TCP port to listen on, all interfaces (default 7000; 0 picks one)
   --connect HOST:PORT    a neighbour to connect to; repeat for several
-  --mode tree|dedup      tree: forward everything, ids unused (default); dedup: each id once
+  --mode tree|dedup|heal tree: forward everything, ids unused (default); dedup: each id once;
+                         heal: each id once, along a spanning tree (Plumtree) among heal peers
   --events json|text     event format on stdout (default: text on a terminal, else json)
   --hop-limit N          drop messages after N hops (default 16)
   --heartbeat DURATION   ping interval (default 1s)
@@ -31,6 +32,8 @@ options:
   --connect-window DUR   keep retrying --connect targets this long (default 30s)
   --seen-max N           dedup: most message ids remembered (default 10000)
   --seen-age DURATION    dedup: how long an id is remembered (default 60s)
+  --graft-timeout DUR    heal: how long to wait for a message after a neighbour announced
+                         its id, before asking that neighbour for it (default 500ms)
   --help                 show this help`;
 
 /** Parses the peer's argv; a string result is the error to print with the usage. */
@@ -53,6 +56,7 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
         "connect-window": { type: "string", default: "30s" },
         "seen-max": { type: "string", default: "10000" },
         "seen-age": { type: "string", default: "60s" },
+        "graft-timeout": { type: "string", default: "500ms" },
         help: { type: "boolean", default: false },
       },
     }));
@@ -64,7 +68,9 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   if (!PEER_NAME.test(values.name)) {
     return `--name "${values.name}": use letters, digits, '-', '_' or '.', at most 64 characters`;
   }
-  if (values.mode !== "tree" && values.mode !== "dedup") return `--mode "${values.mode}": expected tree or dedup`;
+  if (values.mode !== "tree" && values.mode !== "dedup" && values.mode !== "heal") {
+    return `--mode "${values.mode}": expected tree, dedup or heal`;
+  }
   const events = values.events ?? (stdoutIsTty ? "text" : "json");
   if (events !== "json" && events !== "text") return `--events "${events}": expected json or text`;
 
@@ -75,7 +81,18 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   const timeoutMs = duration(values.timeout, "--timeout");
   const connectWindowMs = duration(values["connect-window"], "--connect-window");
   const seenMaxAgeMs = duration(values["seen-age"], "--seen-age");
-  for (const value of [port, hopLimit, seenMaxEntries, heartbeatMs, timeoutMs, connectWindowMs, seenMaxAgeMs]) {
+  const graftTimeoutMs = duration(values["graft-timeout"], "--graft-timeout");
+  const numbers = [
+    port,
+    hopLimit,
+    seenMaxEntries,
+    heartbeatMs,
+    timeoutMs,
+    connectWindowMs,
+    seenMaxAgeMs,
+    graftTimeoutMs,
+  ];
+  for (const value of numbers) {
     if (typeof value === "string") return value;
   }
   if ((timeoutMs as number) <= (heartbeatMs as number)) {
@@ -93,6 +110,7 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
     connectWindowMs: connectWindowMs as number,
     seenMaxEntries: seenMaxEntries as number,
     seenMaxAgeMs: seenMaxAgeMs as number,
+    graftTimeoutMs: graftTimeoutMs as number,
   };
 }
 

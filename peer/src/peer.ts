@@ -5,11 +5,12 @@ import { NO_DELAY, type Delay } from "./delay-queue.js";
 import type { PeerEventBody } from "./events.js";
 import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
 import { messageTextProblem } from "./message-text.js";
+import { IHAVE_FLUSH_MS, Plumtree, SYSTEM_CLOCK } from "./plumtree.js";
 import { SeenCache } from "./seen.js";
 import { SEND_USAGE, parseSendCommand } from "./send-command.js";
-import { PROTOCOL_VERSION, encodeForward, encodeFrame, type MsgFrame } from "./wire.js";
+import { HEAL, PROTOCOL_VERSION, encodeForward, encodeFrame, type MsgFrame } from "./wire.js";
 
-export type PeerMode = "tree" | "dedup";
+export type PeerMode = "tree" | "dedup" | "heal";
 
 export interface PeerOptions {
   name: string;
@@ -22,6 +23,8 @@ export interface PeerOptions {
   connectWindowMs: number;
   seenMaxEntries: number;
   seenMaxAgeMs: number;
+  /** heal: how long to wait for a payload after hearing of its id before grafting. */
+  graftTimeoutMs: number;
   emit(event: PeerEventBody): void;
   diagnose(message: string): void;
   /** `/quit` was typed. */
@@ -35,11 +38,15 @@ const RETRY_MAX_MS = 2000;
  * A chat peer: its neighbours and the forwarding policy of its mode.
  * tree: forward to every other neighbour, no duplicate suppression (the assignment).
  * dedup: show and forward each message id once.
- * Both drop a message at the hop limit, so a cycle's storm is finite and visible.
+ * heal: show each message id once, and pass payloads along a spanning tree among heal
+ * neighbours (Plumtree, plumtree.ts), ids on the other links; other neighbours are flooded.
+ * All drop a message at the hop limit, so a cycle's storm is finite and visible.
  */
 export class Peer {
   private readonly links = new Set<Link>();
   private readonly seen: SeenCache;
+  /** heal mode's broadcast tree. */
+  private readonly plumtree?: Plumtree<Link>;
   private readonly server: Server;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** `/delay` settings by neighbour name, EVERY_NEIGHBOUR for the rest. */
@@ -55,7 +62,18 @@ export class Peer {
   private reading = true;
 
   constructor(private readonly options: PeerOptions) {
-    this.seen = new SeenCache({ maxEntries: options.seenMaxEntries, maxAgeMs: options.seenMaxAgeMs });
+    const bounds = { maxEntries: options.seenMaxEntries, maxAgeMs: options.seenMaxAgeMs };
+    this.seen = new SeenCache(bounds);
+    if (options.mode === "heal") {
+      this.plumtree = new Plumtree<Link>({
+        graftTimeoutMs: options.graftTimeoutMs,
+        ihaveFlushMs: IHAVE_FLUSH_MS,
+        cache: bounds,
+        delivered: (id) => this.seen.has(id),
+        send: (link, line) => link.send(line),
+        clock: SYSTEM_CLOCK,
+      });
+    }
     this.server = createServer((socket) => this.adopt(socket, "in"));
   }
 
@@ -155,8 +173,7 @@ export class Peer {
       to: targets.map((link) => link.name),
       ...(ref === undefined ? {} : { ref }),
     });
-    const line = encodeFrame({ type: "msg", id, origin: this.options.name, text, hops: 1 });
-    for (const link of targets) link.send(line);
+    this.forward(id, encodeFrame({ type: "msg", id, origin: this.options.name, text, hops: 1 }), targets);
   }
 
   /**
@@ -192,6 +209,7 @@ export class Peer {
     if (this.stopping) return Promise.resolve();
     this.stopping = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
+    this.plumtree?.close();
     for (const link of this.links) link.close(`shutdown (${reason})`);
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -210,6 +228,7 @@ export class Peer {
           name: this.options.name,
           listen: `${hostname()}:${this.options.port}`,
           version: PROTOCOL_VERSION,
+          ...(this.options.mode === "heal" ? { speaks: [HEAL] } : {}),
         },
         heartbeatMs: this.options.heartbeatMs,
         timeoutMs: this.options.timeoutMs,
@@ -226,15 +245,19 @@ export class Peer {
     return {
       up: (link) => {
         link.delay = this.delayFor(link.name);
+        this.plumtree?.linkUp(link, link.speaks.includes(HEAL));
         emit({ ev: "link-up", neighbor: link.name, addr: link.address, dir: link.dir });
       },
       message: (link, frame) => this.receive(link, frame),
+      // tree and dedup peers ignore what they do not speak.
+      control: (link, frame) => this.plumtree?.control(link, frame),
       badFrame: (link, reason) => emit({ ev: "bad-frame", neighbor: link.name, reason }),
       writeError: (link, reason) => emit({ ev: "write-error", neighbor: link.name, reason }),
       slowConsumer: (link, queued) => emit({ ev: "slow-consumer", neighbor: link.name, queued }),
       closed: (link, reason, wasUp) => {
         this.links.delete(link);
         if (wasUp) {
+          this.plumtree?.linkDown(link);
           emit({ ev: "link-down", neighbor: link.name, reason });
           return;
         }
@@ -247,19 +270,26 @@ export class Peer {
   private receive(from: Link, frame: MsgFrame): void {
     const { emit, hopLimit, mode } = this.options;
     const seen = { id: frame.id, origin: frame.origin, from: from.name, hops: frame.hops };
-    if (mode === "dedup" && !this.seen.add(frame.id)) {
+    if (mode !== "tree" && !this.seen.add(frame.id)) {
       emit({ ev: "dup", ...seen });
+      this.plumtree?.duplicate(from);
       return;
     }
     emit({ ev: "recv", ...seen, text: frame.text });
+    this.plumtree?.received(frame.id);
     const onward = [...this.links].filter((link) => link !== from && link.isUp);
     if (onward.length === 0) return;
     if (frame.hops >= hopLimit) {
       emit({ ev: "hop-limit", ...seen });
       return;
     }
-    const line = encodeForward(frame);
-    for (const link of onward) link.send(line);
+    this.forward(frame.id, encodeForward(frame), onward, from);
+  }
+
+  /** Sends a message line on: in heal mode as the tree decides, else to every onward link. */
+  private forward(id: string, line: string, onward: Link[], from?: Link): void {
+    if (this.plumtree) this.plumtree.forward(from, id, line);
+    else for (const link of onward) link.send(line);
   }
 
   /** The delay of a neighbour; of a link before its hello (`name` unknown), `*` alone. */

@@ -30,3 +30,20 @@ describe("SeenCache", () => {
     expect(cache.add("a:2")).toBe(false);
   });
 });
+
+describe("SeenCache with values", () => {
+  it("keeps a value per id within the same bounds, and answers has() without recording", () => {
+    let now = 0;
+    const cache = new SeenCache<string>({ maxEntries: 2, maxAgeMs: 1000, now: () => now });
+    expect(cache.has("a:1")).toBe(false);
+    cache.add("a:1", "payload 1");
+    cache.add("a:2", "payload 2");
+    expect(cache.has("a:1")).toBe(true);
+    expect(cache.get("a:1")).toBe("payload 1");
+    cache.add("a:3", "payload 3");
+    expect(cache.get("a:1")).toBeUndefined();
+    now = 1500;
+    expect(cache.get("a:3")).toBeUndefined();
+    expect(cache.has("a:3")).toBe(false);
+  });
+});

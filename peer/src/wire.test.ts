@@ -13,6 +13,23 @@ describe("parseFrame", () => {
     expect(parseFrame('{"type":"ping"}')).toEqual({ frame: { type: "ping" } });
   });
 
+  it("takes a hello's optional speaks list, bounded, and nothing in its place when absent", () => {
+    const hello = (extra: string): string => `{"type":"hello","name":"a","listen":"a:7000","version":1${extra}}`;
+    expect(parseFrame(hello(',"speaks":["heal"]'))).toEqual({
+      frame: { type: "hello", name: "a", listen: "a:7000", version: 1, speaks: ["heal"] },
+    });
+    expect(parseFrame(hello(""))).toEqual({ frame: { type: "hello", name: "a", listen: "a:7000", version: 1 } });
+    expect(parseFrame(hello(',"speaks":"heal"'))).toEqual({
+      error: "invalid hello frame: speaks: expected array, received string",
+    });
+    expect(parseFrame(hello(',"speaks":["heal",""]'))).toEqual({
+      error: "invalid hello frame: speaks: [1]: Too small: expected string to have >=1 characters",
+    });
+    expect(parseFrame(hello(`,"speaks":${JSON.stringify(Array(17).fill("x"))}`))).toEqual({
+      error: "invalid hello frame: speaks: Too big: expected array to have <=16 items",
+    });
+  });
+
   it("names what is wrong", () => {
     expect(parseFrame("{oops")).toEqual({ error: 'invalid JSON: "{oops"' });
     expect(parseFrame("[1,2]")).toEqual({ error: 'not a JSON object: "[1,2]"' });
@@ -21,6 +38,41 @@ describe("parseFrame", () => {
     expect(parseFrame('{"type":"msg","id":"a:1","origin":"a","text":"hi","hops":0}')).toEqual({
       error: "invalid msg frame: hops: Too small: expected number to be >=1",
     });
+  });
+});
+
+describe("heal control frames", () => {
+  it("accepts ihave and graft with 1 to 64 ids, and prune", () => {
+    expect(parseFrame('{"type":"ihave","ids":["a:x:1","b:y:2"]}')).toEqual({
+      frame: { type: "ihave", ids: ["a:x:1", "b:y:2"] },
+    });
+    expect(parseFrame('{"type":"graft","ids":["a:x:1"]}')).toEqual({ frame: { type: "graft", ids: ["a:x:1"] } });
+    expect(parseFrame('{"type":"prune"}')).toEqual({ frame: { type: "prune" } });
+  });
+
+  it("bounds the ids: at least one, at most 64, each an id as msg has it", () => {
+    const ids = (list: unknown): string => JSON.stringify({ type: "ihave", ids: list });
+    expect(parseFrame(ids([]))).toEqual({
+      error: "invalid ihave frame: ids: Too small: expected array to have >=1 items",
+    });
+    expect(parseFrame(ids(Array.from({ length: 65 }, (_, i) => `a:x:${i}`)))).toEqual({
+      error: "invalid ihave frame: ids: Too big: expected array to have <=64 items",
+    });
+    expect(parseFrame(ids(["a:x:1", 7]))).toEqual({
+      error: "invalid ihave frame: ids: [1]: expected string, received number",
+    });
+    expect(parseFrame(JSON.stringify({ type: "graft", ids: ["i".repeat(201)] }))).toEqual({
+      error: "invalid graft frame: ids: [0]: Too big: expected string to have <=200 characters",
+    });
+    expect(parseFrame('{"type":"graft"}')).toEqual({
+      error: "invalid graft frame: ids: expected array, received undefined",
+    });
+  });
+
+  it("keeps the largest ihave well within the frame limit", () => {
+    const largest = encodeFrame({ type: "ihave", ids: Array.from({ length: 64 }, () => "i".repeat(200)) });
+    expect(parseFrame(largest.trim())).toMatchObject({ frame: { type: "ihave" } });
+    expect(Buffer.byteLength(largest)).toBeLessThan(MAX_FRAME_BYTES / 4);
   });
 });
 

@@ -1,6 +1,8 @@
 import { messageTextProblem } from "./message-text.js";
 
 export const PROTOCOL_VERSION = 1;
+/** The extension heal peers list in their hello's `speaks`. */
+export const HEAL = "heal";
 /** A frame (one JSON line) longer than this closes the connection. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
@@ -14,6 +16,8 @@ export interface HelloFrame {
   name: string;
   listen: string;
   version: number;
+  /** The extensions the sender speaks (`heal`); absent: none. A peer sends an extension's frames only to neighbours that list it. */
+  speaks?: string[];
 }
 export interface MsgFrame {
   type: "msg";
@@ -22,10 +26,36 @@ export interface MsgFrame {
   text: string;
   hops: number;
 }
-export type Frame = HelloFrame | MsgFrame | { type: "ping" } | { type: "pong" };
+/** Heal peers (Plumtree): "I have these messages", sent instead of the payload on a lazy link. */
+export interface IhaveFrame {
+  type: "ihave";
+  ids: string[];
+}
+/** Heal peers (Plumtree): "send me these messages, and use this link for payloads from now on". */
+export interface GraftFrame {
+  type: "graft";
+  ids: string[];
+}
+/** Heal peers (Plumtree): "this link brought a duplicate: send ids, not payloads, over it". */
+export interface PruneFrame {
+  type: "prune";
+}
+/** The frames a heal peer sends only to neighbours whose hello listed `heal`. */
+export type ControlFrame = IhaveFrame | GraftFrame | PruneFrame;
+export type Frame = HelloFrame | MsgFrame | ControlFrame | { type: "ping" } | { type: "pong" };
 
 /** Why a field's value is refused, or undefined when it is fine. */
 type Rule = (value: unknown) => string | undefined;
+
+/** A field that may be absent: checked only when present, and kept only then. */
+const OPTIONAL = Symbol("optional");
+type FieldRule = Rule | { [OPTIONAL]: Rule };
+const optional = (rule: Rule): FieldRule => ({ [OPTIONAL]: rule });
+
+/** Most extensions a hello may list. */
+export const MAX_SPEAKS = 16;
+/** Most ids an `ihave` or `graft` carries: 64 of the longest ids are 13 KB, well under the frame limit. */
+export const MAX_IDS_PER_FRAME = 64;
 
 const string =
   (check: (text: string) => string | undefined): Rule =>
@@ -41,6 +71,18 @@ const integer =
 const peerName = string((text) =>
   PEER_NAME.test(text) ? undefined : "expected letters, digits, '-', '_' or '.', at most 64",
 );
+const list =
+  (max: number, item: Rule, min = 0): Rule =>
+  (value) => {
+    if (!Array.isArray(value)) return `expected array, received ${kindOf(value)}`;
+    if (value.length < min) return `Too small: expected array to have >=${min} items`;
+    if (value.length > max) return `Too big: expected array to have <=${max} items`;
+    for (const [i, element] of value.entries()) {
+      const problem = item(element);
+      if (problem !== undefined) return `[${i}]: ${problem}`;
+    }
+    return undefined;
+  };
 const plain = (max: number, min = 0): Rule =>
   string((text) => {
     if (text.length < min) return `Too small: expected string to have >=${min} characters`;
@@ -56,9 +98,12 @@ const plain = (max: number, min = 0): Rule =>
  * order, not with a schema library: the peer bundle stays small (it starts in every container)
  * and a frame is checked in a few hundred nanoseconds.
  */
-const FIELDS: Record<Frame["type"], Record<string, Rule>> = {
-  hello: { name: peerName, listen: plain(255), version: integer() },
+const FIELDS: Record<Frame["type"], Record<string, FieldRule>> = {
+  hello: { name: peerName, listen: plain(255), version: integer(), speaks: optional(list(MAX_SPEAKS, plain(32, 1))) },
   msg: { id: plain(200, 1), origin: peerName, text: string(messageTextProblem), hops: integer(1) },
+  ihave: { ids: list(MAX_IDS_PER_FRAME, plain(200, 1), 1) },
+  graft: { ids: list(MAX_IDS_PER_FRAME, plain(200, 1), 1) },
+  prune: {},
   ping: {},
   pong: {},
 };
@@ -97,9 +142,12 @@ export function parseFrame(line: string): { frame: Frame } | { error: string } {
   // Only the known fields are kept: unknown ones are ignored and never forwarded.
   const frame: Record<string, unknown> = { type };
   for (const [field, rule] of Object.entries(FIELDS[type as Frame["type"]])) {
-    const problem = rule(fields[field]);
+    const value = fields[field];
+    const isOptional = typeof rule !== "function";
+    if (isOptional && value === undefined) continue;
+    const problem = (isOptional ? rule[OPTIONAL] : rule)(value);
     if (problem !== undefined) return { error: `invalid ${type} frame: ${field}: ${problem}` };
-    frame[field] = fields[field];
+    frame[field] = value;
   }
   return { frame: frame as Frame };
 }
