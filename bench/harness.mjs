@@ -123,6 +123,7 @@ export async function machine() {
     docker: info.ServerVersion,
     storageDriver: info.Driver,
     cgroup: `v${info.CgroupVersion ?? 1}`,
+    neighbourTable: Number(readFileSync("/proc/sys/net/ipv4/neigh/default/gc_thresh3", "utf8")),
     compose: await out("docker-compose", ["version", "--short"]),
     node: process.version,
     peerImage: (await lab("image")).stdout.trim(),

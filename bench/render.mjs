@@ -21,7 +21,7 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
     `Measured ${date} with \`${command}\` (${seconds} s in all: ${took.join(", ")}); written by \`bench/run.mjs\`, explained in` +
       " bench/README.md. Every figure is min / median / max over the runs; comparisons were interleaved in the same run.",
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, kernel ${m.kernel}, ${m.os}; Docker ${m.docker}` +
-      ` (${m.storageDriver}, cgroup ${m.cgroup}), docker-compose ${m.compose}; Node ${m.node} on the host;` +
+      ` (${m.storageDriver}, cgroup ${m.cgroup}${m.neighbourTable ? `, neighbour table ${m.neighbourTable} entries` : ""}), docker-compose ${m.compose}; Node ${m.node} on the host;` +
       ` peer image ${m.peerImage}.`,
   ];
   if (r.upDown) {

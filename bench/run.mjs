@@ -2,7 +2,7 @@
 // measurement in one run, written to bench/RESULTS.md and bench/results/<date>.json (--quick: a
 // 4-peer lab, for CI, and --only: printed and written to a temporary directory only). It never asserts a timing; it fails when a
 // measurement fails or when anything it created is left behind on the engine.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,7 +10,7 @@ import { measureChain } from "./chain.mjs";
 import { measureForwarding } from "./forwarding.mjs";
 import { measureFrames } from "./frames.mjs";
 import { measurePeerStart } from "./peer-start.mjs";
-import { PREFIX, lab, leftovers, machine, run } from "./harness.mjs";
+import { PREFIX, lab, leftovers, linkCount, machine, randomGraph, run } from "./harness.mjs";
 import { measureDetection } from "./network-faults.mjs";
 import { renderResults } from "./render.mjs";
 import { measureUpDown } from "./up-down.mjs";
@@ -37,6 +37,19 @@ const before = await leftovers();
 if (before.length > 0) {
   console.error(`bench: the engine already holds what a bench run creates; remove it first:\n  ${before.join("\n  ")}`);
   process.exit(1);
+}
+
+// Every link takes a neighbour (ARP) entry at each end, in one table for the whole host: past its
+// limit links fail with EHOSTUNREACH and the figures would be of a broken lab.
+const neighbourLimit = Number(readFileSync("/proc/sys/net/ipv4/neigh/default/gc_thresh3", "utf8"));
+const mostLinks = Math.max(...sizes.map((size) => linkCount(randomGraph(size))));
+if (2 * mostLinks > neighbourLimit) {
+  console.error(
+    `bench: ${Math.max(...sizes)} peers make ${mostLinks} links, about ${2 * mostLinks} neighbour (ARP) entries, and this` +
+      ` kernel keeps ${neighbourLimit} (net.ipv4.neigh.default.gc_thresh3); raise it first, e.g.\n` +
+      `  sudo sysctl -w net.ipv4.neigh.default.gc_thresh3=8192 net.ipv4.neigh.default.gc_thresh2=4096`,
+  );
+  process.exit(2);
 }
 
 const dir = mkdtempSync(join(tmpdir(), "p2plab-bench-"));

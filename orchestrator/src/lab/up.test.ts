@@ -50,6 +50,7 @@ describe("up's claim on the lab's name", () => {
       listNetworks: () => [],
       listContainerSummaries: () => [],
       ensurePeerImage: () => "p2plab/peer:test",
+      neighbourTableLimit: () => undefined,
       createContainer: (spec: ContainerSpec) => {
         throw new NameInUseError(spec.name);
       },
@@ -60,7 +61,13 @@ describe("up's claim on the lab's name", () => {
       message: 'lab "duo" is already running or being started',
       exitCode: 2,
     });
-    expect(calls).toEqual(["listNetworks", "listContainerSummaries", "ensurePeerImage", "createContainer"]);
+    expect(calls).toEqual([
+      "listNetworks",
+      "listContainerSummaries",
+      "ensurePeerImage",
+      "neighbourTableLimit",
+      "createContainer",
+    ]);
   });
 
   it("creates the journal, on no network, first (the lab's claim), then starts it and makes the network together", async () => {
@@ -69,6 +76,7 @@ describe("up's claim on the lab's name", () => {
       listNetworks: () => [],
       listContainerSummaries: () => [],
       ensurePeerImage: () => "p2plab/peer:test",
+      neighbourTableLimit: () => undefined,
       createContainer: (spec: ContainerSpec) => {
         created.push(spec);
         return `id-${created.length}`;
@@ -82,6 +90,7 @@ describe("up's claim on the lab's name", () => {
       "listNetworks",
       "listContainerSummaries",
       "ensurePeerImage",
+      "neighbourTableLimit",
       "createContainer",
       "start",
       "createNetwork",
@@ -105,6 +114,7 @@ describe("a peer image the engine does not have", () => {
       listNetworks: () => [],
       listContainerSummaries: () => [],
       ensurePeerImage: () => "p2plab/peer:test",
+      neighbourTableLimit: () => undefined,
       createContainer: (spec: ContainerSpec) => {
         if ((created += 1) === 1) return "journal-id";
         throw new ImageNotFoundError(spec.image);
@@ -290,5 +300,34 @@ describe("up on a memory runtime", () => {
     expect(await readFile(join(second.replaced!.savedTo!, "timeline.jsonl"), "utf8")).toContain("from the first lab");
     expect(second.snapshot.overlay.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
     expect(second.replaced).toMatchObject({ removedContainers: 5, removedNetworks: 1 });
+  });
+});
+
+describe("a lab the kernel's neighbour table cannot hold", () => {
+  const labs = new MemoryLabs();
+  afterEach(() => labs.closeAll());
+
+  it("is brought up with a warning naming the limit and the sysctl that raises it, before any peer starts", async () => {
+    const runtime = labs.runtime();
+    const progress: string[] = [];
+    runtime.neighbourLimit = 4;
+    const { lab } = await up(
+      runtime,
+      shipped("topologies/ring.yaml"),
+      upOptions({ progress: (m) => progress.push(m) }),
+    );
+    const warning = progress.findIndex((line) => line.startsWith("warning: "));
+    expect(progress[warning]).toMatch(/^warning: \d+ links need about \d+ neighbour \(ARP\) entries.* at most 4 /);
+    expect(progress[warning]).toContain("sudo sysctl -w net.ipv4.neigh.default.gc_thresh3=");
+    expect(warning).toBeLessThan(progress.findIndex((line) => line.startsWith("waiting for")));
+    expect((await lab.snapshot()).overlay.partitions).toHaveLength(1);
+  });
+
+  it("is brought up without one when it fits", async () => {
+    const runtime = labs.runtime();
+    const progress: string[] = [];
+    runtime.neighbourLimit = 1024;
+    await up(runtime, shipped("topologies/ring.yaml"), upOptions({ progress: (m) => progress.push(m) }));
+    expect(progress.filter((line) => line.startsWith("warning: "))).toEqual([]);
   });
 });

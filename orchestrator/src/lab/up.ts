@@ -11,6 +11,7 @@ import { Nudge, waitFor, WaitTimeoutError } from "../wait.js";
 import { down, type DownResult } from "./down.js";
 import { followPeers } from "./follow.js";
 import { Lab, type LabSnapshot } from "./lab.js";
+import { neighbourTableWarning } from "./neighbour-table.js";
 import { observeLinks } from "./observe-links.js";
 import { checkResultsDir, describeSaved } from "./results.js";
 import { Wiring } from "./wiring.js";
@@ -76,6 +77,8 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
   const image = await runtime.ensurePeerImage(options.progress);
   await buildImages(runtime, topology, options.progress);
   const plan = planLab(topology, image);
+  const crowded = neighbourTableWarning(plan.links.length, await runtime.neighbourTableLimit());
+  if (crowded) options.progress(crowded);
   options.signal.throwIfAborted();
   const started = Date.now();
   const journal = await claim(runtime, plan);

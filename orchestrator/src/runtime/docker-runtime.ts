@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
@@ -476,6 +477,14 @@ export class DockerRuntime implements Runtime, ImageEngine {
     if (output.exitCode !== 0)
       throw networkRulesFailed(info.name, output.exitCode, output.stderr, referencePeerImage());
     return parseListing(output.stdout);
+  }
+
+  /** Read from this host's /proc when the engine is on it (a unix socket). */
+  async neighbourTableLimit(): Promise<number | undefined> {
+    if (!(this.docker.modem as unknown as { socketPath?: string }).socketPath) return undefined;
+    const text = await readFile("/proc/sys/net/ipv4/neigh/default/gc_thresh3", "utf8").catch(() => undefined);
+    const limit = Number(text);
+    return text !== undefined && Number.isInteger(limit) && limit > 0 ? limit : undefined;
   }
 
   /** Asked once per runtime: the kernel does not change under it. */

@@ -366,6 +366,13 @@ export class MemoryRuntime implements Runtime {
     return listing;
   }
 
+  /** Set by a test to play a kernel's limit. */
+  neighbourLimit: number | undefined;
+
+  async neighbourTableLimit(): Promise<number | undefined> {
+    return this.neighbourLimit;
+  }
+
   /** No kernel here, so no netem: delay is listed, never done. */
   async netemAvailable(_helperLabels: Labels): Promise<boolean> {
     return false;

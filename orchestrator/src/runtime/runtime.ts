@@ -270,6 +270,11 @@ export interface Runtime {
   applyNetworkRules(id: string, rules: NetworkRules, helperLabels: Labels): Promise<AppliedRules>;
   /** Whether this engine's kernel has netem (for `delay`): probed once, by a helper in a namespace of its own. */
   netemAvailable(helperLabels: Labels): Promise<boolean>;
+  /**
+   * The most neighbour (ARP) entries the engine's kernel keeps for all its containers together
+   * (lab/neighbour-table.ts); undefined when it cannot be read from here (an engine elsewhere).
+   */
+  neighbourTableLimit(): Promise<number | undefined>;
 
   /** Types one line into the container's stdin. */
   writeLine(id: string, line: string): Promise<void>;
