@@ -84,6 +84,30 @@ describe("shipped topologies", () => {
   });
 });
 
+describe("the fault-tolerance questions (topologies/questions, docs/fault-tolerance.md)", () => {
+  const questions = new URL("questions/", shipped);
+  const files = readdirSync(questions).filter((file) => file.endsWith(".yaml"));
+
+  it("ship one topology per question answered so far", () => {
+    expect(files.sort()).toEqual(["q1-tolerates.yaml", "q2-breaks.yaml"]);
+  });
+
+  it.each(files)(
+    "%s loads with no errors or warnings, carries a scenario and points editors at the schema",
+    async (file) => {
+      const path = fileURLToPath(new URL(file, questions));
+      const result = await loadTopologyFile(path);
+      const loaded = topology(result);
+      expect(warnings(result)).toEqual([]);
+      expect(`${loaded.name}.yaml`).toBe(file);
+      expect(loaded.scenario?.length).toBeGreaterThan(0);
+      expect(readFileSync(path, "utf8").split("\n")[0]).toBe(
+        "# yaml-language-server: $schema=../../schemas/topology.schema.json",
+      );
+    },
+  );
+});
+
 describe("loadTopology: valid files", () => {
   it("applies defaults, peer overrides and built-in defaults", () => {
     const full = topology(fixture("valid-full.yaml"));
