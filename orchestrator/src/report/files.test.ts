@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -68,5 +68,35 @@ describe("readReport", () => {
       message: `${dir} has no readable summary.json (ENOENT)`,
       exitCode: 2,
     });
+  });
+});
+
+describe("writeReport's pictures", () => {
+  it("writes each overlay and the sequence diagram as an SVG file of its own, styled, for a document to show", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "p2plab-pictures-test-"));
+    const report = chainKilledBridge();
+    await writeReport(dir, report);
+    const files = (await readdir(join(dir, "pictures"))).sort();
+    expect(files).toEqual([...report.snapshots.map((_, i) => `overlay-${i + 1}.svg`), "sequence.svg"].sort());
+    for (const file of files) {
+      const svg = await readFile(join(dir, "pictures", file), "utf8");
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(svg).toContain("<style>");
+      expect(svg.trim()).toMatch(/<\/svg>$/);
+    }
+    const overlay = await readFile(join(dir, "pictures", "overlay-1.svg"), "utf8");
+    for (const peer of report.peers) expect(overlay).toContain(`>${peer}</text>`);
+  });
+
+  it("leaves room at the sides for the longest name, so no label is cut at the picture's edge", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "p2plab-pictures-test-"));
+    const report = chainKilledBridge();
+    const long = { ...report, peers: report.peers.map((peer) => `${peer}-bridge-x`) };
+    await writeReport(dir, long);
+    const short = await readFile(join(dir, "pictures", "overlay-1.svg"), "utf8");
+    const [, minX, width] = /viewBox="(-?\d+) 0 (\d+) 320"/.exec(short)!;
+    // The rightmost label starts beside the node at x = 160 + 92 + 17 + 10 and is 8 px a character.
+    const longest = Math.max(...long.peers.map((peer) => peer.length));
+    expect(Number(minX) + Number(width)).toBeGreaterThanOrEqual(160 + 92 + 17 + 10 + longest * 8);
   });
 });

@@ -184,7 +184,18 @@ function topologySvg(report: RunReport, snapshot: OverlaySnapshot, index: number
     })
     .join("");
 
-  return `<svg class="topology" viewBox="0 0 ${size} ${size}" role="img" aria-label="${esc(`overlay ${snapshot.label}`)}">${defs}${configured}${liveEdges}${cutEdges}${nodes}</svg>`;
+  // Room at the sides for the longest label beside a node on the circle's left or right.
+  const labelWidth = showLabels
+    ? Math.max(...report.peers.map((peer) => labelText(peer).length)) * (count <= 12 ? 8 : 5.6)
+    : 0;
+  const labelGap = count <= 12 ? 10 : 6;
+  const pad = Math.max(0, Math.ceil(labelWidth - (size / 2 - radius - nodeRadius - labelGap)) + 4);
+  return `<svg class="topology" viewBox="${-pad} 0 ${size + 2 * pad} ${size}" role="img" aria-label="${esc(`overlay ${snapshot.label}`)}">${defs}${configured}${liveEdges}${cutEdges}${nodes}</svg>`;
+}
+
+/** A node's label: long names end in an ellipsis. */
+function labelText(peer: string): string {
+  return peer.length > 14 ? `${peer.slice(0, 13)}…` : peer;
 }
 
 function nodeLabel(peer: string, p: Point, center: Point, nodeRadius: number, count: number): string {
@@ -196,7 +207,7 @@ function nodeLabel(peer: string, p: Point, center: Point, nodeRadius: number, co
   const y = p.y + (dy / length) * distance;
   const anchor = dx / length > 0.3 ? "start" : dx / length < -0.3 ? "end" : "middle";
   const baseline = dy / length > 0.3 ? "hanging" : dy / length < -0.3 ? "auto" : "middle";
-  const text = peer.length > 14 ? `${peer.slice(0, 13)}…` : peer;
+  const text = labelText(peer);
   return `<text x="${fx(x)}" y="${fx(y)}" text-anchor="${anchor}" dominant-baseline="${baseline}" class="${count <= 12 ? "label" : "label small"}">${esc(text)}</text>`;
 }
 
@@ -299,6 +310,29 @@ function gapPixels(gapMs: number): number {
 }
 
 function sequenceSection(report: RunReport): string {
+  const drawing = sequenceSvg(report);
+  if (drawing === undefined) {
+    return `<section id="sequence"><h2>Message sequence</h2><p class="muted">Nothing happened to draw.</p></section>`;
+  }
+  const { svg, notDrawn } = drawing;
+  const note =
+    notDrawn > 0
+      ? `<p class="note">${notDrawn} more not drawn (the first ${MAX_ARROWS} copies by time are shown).</p>`
+      : "";
+  const legend = `<ul class="legend">
+<li><svg width="16" height="12" aria-hidden="true"><circle cx="8" cy="6" r="5" fill="#0f172a"/></svg> message sent</li>
+<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow recv"/></svg> copy received</li>
+<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow dup"/></svg> duplicate copy dropped</li>
+<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow hop-limit"/></svg> dropped at the hop limit</li>
+<li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="action-swatch"/></svg> lab action</li>
+<li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="engine-band"/></svg> container change lab did not make</li>
+<li><svg width="16" height="18" aria-hidden="true"><line x1="8" y1="0" x2="8" y2="18" class="lane down"/></svg> peer killed, stopped or paused</li>
+${report.cost?.repairs.length ? `<li><svg width="34" height="10" aria-hidden="true"><line x1="4" y1="5" x2="30" y2="5" class="repair"/><circle cx="4" cy="5" r="3" class="repair-end"/><circle cx="30" cy="5" r="3" class="repair-end"/></svg> a link a heal peer dialled on its own (a repair)</li>\n` : ""}</ul>`;
+  return `<section id="sequence"><h2>Message sequence</h2><p class="lead">Time flows down; pauses longer than ${GAP_LINEAR_MS} ms are shortened and marked. Each arrow runs from when a peer had the message to when a neighbour received it.</p>${legend}<div class="scroll">${svg}</div>${note}</section>`;
+}
+
+/** The sequence diagram, and how many copies it leaves out; undefined when nothing happened. */
+function sequenceSvg(report: RunReport): { svg: string; notDrawn: number } | undefined {
   const start = Date.parse(report.startedAt);
   const time = (iso: string): number => {
     const t = Date.parse(iso);
@@ -321,9 +355,7 @@ function sequenceSection(report: RunReport): string {
   const rank = { action: 0, engine: 1, repair: 2, send: 3, forward: 4 } as const;
   rows.sort((a, b) => a.at - b.at || rank[a.kind] - rank[b.kind]);
 
-  if (rows.length === 0) {
-    return `<section id="sequence"><h2>Message sequence</h2><p class="muted">Nothing happened to draw.</p></section>`;
-  }
+  if (rows.length === 0) return undefined;
 
   const lanes = report.peers;
   const laneGap = lanes.length <= 6 ? 150 : lanes.length <= 16 ? 90 : 56;
@@ -427,20 +459,24 @@ function sequenceSection(report: RunReport): string {
   });
 
   const svg = `<svg class="sequence" viewBox="0 0 ${width} ${fx(height)}" width="${width}" height="${fx(height)}" role="img" aria-label="message sequence diagram">${parts.join("")}</svg>`;
-  const note =
-    notDrawn > 0
-      ? `<p class="note">${notDrawn} more not drawn (the first ${MAX_ARROWS} copies by time are shown).</p>`
-      : "";
-  const legend = `<ul class="legend">
-<li><svg width="16" height="12" aria-hidden="true"><circle cx="8" cy="6" r="5" fill="#0f172a"/></svg> message sent</li>
-<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow recv"/></svg> copy received</li>
-<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow dup"/></svg> duplicate copy dropped</li>
-<li><svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" class="arrow hop-limit"/></svg> dropped at the hop limit</li>
-<li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="action-swatch"/></svg> lab action</li>
-<li><svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" height="10" rx="3" class="engine-band"/></svg> container change lab did not make</li>
-<li><svg width="16" height="18" aria-hidden="true"><line x1="8" y1="0" x2="8" y2="18" class="lane down"/></svg> peer killed, stopped or paused</li>
-${report.cost?.repairs.length ? `<li><svg width="34" height="10" aria-hidden="true"><line x1="4" y1="5" x2="30" y2="5" class="repair"/><circle cx="4" cy="5" r="3" class="repair-end"/><circle cx="30" cy="5" r="3" class="repair-end"/></svg> a link a heal peer dialled on its own (a repair)</li>\n` : ""}</ul>`;
-  return `<section id="sequence"><h2>Message sequence</h2><p class="lead">Time flows down; pauses longer than ${GAP_LINEAR_MS} ms are shortened and marked. Each arrow runs from when a peer had the message to when a neighbour received it.</p>${legend}<div class="scroll">${svg}</div>${note}</section>`;
+  return { svg, notDrawn };
+}
+
+/**
+ * The report's drawings as SVG files of their own (the page's style inside each), for documents
+ * to show: overlay-1.svg… (the overlay before the run and after each fault) and sequence.svg.
+ */
+export function reportPictures(report: RunReport): Array<{ file: string; svg: string }> {
+  const standalone = (svg: string, width?: number) =>
+    svg
+      .replace(/^<svg /, `<svg xmlns="http://www.w3.org/2000/svg"${width ? ` width="${width}"` : ""} `)
+      .replace(/>/, `><style>${STYLE}svg{font:15px/1.5 system-ui,sans-serif;background:#fff}</style>`);
+  const overlays = report.snapshots.map((snapshot, index) => ({
+    file: `overlay-${index + 1}.svg`,
+    svg: standalone(topologySvg(report, snapshot, index), 400),
+  }));
+  const sequence = sequenceSvg(report);
+  return [...overlays, ...(sequence ? [{ file: "sequence.svg", svg: standalone(sequence.svg) }] : [])];
 }
 
 /** A repair on the sequence diagram: the new link between the two lanes, at its time, labelled at the dialler. */
