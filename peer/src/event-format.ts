@@ -23,7 +23,7 @@ export function describeEvent(event: PeerEvent): string {
     case "listening":
       return `${me} listening on port ${event.port}`;
     case "link-up":
-      return `${me} ⇄ ${event.neighbor}: link up (${event.dir === "out" ? "connected to" : "accepted from"} ${event.addr})`;
+      return `${me} ⇄ ${event.neighbor}: ${event.repair ? "repair " : ""}link up (${event.dir === "out" ? "connected to" : "accepted from"} ${event.addr})`;
     case "link-down":
       return `${me} ✕ ${event.neighbor}: link down (${event.reason})`;
     case "handshake-failed":
@@ -51,6 +51,8 @@ export function describeEvent(event: PeerEvent): string {
       if (event.ms === 0) return `${me} stops delaying frames to ${to}`;
       return `${me} delays frames to ${to} by ${event.ms} ms${event.jitterMs > 0 ? ` ± ${event.jitterMs} ms` : ""}`;
     }
+    case "crash-handler":
+      return `${me} crash handler (${event.reason}): ${event.action}`;
     case "exit":
       return `${me} exiting (${event.reason}, code ${event.code})`;
   }

@@ -31,3 +31,18 @@ describe("the delay event", () => {
     );
   });
 });
+
+describe("the heal additions", () => {
+  it("link-up may say repair, and reads so", () => {
+    const up = { ...at, ev: "link-up", neighbor: "carol", addr: "10.0.0.4:7000", dir: "out", repair: true } as const;
+    expect(parseEventLine(JSON.stringify(up))).toEqual(up);
+    expect(describeEvent(up)).toBe("alice ⇄ carol: repair link up (connected to 10.0.0.4:7000)");
+    expect(describeEvent({ ...up, repair: undefined })).toBe("alice ⇄ carol: link up (connected to 10.0.0.4:7000)");
+  });
+
+  it("the crash-handler event is part of the contract", () => {
+    const line = { ...at, ev: "crash-handler", reason: "SIGTERM", action: "dialling bob:7000 again" } as const;
+    expect(parseEventLine(JSON.stringify(line))).toEqual(line);
+    expect(describeEvent(line)).toBe("alice crash handler (SIGTERM): dialling bob:7000 again");
+  });
+});

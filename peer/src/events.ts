@@ -11,7 +11,15 @@ const message = { id: z.string(), origin: z.string(), hops: z.number().int() };
 
 export const PeerEvent = z.discriminatedUnion("ev", [
   z.object({ ...base, ev: z.literal("listening"), port: z.number().int() }),
-  z.object({ ...base, ev: z.literal("link-up"), neighbor: z.string(), addr: z.string(), dir: z.enum(["in", "out"]) }),
+  z.object({
+    ...base,
+    ev: z.literal("link-up"),
+    neighbor: z.string(),
+    addr: z.string(),
+    dir: z.enum(["in", "out"]),
+    /** A link a heal peer dialled on its own, to repair (peer/PROTOCOL.md §10). */
+    repair: z.boolean().optional(),
+  }),
   z.object({ ...base, ev: z.literal("link-down"), neighbor: z.string(), reason: z.string() }),
   z.object({
     ...base,
@@ -50,6 +58,7 @@ export const PeerEvent = z.discriminatedUnion("ev", [
     ms: z.number().int(),
     jitterMs: z.number().int(),
   }),
+  z.object({ ...base, ev: z.literal("crash-handler"), reason: z.string(), action: z.string() }),
   z.object({ ...base, ev: z.literal("exit"), code: z.number().int(), reason: z.string() }),
 ]);
 

@@ -7,7 +7,11 @@ import { PEER_NAME } from "./wire.js";
 export type PeerCliOptions = Omit<PeerOptions, "emit" | "diagnose" | "quit"> & {
   connect: string[];
   events: "json" | "text";
+  /** `--crash-handler`: install the handlers crash-handler.ts is about. */
+  crashHandler: boolean;
 };
+
+export const PEER_MODES = ["tree", "dedup", "heal"] as const;
 
 export const USAGE = `usage: peer --name NAME [options]
 
@@ -22,7 +26,9 @@ options:
   --name NAME            this peer's name (required)
   --port N               TCP port to listen on, all interfaces (default 7000; 0 picks one)
   --connect HOST:PORT    a neighbour to connect to; repeat for several
-  --mode tree|dedup      tree: forward everything, ids unused (default); dedup: each id once
+  --mode tree|dedup|heal tree: forward everything, ids unused (default); dedup: each id once;
+                         heal: as dedup, and keeps --min-neighbours links, dialling known
+                         peers again when links go down (peer/PROTOCOL.md §10)
   --events json|text     event format on stdout (default: text on a terminal, else json)
   --hop-limit N          drop messages after N hops (default 16)
   --heartbeat DURATION   ping interval (default 1s)
@@ -31,6 +37,12 @@ options:
   --connect-window DUR   keep retrying --connect targets this long (default 30s)
   --seen-max N           dedup: most message ids remembered (default 10000)
   --seen-age DURATION    dedup: how long an id is remembered (default 60s)
+  --min-neighbours N     heal: links to keep, dialling known peers when short (default 2)
+  --advertise HOST:PORT  the address other peers dial to reach this one, sent in hello
+                         (default: this host's name and --port)
+  --crash-handler        on an uncaught error, an unhandled rejection or SIGTERM, print a
+                         crash-handler event and dial the --connect targets again (an
+                         experiment: it cannot help when another peer crashes)
   --help                 show this help`;
 
 /** Parses the peer's argv; a string result is the error to print with the usage. */
@@ -53,6 +65,9 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
         "connect-window": { type: "string", default: "30s" },
         "seen-max": { type: "string", default: "10000" },
         "seen-age": { type: "string", default: "60s" },
+        "min-neighbours": { type: "string" },
+        advertise: { type: "string" },
+        "crash-handler": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }));
@@ -64,18 +79,35 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   if (!PEER_NAME.test(values.name)) {
     return `--name "${values.name}": use letters, digits, '-', '_' or '.', at most 64 characters`;
   }
-  if (values.mode !== "tree" && values.mode !== "dedup") return `--mode "${values.mode}": expected tree or dedup`;
+  const mode = PEER_MODES.find((known) => known === values.mode);
+  if (!mode) return `--mode "${values.mode}": expected tree, dedup or heal`;
+  if (values["min-neighbours"] !== undefined && mode !== "heal") {
+    return `--min-neighbours applies to --mode heal only (this is --mode ${mode})`;
+  }
+  if (values.advertise !== undefined && !isAddress(values.advertise)) {
+    return `--advertise "${values.advertise}": expected HOST:PORT in plain ASCII, e.g. alice:7000`;
+  }
   const events = values.events ?? (stdoutIsTty ? "text" : "json");
   if (events !== "json" && events !== "text") return `--events "${events}": expected json or text`;
 
   const port = integer(values.port, "--port", 0, 65535);
   const hopLimit = integer(values["hop-limit"], "--hop-limit", 1, 1000);
   const seenMaxEntries = integer(values["seen-max"], "--seen-max", 1, 10_000_000);
+  const minNeighbours = integer(values["min-neighbours"] ?? "2", "--min-neighbours", 1, 64);
   const heartbeatMs = duration(values.heartbeat, "--heartbeat");
   const timeoutMs = duration(values.timeout, "--timeout");
   const connectWindowMs = duration(values["connect-window"], "--connect-window");
   const seenMaxAgeMs = duration(values["seen-age"], "--seen-age");
-  for (const value of [port, hopLimit, seenMaxEntries, heartbeatMs, timeoutMs, connectWindowMs, seenMaxAgeMs]) {
+  for (const value of [
+    port,
+    hopLimit,
+    seenMaxEntries,
+    minNeighbours,
+    heartbeatMs,
+    timeoutMs,
+    connectWindowMs,
+    seenMaxAgeMs,
+  ]) {
     if (typeof value === "string") return value;
   }
   if ((timeoutMs as number) <= (heartbeatMs as number)) {
@@ -85,7 +117,7 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
     name: values.name,
     port: port as number,
     connect: values.connect,
-    mode: values.mode,
+    mode,
     events,
     hopLimit: hopLimit as number,
     heartbeatMs: heartbeatMs as number,
@@ -93,7 +125,16 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
     connectWindowMs: connectWindowMs as number,
     seenMaxEntries: seenMaxEntries as number,
     seenMaxAgeMs: seenMaxAgeMs as number,
+    minNeighbours: minNeighbours as number,
+    ...(values.advertise === undefined ? {} : { advertise: values.advertise }),
+    crashHandler: values["crash-handler"],
   };
+}
+
+/** `host:port` as a hello carries it: plain ASCII (wire.ts), a port from 1 to 65535. */
+function isAddress(text: string): boolean {
+  const match = /^[!#-[\]-~]{1,249}:(\d{1,5})$/.exec(text);
+  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535;
 }
 
 function integer(text: string, flag: string, min: number, max: number): number | string {

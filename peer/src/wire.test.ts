@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { MAX_MESSAGE_ENCODED_BYTES } from "./message-text.js";
-import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame, parseFrame, type MsgFrame } from "./wire.js";
+import {
+  FrameDecoder,
+  HEAL_FRAME_TYPES,
+  MAX_FRAME_BYTES,
+  MAX_MEMBERS,
+  encodeFrame,
+  parseFrame,
+  type MsgFrame,
+} from "./wire.js";
 
 describe("parseFrame", () => {
   it("accepts each frame type", () => {
@@ -117,5 +125,67 @@ describe("FrameDecoder", () => {
     const padded = `${line.slice(0, -1)}${" ".repeat(MAX_FRAME_BYTES - line.length)}}`;
     expect(Buffer.byteLength(padded)).toBe(MAX_FRAME_BYTES);
     expect(decoder.push(Buffer.from(`${padded}\n`)).frames).toEqual([frame]);
+  });
+});
+
+describe("the heal additions", () => {
+  const hello = (fields: Record<string, unknown>): string =>
+    JSON.stringify({ type: "hello", name: "alice", listen: "alice:7000", version: 1, ...fields });
+  const members = (peers: unknown): string => JSON.stringify({ type: "members", peers });
+
+  it("keeps a hello's speaks, and reads a hello without it as before", () => {
+    expect(parseFrame(hello({ speaks: ["heal", "later"] }))).toEqual({
+      frame: { type: "hello", name: "alice", listen: "alice:7000", version: 1, speaks: ["heal", "later"] },
+    });
+    expect(parseFrame(hello({}))).toEqual({
+      frame: { type: "hello", name: "alice", listen: "alice:7000", version: 1 },
+    });
+  });
+
+  it("bounds speaks", () => {
+    expect(parseFrame(hello({ speaks: "heal" }))).toEqual({
+      error: "invalid hello frame: speaks: expected array, received string",
+    });
+    expect(parseFrame(hello({ speaks: Array(17).fill("x") }))).toEqual({
+      error: "invalid hello frame: speaks: Too big: expected array to have <=16 items",
+    });
+    expect(parseFrame(hello({ speaks: ["heal", ""] }))).toEqual({
+      error: "invalid hello frame: speaks: [1]: Too small: expected string to have >=1 characters",
+    });
+  });
+
+  it("takes members only where heal is spoken: to a tree or dedup peer it is an unknown type", () => {
+    const line = members([{ name: "bob", listen: "bob:7000" }]);
+    expect(parseFrame(line)).toEqual({ error: 'unknown frame type "members"' });
+    expect(parseFrame(line, HEAL_FRAME_TYPES)).toEqual({
+      frame: { type: "members", peers: [{ name: "bob", listen: "bob:7000" }] },
+    });
+    expect(new FrameDecoder(HEAL_FRAME_TYPES).push(Buffer.from(`${line}\n`))).toEqual({
+      frames: [{ type: "members", peers: [{ name: "bob", listen: "bob:7000" }] }],
+    });
+    expect(new FrameDecoder().push(Buffer.from(`${line}\n`))).toEqual({
+      frames: [],
+      error: 'unknown frame type "members"',
+    });
+  });
+
+  it("bounds members: at most 64 entries, each a peer name and a plain address", () => {
+    const peer = { name: "bob", listen: "bob:7000" };
+    expect(parseFrame(members(Array(MAX_MEMBERS).fill(peer)), HEAL_FRAME_TYPES)).toHaveProperty("frame");
+    expect(parseFrame(members(Array(MAX_MEMBERS + 1).fill(peer)), HEAL_FRAME_TYPES)).toEqual({
+      error: "invalid members frame: peers: Too big: expected array to have <=64 items",
+    });
+    expect(parseFrame(members([peer, { name: "b c", listen: "x:1" }]), HEAL_FRAME_TYPES)).toMatchObject({
+      error: expect.stringMatching(/^invalid members frame: peers: \[1\]: name: /),
+    });
+    expect(parseFrame(members([{ name: "bob", listen: "" }]), HEAL_FRAME_TYPES)).toMatchObject({
+      error: expect.stringMatching(/^invalid members frame: peers: \[0\]: listen: Too small/),
+    });
+    expect(parseFrame(members([null]), HEAL_FRAME_TYPES)).toEqual({
+      error: "invalid members frame: peers: [0]: expected object, received null",
+    });
+    expect(parseFrame(JSON.stringify({ type: "members" }), HEAL_FRAME_TYPES)).toEqual({
+      error: "invalid members frame: peers: expected array, received undefined",
+    });
   });
 });

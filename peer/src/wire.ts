@@ -9,11 +9,16 @@ export const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Printable ASCII except `"` and `\`: JSON carries it byte for byte. */
 const PLAIN = /^[!#-[\]-~]*$/;
 
+/** What a heal peer lists in its hello's `speaks`: it then takes the heal frames (HEAL_FRAME_TYPES). */
+export const HEAL = "heal";
+
 export interface HelloFrame {
   type: "hello";
   name: string;
   listen: string;
   version: number;
+  /** Protocol additions the sender takes (`["heal"]`); absent from peers that know none. */
+  speaks?: string[];
 }
 export interface MsgFrame {
   type: "msg";
@@ -22,7 +27,30 @@ export interface MsgFrame {
   text: string;
   hops: number;
 }
-export type Frame = HelloFrame | MsgFrame | { type: "ping" } | { type: "pong" };
+/** A peer a heal peer can dial: its name and the address it advertises (`--advertise`). */
+export interface Member {
+  name: string;
+  listen: string;
+}
+/** Membership gossip: a bounded sample of the peers the sender knows to be live, itself included. */
+export interface MembersFrame {
+  type: "members";
+  peers: Member[];
+}
+/** The frames only a peer whose hello said `speaks: ["heal"]` is sent. */
+export type HealFrame = MembersFrame;
+export type Frame = HelloFrame | MsgFrame | { type: "ping" } | { type: "pong" } | HealFrame;
+
+/** Most entries in a `members` frame. */
+export const MAX_MEMBERS = 64;
+/** Most entries in a hello's `speaks`, and the longest one. */
+const MAX_SPEAKS = 16;
+const MAX_SPEAKS_LENGTH = 32;
+
+/** The frames of protocol version 1 that every peer takes. */
+export const BASE_FRAME_TYPES: ReadonlySet<string> = new Set(["hello", "msg", "ping", "pong"]);
+/** What a peer that speaks heal takes as well; any other peer closes the link on them, as on any unknown type. */
+export const HEAL_FRAME_TYPES: ReadonlySet<string> = new Set([...BASE_FRAME_TYPES, "members"]);
 
 /** Why a field's value is refused, or undefined when it is fine. */
 type Rule = (value: unknown) => string | undefined;
@@ -37,6 +65,36 @@ const integer =
     if (typeof value !== "number") return `expected int, received ${kindOf(value)}`;
     if (!Number.isSafeInteger(value)) return "expected int, received number";
     return value < min ? `Too small: expected number to be >=${min}` : undefined;
+  };
+/** An absent field passes; a present one obeys `rule`. */
+const optional =
+  (rule: Rule): Rule =>
+  (value) =>
+    value === undefined ? undefined : rule(value);
+/** An array of at most `max` entries, each obeying `rule`; the first bad entry is named. */
+const list =
+  (max: number, rule: Rule): Rule =>
+  (value) => {
+    if (!Array.isArray(value)) return `expected array, received ${kindOf(value)}`;
+    if (value.length > max) return `Too big: expected array to have <=${max} items`;
+    for (const [index, entry] of value.entries()) {
+      const problem = rule(entry);
+      if (problem !== undefined) return `[${index}]: ${problem}`;
+    }
+    return undefined;
+  };
+/** An object whose `fields` obey their rules (other fields are ignored, and dropped by the reader). */
+const object =
+  (fields: Record<string, Rule>): Rule =>
+  (value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return `expected object, received ${kindOf(value)}`;
+    }
+    for (const [field, rule] of Object.entries(fields)) {
+      const problem = rule((value as Record<string, unknown>)[field]);
+      if (problem !== undefined) return `${field}: ${problem}`;
+    }
+    return undefined;
   };
 const peerName = string((text) =>
   PEER_NAME.test(text) ? undefined : "expected letters, digits, '-', '_' or '.', at most 64",
@@ -57,10 +115,16 @@ const plain = (max: number, min = 0): Rule =>
  * and a frame is checked in a few hundred nanoseconds.
  */
 const FIELDS: Record<Frame["type"], Record<string, Rule>> = {
-  hello: { name: peerName, listen: plain(255), version: integer() },
+  hello: {
+    name: peerName,
+    listen: plain(255),
+    version: integer(),
+    speaks: optional(list(MAX_SPEAKS, plain(MAX_SPEAKS_LENGTH, 1))),
+  },
   msg: { id: plain(200, 1), origin: peerName, text: string(messageTextProblem), hops: integer(1) },
   ping: {},
   pong: {},
+  members: { peers: list(MAX_MEMBERS, object({ name: peerName, listen: plain(255, 1) })) },
 };
 
 export function encodeFrame(frame: Frame): string {
@@ -78,8 +142,14 @@ function kindOf(value: unknown): string {
   return typeof value;
 }
 
-/** Validates one line of the wire; returns the frame or why it is not one. */
-export function parseFrame(line: string): { frame: Frame } | { error: string } {
+/**
+ * Validates one line of the wire; returns the frame or why it is not one. `types` are the frame
+ * types this peer takes: any other is an unknown type, whether or not another mode knows it.
+ */
+export function parseFrame(
+  line: string,
+  types: ReadonlySet<string> = BASE_FRAME_TYPES,
+): { frame: Frame } | { error: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -91,7 +161,7 @@ export function parseFrame(line: string): { frame: Frame } | { error: string } {
   }
   const fields = value as Record<string, unknown>;
   const type = fields.type;
-  if (typeof type !== "string" || !Object.hasOwn(FIELDS, type)) {
+  if (typeof type !== "string" || !types.has(type)) {
     return { error: `unknown frame type ${JSON.stringify(type ?? null)}` };
   }
   // Only the known fields are kept: unknown ones are ignored and never forwarded.
@@ -99,7 +169,7 @@ export function parseFrame(line: string): { frame: Frame } | { error: string } {
   for (const [field, rule] of Object.entries(FIELDS[type as Frame["type"]])) {
     const problem = rule(fields[field]);
     if (problem !== undefined) return { error: `invalid ${type} frame: ${field}: ${problem}` };
-    frame[field] = fields[field];
+    if (fields[field] !== undefined) frame[field] = fields[field];
   }
   return { frame: frame as Frame };
 }
@@ -117,6 +187,9 @@ export class FrameDecoder {
   private pending: Buffer = Buffer.alloc(0);
   private failed = false;
 
+  /** `types`: the frame types this peer takes (parseFrame). */
+  constructor(private readonly types: ReadonlySet<string> = BASE_FRAME_TYPES) {}
+
   push(chunk: Buffer): { frames: Frame[]; error?: string } {
     const frames: Frame[] = [];
     if (this.failed) return { frames };
@@ -128,7 +201,7 @@ export class FrameDecoder {
       if (line.length > MAX_FRAME_BYTES) return this.fail(frames, `frame over ${MAX_FRAME_BYTES / 1024} KiB`);
       const text = line.toString("utf8").trim();
       if (text === "") continue;
-      const parsed = parseFrame(text);
+      const parsed = parseFrame(text, this.types);
       if ("error" in parsed) return this.fail(frames, parsed.error);
       frames.push(parsed.frame);
     }

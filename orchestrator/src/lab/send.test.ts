@@ -33,6 +33,7 @@ function labOf(someoneElse?: string, deaf = false): TypingLab & { typed: string[
     connectWindowMs: 1000,
     seenMaxEntries: 100,
     seenMaxAgeMs: 60_000,
+    minNeighbours: 2,
     emit: (body) => {
       const ts = new Date().toISOString();
       log.push({ ts, stream: "stdout", text: JSON.stringify({ ts, peer: "alice", ...body } as PeerEvent) });
