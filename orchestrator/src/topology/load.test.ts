@@ -115,6 +115,13 @@ describe("loadTopology: valid files", () => {
     expect(full.file).toBe("fixtures/valid-full.yaml");
   });
 
+  it("takes heal mode, the reference peer's self-healing mode", () => {
+    const healing = topology(
+      loadTopology("name: h\ndefaults: { mode: heal }\npeers:\n  a: {}\n  b: { connect: [a] }\n", "h.yaml"),
+    );
+    expect(healing.peers.map((peer) => peer.mode)).toEqual(["heal", "heal"]);
+  });
+
   it("uses the built-in defaults when there are none in the file", () => {
     const minimal = topology(loadTopology("name: one\ndescription: d\npeers:\n  solo:\n", "one.yaml"));
     expect(minimal.peers).toEqual([
@@ -241,7 +248,7 @@ describe("loadTopology: errors", () => {
   it("collects every problem in a file, each at its line and column", () => {
     expect(errors(fixture("many-errors.yaml"))).toEqual([
       `fixtures/many-errors.yaml:1:7 name: expected a DNS-safe name (lowercase letters, digits and '-', at most 32), got "Bad_Name" — try "bad-name"`,
-      'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, got "dedupe" — did you mean "dedup"?',
+      'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, heal, got "dedupe" — did you mean "dedup"?',
       'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
       "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
       'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, env, limits)',

@@ -20,7 +20,7 @@ import { programProblems, startPeers } from "./peer-program.js";
 /** Peer and lab names become container names and DNS aliases. */
 export const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
-export const PEER_MODES = ["tree", "dedup"] as const;
+export const PEER_MODES = ["tree", "dedup", "heal"] as const;
 export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random"] as const;
 export const PEER_STATES = ["running", "paused", "exited", "stopped", "killed"] as const;
 
@@ -134,7 +134,9 @@ const peerSettings = {
   mode: z
     .enum(PEER_MODES)
     .optional()
-    .describe("tree: forward everything, ids unused (default); dedup: each message id once"),
+    .describe(
+      "tree: forward everything, ids unused (default); dedup: each message id once; heal: as dedup, and dials known peers to keep 2 links",
+    ),
   image: z
     .string()
     .min(1)
