@@ -65,6 +65,8 @@ interface Origin {
  */
 export class Peer {
   private readonly links = new Set<Link>();
+  /** The links whose link-up was printed: a duplicate closed on arrival never is (closeDuplicate). */
+  private readonly announced = new WeakSet<Link>();
   private readonly seen: SeenCache;
   private readonly server: Server;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -301,6 +303,8 @@ export class Peer {
     return {
       up: (link) => {
         link.delay = this.delayFor(link.name);
+        if (this.membership && this.closeDuplicate(link, repairOf)) return;
+        this.announced.add(link);
         const repair = repairOf === undefined ? {} : { repair: true };
         emit({ ev: "link-up", neighbor: link.name, addr: link.address, dir: link.dir, ...repair });
         if (this.membership) this.joined(link, repairOf);
@@ -312,7 +316,7 @@ export class Peer {
       slowConsumer: (link, queued) => emit({ ev: "slow-consumer", neighbor: link.name, queued }),
       closed: (link, reason, wasUp) => {
         this.links.delete(link);
-        if (wasUp) {
+        if (wasUp && this.announced.has(link)) {
           emit({ ev: "link-down", neighbor: link.name, reason });
           if (this.membership && !this.stopping) {
             this.membership.linkDown(link.name);
@@ -321,6 +325,7 @@ export class Peer {
           return;
         }
         emit({ ev: "handshake-failed", addr: link.address, dir: link.dir, reason });
+        if (wasUp) return; // a duplicate: the peer is linked by the other connection
         if (retry && !reason.startsWith("bad-frame")) retry(`closed before hello: ${reason}`);
         if (repairOf !== undefined) this.dialed(repairOf, "failed");
       },
@@ -354,22 +359,26 @@ export class Peer {
       link.send(encodeFrame({ type: "members", peers: membership.sample() }));
       this.gossipSoon();
     }
-    this.closeDuplicate(link);
     this.scheduleRepair();
   }
 
   /**
-   * Two heal peers that dial each other at once end up with two links. Both keep the one dialled
-   * by the peer whose name sorts first (the older one if that leaves a tie) and close the other,
-   * so each side closes the same one.
+   * Two heal peers that dial each other at once end up with two connections. Both keep the one
+   * dialled by the peer whose name sorts first (the older one if that leaves a tie) and close the
+   * other, so each side closes the same one. Decided before link-up is printed, so the last event
+   * for a neighbour always says how it is: a new connection closed here prints no link-up (only
+   * `handshake-failed`, reason `duplicate`); an older one closed prints its link-down first.
+   * True when `link` itself was closed.
    */
-  private closeDuplicate(link: Link): void {
-    const other = [...this.links].find((l) => l !== link && l.isUp && l.name === link.name);
-    if (!other || !link.speaksHeal || !other.speaksHeal) return;
+  private closeDuplicate(link: Link, repairOf: string | undefined): boolean {
+    const other = [...this.links].find((l) => l !== link && this.announced.has(l) && l.name === link.name);
+    if (!other || !link.speaksHeal || !other.speaksHeal) return false;
     const dialler = (l: Link): string => (l.dir === "out" ? this.options.name : l.name);
     const first = this.options.name < link.name ? this.options.name : link.name;
     const drop = dialler(link) === first && dialler(other) !== first ? other : link;
+    if (drop === link && repairOf !== undefined) this.dialed(repairOf, "linked");
     drop.close("duplicate");
+    return drop === link;
   }
 
   /** heal: a heal frame from a neighbour (whether or not its hello listed heal: only heal peers send them). */

@@ -103,6 +103,27 @@ describe("heal mode over loopback", () => {
     expect(last.filter((e) => e.dir === "out")).toMatchObject([{ repair: true }]);
   });
 
+  it("two heal peers dialling each other keep one link, and the last event for it on each side is its link-up", async () => {
+    const [alicePort, bobPort] = [await freePort(), await freePort()];
+    const address = (port: number) => ["--port", String(port), "--advertise", `127.0.0.1:${port}`];
+    const [alice, bob] = await Promise.all([
+      pool.start("alice", ["--mode", "heal", ...FAST, ...address(alicePort), "--connect", `127.0.0.1:${bobPort}`]),
+      pool.start("bob", ["--mode", "heal", ...FAST, ...address(bobPort), "--connect", `127.0.0.1:${alicePort}`]),
+    ]);
+    const closed = () =>
+      [...alice.of("handshake-failed"), ...bob.of("handshake-failed")].filter((e) => e.reason === "duplicate");
+    await until(() => closed().length > 0, "a duplicate closed");
+    await neighboursUntil(alice, exactly(["bob"]), "one link to bob");
+    await neighboursUntil(bob, exactly(["alice"]), "one link to alice");
+    for (const peer of [alice, bob]) {
+      const last = peer.events.filter((e) => e.ev === "link-up" || e.ev === "link-down").at(-1);
+      expect(last?.ev).toBe("link-up");
+    }
+    alice.send("once");
+    await bob.waitFor((e) => e.ev === "recv" && e.text === "once");
+    expect(bob.of("recv")).toHaveLength(1);
+  });
+
   it("speaks to a dedup neighbour as dedup does: no heal frame, the link stays up, messages flow", async () => {
     const port = await freePort();
     const dedup = await pool.start("dedup", ["--mode", "dedup", "--port", String(port)]);
