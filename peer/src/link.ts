@@ -1,11 +1,14 @@
 import type { Socket } from "node:net";
 import { DelayQueue, holdMs, type Delay } from "./delay-queue.js";
 import {
+  BASE_FRAME_TYPES,
   FrameDecoder,
+  HEAL,
+  HEAL_FRAME_TYPES,
   PROTOCOL_VERSION,
   encodeFrame,
-  type ControlFrame,
   type Frame,
+  type HealFrame,
   type HelloFrame,
   type MsgFrame,
 } from "./wire.js";
@@ -35,8 +38,8 @@ export interface LinkOptions {
 export interface LinkHandlers {
   up(link: Link): void;
   message(link: Link, frame: MsgFrame): void;
-  /** A heal control frame (`ihave`, `graft`, `prune`); what it means is the peer's mode's business. */
-  control(link: Link, frame: ControlFrame): void;
+  /** A heal frame: only a link whose own hello says `speaks: ["heal"]` takes one. */
+  heal(link: Link, frame: HealFrame): void;
   badFrame(link: Link, reason: string): void;
   writeError(link: Link, reason: string): void;
   /** The neighbour stopped reading: `queued` bytes were waiting; the link closes next. */
@@ -54,12 +57,12 @@ export class Link {
   name: string;
   /** The remote `ip:port`, kept from the start: a destroyed socket may no longer say. */
   readonly address: string;
-  /** The extensions the neighbour's hello listed (`heal`); empty before it. */
-  speaks: readonly string[] = [];
   /** How long each frame written from now on is held (`/delay`); frames already held keep theirs. */
   delay: Delay;
   private state: "handshaking" | "up" | "closed" = "handshaking";
-  private readonly decoder = new FrameDecoder();
+  /** The neighbour's hello, once it came. */
+  private peerHello: HelloFrame | undefined;
+  private readonly decoder: FrameDecoder;
   private lastHeard = Date.now();
   private readonly timer: NodeJS.Timeout;
   private readonly handshakeDeadline: NodeJS.Timeout;
@@ -73,6 +76,7 @@ export class Link {
     private readonly handlers: LinkHandlers,
   ) {
     this.address = Link.addressOf(socket);
+    this.decoder = new FrameDecoder(options.hello.speaks?.includes(HEAL) ? HEAL_FRAME_TYPES : BASE_FRAME_TYPES);
     this.name = this.address;
     this.delay = options.delay;
     socket.setNoDelay(true);
@@ -97,12 +101,22 @@ export class Link {
     return this.state === "up";
   }
 
+  /** Both sides said `speaks: ["heal"]`: heal frames may be sent on this link. */
+  get speaksHeal(): boolean {
+    return this.options.hello.speaks?.includes(HEAL) === true && this.peerHello?.speaks?.includes(HEAL) === true;
+  }
+
+  /** The address the neighbour's hello advertised (`listen`); undefined before it came. */
+  get advertised(): string | undefined {
+    return this.peerHello?.listen;
+  }
+
   /** A handler may close the link while a chunk's frames are being handled. */
   private get isClosed(): boolean {
     return this.state === "closed";
   }
 
-  /** A msg or control frame, already encoded (`encodeFrame`, `encodeForward`): one encoding serves every link. */
+  /** A frame, already encoded (`encodeFrame`, `encodeForward`): one encoding serves every link. */
   send(line: string): void {
     if (this.state === "up") this.write(line);
   }
@@ -186,7 +200,7 @@ export class Link {
         return this.reject(`protocol version ${frame.version}, this peer speaks ${PROTOCOL_VERSION}`);
       }
       this.name = frame.name;
-      this.speaks = frame.speaks ?? [];
+      this.peerHello = frame;
       this.state = "up";
       clearTimeout(this.handshakeDeadline);
       this.handlers.up(this);
@@ -201,10 +215,8 @@ export class Link {
         return;
       case "msg":
         return this.handlers.message(this, frame);
-      case "ihave":
-      case "graft":
-      case "prune":
-        return this.handlers.control(this, frame);
+      default:
+        return this.handlers.heal(this, frame);
     }
   }
 

@@ -1,3 +1,4 @@
+import { installCrashHandler } from "./crash-handler.js";
 import { formatEvent } from "./event-format.js";
 import type { PeerEvent, PeerEventBody } from "./events.js";
 import { USAGE, parsePeerArgs } from "./options.js";
@@ -89,12 +90,21 @@ const peer = new Peer({
   quit: () => void exit("quit", 0),
 });
 
-process.on("SIGTERM", () => void exit("SIGTERM", 0));
 process.on("SIGINT", () => void exit("SIGINT", 0));
-process.on("uncaughtException", (error) => {
-  process.stderr.write(`peer ${options.name}: internal error: ${error.stack ?? error}\n`);
-  void exit(`internal error: ${error.message}`, 1);
-});
+if (options.crashHandler) {
+  installCrashHandler(process, {
+    targets: options.connect,
+    connect: (target) => peer.connect(target),
+    emit,
+    terminate: () => void exit("SIGTERM", 0),
+  });
+} else {
+  process.on("SIGTERM", () => void exit("SIGTERM", 0));
+  process.on("uncaughtException", (error) => {
+    process.stderr.write(`peer ${options.name}: internal error: ${error.stack ?? error}\n`);
+    void exit(`internal error: ${error.message}`, 1);
+  });
+}
 
 /** Listens, dials, then reads stdin (a CommonJS bundle has no top-level await). */
 async function start(): Promise<void> {

@@ -17,6 +17,8 @@ describe("parsePeerArgs", () => {
       seenMaxEntries: 10_000,
       seenMaxAgeMs: 60_000,
       graftTimeoutMs: 500,
+      minNeighbours: 2,
+      crashHandler: false,
     });
     expect(parsePeerArgs(["--name", "alice"], true)).toMatchObject({ events: "text" });
   });
@@ -56,6 +58,27 @@ describe("parsePeerArgs", () => {
     );
     expect(parsePeerArgs(["--name", "a b"], false)).toMatch(/^--name "a b": use letters/);
     expect(parsePeerArgs(["--name", "a", "--colour"], false)).toMatch(/Unknown option '--colour'/);
+  });
+
+  it("takes heal mode with its flags, and --crash-handler in any mode", () => {
+    expect(
+      parsePeerArgs(["--name", "a", "--mode", "heal", "--min-neighbours", "3", "--advertise", "a.lab:7001"], false),
+    ).toMatchObject({ mode: "heal", minNeighbours: 3, advertise: "a.lab:7001", crashHandler: false });
+    expect(parsePeerArgs(["--name", "a", "--crash-handler"], false)).toMatchObject({
+      mode: "tree",
+      crashHandler: true,
+    });
+    expect(parsePeerArgs(["--name", "a", "--mode", "dedup", "--min-neighbours", "3"], false)).toBe(
+      "--min-neighbours applies to --mode heal only (this is --mode dedup)",
+    );
+    expect(parsePeerArgs(["--name", "a", "--mode", "heal", "--min-neighbours", "0"], false)).toBe(
+      '--min-neighbours "0": expected an integer from 1 to 64',
+    );
+    for (const bad of ["a", "a:0", "a:70000", "a b:7000", ":7000"]) {
+      expect(parsePeerArgs(["--name", "a", "--advertise", bad], false)).toBe(
+        `--advertise "${bad}": expected HOST:PORT in plain ASCII, e.g. alice:7000`,
+      );
+    }
   });
 
   it("answers --help", () => {

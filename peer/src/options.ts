@@ -7,7 +7,11 @@ import { PEER_NAME } from "./wire.js";
 export type PeerCliOptions = Omit<PeerOptions, "emit" | "diagnose" | "quit"> & {
   connect: string[];
   events: "json" | "text";
+  /** `--crash-handler`: install the handlers crash-handler.ts is about. */
+  crashHandler: boolean;
 };
+
+export const PEER_MODES = ["tree", "dedup", "heal"] as const;
 
 export const USAGE = `usage: peer --name NAME [options]
 
@@ -23,7 +27,9 @@ options:
   --port N               TCP port to listen on, all interfaces (default 7000; 0 picks one)
   --connect HOST:PORT    a neighbour to connect to; repeat for several
   --mode tree|dedup|heal tree: forward everything, ids unused (default); dedup: each id once;
-                         heal: each id once, along a spanning tree (Plumtree) among heal peers
+                         heal: as dedup, keeps --min-neighbours links, dialling known
+                         peers again when links go down, and sends payloads along a spanning
+                         tree (Plumtree) among heal peers (peer/PROTOCOL.md §10)
   --events json|text     event format on stdout (default: text on a terminal, else json)
   --hop-limit N          drop messages after N hops (default 16)
   --heartbeat DURATION   ping interval (default 1s)
@@ -34,7 +40,16 @@ options:
   --seen-age DURATION    dedup: how long an id is remembered (default 60s)
   --graft-timeout DUR    heal: how long to wait for a message after a neighbour announced
                          its id, before asking that neighbour for it (default 500ms)
+  --min-neighbours N     heal: links to keep, dialling known peers when short (default 2)
+  --advertise HOST:PORT  the address other peers dial to reach this one, sent in hello
+                         (default: this host's name and --port)
+  --crash-handler        on an uncaught error, an unhandled rejection or SIGTERM, print a
+                         crash-handler event and dial the --connect targets again (an
+                         experiment: it cannot help when another peer crashes)
   --help                 show this help`;
+
+/** The most links `--min-neighbours` may ask a heal peer to keep (topologies are held to it too). */
+export const MAX_MIN_NEIGHBOURS = 64;
 
 /** Parses the peer's argv; a string result is the error to print with the usage. */
 export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOptions | { help: true } | string {
@@ -57,6 +72,9 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
         "seen-max": { type: "string", default: "10000" },
         "seen-age": { type: "string", default: "60s" },
         "graft-timeout": { type: "string", default: "500ms" },
+        "min-neighbours": { type: "string" },
+        advertise: { type: "string" },
+        "crash-handler": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }));
@@ -68,8 +86,13 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   if (!PEER_NAME.test(values.name)) {
     return `--name "${values.name}": use letters, digits, '-', '_' or '.', at most 64 characters`;
   }
-  if (values.mode !== "tree" && values.mode !== "dedup" && values.mode !== "heal") {
-    return `--mode "${values.mode}": expected tree, dedup or heal`;
+  const mode = PEER_MODES.find((known) => known === values.mode);
+  if (!mode) return `--mode "${values.mode}": expected tree, dedup or heal`;
+  if (values["min-neighbours"] !== undefined && mode !== "heal") {
+    return `--min-neighbours applies to --mode heal only (this is --mode ${mode})`;
+  }
+  if (values.advertise !== undefined && !isAddress(values.advertise)) {
+    return `--advertise "${values.advertise}": expected HOST:PORT in plain ASCII, e.g. alice:7000`;
   }
   const events = values.events ?? (stdoutIsTty ? "text" : "json");
   if (events !== "json" && events !== "text") return `--events "${events}": expected json or text`;
@@ -77,22 +100,23 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
   const port = integer(values.port, "--port", 0, 65535);
   const hopLimit = integer(values["hop-limit"], "--hop-limit", 1, 1000);
   const seenMaxEntries = integer(values["seen-max"], "--seen-max", 1, 10_000_000);
+  const minNeighbours = integer(values["min-neighbours"] ?? "2", "--min-neighbours", 1, MAX_MIN_NEIGHBOURS);
   const heartbeatMs = duration(values.heartbeat, "--heartbeat");
   const timeoutMs = duration(values.timeout, "--timeout");
   const connectWindowMs = duration(values["connect-window"], "--connect-window");
   const seenMaxAgeMs = duration(values["seen-age"], "--seen-age");
   const graftTimeoutMs = duration(values["graft-timeout"], "--graft-timeout");
-  const numbers = [
+  for (const value of [
     port,
     hopLimit,
     seenMaxEntries,
+    minNeighbours,
     heartbeatMs,
     timeoutMs,
     connectWindowMs,
     seenMaxAgeMs,
     graftTimeoutMs,
-  ];
-  for (const value of numbers) {
+  ]) {
     if (typeof value === "string") return value;
   }
   if ((timeoutMs as number) <= (heartbeatMs as number)) {
@@ -102,7 +126,7 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
     name: values.name,
     port: port as number,
     connect: values.connect,
-    mode: values.mode,
+    mode,
     events,
     hopLimit: hopLimit as number,
     heartbeatMs: heartbeatMs as number,
@@ -111,7 +135,16 @@ export function parsePeerArgs(argv: string[], stdoutIsTty: boolean): PeerCliOpti
     seenMaxEntries: seenMaxEntries as number,
     seenMaxAgeMs: seenMaxAgeMs as number,
     graftTimeoutMs: graftTimeoutMs as number,
+    minNeighbours: minNeighbours as number,
+    ...(values.advertise === undefined ? {} : { advertise: values.advertise }),
+    crashHandler: values["crash-handler"],
   };
+}
+
+/** `host:port` as a hello carries it: plain ASCII (wire.ts), a port from 1 to 65535. */
+function isAddress(text: string): boolean {
+  const match = /^[!#-[\]-~]{1,249}:(\d{1,5})$/.exec(text);
+  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535;
 }
 
 function integer(text: string, flag: string, min: number, max: number): number | string {

@@ -4,11 +4,21 @@ import { DELAY_USAGE, EVERY_NEIGHBOUR, parseDelayCommand, type DelayCommand } fr
 import { NO_DELAY, type Delay } from "./delay-queue.js";
 import type { PeerEventBody } from "./events.js";
 import { Link, type LinkDirection, type LinkHandlers } from "./link.js";
+import { MEMBERSHIP, Membership, gossipDelayMs } from "./membership.js";
 import { messageTextProblem } from "./message-text.js";
 import { IHAVE_FLUSH_MS, Plumtree, SYSTEM_CLOCK } from "./plumtree.js";
 import { SeenCache } from "./seen.js";
 import { SEND_USAGE, parseSendCommand } from "./send-command.js";
-import { HEAL, PROTOCOL_VERSION, encodeForward, encodeFrame, type MsgFrame } from "./wire.js";
+import {
+  HEAL,
+  PROTOCOL_VERSION,
+  encodeForward,
+  encodeFrame,
+  type HealFrame,
+  type HelloFrame,
+  type Member,
+  type MsgFrame,
+} from "./wire.js";
 
 export type PeerMode = "tree" | "dedup" | "heal";
 
@@ -25,6 +35,10 @@ export interface PeerOptions {
   seenMaxAgeMs: number;
   /** heal: how long to wait for a payload after hearing of its id before grafting. */
   graftTimeoutMs: number;
+  /** heal: the links to keep. */
+  minNeighbours: number;
+  /** The address sent in hello for others to dial; absent: this host's name and the bound port. */
+  advertise?: string;
   emit(event: PeerEventBody): void;
   diagnose(message: string): void;
   /** `/quit` was typed. */
@@ -34,16 +48,30 @@ export interface PeerOptions {
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 2000;
 
+/** Dial errors that say nobody is there (the name no longer resolves, nothing listens): a peer that is gone. */
+const REFUSALS = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+
+/** How a connection came about: a --connect target to retry, or a heal peer's own repair dial. */
+interface Origin {
+  retry?: (reason: string) => void;
+  /** The member a repair dial was for. */
+  repairOf?: string;
+}
+
 /**
  * A chat peer: its neighbours and the forwarding policy of its mode.
  * tree: forward to every other neighbour, no duplicate suppression (the assignment).
  * dedup: show and forward each message id once.
- * heal: show each message id once, and pass payloads along a spanning tree among heal
- * neighbours (Plumtree, plumtree.ts), ids on the other links; other neighbours are flooded.
+ * heal: show each message id once, keep at least --min-neighbours links by dialling the peers
+ * it learns of (membership.ts decides whom and when), and pass payloads along a spanning tree
+ * among heal neighbours (Plumtree, plumtree.ts), ids on the other links; other neighbours are
+ * flooded (peer/PROTOCOL.md §10).
  * All drop a message at the hop limit, so a cycle's storm is finite and visible.
  */
 export class Peer {
   private readonly links = new Set<Link>();
+  /** The links whose link-up was printed: a duplicate closed on arrival never is (closeDuplicate). */
+  private readonly announced = new WeakSet<Link>();
   private readonly seen: SeenCache;
   /** heal mode's broadcast tree. */
   private readonly plumtree?: Plumtree<Link>;
@@ -60,6 +88,13 @@ export class Peer {
   private readonly incarnation = Date.now().toString(36).slice(-6);
   private stopping = false;
   private reading = true;
+  /** What this peer's hello says; `listen` is known once the port is bound. */
+  private hello: HelloFrame;
+  /** heal mode only. */
+  private membership: Membership | undefined;
+  private repairTimer: NodeJS.Timeout | undefined;
+  private gossipTimer: NodeJS.Timeout | undefined;
+  private gossipAt = Infinity;
 
   constructor(private readonly options: PeerOptions) {
     const bounds = { maxEntries: options.seenMaxEntries, maxAgeMs: options.seenMaxAgeMs };
@@ -75,6 +110,14 @@ export class Peer {
       });
     }
     this.server = createServer((socket) => this.adopt(socket, "in"));
+    const speaks = options.mode === "heal" ? { speaks: [HEAL] } : {};
+    this.hello = {
+      type: "hello",
+      name: options.name,
+      listen: options.advertise ?? "",
+      version: PROTOCOL_VERSION,
+      ...speaks,
+    };
   }
 
   listen(): Promise<number> {
@@ -84,6 +127,8 @@ export class Peer {
         this.server.off("error", reject);
         const address = this.server.address();
         const port = typeof address === "object" && address ? address.port : this.options.port;
+        this.hello.listen = this.options.advertise ?? `${hostname()}:${port}`;
+        if (this.options.mode === "heal") this.startMembership();
         this.options.emit({ ev: "listening", port });
         resolve(port);
       });
@@ -117,10 +162,45 @@ export class Peer {
       socket.once("error", (error: NodeJS.ErrnoException) => failed(error.code ?? error.message));
       socket.once("connect", () => {
         socket.removeAllListeners("error");
-        this.adopt(socket, "out", failed);
+        this.adopt(socket, "out", { retry: failed });
       });
     };
     attempt(RETRY_FIRST_MS);
+  }
+
+  /**
+   * A heal peer's own dial, one try: membership.ts decides when to try again. A dial the network
+   * swallows (a partition drops the SYN) is given up after --timeout, as a silent link would be.
+   */
+  private repair({ name, listen }: Member): void {
+    const parsed = parseTarget(listen);
+    if (!parsed) return this.dialed(name, "refused");
+    const socket = createConnection(parsed);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      socket.destroy();
+      this.dialed(name, "failed");
+    }, this.options.timeoutMs);
+    this.retryTimers.add(timer);
+    const settle = (): void => {
+      clearTimeout(timer);
+      this.retryTimers.delete(timer);
+    };
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      settle();
+      this.dialed(name, REFUSALS.has(error.code ?? "") ? "refused" : "failed");
+    });
+    socket.once("connect", () => {
+      settle();
+      socket.removeAllListeners("error");
+      this.adopt(socket, "out", { repairOf: name });
+    });
+  }
+
+  private dialed(name: string, outcome: "linked" | "refused" | "failed"): void {
+    if (this.stopping || !this.membership) return;
+    this.membership.dialed(name, outcome);
+    this.scheduleRepair();
   }
 
   /** One line typed on stdin (its `\n` and a trailing `\r` removed): a chat message, or a command when it starts with `/`. */
@@ -210,11 +290,13 @@ export class Peer {
     this.stopping = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.plumtree?.close();
+    clearTimeout(this.repairTimer);
+    clearTimeout(this.gossipTimer);
     for (const link of this.links) link.close(`shutdown (${reason})`);
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private adopt(socket: Socket, dir: LinkDirection, retry?: (reason: string) => void): void {
+  private adopt(socket: Socket, dir: LinkDirection, origin: Origin = {}): void {
     if (this.stopping) {
       socket.destroy();
       return;
@@ -223,46 +305,49 @@ export class Peer {
       socket,
       dir,
       {
-        hello: {
-          type: "hello",
-          name: this.options.name,
-          listen: `${hostname()}:${this.options.port}`,
-          version: PROTOCOL_VERSION,
-          ...(this.options.mode === "heal" ? { speaks: [HEAL] } : {}),
-        },
+        hello: this.hello,
         heartbeatMs: this.options.heartbeatMs,
         timeoutMs: this.options.timeoutMs,
         delay: this.delayFor(),
       },
-      this.handlers(retry),
+      this.handlers(origin),
     );
     this.links.add(link);
     if (!this.reading) link.setReading(false);
   }
 
-  private handlers(retry?: (reason: string) => void): LinkHandlers {
+  private handlers({ retry, repairOf }: Origin): LinkHandlers {
     const emit = this.options.emit;
     return {
       up: (link) => {
         link.delay = this.delayFor(link.name);
-        this.plumtree?.linkUp(link, link.speaks.includes(HEAL));
-        emit({ ev: "link-up", neighbor: link.name, addr: link.address, dir: link.dir });
+        if (this.membership && this.closeDuplicate(link, repairOf)) return;
+        this.announced.add(link);
+        this.plumtree?.linkUp(link, link.speaksHeal);
+        const repair = repairOf === undefined ? {} : { repair: true as const };
+        emit({ ev: "link-up", neighbor: link.name, addr: link.address, dir: link.dir, ...repair });
+        if (this.membership) this.joined(link, repairOf);
       },
       message: (link, frame) => this.receive(link, frame),
-      // tree and dedup peers ignore what they do not speak.
-      control: (link, frame) => this.plumtree?.control(link, frame),
+      heal: (link, frame) => this.heal(link, frame),
       badFrame: (link, reason) => emit({ ev: "bad-frame", neighbor: link.name, reason }),
       writeError: (link, reason) => emit({ ev: "write-error", neighbor: link.name, reason }),
       slowConsumer: (link, queued) => emit({ ev: "slow-consumer", neighbor: link.name, queued }),
       closed: (link, reason, wasUp) => {
         this.links.delete(link);
-        if (wasUp) {
+        if (wasUp && this.announced.has(link)) {
           this.plumtree?.linkDown(link);
           emit({ ev: "link-down", neighbor: link.name, reason });
+          if (this.membership && !this.stopping) {
+            this.membership.linkDown(link.name);
+            this.scheduleRepair();
+          }
           return;
         }
         emit({ ev: "handshake-failed", addr: link.address, dir: link.dir, reason });
+        if (wasUp) return; // a duplicate: the peer is linked by the other connection
         if (retry && !reason.startsWith("bad-frame")) retry(`closed before hello: ${reason}`);
+        if (repairOf !== undefined) this.dialed(repairOf, "failed");
       },
     };
   }
@@ -290,6 +375,96 @@ export class Peer {
   private forward(id: string, line: string, onward: Link[], from?: Link): void {
     if (this.plumtree) this.plumtree.forward(from, id, line);
     else for (const link of onward) link.send(line);
+  }
+
+  /** heal: a link came up. It joins the active view, learns who we know, and a second link to one peer is closed. */
+  private joined(link: Link, repairOf: string | undefined): void {
+    const membership = this.membership!;
+    if (repairOf !== undefined) membership.dialed(repairOf, "linked");
+    membership.linkUp(link.name, link.speaksHeal ? link.advertised : undefined);
+    if (link.speaksHeal) {
+      link.send(encodeFrame({ type: "members", peers: membership.sample() }));
+      this.gossipSoon();
+    }
+    this.scheduleRepair();
+  }
+
+  /**
+   * Two heal peers that dial each other at once end up with two connections. Both keep the one
+   * dialled by the peer whose name sorts first (the older one if that leaves a tie) and close the
+   * other, so each side closes the same one. Decided before link-up is printed, so the last event
+   * for a neighbour always says how it is: a new connection closed here prints no link-up (only
+   * `handshake-failed`, reason `duplicate`); an older one closed prints its link-down first.
+   * True when `link` itself was closed.
+   */
+  private closeDuplicate(link: Link, repairOf: string | undefined): boolean {
+    const other = [...this.links].find((l) => l !== link && this.announced.has(l) && l.name === link.name);
+    if (!other || !link.speaksHeal || !other.speaksHeal) return false;
+    const dialler = (l: Link): string => (l.dir === "out" ? this.options.name : l.name);
+    const first = this.options.name < link.name ? this.options.name : link.name;
+    const drop = dialler(link) === first && dialler(other) !== first ? other : link;
+    if (drop === link && repairOf !== undefined) this.dialed(repairOf, "linked");
+    drop.close("duplicate");
+    return drop === link;
+  }
+
+  /** heal: a heal frame from a neighbour (whether or not its hello listed heal: only heal peers send them). */
+  private heal(from: Link, frame: HealFrame): void {
+    if (!this.membership) return;
+    switch (frame.type) {
+      case "members":
+        this.membership.learn(frame.peers.map(({ name, listen }) => ({ name, listen })));
+        return this.scheduleRepair();
+      case "ihave":
+      case "graft":
+      case "prune":
+        return this.plumtree?.control(from, frame);
+    }
+  }
+
+  private startMembership(): void {
+    this.membership = new Membership({
+      self: { name: this.options.name, listen: this.hello.listen },
+      minNeighbours: this.options.minNeighbours,
+      now: Date.now,
+      random: Math.random,
+    });
+    this.scheduleGossip(Date.now() + gossipDelayMs(this.options.heartbeatMs));
+  }
+
+  /** The one repair timer, set for the next moment membership has a dial due. */
+  private scheduleRepair(): void {
+    if (this.stopping || !this.membership) return;
+    clearTimeout(this.repairTimer);
+    const at = this.membership.nextDueAt();
+    if (at === undefined) return;
+    this.repairTimer = setTimeout(
+      () => {
+        for (const member of this.membership!.due()) this.repair(member);
+        this.scheduleRepair();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /** Gossip goes out every few heartbeats to each heal neighbour: a random sample of the live peers. */
+  private scheduleGossip(at: number): void {
+    clearTimeout(this.gossipTimer);
+    this.gossipAt = at;
+    this.gossipTimer = setTimeout(
+      () => {
+        const line = encodeFrame({ type: "members", peers: this.membership!.sample() });
+        for (const link of this.links) if (link.isUp && link.speaksHeal) link.send(line);
+        this.scheduleGossip(Date.now() + gossipDelayMs(this.options.heartbeatMs));
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /** A new link changed the active view: tell the neighbours soon (one round for a burst of link-ups). */
+  private gossipSoon(): void {
+    const at = Date.now() + MEMBERSHIP.gossipSoonMs * (0.5 + Math.random() / 2);
+    if (at < this.gossipAt) this.scheduleGossip(at);
   }
 
   /** The delay of a neighbour; of a link before its hello (`name` unknown), `*` alone. */

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { MAX_MESSAGE_ENCODED_BYTES } from "./message-text.js";
-import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame, parseFrame, type MsgFrame } from "./wire.js";
+import {
+  FrameDecoder,
+  HEAL_FRAME_TYPES,
+  MAX_FRAME_BYTES,
+  MAX_MEMBERS,
+  encodeFrame,
+  parseFrame,
+  type MsgFrame,
+} from "./wire.js";
 
 describe("parseFrame", () => {
   it("accepts each frame type", () => {
@@ -42,36 +50,39 @@ describe("parseFrame", () => {
 });
 
 describe("heal control frames", () => {
+  /** As a heal peer reads them: the heal frame types taken. */
+  const healFrame = (line: string) => parseFrame(line, HEAL_FRAME_TYPES);
+
   it("accepts ihave and graft with 1 to 64 ids, and prune", () => {
-    expect(parseFrame('{"type":"ihave","ids":["a:x:1","b:y:2"]}')).toEqual({
+    expect(healFrame('{"type":"ihave","ids":["a:x:1","b:y:2"]}')).toEqual({
       frame: { type: "ihave", ids: ["a:x:1", "b:y:2"] },
     });
-    expect(parseFrame('{"type":"graft","ids":["a:x:1"]}')).toEqual({ frame: { type: "graft", ids: ["a:x:1"] } });
-    expect(parseFrame('{"type":"prune"}')).toEqual({ frame: { type: "prune" } });
+    expect(healFrame('{"type":"graft","ids":["a:x:1"]}')).toEqual({ frame: { type: "graft", ids: ["a:x:1"] } });
+    expect(healFrame('{"type":"prune"}')).toEqual({ frame: { type: "prune" } });
   });
 
   it("bounds the ids: at least one, at most 64, each an id as msg has it", () => {
     const ids = (list: unknown): string => JSON.stringify({ type: "ihave", ids: list });
-    expect(parseFrame(ids([]))).toEqual({
+    expect(healFrame(ids([]))).toEqual({
       error: "invalid ihave frame: ids: Too small: expected array to have >=1 items",
     });
-    expect(parseFrame(ids(Array.from({ length: 65 }, (_, i) => `a:x:${i}`)))).toEqual({
+    expect(healFrame(ids(Array.from({ length: 65 }, (_, i) => `a:x:${i}`)))).toEqual({
       error: "invalid ihave frame: ids: Too big: expected array to have <=64 items",
     });
-    expect(parseFrame(ids(["a:x:1", 7]))).toEqual({
+    expect(healFrame(ids(["a:x:1", 7]))).toEqual({
       error: "invalid ihave frame: ids: [1]: expected string, received number",
     });
-    expect(parseFrame(JSON.stringify({ type: "graft", ids: ["i".repeat(201)] }))).toEqual({
+    expect(healFrame(JSON.stringify({ type: "graft", ids: ["i".repeat(201)] }))).toEqual({
       error: "invalid graft frame: ids: [0]: Too big: expected string to have <=200 characters",
     });
-    expect(parseFrame('{"type":"graft"}')).toEqual({
+    expect(healFrame('{"type":"graft"}')).toEqual({
       error: "invalid graft frame: ids: expected array, received undefined",
     });
   });
 
   it("keeps the largest ihave well within the frame limit", () => {
     const largest = encodeFrame({ type: "ihave", ids: Array.from({ length: 64 }, () => "i".repeat(200)) });
-    expect(parseFrame(largest.trim())).toMatchObject({ frame: { type: "ihave" } });
+    expect(healFrame(largest.trim())).toMatchObject({ frame: { type: "ihave" } });
     expect(Buffer.byteLength(largest)).toBeLessThan(MAX_FRAME_BYTES / 4);
   });
 });
@@ -169,5 +180,67 @@ describe("FrameDecoder", () => {
     const padded = `${line.slice(0, -1)}${" ".repeat(MAX_FRAME_BYTES - line.length)}}`;
     expect(Buffer.byteLength(padded)).toBe(MAX_FRAME_BYTES);
     expect(decoder.push(Buffer.from(`${padded}\n`)).frames).toEqual([frame]);
+  });
+});
+
+describe("the heal additions", () => {
+  const hello = (fields: Record<string, unknown>): string =>
+    JSON.stringify({ type: "hello", name: "alice", listen: "alice:7000", version: 1, ...fields });
+  const members = (peers: unknown): string => JSON.stringify({ type: "members", peers });
+
+  it("keeps a hello's speaks, and reads a hello without it as before", () => {
+    expect(parseFrame(hello({ speaks: ["heal", "later"] }))).toEqual({
+      frame: { type: "hello", name: "alice", listen: "alice:7000", version: 1, speaks: ["heal", "later"] },
+    });
+    expect(parseFrame(hello({}))).toEqual({
+      frame: { type: "hello", name: "alice", listen: "alice:7000", version: 1 },
+    });
+  });
+
+  it("bounds speaks", () => {
+    expect(parseFrame(hello({ speaks: "heal" }))).toEqual({
+      error: "invalid hello frame: speaks: expected array, received string",
+    });
+    expect(parseFrame(hello({ speaks: Array(17).fill("x") }))).toEqual({
+      error: "invalid hello frame: speaks: Too big: expected array to have <=16 items",
+    });
+    expect(parseFrame(hello({ speaks: ["heal", ""] }))).toEqual({
+      error: "invalid hello frame: speaks: [1]: Too small: expected string to have >=1 characters",
+    });
+  });
+
+  it("takes members only where heal is spoken: to a tree or dedup peer it is an unknown type", () => {
+    const line = members([{ name: "bob", listen: "bob:7000" }]);
+    expect(parseFrame(line)).toEqual({ error: 'unknown frame type "members"' });
+    expect(parseFrame(line, HEAL_FRAME_TYPES)).toEqual({
+      frame: { type: "members", peers: [{ name: "bob", listen: "bob:7000" }] },
+    });
+    expect(new FrameDecoder(HEAL_FRAME_TYPES).push(Buffer.from(`${line}\n`))).toEqual({
+      frames: [{ type: "members", peers: [{ name: "bob", listen: "bob:7000" }] }],
+    });
+    expect(new FrameDecoder().push(Buffer.from(`${line}\n`))).toEqual({
+      frames: [],
+      error: 'unknown frame type "members"',
+    });
+  });
+
+  it("bounds members: at most 64 entries, each a peer name and a plain address", () => {
+    const peer = { name: "bob", listen: "bob:7000" };
+    expect(parseFrame(members(Array(MAX_MEMBERS).fill(peer)), HEAL_FRAME_TYPES)).toHaveProperty("frame");
+    expect(parseFrame(members(Array(MAX_MEMBERS + 1).fill(peer)), HEAL_FRAME_TYPES)).toEqual({
+      error: "invalid members frame: peers: Too big: expected array to have <=64 items",
+    });
+    expect(parseFrame(members([peer, { name: "b c", listen: "x:1" }]), HEAL_FRAME_TYPES)).toMatchObject({
+      error: expect.stringMatching(/^invalid members frame: peers: \[1\]: name: /),
+    });
+    expect(parseFrame(members([{ name: "bob", listen: "" }]), HEAL_FRAME_TYPES)).toMatchObject({
+      error: expect.stringMatching(/^invalid members frame: peers: \[0\]: listen: Too small/),
+    });
+    expect(parseFrame(members([null]), HEAL_FRAME_TYPES)).toEqual({
+      error: "invalid members frame: peers: [0]: expected object, received null",
+    });
+    expect(parseFrame(JSON.stringify({ type: "members" }), HEAL_FRAME_TYPES)).toEqual({
+      error: "invalid members frame: peers: expected array, received undefined",
+    });
   });
 });

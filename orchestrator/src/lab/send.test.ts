@@ -34,6 +34,7 @@ function labOf(someoneElse?: string, deaf = false): TypingLab & { typed: string[
     seenMaxEntries: 100,
     seenMaxAgeMs: 60_000,
     graftTimeoutMs: 500,
+    minNeighbours: 2,
     emit: (body) => {
       const ts = new Date().toISOString();
       log.push({ ts, stream: "stdout", text: JSON.stringify({ ts, peer: "alice", ...body } as PeerEvent) });

@@ -139,6 +139,13 @@ describe("loadTopology: valid files", () => {
     expect(full.file).toBe("fixtures/valid-full.yaml");
   });
 
+  it("takes heal mode, the reference peer's self-healing mode", () => {
+    const healing = topology(
+      loadTopology("name: h\ndefaults: { mode: heal }\npeers:\n  a: {}\n  b: { connect: [a] }\n", "h.yaml"),
+    );
+    expect(healing.peers.map((peer) => peer.mode)).toEqual(["heal", "heal"]);
+  });
+
   it("uses the built-in defaults when there are none in the file", () => {
     const minimal = topology(loadTopology("name: one\ndescription: d\npeers:\n  solo:\n", "one.yaml"));
     expect(minimal.peers).toEqual([

@@ -11,6 +11,7 @@ import {
   parseDuration,
 } from "../../../peer/src/duration.js";
 import { messageTextProblem } from "../../../peer/src/message-text.js";
+import { MAX_MIN_NEIGHBOURS } from "../../../peer/src/options.js";
 import { CHECK_LEVELS, FAILABLE_CLASSES, type CheckLevel, type FailableClass } from "../delivery/delivery-classes.js";
 import { RATE_EXAMPLES, parseRate, type NetworkFaultName } from "../faults/network-faults.js";
 import { PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
@@ -156,7 +157,7 @@ const peerSettings = {
     .number()
     .int()
     .min(1)
-    .max(MAX_PEERS - 1)
+    .max(MAX_MIN_NEIGHBOURS)
     .optional()
     .describe(
       `heal only: the links the peer keeps, dialling other known peers when it has fewer (default ${DEFAULTS.minNeighbours})`,
