@@ -33,33 +33,37 @@ export function renderResults({ date, command, seconds, sectionSeconds, machine:
         " the floor of its own round.",
       table(
         ["peers", "links", "runs", "", "floor", "lab", "compose", "lab ÷ floor", "compose ÷ floor"],
-        r.upDown.flatMap((row) =>
-          ["up", "down"].map((what) => [
-            row.peers,
-            row.links,
-            row.runs,
-            what,
-            triple(row[what].floor, s),
-            triple(row[what].lab, s),
-            triple(row[what].compose, s),
-            triple(row.ratioToFloor[`lab${what === "up" ? "Up" : "Down"}`], x),
-            triple(row.ratioToFloor[`compose${what === "up" ? "Up" : "Down"}`], x),
-          ]),
-        ),
+        r.upDown
+          .filter((row) => !row.failed)
+          .flatMap((row) =>
+            ["up", "down"].map((what) => [
+              row.peers,
+              row.links,
+              row.runs,
+              what,
+              triple(row[what].floor, s),
+              triple(row[what].lab, s),
+              triple(row[what].compose, s),
+              triple(row.ratioToFloor[`lab${what === "up" ? "Up" : "Down"}`], x),
+              triple(row.ratioToFloor[`compose${what === "up" ? "Up" : "Down"}`], x),
+            ]),
+          ),
       ),
       "Memory of the wired lab, per run: its peers' anonymous memory in all (cgroup rss/anon), what the machine" +
         " gave up between before `lab up` and wired (MemAvailable: the peers, their shims and the engine's growth)," +
         " and the peak resident memory of the `lab up` process.",
       table(
         ["peers", "peers in all", "per peer", "machine", "machine per peer", "`lab up` peak RSS"],
-        r.upDown.map(({ peers, memory }) => [
-          peers,
-          triple(memory.peersMiB, mib),
-          triple(perPeer(memory.peersMiB, peers), mib),
-          triple(memory.machineMiB, mib),
-          triple(perPeer(memory.machineMiB, peers), mib),
-          triple(memory.labUpPeakRssMiB, mib),
-        ]),
+        r.upDown
+          .filter((row) => !row.failed)
+          .map(({ peers, memory }) => [
+            peers,
+            triple(memory.peersMiB, mib),
+            triple(perPeer(memory.peersMiB, peers), mib),
+            triple(memory.machineMiB, mib),
+            triple(perPeer(memory.machineMiB, peers), mib),
+            triple(memory.labUpPeakRssMiB, mib),
+          ]),
       ),
     );
   }

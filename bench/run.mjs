@@ -82,6 +82,7 @@ for (const [name, measure] of measurements.filter(([name]) => !only || only.incl
   }
   sectionSeconds[name] = Math.round((Date.now() - sectionStarted) / 1000);
 }
+for (const row of results.upDown ?? []) if (row.failed) failures.push(`upDown, ${row.peers} peers: ${row.failed}`);
 
 const left = await leftovers();
 if (left.length > 0) {

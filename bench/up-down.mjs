@@ -33,53 +33,69 @@ const COMPOSE_MAX_PEERS = 64;
 const WIRED_TIMEOUT_MS = 600_000;
 const MiB = 2 ** 20;
 
+/**
+ * One row per size. A size that fails (a lab not wired in time, a removal refused) is a row with
+ * `failed` and no figures, its lab removed at once: the sizes before and after it keep theirs.
+ */
 export async function measureUpDown({ sizes, runs, dir, image }) {
   const rows = [];
   for (const size of sizes) {
-    const peers = randomGraph(size);
-    const labName = `${PREFIX}-lab-${size}`;
-    const composeName = `${PREFIX}-cmp-${size}`;
-    const labFile = writeTopology(dir, labName, peers, { mode: "dedup" });
-    const composeFile = join(dir, `${composeName}.yml`);
-    await lab("compose", writeTopology(dir, composeName, peers, { mode: "dedup" }), "-o", composeFile);
-    const results = join(dir, "results");
-    const links = linkCount(peers);
-    const figures = await interleave(runs, {
-      floor: async (round) => {
-        const started = await floorUp(`${PREFIX}-floor-${size}-${round}`, size, image);
-        return { upMs: started.ms, downMs: await timed(() => floorDown(started)) };
-      },
-      lab: async () => {
-        const availableBefore = availableMemory();
-        const peakRssFile = join(dir, "lab-up-peak-rss");
-        const upMs = await timed(() => labUp(labFile, results, peakRssFile));
-        const memory = await labMemory(labName, availableBefore, peakRssFile);
-        return { upMs, downMs: await timed(() => lab("down", labName, "--results", results)), ...memory };
-      },
-      ...(size > COMPOSE_MAX_PEERS
-        ? {}
-        : {
-            compose: async () => {
-              const compose = (...args) => run("docker-compose", ["-f", composeFile, "-p", composeName, ...args]);
-              return {
-                upMs: await timed(async () => {
-                  await compose("up", "-d");
-                  await wired(composeName, links);
-                }),
-                downMs: await timed(() => compose("down")),
-              };
-            },
-          }),
-    });
-    rows.push({ peers: size, links, runs, ...summarise(figures) });
+    try {
+      rows.push(await measureSize({ size, runs, dir, image }));
+    } catch (error) {
+      const labName = `${PREFIX}-lab-${size}`;
+      await lab("down", labName, "--results", join(dir, "results")).catch(() => {});
+      rows.push({ peers: size, runs, failed: error.message });
+    }
   }
   return rows;
+}
+
+async function measureSize({ size, runs, dir, image }) {
+  const peers = randomGraph(size);
+  const labName = `${PREFIX}-lab-${size}`;
+  const composeName = `${PREFIX}-cmp-${size}`;
+  const labFile = writeTopology(dir, labName, peers, { mode: "dedup" });
+  const composeFile = join(dir, `${composeName}.yml`);
+  await lab("compose", writeTopology(dir, composeName, peers, { mode: "dedup" }), "-o", composeFile);
+  const results = join(dir, "results");
+  const links = linkCount(peers);
+  const figures = await interleave(runs, {
+    floor: async (round) => {
+      const started = await floorUp(`${PREFIX}-floor-${size}-${round}`, size, image);
+      return { upMs: started.ms, downMs: await timed(() => floorDown(started)) };
+    },
+    lab: async () => {
+      const availableBefore = availableMemory();
+      const peakRssFile = join(dir, "lab-up-peak-rss");
+      const upMs = await timed(() => labUp(labFile, results, peakRssFile));
+      const memory = await labMemory(labName, availableBefore, peakRssFile);
+      return { upMs, downMs: await timed(() => lab("down", labName, "--results", results)), ...memory };
+    },
+    ...(size > COMPOSE_MAX_PEERS
+      ? {}
+      : {
+          compose: async () => {
+            const compose = (...args) => run("docker-compose", ["-f", composeFile, "-p", composeName, ...args]);
+            return {
+              upMs: await timed(async () => {
+                await compose("up", "-d");
+                await wired(composeName, links);
+              }),
+              downMs: await timed(() => compose("down")),
+            };
+          },
+        }),
+  });
+  return { peers: size, links, runs, ...summarise(figures) };
 }
 
 /** `lab up`, its peak resident memory written to `peakRssFile` (bench/peak-rss.cjs). */
 function labUp(labFile, results, peakRssFile) {
   const preload = new URL("./peak-rss.cjs", import.meta.url).pathname;
-  return run(process.execPath, ["--require", preload, "dist/lab.js", "up", labFile, "--results", results], {
+  const timeout = `${WIRED_TIMEOUT_MS / 1000}s`;
+  const args = ["--require", preload, "dist/lab.js", "up", labFile, "--results", results, "--timeout", timeout];
+  return run(process.execPath, args, {
     env: { ...process.env, BENCH_PEAK_RSS_FILE: peakRssFile },
   });
 }

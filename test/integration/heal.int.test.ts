@@ -16,9 +16,7 @@ const RESULTS = "/tmp/p2plab-test-results";
  * missing or shown twice.
  */
 const CHAIN_OF_ONE = `
-defaults:
-  mode: heal
-  command: [--name, "{name}", --port, "{port}", --events, json, --mode, heal, --min-neighbours, "1", [--connect, "{connect}"]]
+defaults: { mode: heal, minNeighbours: 1 }
 peers:
   alice: {}
   bob: { connect: [alice] }
