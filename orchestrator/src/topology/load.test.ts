@@ -275,7 +275,7 @@ describe("loadTopology: errors", () => {
       'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, heal, got "dedupe" — did you mean "dedup"?',
       'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
       "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
-      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, minNeighbours, env, limits)',
+      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, minNeighbours, crashHandler, env, limits)',
       "fixtures/many-errors.yaml:9:19 peers.bob.connect: expected a list of peer names, got a string",
       `fixtures/many-errors.yaml:10:3 peers.Bob_1: peer name "Bob_1" is not DNS-safe (lowercase letters, digits and '-', at most 32) — try "bob-1"`,
       "fixtures/many-errors.yaml:11:22 peers.carol.connect[0]: carol connects to itself — remove it",
@@ -434,6 +434,30 @@ describe("loadTopology: errors", () => {
     ]);
     const plain = topology(loadTopology("name: h\ndefaults: { mode: heal }\npeers:\n  a:\n", "h.yaml"));
     expect(plain.peers[0]!.minNeighbours).toBe(2);
+  });
+
+  it("sets crashHandler in any mode, a peer's value over the defaults', and leaves it unset otherwise", () => {
+    const loaded = topology(
+      loadTopology(
+        [
+          "name: handlers",
+          "defaults: { crashHandler: true }",
+          "peers:",
+          "  a: {}",
+          "  b: { connect: [a], mode: heal }",
+          "  c: { connect: [b], crashHandler: false }",
+        ].join("\n"),
+        "handlers.yaml",
+      ),
+    );
+    expect(loaded.peers.map((peer) => [peer.name, peer.crashHandler])).toEqual([
+      ["a", true],
+      ["b", true],
+      ["c", undefined],
+    ]);
+    expect(errors(loadTopology("name: yes\npeers:\n  a: { crashHandler: yes }\n", "yes.yaml"))).toEqual([
+      "yes.yaml:3:22 peers.a.crashHandler: expected true or false, got a string",
+    ]);
   });
 
   it("refuses minNeighbours for another mode than heal, where it is written", () => {
