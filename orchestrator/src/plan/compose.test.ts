@@ -82,6 +82,14 @@ describe("composeFile", () => {
     );
   });
 
+  it("exports --crash-handler for a peer whose topology asks for it", () => {
+    const loaded = loadTopology("name: c\npeers:\n  a: { crashHandler: true }\n  b: { connect: [a] }\n", "c.yaml");
+    if (!loaded.ok) throw new Error("the topology does not load");
+    const doc = parse(composeFile(planLab(loaded.topology, "p2plab/peer:0.1.0"), "c.yaml"));
+    expect(doc.services.a.command).toContain("--crash-handler");
+    expect(doc.services.b.command).not.toContain("--crash-handler");
+  });
+
   it("refuses a lab whose peers must wait for another's ready line: compose cannot wait for a line", () => {
     const loaded = loadTopology(
       [

@@ -44,6 +44,18 @@ describe("readTopology", () => {
     expect(problem(readTopology([{ ...network, labels }], "chain"))).toMatch(/peers\[0\]\.minNeighbours/);
   });
 
+  it("reads back a peer's crashHandler", () => {
+    const handlers = loadTopology(
+      "name: chain\npeers:\n  a: { crashHandler: true }\n  b: { connect: [a] }\n",
+      "c.yaml",
+    );
+    if (!handlers.ok) throw new Error("the topology does not load");
+    const written = planLab(handlers.topology, "p2plab/peer:0.1.0").network;
+    const read = readTopology([{ ...network, labels: written.labels }], "chain");
+    expect(read).toEqual({ ok: true, value: handlers.topology });
+    expect(read?.ok && read.value.peers.map((peer) => peer.crashHandler)).toEqual([true, undefined]);
+  });
+
   it("has nothing to read without the lab's network or its label (an interrupted up)", () => {
     expect(readTopology([], "chain")).toBeUndefined();
     expect(readTopology([{ ...network, labels: { "p2plab.lab": "chain" } }], "chain")).toBeUndefined();

@@ -166,6 +166,17 @@ describe("planLab: modes and the peers each one dials", () => {
     expect(flag(cmds.get("e")!, "--connect")).toEqual(["c:7000", "d:7000"]);
   });
 
+  it("passes --crash-handler, in any mode, to the peers whose topology asks for it only", () => {
+    const cmds = flags(
+      "defaults: { crashHandler: true }\npeers:\n  a: {}\n  b: { connect: [a], mode: heal }\n  c: { connect: [b], crashHandler: false }\n",
+    );
+    expect([...cmds].map(([peer, cmd]) => [peer, cmd.filter((arg) => arg === "--crash-handler")])).toEqual([
+      ["a", ["--crash-handler"]],
+      ["b", ["--crash-handler"]],
+      ["c", []],
+    ]);
+  });
+
   it("gives a heal peer the default --min-neighbours 2, and a two-earlier shape two --connect each", () => {
     const cmds = flags("defaults: { mode: heal }\ngenerate: { shape: two-earlier, size: 4 }\n");
     expect([...cmds.values()].map((cmd) => flag(cmd, "--min-neighbours"))).toEqual(Array(4).fill(["2"]));

@@ -131,6 +131,7 @@ function peerCommand(peer: PeerSpec, portOf: (target: string) => number): string
     "--hop-limit",
     String(peer.hopLimit),
     ...(peer.mode === "heal" ? ["--min-neighbours", String(peer.minNeighbours ?? DEFAULTS.minNeighbours)] : []),
+    ...(peer.crashHandler ? ["--crash-handler"] : []),
     ...peer.connect.flatMap((target) => ["--connect", `${target}:${portOf(target)}`]),
   ];
 }

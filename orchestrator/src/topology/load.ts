@@ -545,6 +545,7 @@ class TopologyLoader {
       };
       if (spec.mode === "heal")
         spec.minNeighbours = own.minNeighbours ?? defaults.minNeighbours ?? DEFAULTS.minNeighbours;
+      if (own.crashHandler ?? defaults.crashHandler) spec.crashHandler = true;
       const override = this.options.program;
       if (override) Object.assign(spec, override);
       else if (program.image !== undefined) spec.image = program.image;

@@ -162,6 +162,12 @@ const peerSettings = {
     .describe(
       `heal only: the links the peer keeps, dialling other known peers when it has fewer (default ${DEFAULTS.minNeighbours})`,
     ),
+  crashHandler: z
+    .boolean()
+    .optional()
+    .describe(
+      "any mode: install the crash handler students propose (--crash-handler: on an uncaught error or SIGTERM, dial the connect targets again), to show it does not help when another peer crashes (default false)",
+    ),
   env: z.record(z.string(), z.string()).optional().describe("extra environment variables for the container"),
   limits: limitsSchema.optional(),
 };
@@ -469,6 +475,8 @@ export interface PeerSpec {
   hopLimit: number;
   /** Heal mode only: the links it keeps (absent for the other modes). */
   minNeighbours?: number;
+  /** `--crash-handler`: set (true) only when the topology asks for it, so other labs' labels are unchanged. */
+  crashHandler?: boolean;
   env: Record<string, string>;
   limits: { memory: string; pids: number };
 }
