@@ -65,6 +65,9 @@ describe("the scenario's steps on a memory runtime", () => {
       "after restart carol",
       "after kill bob",
     ]);
+    // Drawn from the lab as it was, every link up, not from follows still replaying the logs.
+    expect(result.snapshots[0]!.partitions).toEqual([["alice", "bob", "carol", "dave"]]);
+    expect(result.snapshots[0]!.links).toHaveLength(3);
     expect(result.expectations.map((e) => [e.step, e.ok])).toEqual([
       [2, true],
       [10, true],

@@ -21,11 +21,14 @@ export interface ScenarioOptions {
 
 /** Runs the steps in order; a step with `at` waits for that time from the scenario's start. */
 export async function runScenario(lab: Lab, steps: ScenarioStep[], options: ScenarioOptions): Promise<ScenarioResult> {
+  // Read from the engine, whole: a new follow replays each log from its start, and until it has,
+  // the follower would draw a lab with no link up yet.
+  const before = overlaySnapshot("before the run", await lab.snapshot());
   const following = await RecordingFollower.start(lab);
   // The steps' own reads of the lab are answered from the follows too: a step costs the engine what it touches.
   lab.follow(following);
   try {
-    return await runSteps(lab, steps, options, following);
+    return await runSteps(lab, steps, options, following, before);
   } finally {
     lab.unfollow();
     await following.close();
@@ -38,13 +41,14 @@ async function runSteps(
   steps: ScenarioStep[],
   options: ScenarioOptions,
   following: RecordingFollower,
+  before: OverlaySnapshot,
 ): Promise<ScenarioResult> {
   const observe = (): Observation => {
     const recording = following.recording();
     return { snapshot: following.snapshot(recording), timeline: recordingTimeline(recording) };
   };
   const context: StepContext = { lab, sent: new Map(), sends: [], costFrom: 0, signal: options.signal, observe };
-  const snapshots = [overlaySnapshot("before the run", await lab.snapshot())];
+  const snapshots = [before];
   const expectations: ExpectationResult[] = [];
   const start = Date.now();
   for (const [index, step] of steps.entries()) {
