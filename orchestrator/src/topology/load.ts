@@ -810,13 +810,23 @@ class TopologyLoader {
     // The largest group is "the rest"; on a tie, the one holding the first peer.
     let main = root(peers[0]!.name);
     for (const [group, size] of sizes) if (size > sizes.get(main)!) main = group;
+    // One warning per group apart, at its first peer: three separate networks of eight are two warnings, not sixteen.
+    const apart = new Map<string, string[]>();
     for (const peer of peers) {
-      if (root(peer.name) === main) continue;
-      const path: Path = generated ? ["generate"] : ["peers", peer.name];
+      const group = root(peer.name);
+      if (group !== main) apart.set(group, [...(apart.get(group) ?? []), peer.name]);
+    }
+    for (const names of apart.values()) {
+      const path: Path = generated ? ["generate"] : ["peers", names[0]!];
+      const shown = names.length > 6 ? [...names.slice(0, 5), `… (${names.length} in all)`] : names;
       this.warning(
         path,
-        `peer "${peer.name}" is not connected to the rest`,
-        "connect it to a peer, unless the partition is the experiment",
+        names.length === 1
+          ? `peer "${names[0]}" is not connected to the rest`
+          : `peers ${shown.map((name) => (name.startsWith("…") ? name : `"${name}"`)).join(", ")} are connected to each other but not to the rest`,
+        names.length === 1
+          ? "connect it to a peer, unless the partition is the experiment"
+          : "connect one of them to a peer, unless the partition is the experiment",
         { key: true },
       );
     }
