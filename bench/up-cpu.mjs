@@ -1,13 +1,14 @@
 // `node bench/up-cpu.mjs [PEERS] [ROUNDS]` (default 64, 2): whether `lab up` is bound by the
 // machine's CPU. For each round, interleaved: `lab up` of a tree of PEERS dedup peers, then the
-// floor (PEERS sleeping containers of the peer image created and started 8 at a time, as in
-// up-down.mjs), each with the wall time and the CPU the whole machine spent meanwhile (/proc/stat).
+// floor of up-down.mjs (PEERS sleeping containers of the peer image created and started 8 at a
+// time), each with the wall time and the CPU the whole machine spent meanwhile (/proc/stat).
 // Where the wall ratio equals the CPU ratio, lab up is as slow as the extra work it makes the
 // machine do. Reports only; removes what it made.
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PREFIX, engine, lab, writeTopology } from "./harness.mjs";
+import { PREFIX, lab, writeTopology } from "./harness.mjs";
+import { floorDown, floorUp } from "./up-down.mjs";
 
 const [peers, rounds] = [Number(process.argv[2] ?? 64), Number(process.argv[3] ?? 2)];
 const image = (await lab("image")).stdout.trim();
@@ -32,42 +33,13 @@ async function measured(work) {
   return { wallS: (Date.now() - wall) / 1000, cpuS: busySeconds() - cpu };
 }
 
-async function floorUp(network) {
-  await engine.createNetwork({ Name: network, Driver: "bridge" });
-  const queue = Array.from({ length: peers }, (_, i) => `p${i + 1}`);
-  const worker = async () => {
-    for (let peer = queue.shift(); peer; peer = queue.shift()) {
-      const container = await engine.createContainer({
-        name: `${network}_${peer}`,
-        Image: image,
-        Entrypoint: ["sleep"],
-        Cmd: ["infinity"],
-        Hostname: peer,
-        OpenStdin: true,
-        HostConfig: { NetworkMode: network, Memory: 256 * 2 ** 20, MemorySwap: 256 * 2 ** 20, PidsLimit: 256 },
-        NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [peer] } } },
-      });
-      await container.start();
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-}
-
-async function floorDown(network) {
-  const ids = (await engine.listContainers({ all: true, filters: { name: [`${network}_`] } })).map((c) => c.Id);
-  for (let i = 0; i < ids.length; i += 4) {
-    await Promise.all(ids.slice(i, i + 4).map((id) => engine.getContainer(id).remove({ force: true })));
-  }
-  await engine.getNetwork(network).remove();
-}
-
 const rows = [];
 for (let round = 0; round < rounds; round++) {
   const labUp = await measured(() => lab("up", file, "--results", dir));
   await lab("down", name, "--results", dir);
-  const network = `${PREFIX}-cpu-floor-${round}`;
-  const floor = await measured(() => floorUp(network));
-  await floorDown(network);
+  let started;
+  const floor = await measured(async () => (started = await floorUp(`${PREFIX}-cpu-floor-${round}`, peers, image)));
+  await floorDown(started);
   rows.push({ round, lab: labUp, floor, wallRatio: labUp.wallS / floor.wallS, cpuRatio: labUp.cpuS / floor.cpuS });
 }
 const out = join(dir, "up-cpu.json");

@@ -138,7 +138,7 @@ function summarise(figures) {
 }
 
 /** The floor: a network and `size` sleeping containers configured as lab configures a peer. */
-async function floorUp(name, size, image) {
+export async function floorUp(name, size, image) {
   const labels = { [BENCH_LABEL]: name };
   const started = process.hrtime.bigint();
   const network = await engine.createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true });
@@ -173,7 +173,7 @@ async function floorUp(name, size, image) {
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, ids, network: network.id };
 }
 
-async function floorDown({ ids, network }) {
+export async function floorDown({ ids, network }) {
   // Four at a time, as lab down removes: `docker rm -f` of 512 (50 at once) left the engine
   // counting an endpoint on a network with none until it restarted (moby#42119).
   const queue = [...ids];

@@ -15,8 +15,12 @@ export const MEMBERSHIP = {
   /** Failed dials in a row that forget a peer that is not lost. */
   forgetAfterFailures: 8,
   backoff: { firstMs: 200, capMs: 4000 } satisfies Backoff,
-  /** Membership gossip goes out every 3 to 7 heartbeats, and within this long after a link comes up. */
-  gossipSoonMs: 150,
+  /**
+   * Membership gossip goes out every 3 to 7 heartbeats, and within this long after a link comes up:
+   * short, so that a peer lost soon after joining has already told its neighbours of the others
+   * (a bridge killed 55 ms after a chain was wired had told no one), and still one round for a burst.
+   */
+  gossipSoonMs: 20,
 };
 
 export interface MembershipOptions {
