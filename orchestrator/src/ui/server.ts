@@ -1,0 +1,449 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { isIP, type AddressInfo } from "node:net";
+import { join } from "node:path";
+import { z } from "zod";
+import { InputError, LabError } from "../errors.js";
+import type { Lab, LabSnapshot } from "../lab/lab.js";
+import { LiveLab, type LiveLabEnd } from "../lab/live-lab.js";
+import { isFeedLine, statusLine } from "../lab/live-text.js";
+import { overlaySnapshot } from "../scenario/steps.js";
+import type { LinkRecord } from "../transcript/link-records.js";
+import { formatPeerLine, formatRecord, type PeerLine } from "../transcript/transcript.js";
+import { pageHtml, pageScriptFile } from "./page-html.js";
+import type { UiActionRequest, UiActionResult, UiEvents, UiFeedItem, UiHello, UiStatus } from "./protocol.js";
+
+/**
+ * The page's only policy, here once: its own script and styles (inline styles allowed, inline
+ * script not), nothing fetched from elsewhere, no framing.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** On every response. */
+const SECURITY_HEADERS = {
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-store",
+};
+
+export const TOKEN_HEADER = "x-p2plab-token";
+/** The feed lines a page gets in its hello: what happened before it opened. */
+export const FEED_BACKLOG = 200;
+/** Status and feed go out at most this often, changes in between coalesced: a page sees a change within 250 ms. */
+const FLUSH_MS = 100;
+/** A comment now and then, so proxies and browsers keep a quiet stream open. */
+const KEEP_ALIVE_MS = 15_000;
+/** What may wait unsent for one page before it is dropped: a slow or gone page never holds memory without bound. */
+const MAX_PENDING_BYTES = 1 << 20;
+const MAX_BODY_BYTES = 16 * 1024;
+
+export interface UiServerOptions {
+  lab: Lab;
+  /** Where it listens: 127.0.0.1 unless said. */
+  host: string;
+  /** 0: a free port. */
+  port: number;
+  /** Stops it (Ctrl-C); the lab keeps running. */
+  signal: AbortSignal;
+  /** Where `lab down` saves the lab's transcripts: looked in when the lab is brought down. */
+  resultsDir: string;
+  /**
+   * Does one control as its CLI command would and gives the lines it prints (cli/ui-actions.ts):
+   * the commands' words and output are the CLI's, so it is handed in rather than imported here.
+   */
+  act(request: UiActionRequest, signal: AbortSignal): Promise<string[]>;
+}
+
+export interface UiServer {
+  url: string;
+  /** Stops serving and following; the lab keeps running. */
+  close(): Promise<void>;
+}
+
+/**
+ * `lab ui`'s server, on node:http: four routes, one server-sent event stream and one JSON POST
+ * do not need a framework, and the checks that matter here (token, Origin, Host) are a few lines
+ * each, plain to read. One LiveLab follows the lab for every page open on it, so pages cost the
+ * engine nothing; each page gets a hello (the lab as it stands and the recent feed), then the
+ * status when it changed and the feed in batches, at most every 100 ms, and the end (`lab-down`,
+ * `engine-gone`). Actions need the page's token, and the Origin, Sec-Fetch-Site and Host of the
+ * server itself: another site open in the same browser, or a DNS name rebound to this address,
+ * is refused.
+ */
+export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
+  const { lab, signal } = options;
+  const startedAt = Date.now();
+  const token = randomBytes(32).toString("base64url");
+  const stop = new AbortController();
+  const until = AbortSignal.any([signal, stop.signal]);
+  const clients = new Set<ServerResponse>();
+  const backlog: UiFeedItem[] = [];
+  let pendingFeed: UiFeedItem[] = [];
+  let statusDue = false;
+  let lastStatus = "";
+  let flushTimer: NodeJS.Timeout | undefined;
+  let lastFlush = 0;
+  let final: { type: "lab-down" | "engine-gone"; data: UiEvents["lab-down"] | UiEvents["engine-gone"] } | undefined;
+  let savedReport: string | undefined;
+  let acting = false;
+
+  const feed = (item: UiFeedItem): void => {
+    backlog.push(item);
+    if (backlog.length > FEED_BACKLOG) backlog.shift();
+    pendingFeed.push(item);
+    schedule();
+  };
+  const schedule = (): void => {
+    // No page open: what a page opened later needs is in its hello.
+    if (clients.size === 0) pendingFeed = [];
+    else flushTimer ??= setTimeout(flush, Math.max(0, lastFlush + FLUSH_MS - Date.now()));
+  };
+  const live = await LiveLab.open(lab, until, {
+    line: (line) => {
+      if (isFeedLine(line)) feed(feedItem(line));
+    },
+    polled: (written) => written.forEach((record) => feed(observedItem(record))),
+    changed: () => {
+      statusDue = true;
+      schedule();
+    },
+  });
+  const status = (): UiStatus => statusOf(live.snapshot());
+  const flush = (): void => {
+    flushTimer = undefined;
+    lastFlush = Date.now();
+    if (pendingFeed.length) broadcast("feed", pendingFeed.splice(0));
+    if (statusDue) {
+      statusDue = false;
+      const now = status();
+      const shown = JSON.stringify({ ...now, overlay: { ...now.overlay, at: "" } });
+      if (shown !== lastStatus) {
+        lastStatus = shown;
+        broadcast("status", now);
+      }
+    }
+  };
+  const broadcast = <K extends keyof UiEvents>(type: K, data: UiEvents[K]): void => {
+    for (const client of clients) send(client, type, data);
+  };
+  const send = <K extends keyof UiEvents>(client: ServerResponse, type: K, data: UiEvents[K]): void => {
+    client.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (client.writableLength > MAX_PENDING_BYTES) drop(client);
+  };
+  const drop = (client: ServerResponse): void => {
+    clients.delete(client);
+    client.destroy();
+  };
+  const keepAlive = setInterval(() => {
+    for (const client of clients) {
+      client.write(": keep-alive\n\n");
+      if (client.writableLength > MAX_PENDING_BYTES) drop(client);
+    }
+  }, KEEP_ALIVE_MS);
+
+  const ending = live.ended.then(
+    async (end) => {
+      if (!end) return;
+      flush();
+      final = await finalEvent(end);
+      for (const client of clients) send(client, final.type, final.data as never);
+    },
+    (error: unknown) => {
+      // A failure that is not the engine going away: said as the end of the stream, with what failed.
+      final = { type: "engine-gone", data: { message: `lab stopped following the lab: ${(error as Error).message}` } };
+      for (const client of clients) send(client, final.type, final.data as never);
+    },
+  );
+
+  /** What to tell pages when the lab ended; finds where `lab down` saved it, and a report there. */
+  const finalEvent = async (end: LiveLabEnd): Promise<NonNullable<typeof final>> => {
+    if (end.reason === "engine-gone") {
+      const { message, hint } = end.error;
+      return { type: "engine-gone", data: { message: hint ? `${message}; fix: ${hint}` : message } };
+    }
+    const saved = await savedSince(options.resultsDir, lab.name, startedAt);
+    if (!saved) {
+      return {
+        type: "lab-down",
+        data: {
+          message: `lab ${lab.name} was brought down; its transcripts are not in ${options.resultsDir} (lab down --results saves them elsewhere)`,
+        },
+      };
+    }
+    const report = join(saved, "report.html");
+    const hasReport = await stat(report).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+    if (hasReport) savedReport = report;
+    return {
+      type: "lab-down",
+      data: {
+        message: `lab ${lab.name} was brought down; its transcripts were saved to ${saved}`,
+        ...(hasReport ? { report: "/saved/report.html" } : {}),
+      },
+    };
+  };
+
+  const hello = (): UiHello => ({
+    lab: lab.name,
+    ...(lab.topology.description === undefined ? {} : { description: lab.topology.description }),
+    peers: lab.peerNames,
+    links: lab.topology.links.map(([a, b]) => [a, b] as [string, string]),
+    networkFaults: true,
+    status: status(),
+    feed: [...backlog],
+  });
+
+  const server = createServer((request, response) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent)
+        json(response, 500, { ok: false, error: `internal error: ${(error as Error).message}` });
+      else response.destroy();
+    });
+  });
+  let served = { host: options.host, port: options.port };
+
+  const hostAllowed = (header: string | undefined): boolean => {
+    if (header === undefined) return false;
+    if (header === authority(served.host, served.port)) return true;
+    // Listening on every address: any address of this machine, never a name (a rebound name is how DNS rebinding gets in).
+    const url = safeUrl(`http://${header}`);
+    return (
+      isWildcard(served.host) &&
+      url !== undefined &&
+      Number(url.port) === served.port &&
+      isIP(url.hostname.replace(/^\[|\]$/g, "")) !== 0
+    );
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (!hostAllowed(request.headers.host)) {
+      return json(response, 403, {
+        ok: false,
+        error: `refused: the Host header is not this server's (${served.host})`,
+      });
+    }
+    const path = (request.url ?? "/").split("?")[0];
+    const route = `${request.method} ${path}`;
+    if (route === "GET /") return text(response, 200, "text/html", pageHtml({ lab: lab.name, token }));
+    if (route === "GET /page.js") {
+      const script = await readFile(pageScriptFile(), "utf8").catch(() => undefined);
+      if (script === undefined) {
+        return text(response, 404, "text/plain", "the page's script is not built: run npm run build");
+      }
+      return text(response, 200, "text/javascript", script);
+    }
+    if (route === "GET /events") return openEvents(response);
+    if (route === "GET /saved/report.html" && savedReport) {
+      return text(response, 200, "text/html", await readFile(savedReport, "utf8"));
+    }
+    if (route === "POST /api/action") return action(request, response);
+    if (["/", "/page.js", "/events", "/api/action"].includes(path ?? "")) {
+      return text(response, 405, "text/plain", `${request.method} is not served at ${path}`);
+    }
+    return text(response, 404, "text/plain", `nothing at ${path}`);
+  };
+
+  const openEvents = (response: ServerResponse): void => {
+    response.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" });
+    response.flushHeaders();
+    clients.add(response);
+    response.on("close", () => clients.delete(response));
+    send(response, "hello", hello());
+    if (final) send(response, final.type, final.data as never);
+  };
+
+  const action = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const refused = refusal(request);
+    if (refused) return json(response, 403, { ok: false, error: refused });
+    if (!tokenMatches(request.headers[TOKEN_HEADER], token)) {
+      return json(response, 403, { ok: false, error: "refused: the request lacks this page's token" });
+    }
+    if (!/^application\/json\s*(;|$)/i.test(request.headers["content-type"] ?? "")) {
+      return json(response, 415, { ok: false, error: "send the action as application/json" });
+    }
+    const body = await readBody(request);
+    if (body === undefined) {
+      return json(response, 413, { ok: false, error: `the action is larger than ${MAX_BODY_BYTES} bytes` });
+    }
+    let asked: UiActionRequest;
+    try {
+      asked = parseAction(body);
+    } catch (error) {
+      return json(response, 400, { ok: false, error: (error as Error).message });
+    }
+    if (final) return json(response, 409, { ok: false, error: final.data.message });
+    if (acting) {
+      return json(response, 409, {
+        ok: false,
+        error: "another action is under way",
+        hint: "wait for its result, then try again",
+      });
+    }
+    acting = true;
+    try {
+      const lines = await options.act(asked, until);
+      return json(response, 200, { ok: true, lines });
+    } catch (error) {
+      if (error instanceof InputError) return json(response, 400, failed(error));
+      if (error instanceof LabError) return json(response, 500, failed(error));
+      return json(response, 500, { ok: false, error: `internal error, a bug in p2plab: ${(error as Error).message}` });
+    } finally {
+      acting = false;
+    }
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  served = { host: options.host, port: (server.address() as AddressInfo).port };
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stop.abort();
+      clearInterval(keepAlive);
+      clearTimeout(flushTimer);
+      for (const client of clients) client.end();
+      clients.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await live.close();
+      await ending;
+    })());
+  if (signal.aborted) await close();
+  else signal.addEventListener("abort", () => void close(), { once: true });
+
+  return { url: `http://${authority(served.host, served.port)}/`, close };
+}
+
+/** The status a page draws: the report's snapshot of the lab now, `watch`'s status line, the journal's state. */
+function statusOf(snapshot: LabSnapshot): UiStatus {
+  return { overlay: overlaySnapshot("now", snapshot), line: statusLine(snapshot), journal: snapshot.journal };
+}
+
+function feedItem(line: PeerLine): UiFeedItem {
+  return { ts: line.ts, peer: line.peer, text: formatPeerLine(line), ...(line.event ? { event: line.event } : {}) };
+}
+
+function observedItem(record: LinkRecord): UiFeedItem {
+  return { ts: record.ts, peer: record.target, text: formatRecord(record) };
+}
+
+const ACTION_SCHEMA = z.union([
+  z.object({
+    action: z.enum(["kill", "stop", "pause", "resume", "restart", "start"]),
+    peer: z.string().max(200),
+  }),
+  z.object({ action: z.literal("send"), peer: z.string().max(200), text: z.string() }),
+  z.object({
+    action: z.enum(["partition", "heal", "cut", "link", "loss", "delay", "rate"]),
+    args: z.array(z.string().max(1000)).max(200),
+  }),
+]);
+
+/** The POST's body as an action; what is not one is refused with what was wrong. */
+function parseAction(body: string): UiActionRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new InputError("the action is not JSON");
+  }
+  const parsed = ACTION_SCHEMA.safeParse(value);
+  if (!parsed.success) {
+    throw new InputError(
+      'not an action: send {"action": "kill", "peer": "bob"}, {"action": "send", "peer": "alice", "text": "hi"} or {"action": "cut", "args": ["alice", "bob"]}',
+    );
+  }
+  return parsed.data;
+}
+
+/** Why a state-changing request did not come from this server's own page; undefined when it did. */
+function refusal(request: IncomingMessage): string | undefined {
+  const origin = request.headers.origin;
+  const own = `http://${request.headers.host}`;
+  if (origin !== undefined && origin !== own) return `refused: a request from ${origin}, not from this page (${own})`;
+  const site = request.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin") return `refused: a ${site} request, not one from this page`;
+  return undefined;
+}
+
+/** In constant time: how long the comparison takes says nothing of the token. */
+function tokenMatches(given: string | string[] | undefined, token: string): boolean {
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The body as text; undefined when it is larger than MAX_BODY_BYTES (the rest is not read). */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function failed(error: LabError): UiActionResult {
+  return { ok: false, error: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+}
+
+function json(response: ServerResponse, code: number, body: UiActionResult | { ok: false; error: string }): void {
+  text(response, code, "application/json", JSON.stringify(body));
+}
+
+function text(response: ServerResponse, code: number, type: string, body: string): void {
+  response.writeHead(code, { "Content-Type": `${type}; charset=utf-8` });
+  response.end(body);
+}
+
+/** host:port as a URL and a Host header write it (an IPv6 address in brackets). */
+function authority(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
+function isWildcard(host: string): boolean {
+  return host === "0.0.0.0" || host === "::";
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The newest `<lab>-<time>` directory `lab down` saved in `resultsDir` since `since` (ms); undefined when none. */
+async function savedSince(resultsDir: string, lab: string, since: number): Promise<string | undefined> {
+  // A lab's name is a DNS name: nothing in it means anything to a regular expression but itself.
+  const pattern = new RegExp(`^${lab}-\\d{4}-\\d{2}-\\d{2}T\\d{6}\\.\\d{3}Z(-\\d+)?$`);
+  const names = await readdir(resultsDir).catch(() => [] as string[]);
+  const found = await Promise.all(
+    names
+      .filter((name) => pattern.test(name))
+      .map(async (name) => ({
+        dir: join(resultsDir, name),
+        info: await stat(join(resultsDir, name)).catch(() => undefined),
+      })),
+  );
+  return found
+    .filter(({ info }) => info?.isDirectory() && info.mtimeMs >= since)
+    .sort((a, b) => a.info!.mtimeMs - b.info!.mtimeMs)
+    .at(-1)?.dir;
+}
