@@ -80,6 +80,23 @@ const declare = {
       .addOption(
         new Option("--json", "one JSON object per line: the peers' events, and the lab's status each time it changes"),
       ),
+  ui: (program: Command) =>
+    program
+      .command("ui")
+      .description("serve a live page of the lab: its graph, a feed, and the controls; Ctrl-C leaves the lab running")
+      .argument("[lab]", "lab name (default: the only running lab)")
+      .option("--port <n>", "the port to listen on (0: a free one)", "0")
+      .option(
+        "--host <address>",
+        "the address to listen on; anything but loopback lets others control the lab",
+        "127.0.0.1",
+      )
+      .addOption(
+        new Option(
+          "--results <dir>",
+          "where lab down saves the transcripts: the page offers what it finds there",
+        ).default("results"),
+      ),
   send: (program: Command) =>
     program
       .command("send")
@@ -205,6 +222,7 @@ export function buildProgram(ctx: () => Context): Command {
   declare
     .watch(program)
     .action(async (lab, options) => (await import("./commands/watch.js")).watchCommand(ctx(), lab, options));
+  declare.ui(program).action(async (lab, options) => (await import("./commands/ui.js")).uiCommand(ctx(), lab, options));
   declare
     .send(program)
     .action(async (peer, text, options) =>

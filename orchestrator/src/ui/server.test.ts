@@ -5,6 +5,7 @@ import { CountingRuntime } from "../../../test/support/counting-runtime.js";
 import { MemoryLabs, resultsDir, shipped, upOptions } from "../../../test/support/memory-lab.js";
 import { EventStream, httpRequest } from "../../../test/support/sse.js";
 import { uiAction } from "../cli/ui-actions.js";
+import { InputError } from "../errors.js";
 import type { Lab } from "../lab/lab.js";
 import { down } from "../lab/down.js";
 import { saveResults } from "../lab/results.js";
@@ -237,5 +238,22 @@ describe("lab ui's server, on a memory runtime", () => {
     served.runtime.stopAnswering();
     const gone = await stream.next<{ message: string }>("engine-gone");
     expect(gone.message).toMatch(/^no Docker engine answers at memory \(ECONNREFUSED\); fix: start the engine/);
+  });
+});
+
+describe("lab ui's server, where it cannot listen", () => {
+  it("a port in use is the user's to change, and nothing is left following the lab", async () => {
+    const served = await serve();
+    const port = Number(new URL(served.server.url).port);
+    const again = startUiServer({
+      lab: served.lab,
+      host: "127.0.0.1",
+      port,
+      signal: new AbortController().signal,
+      resultsDir: served.results,
+      act: async () => [],
+    });
+    await expect(again).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+    await expect(again).rejects.toBeInstanceOf(InputError);
   });
 });

@@ -298,13 +298,16 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
+      server.listen(options.port, options.host, resolve);
     });
-  });
+  } catch (error) {
+    clearInterval(keepAlive);
+    await live.close();
+    throw error;
+  }
   served = { host: options.host, port: (server.address() as AddressInfo).port };
 
   let closing: Promise<void> | undefined;
@@ -325,6 +328,27 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   else signal.addEventListener("abort", () => void close(), { once: true });
 
   return { url: `http://${authority(served.host, served.port)}/`, close };
+}
+
+/** Why it cannot listen there, said as the user's to fix; anything else as it came. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = authority(host, port);
+  if (error.code === "EADDRINUSE") {
+    return new InputError(
+      `cannot listen on ${where}: the port is in use`,
+      "choose another with --port, or leave it out for a free one",
+    );
+  }
+  if (error.code === "EACCES") {
+    return new InputError(`cannot listen on ${where}: permission denied`, "choose a port above 1023 with --port");
+  }
+  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") {
+    return new InputError(
+      `cannot listen on ${host}: no such address on this machine`,
+      "give one of its addresses with --host, or leave it out for 127.0.0.1",
+    );
+  }
+  return error;
 }
 
 /** The status a page draws: the report's snapshot of the lab now, `watch`'s status line, the journal's state. */
