@@ -133,6 +133,17 @@ describe("lab ui's server, on a memory runtime", () => {
     });
   });
 
+  it("a page sees a change within 250 ms of the engine's event, however it was caused", async () => {
+    const served = await serve();
+    const stream = await events(served);
+    await stream.next("hello");
+    const { peers } = await served.lab.containers();
+    const killedAt = Date.now();
+    await served.runtime.kill(peers.get("carol")!.id, "SIGKILL");
+    await stream.next<UiStatus>("status", (data) => status("carol")(data) === "killed", 1000);
+    expect(Date.now() - killedAt).toBeLessThan(250);
+  });
+
   it("a message sent through the API shows in the feed", async () => {
     const served = await serve();
     const stream = await events(served);
