@@ -12,7 +12,8 @@ import { saveResults } from "../lab/results.js";
 import { up } from "../lab/up.js";
 import type { MemoryRuntime } from "../runtime/memory-runtime.js";
 import type { UiActionRequest, UiActionResult, UiFeedItem, UiHello, UiLabDown, UiStatus } from "./protocol.js";
-import { CONTENT_SECURITY_POLICY, startUiServer, type UiServer } from "./server.js";
+import { CONTENT_SECURITY_POLICY } from "./request-guard.js";
+import { startUiServer, type UiServer } from "./server.js";
 
 const labs = new MemoryLabs();
 const opened: Array<{ close(): unknown }> = [];

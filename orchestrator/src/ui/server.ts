@@ -1,8 +1,6 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { isIP, type AddressInfo } from "node:net";
-import { join } from "node:path";
+import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { InputError, LabError } from "../errors.js";
 import type { Lab, LabSnapshot } from "../lab/lab.js";
@@ -11,34 +9,20 @@ import { isFeedLine, statusLine } from "../lab/live-text.js";
 import { overlaySnapshot } from "../scenario/steps.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../transcript/transcript.js";
+import { SAVED_REPORT_PATH, labDown } from "./lab-down.js";
 import { pageHtml, pageScriptFile } from "./page-html.js";
+import {
+  MAX_BODY_BYTES,
+  SECURITY_HEADERS,
+  TOKEN_HEADER,
+  authority,
+  crossSiteRefusal,
+  hostAllowed,
+  newToken,
+  readBody,
+  tokenMatches,
+} from "./request-guard.js";
 import type { UiActionRequest, UiActionResult, UiEvents, UiFeedItem, UiHello, UiStatus } from "./protocol.js";
-
-/**
- * The page's only policy, here once: its own script and styles (inline styles allowed, inline
- * script not), nothing fetched from elsewhere, no framing.
- */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-/** On every response. */
-const SECURITY_HEADERS = {
-  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
-  "Cache-Control": "no-store",
-};
-
-export const TOKEN_HEADER = "x-p2plab-token";
-/** The feed lines a page gets in its hello: what happened before it opened. */
-export const FEED_BACKLOG = 200;
-/** Status and feed go out at most this often, changes in between coalesced: a page sees a change within 250 ms. */
-const FLUSH_MS = 100;
-/** A comment now and then, so proxies and browsers keep a quiet stream open. */
-const KEEP_ALIVE_MS = 15_000;
-/** What may wait unsent for one page before it is dropped: a slow or gone page never holds memory without bound. */
-const MAX_PENDING_BYTES = 1 << 20;
-const MAX_BODY_BYTES = 16 * 1024;
 
 export interface UiServerOptions {
   lab: Lab;
@@ -63,6 +47,15 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
+/** The feed lines a page gets in its hello: what happened before it opened. */
+export const FEED_BACKLOG = 200;
+/** Status and feed go out at most this often, changes in between coalesced: a page sees a change within 250 ms. */
+const FLUSH_MS = 100;
+/** A comment now and then, so proxies and browsers keep a quiet stream open. */
+const KEEP_ALIVE_MS = 15_000;
+/** What may wait unsent for one page before it is dropped: a slow or gone page never holds memory without bound. */
+const MAX_PENDING_BYTES = 1 << 20;
+
 /**
  * `lab ui`'s server, on node:http: four routes, one server-sent event stream and one JSON POST
  * do not need a framework, and the checks that matter here (token, Origin, Host) are a few lines
@@ -76,7 +69,7 @@ export interface UiServer {
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const { lab, signal } = options;
   const startedAt = Date.now();
-  const token = randomBytes(32).toString("base64url");
+  const token = newToken();
   const stop = new AbortController();
   const until = AbortSignal.any([signal, stop.signal]);
   const clients = new Set<ServerResponse>();
@@ -153,39 +146,20 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     },
     (error: unknown) => {
       // A failure that is not the engine going away: said as the end of the stream, with what failed.
-      final = { type: "engine-gone", data: { message: `lab stopped following the lab: ${(error as Error).message}` } };
+      final = { type: "engine-gone", data: { message: `following the lab failed: ${(error as Error).message}` } };
       for (const client of clients) send(client, final.type, final.data as never);
     },
   );
 
-  /** What to tell pages when the lab ended; finds where `lab down` saved it, and a report there. */
+  /** What to tell pages when the lab ended. */
   const finalEvent = async (end: LiveLabEnd): Promise<NonNullable<typeof final>> => {
     if (end.reason === "engine-gone") {
       const { message, hint } = end.error;
       return { type: "engine-gone", data: { message: hint ? `${message}; fix: ${hint}` : message } };
     }
-    const saved = await savedSince(options.resultsDir, lab.name, startedAt);
-    if (!saved) {
-      return {
-        type: "lab-down",
-        data: {
-          message: `lab ${lab.name} was brought down; its transcripts are not in ${options.resultsDir} (lab down --results saves them elsewhere)`,
-        },
-      };
-    }
-    const report = join(saved, "report.html");
-    const hasReport = await stat(report).then(
-      (info) => info.isFile(),
-      () => false,
-    );
-    if (hasReport) savedReport = report;
-    return {
-      type: "lab-down",
-      data: {
-        message: `lab ${lab.name} was brought down; its transcripts were saved to ${saved}`,
-        ...(hasReport ? { report: "/saved/report.html" } : {}),
-      },
-    };
+    const down = await labDown(options.resultsDir, lab.name, startedAt);
+    savedReport = down.reportFile;
+    return { type: "lab-down", data: down.event };
   };
 
   const hello = (): UiHello => ({
@@ -208,21 +182,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
   let served = { host: options.host, port: options.port };
 
-  const hostAllowed = (header: string | undefined): boolean => {
-    if (header === undefined) return false;
-    if (header === authority(served.host, served.port)) return true;
-    // Listening on every address: any address of this machine, never a name (a rebound name is how DNS rebinding gets in).
-    const url = safeUrl(`http://${header}`);
-    return (
-      isWildcard(served.host) &&
-      url !== undefined &&
-      Number(url.port) === served.port &&
-      isIP(url.hostname.replace(/^\[|\]$/g, "")) !== 0
-    );
-  };
-
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    if (!hostAllowed(request.headers.host)) {
+    if (!hostAllowed(request.headers.host, served.host, served.port)) {
       return json(response, 403, {
         ok: false,
         error: `refused: the Host header is not this server's (${served.host})`,
@@ -239,7 +200,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return text(response, 200, "text/javascript", script);
     }
     if (route === "GET /events") return openEvents(response);
-    if (route === "GET /saved/report.html" && savedReport) {
+    if (route === `GET ${SAVED_REPORT_PATH}` && savedReport) {
       return text(response, 200, "text/html", await readFile(savedReport, "utf8"));
     }
     if (route === "POST /api/action") return action(request, response);
@@ -252,6 +213,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const openEvents = (response: ServerResponse): void => {
     response.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" });
     response.flushHeaders();
+    // What waits to go out is in the hello already: the others get it now, so this page gets it once.
+    clearTimeout(flushTimer);
+    flush();
     clients.add(response);
     response.on("close", () => clients.delete(response));
     send(response, "hello", hello());
@@ -259,7 +223,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   };
 
   const action = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const refused = refusal(request);
+    const refused = crossSiteRefusal(request);
     if (refused) return json(response, 403, { ok: false, error: refused });
     if (!tokenMatches(request.headers[TOKEN_HEADER], token)) {
       return json(response, 403, { ok: false, error: "refused: the request lacks this page's token" });
@@ -393,36 +357,6 @@ function parseAction(body: string): UiActionRequest {
   return parsed.data;
 }
 
-/** Why a state-changing request did not come from this server's own page; undefined when it did. */
-function refusal(request: IncomingMessage): string | undefined {
-  const origin = request.headers.origin;
-  const own = `http://${request.headers.host}`;
-  if (origin !== undefined && origin !== own) return `refused: a request from ${origin}, not from this page (${own})`;
-  const site = request.headers["sec-fetch-site"];
-  if (site !== undefined && site !== "same-origin") return `refused: a ${site} request, not one from this page`;
-  return undefined;
-}
-
-/** In constant time: how long the comparison takes says nothing of the token. */
-function tokenMatches(given: string | string[] | undefined, token: string): boolean {
-  if (typeof given !== "string") return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** The body as text; undefined when it is larger than MAX_BODY_BYTES (the rest is not read). */
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function failed(error: LabError): UiActionResult {
   return { ok: false, error: error.message, ...(error.hint ? { hint: error.hint } : {}) };
 }
@@ -434,40 +368,4 @@ function json(response: ServerResponse, code: number, body: UiActionResult | { o
 function text(response: ServerResponse, code: number, type: string, body: string): void {
   response.writeHead(code, { "Content-Type": `${type}; charset=utf-8` });
   response.end(body);
-}
-
-/** host:port as a URL and a Host header write it (an IPv6 address in brackets). */
-function authority(host: string, port: number): string {
-  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-}
-
-function isWildcard(host: string): boolean {
-  return host === "0.0.0.0" || host === "::";
-}
-
-function safeUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The newest `<lab>-<time>` directory `lab down` saved in `resultsDir` since `since` (ms); undefined when none. */
-async function savedSince(resultsDir: string, lab: string, since: number): Promise<string | undefined> {
-  // A lab's name is a DNS name: nothing in it means anything to a regular expression but itself.
-  const pattern = new RegExp(`^${lab}-\\d{4}-\\d{2}-\\d{2}T\\d{6}\\.\\d{3}Z(-\\d+)?$`);
-  const names = await readdir(resultsDir).catch(() => [] as string[]);
-  const found = await Promise.all(
-    names
-      .filter((name) => pattern.test(name))
-      .map(async (name) => ({
-        dir: join(resultsDir, name),
-        info: await stat(join(resultsDir, name)).catch(() => undefined),
-      })),
-  );
-  return found
-    .filter(({ info }) => info?.isDirectory() && info.mtimeMs >= since)
-    .sort((a, b) => a.info!.mtimeMs - b.info!.mtimeMs)
-    .at(-1)?.dir;
 }
