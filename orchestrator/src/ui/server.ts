@@ -9,6 +9,7 @@ import { isFeedLine, statusLine } from "../lab/live-text.js";
 import { overlaySnapshot } from "../scenario/steps.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../transcript/transcript.js";
+import { EventPages } from "./event-pages.js";
 import { SAVED_REPORT_PATH, labDown } from "./lab-down.js";
 import { pageHtml, pageScriptFile } from "./page-html.js";
 import {
@@ -51,10 +52,6 @@ export interface UiServer {
 export const FEED_BACKLOG = 200;
 /** Status and feed go out at most this often, changes in between coalesced: a page sees a change within 250 ms. */
 const FLUSH_MS = 100;
-/** A comment now and then, so proxies and browsers keep a quiet stream open. */
-const KEEP_ALIVE_MS = 15_000;
-/** What may wait unsent for one page before it is dropped: a slow or gone page never holds memory without bound. */
-const MAX_PENDING_BYTES = 1 << 20;
 
 /**
  * `lab ui`'s server, on node:http: four routes, one server-sent event stream and one JSON POST
@@ -72,7 +69,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const token = newToken();
   const stop = new AbortController();
   const until = AbortSignal.any([signal, stop.signal]);
-  const clients = new Set<ServerResponse>();
+  const pages = new EventPages();
   const backlog: UiFeedItem[] = [];
   let pendingFeed: UiFeedItem[] = [];
   let statusDue = false;
@@ -91,7 +88,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   };
   const schedule = (): void => {
     // No page open: what a page opened later needs is in its hello.
-    if (clients.size === 0) pendingFeed = [];
+    if (pages.size === 0) pendingFeed = [];
     else flushTimer ??= setTimeout(flush, Math.max(0, lastFlush + FLUSH_MS - Date.now()));
   };
   const live = await LiveLab.open(lab, until, {
@@ -103,51 +100,37 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       statusDue = true;
       schedule();
     },
+  }).catch((error: unknown) => {
+    pages.close();
+    throw error;
   });
   const status = (): UiStatus => statusOf(live.snapshot());
   const flush = (): void => {
     flushTimer = undefined;
     lastFlush = Date.now();
-    if (pendingFeed.length) broadcast("feed", pendingFeed.splice(0));
+    if (pendingFeed.length) pages.broadcast("feed", pendingFeed.splice(0));
     if (statusDue) {
       statusDue = false;
       const now = status();
       const shown = JSON.stringify({ ...now, overlay: { ...now.overlay, at: "" } });
       if (shown !== lastStatus) {
         lastStatus = shown;
-        broadcast("status", now);
+        pages.broadcast("status", now);
       }
     }
   };
-  const broadcast = <K extends keyof UiEvents>(type: K, data: UiEvents[K]): void => {
-    for (const client of clients) send(client, type, data);
-  };
-  const send = <K extends keyof UiEvents>(client: ServerResponse, type: K, data: UiEvents[K]): void => {
-    client.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-    if (client.writableLength > MAX_PENDING_BYTES) drop(client);
-  };
-  const drop = (client: ServerResponse): void => {
-    clients.delete(client);
-    client.destroy();
-  };
-  const keepAlive = setInterval(() => {
-    for (const client of clients) {
-      client.write(": keep-alive\n\n");
-      if (client.writableLength > MAX_PENDING_BYTES) drop(client);
-    }
-  }, KEEP_ALIVE_MS);
 
   const ending = live.ended.then(
     async (end) => {
       if (!end) return;
       flush();
       final = await finalEvent(end);
-      for (const client of clients) send(client, final.type, final.data as never);
+      pages.broadcast(final.type, final.data as never);
     },
     (error: unknown) => {
       // A failure that is not the engine going away: said as the end of the stream, with what failed.
       final = { type: "engine-gone", data: { message: `following the lab failed: ${(error as Error).message}` } };
-      for (const client of clients) send(client, final.type, final.data as never);
+      pages.broadcast(final.type, final.data as never);
     },
   );
 
@@ -211,15 +194,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   };
 
   const openEvents = (response: ServerResponse): void => {
-    response.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" });
-    response.flushHeaders();
     // What waits to go out is in the hello already: the others get it now, so this page gets it once.
     clearTimeout(flushTimer);
     flush();
-    clients.add(response);
-    response.on("close", () => clients.delete(response));
-    send(response, "hello", hello());
-    if (final) send(response, final.type, final.data as never);
+    pages.open(response);
+    pages.send(response, "hello", hello());
+    if (final) pages.send(response, final.type, final.data as never);
   };
 
   const action = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -268,7 +248,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       server.listen(options.port, options.host, resolve);
     });
   } catch (error) {
-    clearInterval(keepAlive);
+    pages.close();
     await live.close();
     throw error;
   }
@@ -278,10 +258,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stop.abort();
-      clearInterval(keepAlive);
       clearTimeout(flushTimer);
-      for (const client of clients) client.end();
-      clients.clear();
+      pages.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
