@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { InputError } from "../../errors.js";
 import { Lab } from "../../lab/lab.js";
 import { startUiServer } from "../../ui/server.js";
+import { untilAborted } from "../../wait.js";
 import type { Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
 import { uiAction } from "../ui-actions.js";
@@ -28,10 +29,7 @@ export async function uiCommand(ctx: Context, labName: string | undefined, optio
   });
   ctx.out.line(server.url);
   ctx.out.progress(`serving lab ${lab.name}; Ctrl-C stops serving and leaves the lab running`);
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) resolve();
-    else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await untilAborted(ctx.signal);
   await server.close();
 }
 

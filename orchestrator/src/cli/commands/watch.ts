@@ -1,5 +1,6 @@
 import { LiveLab } from "../../lab/live-lab.js";
 import { Lab } from "../../lab/lab.js";
+import { untilAborted } from "../../wait.js";
 import type { Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
 import { WatchView } from "../watch-view.js";
@@ -29,16 +30,8 @@ export async function watchCommand(
       ctx.out.lines(status);
     },
   });
-  const end = await live.ended;
-  await live.close();
+  const end = await live.ended.finally(() => live.close());
   if (end?.reason === "engine-gone") throw end.error;
   // Its last status stays on show until Ctrl-C, as for a lab that runs.
-  if (end?.reason === "lab-down") await abortOf(until);
-}
-
-function abortOf(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  if (end?.reason === "lab-down") await untilAborted(until);
 }
