@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { everyUntilAborted, Nudge, waitFor, WaitTimeoutError } from "./wait.js";
+import { everyUntilAborted, Nudge, untilAborted, waitFor, WaitTimeoutError } from "./wait.js";
 
 const never = new AbortController().signal;
 
@@ -106,5 +106,19 @@ describe("everyUntilAborted", () => {
       if (ticks === 3) interrupt.abort();
     });
     expect(ticks).toBe(3);
+  });
+});
+
+describe("untilAborted", () => {
+  it("resolves when the signal aborts, and at once when it has", async () => {
+    const stop = new AbortController();
+    let done = false;
+    const waiting = untilAborted(stop.signal).then(() => (done = true));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    stop.abort();
+    await waiting;
+    expect(done).toBe(true);
+    await untilAborted(stop.signal);
   });
 });

@@ -108,3 +108,11 @@ function pause(ms: number, signal: AbortSignal, nudge?: Nudge): Promise<void> {
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** Resolves once the signal aborts (at once when it has): commands that serve or show until Ctrl-C. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}

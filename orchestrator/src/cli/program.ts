@@ -1,5 +1,6 @@
-import { Command, Option } from "@commander-js/extra-typings";
-import { NETWORK_FAULTS } from "../faults/network-faults.js";
+import { Command, CommanderError, Option, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { InputError } from "../errors.js";
+import { NETWORK_FAULTS, type NetworkFaultName } from "../faults/network-faults.js";
 import { PROCESS_FAULTS, PROCESS_FAULT_NAMES, type ProcessFaultName } from "../faults/process-faults.js";
 import { packageVersion } from "../paths.js";
 import type { Context } from "./context.js";
@@ -24,6 +25,9 @@ const network = (program: Command, name: keyof typeof NETWORK_FAULTS) =>
   program.command(name).description(NETWORK_FAULTS[name].help).addOption(labOption()).addOption(json());
 const oneWay = () => new Option("--one-way", "only the direction from the first peer to the second");
 const toPeer = () => new Option("--to <peer>", "only the packets to this peer");
+
+/** Stop and restart's --grace when none is given (`lab ui`'s controls give none). */
+export const GRACE_DEFAULT = "5s";
 
 /**
  * Every command's arguments and options, declared once: the help text, the README's command
@@ -76,6 +80,23 @@ const declare = {
       .addOption(
         new Option("--json", "one JSON object per line: the peers' events, and the lab's status each time it changes"),
       ),
+  ui: (program: Command) =>
+    program
+      .command("ui")
+      .description("serve a live page of the lab: its graph, a feed, and the controls; Ctrl-C leaves the lab running")
+      .argument("[lab]", "lab name (default: the only running lab)")
+      .option("--port <n>", "the port to listen on (0: a free one)", "0")
+      .option(
+        "--host <address>",
+        "the address to listen on; anything but loopback lets others control the lab",
+        "127.0.0.1",
+      )
+      .addOption(
+        new Option(
+          "--results <dir>",
+          "where lab down saves the transcripts: the page offers what it finds there",
+        ).default("results"),
+      ),
   send: (program: Command) =>
     program
       .command("send")
@@ -86,7 +107,7 @@ const declare = {
       .addOption(json()),
   control,
   grace: (command: ReturnType<typeof control>) =>
-    command.option("--grace <duration>", "time between SIGTERM and SIGKILL", "5s"),
+    command.option("--grace <duration>", "time between SIGTERM and SIGKILL", GRACE_DEFAULT),
   partition: (program: Command) =>
     network(program, "partition")
       .argument("[groups...]", "the groups, names split by commas, groups by /: alice,bob / carol,dave")
@@ -156,6 +177,24 @@ const declare = {
       .addOption(json()),
 };
 
+/**
+ * A network fault's words as typed after `lab <fault>` (arguments and flags), parsed by its
+ * declaration here, with nothing printed: `lab ui`'s controls take the CLI's words by its rules.
+ * A usage mistake is an InputError with commander's words.
+ */
+export function parseFaultWords<K extends NetworkFaultName>(name: K, words: string[]): ReturnType<(typeof declare)[K]> {
+  const command = (declare[name] as (program: Command) => CommandUnknownOpts)(new Command())
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  try {
+    command.parse(words, { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    throw new InputError(`lab ${name}: ${error.message.replace(/^error: /, "")}`, `see lab ${name} --help`);
+  }
+  return command as ReturnType<(typeof declare)[K]>;
+}
+
 /** The options a command's action gets, as commander parses them. */
 export type OptionsOf<K extends keyof typeof declare> = ReturnType<ReturnType<(typeof declare)[K]>["opts"]>;
 
@@ -183,6 +222,7 @@ export function buildProgram(ctx: () => Context): Command {
   declare
     .watch(program)
     .action(async (lab, options) => (await import("./commands/watch.js")).watchCommand(ctx(), lab, options));
+  declare.ui(program).action(async (lab, options) => (await import("./commands/ui.js")).uiCommand(ctx(), lab, options));
   declare
     .send(program)
     .action(async (peer, text, options) =>

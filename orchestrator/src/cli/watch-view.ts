@@ -1,7 +1,5 @@
-import type { PeerEvent } from "../../../peer/src/events.js";
-import { partitionsText } from "../check/overlay.js";
-import { describeNetworkState, pairText } from "../faults/network-faults.js";
 import type { LabSnapshot } from "../lab/lab.js";
+import { isFeedLine, statusLine } from "../lab/live-text.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import { formatPeerLine, formatRecord, type PeerLine } from "../transcript/transcript.js";
 import type { Colors } from "./output.js";
@@ -10,21 +8,6 @@ import { renderSnapshot } from "./render.js";
 /** How `watch` shows the lab: redrawn on a terminal, one line per change when piped, NDJSON with --json. */
 export type WatchMode = "screen" | "lines" | "json";
 
-/** What a person follows: deliveries and link changes (--json gives every event). */
-const FEED_EVENTS = new Set<PeerEvent["ev"]>([
-  "sent",
-  "recv",
-  "link-up",
-  "link-down",
-  "hop-limit",
-  "connect-failed",
-  "bad-frame",
-  "slow-consumer",
-  "handshake-failed",
-  "delay",
-  "crash-handler",
-  "exit",
-]);
 const FEED_LENGTH = 18;
 
 /**
@@ -45,7 +28,7 @@ export class WatchView {
   /** A line a peer printed: the lines to print now (on a screen it waits for the next redraw). */
   line(line: PeerLine): string[] {
     if (this.mode === "json") return line.event ? [JSON.stringify(line.event)] : [];
-    if (line.event && !FEED_EVENTS.has(line.event.ev)) return [];
+    if (!isFeedLine(line)) return [];
     const text = formatPeerLine(line);
     if (this.mode === "lines") return [text];
     this.feed.push(text);
@@ -79,15 +62,4 @@ export class WatchView {
     this.lastStatus = shown;
     return [this.mode === "json" ? JSON.stringify({ ts, peer: "lab", ev: "status", ...snapshot }) : `-- ${shown}`];
   }
-}
-
-/** "partitions: {alice, bob} {carol}; network: partition {alice, bob} / {carol}; cut: bob ↔ carol": the piped status. */
-function statusLine(snapshot: LabSnapshot): string {
-  const cut = snapshot.overlay.cut;
-  const faults = describeNetworkState(snapshot.network);
-  return [
-    `partitions: ${partitionsText(snapshot.overlay.partitions)}`,
-    ...(faults.length ? [`network: ${faults.join(", ")}`] : []),
-    ...(cut.length ? [`cut: ${cut.map(pairText).join(", ")}`] : []),
-  ].join("; ");
 }

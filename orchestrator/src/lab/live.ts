@@ -24,13 +24,20 @@ export class LiveFollower {
     private readonly signal: AbortSignal,
     /** Only this peer; all when undefined. */
     private readonly only?: string,
+    /** Told after each change of a peer's container state the engine's events brought. */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   /** Starts following from the lab's containers as read now (or as the caller just read them). */
   async start(containers?: LabContainers): Promise<void> {
     const { peers, refused } = containers ?? (await this.lab.containers());
-    const states = new PeerStates(this.lab.runtime, this.lab.name, peers, createdSince(peers), (peer) =>
-      this.started(peer),
+    const states = new PeerStates(
+      this.lab.runtime,
+      this.lab.name,
+      peers,
+      createdSince(peers),
+      (peer) => this.started(peer),
+      this.onChange,
     );
     this.following = { states, refused };
     for (const [peer, info] of peers) if (info.state === "running") this.follow(peer);
@@ -40,6 +47,11 @@ export class LiveFollower {
   containers(): LabContainers {
     const { states, refused } = this.following!;
     return { peers: states.current(), refused };
+  }
+
+  /** False once the engine's event stream ended on its own: the engine went away (or closed it). */
+  get engineFollowing(): boolean {
+    return this.following?.states.following ?? true;
   }
 
   /** Waits for the signal to abort, then for every stream to end. */

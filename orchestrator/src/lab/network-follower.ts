@@ -20,6 +20,8 @@ export class NetworkFollower {
     journal: ContainerInfo | undefined,
     known: readonly Action[],
     signal: AbortSignal,
+    /** Told each action the stream brings that changes the faults in force. */
+    private readonly onFault: () => void = () => {},
   ) {
     known.forEach((action) => this.add(action));
     this.ended = (
@@ -29,7 +31,7 @@ export class NetworkFollower {
             new Map([["journal", { id: journal.id }]]),
             (line) => {
               const action = parseAction(line.text);
-              if (action) this.add(action);
+              if (action && this.add(action)) this.onFault();
             },
             signal,
           )
@@ -48,7 +50,11 @@ export class NetworkFollower {
     return this.ended;
   }
 
-  private add(action: Action): void {
-    if (action.fault) this.actions.set(encodeAction(action), action);
+  /** Whether it was a fault not known yet. */
+  private add(action: Action): boolean {
+    const key = encodeAction(action);
+    if (!action.fault || this.actions.has(key)) return false;
+    this.actions.set(key, action);
+    return true;
   }
 }

@@ -21,6 +21,8 @@ export class PeerStates {
     /** Replayed from this ISO time: events before the read are told apart from later ones by their time and the state read. */
     since: string,
     private readonly onStart: (peer: string, ts: string) => void = () => {},
+    /** Told after each change it applied, whatever it was (the live view redraws). */
+    private readonly onChange: () => void = () => {},
   ) {
     this.infos = new Map([...peers].map(([peer, info]) => [peer, { ...info }]));
     this.engine = new EngineWatch(runtime, { [LABEL.lab]: lab, [LABEL.role]: "peer" }, since, (event) =>
@@ -31,6 +33,11 @@ export class PeerStates {
   /** Each peer's container as it is now (copies: later changes do not reach them). */
   current(): Map<string, ContainerInfo> {
     return new Map([...this.infos].map(([peer, info]) => [peer, { ...info }]));
+  }
+
+  /** False once the engine's event stream ended on its own (the engine went away, or closed it): states are then stale. */
+  get following(): boolean {
+    return this.engine.following;
   }
 
   /** The engine's events for the lab's peers so far. */
@@ -49,6 +56,7 @@ export class PeerStates {
     const started = msOf(inspected.startedAt) > msOf(info.startedAt);
     this.infos.set(peer, { ...inspected });
     if (started) this.onStart(peer, inspected.startedAt);
+    this.onChange();
   }
 
   /** Ends the event stream and any inspect under way. */
@@ -80,6 +88,7 @@ export class PeerStates {
     } else if (isLive(info)) {
       info.state = event.change === "pause" ? "paused" : "running";
     }
+    this.onChange();
   }
 
   /** The address of a container that started again, kept while that start is still the latest. */

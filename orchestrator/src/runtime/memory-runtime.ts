@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { InputError, LabError } from "../errors.js";
+import { EnvironmentError, InputError, LabError } from "../errors.js";
 import { builtImageTag } from "./built-image.js";
 import { LoopbackNetworks, type Endpoint } from "./memory-network.js";
 import { ENDED, cat, referencePeer, type Process, type Program } from "./memory-programs.js";
@@ -80,6 +80,8 @@ export class MemoryRuntime implements Runtime {
   private readonly loopback = new LoopbackNetworks();
   private readonly images: Map<string, Program>;
   private addressesGiven = 0;
+  /** Set by `stopAnswering`: every call fails as a call to an engine that has gone away. */
+  private gone = false;
 
   /**
    * `images`: the programs of other images (a custom peer); the reference peer is always there.
@@ -92,7 +94,29 @@ export class MemoryRuntime implements Runtime {
     this.images = new Map([[MEMORY_PEER_IMAGE, referencePeer], ...Object.entries(images)]);
   }
 
-  async ping(): Promise<void> {}
+  async ping(): Promise<void> {
+    this.answer();
+  }
+
+  /**
+   * Plays an engine that went away (stopped, or its socket gone): every call from now fails with
+   * the EnvironmentError DockerRuntime gives then, and the log and event streams followed end
+   * with it. The containers' processes go on, as they would in an engine lab can no longer reach.
+   */
+  stopAnswering(): void {
+    this.gone = true;
+    wake(this.eventsChanged);
+    for (const c of this.containers.values()) wake(c.changed);
+  }
+
+  private answer(): void {
+    if (this.gone) {
+      throw new EnvironmentError(
+        "no Docker engine answers at memory (ECONNREFUSED)",
+        "start the engine (scripts/ensure-docker.sh, or `sudo systemctl start docker`), or point DOCKER_HOST at one",
+      );
+    }
+  }
 
   async ensurePeerImage(): Promise<string> {
     return MEMORY_PEER_IMAGE;
@@ -139,6 +163,7 @@ export class MemoryRuntime implements Runtime {
   }
 
   async listNetworks(labels: Labels): Promise<NetworkInfo[]> {
+    this.answer();
     return [...this.networks.values()]
       .filter((network) => carries(network.labels, labels))
       .map((network) => ({ ...network, labels: { ...network.labels } }));
@@ -330,6 +355,7 @@ export class MemoryRuntime implements Runtime {
   }
 
   async listContainers(labels: Labels): Promise<ContainerInfo[]> {
+    this.answer();
     return [...this.containers.values()].filter((c) => carries(c.spec.labels, labels)).map(info);
   }
 
@@ -392,6 +418,7 @@ export class MemoryRuntime implements Runtime {
     const following = options.follow && isLive(c);
     let next = following && options.newOnly ? c.log.length : 0;
     for (;;) {
+      this.answer();
       while (next < c.log.length) yield c.log[next++]!;
       // As the engine does: a follow ends when the container stops (a restart too) or is removed.
       if (!following || options.signal?.aborted || c.run !== run || !isLive(c) || !this.containers.has(id)) return;
@@ -403,6 +430,7 @@ export class MemoryRuntime implements Runtime {
     const until = options.until === undefined ? undefined : Date.parse(options.until);
     let next = 0;
     for (;;) {
+      this.answer();
       for (; next < this.events.length; next++) {
         const { labels: carried, ...event } = this.events[next]!;
         if (
@@ -431,6 +459,7 @@ export class MemoryRuntime implements Runtime {
   }
 
   private container(id: string, what: string): Container {
+    this.answer();
     const c = this.containers.get(id);
     if (!c) throw refusal(what, `No such container: ${id}`, 404);
     return c;

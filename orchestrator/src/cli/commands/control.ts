@@ -1,7 +1,8 @@
 import type { ProcessFaultName } from "../../faults/process-faults.js";
-import { control } from "../../lab/control.js";
+import { control, type ControlResult } from "../../lab/control.js";
 import { Lab } from "../../lab/lab.js";
 import { durationFlag, type Context } from "../context.js";
+import type { Colors } from "../output.js";
 import { renderJournalWarning, renderLinksBack, renderPartitionChange } from "../render.js";
 import type { OptionsOf } from "../program.js";
 
@@ -20,8 +21,15 @@ export async function controlCommand(
     ctx.out.json({ ...rest, snapshot: after });
     return;
   }
-  ctx.out.line(`${result.did}; now ${result.status}`);
-  if (result.links) ctx.out.lines(renderLinksBack(result.links, ctx.out.color));
-  ctx.out.line(renderPartitionChange(result.partitionsBefore, result.partitionsAfter, ctx.out.color));
-  ctx.out.lines(renderJournalWarning(result.after.journal, ctx.out.color));
+  ctx.out.lines(controlLines(result, ctx.out.color));
+}
+
+/** What `lab <kill|stop|…>` prints of its result. */
+export function controlLines(result: ControlResult, c: Colors): string[] {
+  return [
+    `${result.did}; now ${result.status}`,
+    ...(result.links ? renderLinksBack(result.links, c) : []),
+    renderPartitionChange(result.partitionsBefore, result.partitionsAfter, c),
+    ...renderJournalWarning(result.after.journal, c),
+  ];
 }

@@ -1,0 +1,49 @@
+import { isIP } from "node:net";
+import { InputError } from "../../errors.js";
+import { Lab } from "../../lab/lab.js";
+import { startUiServer } from "../../ui/server.js";
+import { untilAborted } from "../../wait.js";
+import type { Context } from "../context.js";
+import type { OptionsOf } from "../program.js";
+import { uiAction } from "../ui-actions.js";
+
+/**
+ * Serves a live page of the lab until Ctrl-C, which stops the server and leaves the lab
+ * running. The URL is stdout's first line (a script or test reads it there); nothing is opened.
+ */
+export async function uiCommand(ctx: Context, labName: string | undefined, options: OptionsOf<"ui">): Promise<void> {
+  const port = portNumber(options.port);
+  const lab = await Lab.find(await ctx.runtime(), labName);
+  if (!isLoopback(options.host)) {
+    ctx.out.progress(
+      `warning: listening on ${options.host}: anyone who can reach it can kill, stop and restart the peers of lab ${lab.name}, and send as them`,
+    );
+  }
+  const server = await startUiServer({
+    lab,
+    host: options.host,
+    port,
+    signal: ctx.signal,
+    resultsDir: options.results,
+    act: (request, signal) => uiAction(lab, request, signal),
+  });
+  ctx.out.line(server.url);
+  ctx.out.progress(`serving lab ${lab.name}; Ctrl-C stops serving and leaves the lab running`);
+  await untilAborted(ctx.signal);
+  await server.close();
+}
+
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InputError(`--port ${text} is not a port`, "give a number from 1 to 65535, or 0 for a free one");
+  }
+  return port;
+}
+
+/** Whether only this machine can reach an address: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1";
+}
