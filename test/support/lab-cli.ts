@@ -24,6 +24,8 @@ export interface RunningLab {
   /** Resolves once stdout or stderr matches; rejects after `timeoutMs` with what it printed so far. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   signal(signal?: NodeJS.Signals): void;
+  /** What it printed so far. */
+  printed(): { stdout: string; stderr: string };
   done: Promise<LabRun>;
 }
 
@@ -68,6 +70,7 @@ export function startLab(args: string[], options: LabOptions = {}): RunningLab {
         check();
       }),
     signal: (signal = "SIGINT") => child.kill(signal),
+    printed: () => ({ ...output }),
     done,
   };
   if (options.interrupt) {
