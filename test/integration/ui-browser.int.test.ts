@@ -158,5 +158,19 @@ describe.skipIf(skipReason !== undefined)(
       expect(status).toBe(403);
       expect(await page.$eval('[data-peer="carol"]', (node) => node.getAttribute("data-state"))).toBe("running");
     });
+
+    it("says the lab was brought down when someone runs lab down, and the transcripts' place", async () => {
+      const down = await lab(["down", name, "--results", join(dir, "results")]);
+      expect(down.code, down.stderr).toBe(0);
+      labUp = false;
+      await waitForText(page, "#banners .lab", "brought down", 10_000);
+      expect(await page.$eval("#banners .lab", (banner) => banner.textContent)).toContain(join(dir, "results"));
+    });
+
+    it("says so when the lab ui server goes away (Ctrl-C), instead of freezing", async () => {
+      ui!.signal("SIGINT");
+      expect((await ui!.done).code).toBe(0);
+      await waitForText(page, "#banners .connection", "lost the lab ui server", 10_000);
+    });
   },
 );

@@ -28,6 +28,11 @@ describe("pageHtml", () => {
     for (const id of new Set(ids)) expect(html, `#${id}`).toContain(`id="${id}"`);
   });
 
+  it("keeps what it hides hidden, even the elements its style lays out as flex (the network-faults form)", () => {
+    expect(html).toMatch(/<form id="network-form"[^>]* hidden>/);
+    expect(html).toContain("[hidden]{display:none !important}");
+  });
+
   it("carries the report's legend and the drawing's style", () => {
     expect(html).toContain("killed / exited / removed");
     expect(html).toContain("line.live{");

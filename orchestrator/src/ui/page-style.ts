@@ -7,6 +7,7 @@ export const PAGE_STYLE = `
 html{font-size:15px}
 html.big{font-size:22px}
 *{box-sizing:border-box}
+[hidden]{display:none !important}
 body{margin:0;background:var(--bg);color:var(--fg);font:1rem/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif;min-height:100vh;display:flex;flex-direction:column}
 :focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 button{font:inherit;padding:.25rem .8rem;border:2px solid var(--fg);border-radius:.4rem;background:#fff;color:var(--fg);cursor:pointer}

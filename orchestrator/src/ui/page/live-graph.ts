@@ -92,7 +92,7 @@ export class LiveGraph {
       node.setAttribute("data-state", status.overlay.states[peer] ?? "removed");
       node.setAttribute("tabindex", "0");
       node.setAttribute("role", "button");
-      node.setAttribute("aria-haspopup", "menu");
+      node.setAttribute("aria-haspopup", "dialog");
       node.setAttribute("aria-label", title);
     });
     if (focused !== undefined) this.nodeOf(focused)?.focus();
