@@ -24,7 +24,7 @@ export interface RunningLab {
   /** Resolves once stdout or stderr matches; rejects after `timeoutMs` with what it printed so far. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   signal(signal?: NodeJS.Signals): void;
-  /** What it printed so far. */
+  /** What it has printed so far. */
   printed(): { stdout: string; stderr: string };
   done: Promise<LabRun>;
 }
