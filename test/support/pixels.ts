@@ -25,11 +25,28 @@ export function inkStats(png: PNG): InkStats {
   return { nonWhiteShare: nonWhite / (width * height), distinctColours: sampled.size };
 }
 
-/** How many pixels match `test`: a mark's colour, to see that it was painted. */
-export function countPixels(png: PNG, test: (r: number, g: number, b: number) => boolean): number {
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** How many pixels (of the whole picture, or of a region of it) match `test`: a mark's colour, to see that it was painted. */
+export function countPixels(
+  png: PNG,
+  test: (r: number, g: number, b: number) => boolean,
+  region: Region = { x: 0, y: 0, width: png.width, height: png.height },
+): number {
   let count = 0;
-  for (let pixel = 0; pixel < png.width * png.height; pixel++) {
-    if (test(png.data[pixel * 4]!, png.data[pixel * 4 + 1]!, png.data[pixel * 4 + 2]!)) count++;
+  const [left, top] = [Math.max(0, Math.floor(region.x)), Math.max(0, Math.floor(region.y))];
+  const right = Math.min(png.width, Math.ceil(region.x + region.width));
+  const bottom = Math.min(png.height, Math.ceil(region.y + region.height));
+  for (let y = top; y < bottom; y++) {
+    for (let x = left; x < right; x++) {
+      const pixel = (y * png.width + x) * 4;
+      if (test(png.data[pixel]!, png.data[pixel + 1]!, png.data[pixel + 2]!)) count++;
+    }
   }
   return count;
 }

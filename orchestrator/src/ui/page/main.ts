@@ -47,10 +47,17 @@ function showStatus(now: UiStatus): void {
   menu.refresh();
 }
 
-/** Newest at the top; the oldest go beyond FEED_LINES. */
+/**
+ * Newest at the top, by the time each line was printed: peers' logs arrive each at its own pace,
+ * so a sender's line can come after its neighbours' receipts. The oldest go beyond FEED_LINES.
+ */
 function addFeed(items: UiFeedItem[]): void {
-  const lines = items.map((item) => el("li", { class: `ev-${item.event?.ev ?? "lab"}` }, item.text));
-  feed.prepend(...lines.reverse());
+  for (const item of items) {
+    const line = el("li", { class: `ev-${item.event?.ev ?? "lab"}`, "data-ts": item.ts }, item.text);
+    let after = feed.firstElementChild;
+    while (after && (after.getAttribute("data-ts") ?? "") > item.ts) after = after.nextElementSibling;
+    feed.insertBefore(line, after);
+  }
   while (feed.childElementCount > FEED_LINES) feed.lastElementChild!.remove();
 }
 
@@ -61,12 +68,17 @@ function banner(kind: "connection" | "lab", ...content: Array<Node | string>): v
   if (content.length > 0) box.append(el("p", { class: `banner ${kind}`, "data-kind": kind }, ...content));
 }
 
+/** Actions asked so far: an answer shows only while its action is the latest asked. */
+let asked = 0;
+
 /** An action as the CLI would be asked it, then its answer (the CLI's lines, or the error and fix). */
 async function act(request: UiActionRequest): Promise<void> {
   const words = "args" in request ? request.args : [request.peer, ...("text" in request ? [request.text] : [])];
   const command = el("p", { class: "command" }, `$ lab ${[request.action, ...words].join(" ")}`);
+  const turn = ++asked;
   result.replaceChildren(command, el("p", { class: "pending" }, "…"));
   const answer = await postAction(token, request);
+  if (turn !== asked) return;
   result.replaceChildren(
     command,
     ...(answer.ok
