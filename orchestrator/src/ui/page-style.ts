@@ -36,7 +36,8 @@ section{background:var(--card);border:1px solid var(--line);border-radius:.6rem;
 .dot.dup{fill:#ea580c}
 .topology .node{cursor:pointer}
 .topology .node:focus{outline:none}
-.topology .node:focus-visible circle:first-of-type,.topology .node:hover circle:first-of-type{stroke:var(--focus);stroke-width:4}
+.topology .node:focus-visible{outline:3px solid #0f172a;outline-offset:3px}
+.topology .node:focus-visible circle:first-of-type,.topology .node:hover circle:first-of-type{stroke:#0f172a;stroke-width:3}
 .menu{position:absolute;z-index:2;min-width:13rem;background:#fff;border:2px solid var(--fg);border-radius:.5rem;padding:.5rem .6rem;box-shadow:0 6px 20px rgba(15,23,42,.25)}
 .menu h2{font-size:1rem}
 .menu-actions{display:flex;flex-wrap:wrap;gap:.3rem;margin-bottom:.5rem}
