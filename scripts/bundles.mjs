@@ -1,5 +1,5 @@
-// What `npm run build` bundles, as esbuild options (scripts/bundles.test.ts checks each target
-// against the Node that runs the bundle and the Node its dependencies declare).
+// What `npm run build` bundles, as esbuild options (scripts/bundles.test.ts checks each Node target
+// against the Node that runs the bundle and the Node its dependencies declare; the page carries no package).
 
 const shebang = { js: "#!/usr/bin/env node" };
 
@@ -49,6 +49,18 @@ export const BUNDLES = [
     loader: { ".node": "empty" },
     define: { "import.meta.url": "__p2plabModuleUrl" },
     banner: { js: `${shebang.js}\nconst __p2plabModuleUrl = require("node:url").pathToFileURL(__filename).href;` },
+    legalComments: "none",
+    logLevel: "warning",
+  },
+  // `lab ui`'s page script, served as /page.js: for the browser, one file, nothing fetched at run time.
+  {
+    entryPoints: ["orchestrator/src/ui/page/main.ts"],
+    outfile: "dist/ui/page.js",
+    bundle: true,
+    platform: "browser",
+    target: "es2022",
+    format: "iife",
+    minify: true,
     legalComments: "none",
     logLevel: "warning",
   },

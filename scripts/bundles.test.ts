@@ -61,7 +61,7 @@ describe("the bundles' Node targets", () => {
     expect(STAND_IN_BASE_IMAGE).toBe(`p2plab/node-base:${imageNode[0]}-bookworm`);
   });
 
-  for (const options of BUNDLES) {
+  for (const options of BUNDLES.filter((bundle) => bundle.platform === "node")) {
     // A split bundle names its entry file by its entry point's name.
     const outfile = options.outfile ?? `${options.outdir}/${Object.keys(options.entryPoints as object)[0]}.js`;
     it(`${outfile} targets the oldest Node it runs on, one every package it uses supports`, async () => {
@@ -89,5 +89,18 @@ describe("the peer bundle", () => {
   it("carries no npm package: it starts in every container, so it stays small", async () => {
     const peer = BUNDLES.find((options) => options.outfile === "dist/peer.cjs")!;
     expect(await packagesOf(peer)).toEqual([]);
+  });
+});
+
+describe("the page bundle", () => {
+  it("carries no npm package and no Node module: it runs in the browser, and nothing is fetched", async () => {
+    const page = BUNDLES.find((options) => options.outfile === "dist/ui/page.js")!;
+    expect(page.platform).toBe("browser");
+    expect(await packagesOf(page)).toEqual([]);
+    const { metafile } = await build({ ...page, write: false, metafile: true, logLevel: "silent" });
+    const builtins = Object.values(metafile.inputs).flatMap(({ imports }) =>
+      imports.filter((imported) => isBuiltin(imported.path)).map((imported) => imported.path),
+    );
+    expect(builtins).toEqual([]);
   });
 });

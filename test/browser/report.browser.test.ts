@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../../orchestrator/src/report/html.js";
 import type { RunReport } from "../../orchestrator/src/check/run-report.js";
 import { chromiumOrSkipReason, dumpDom, screenshot } from "../support/chromium.js";
+import { countPixels, inkStats, type InkStats } from "../support/pixels.js";
 
 const FIXTURE = new URL("../../orchestrator/src/report/fixtures/chain-killed-bridge.json", import.meta.url);
 /** The last run's screenshot stays here, for a person to look at. */
@@ -13,30 +14,9 @@ const KEPT_SCREENSHOT = join(tmpdir(), "report-screenshot.png");
 
 const skipReason = chromiumOrSkipReason();
 
-interface PixelStats {
-  nonWhiteShare: number;
-  distinctColours: number;
-  verdictRedPixels: number;
-}
-
 /** What a blank or broken page would lack: ink, variety, and the red FAIL badge. */
-function pixelStats(png: PNG): PixelStats {
-  const { width, height, data } = png;
-  let nonWhite = 0;
-  let red = 0;
-  const sampled = new Set<number>();
-  const sampleStep = Math.max(1, Math.floor((width * height) / 20_000));
-  for (let pixel = 0; pixel < width * height; pixel++) {
-    const r = data[pixel * 4]!;
-    const g = data[pixel * 4 + 1]!;
-    const b = data[pixel * 4 + 2]!;
-    // The page background (#f8fafc) counts as white: only content and tinted boxes are ink.
-    if (Math.min(r, g, b) < 246) nonWhite++;
-    if (r > 180 && g < 90 && b < 90) red++;
-    // 4 bits a channel, so anti-aliasing does not pass for variety.
-    if (pixel % sampleStep === 0) sampled.add(((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4));
-  }
-  return { nonWhiteShare: nonWhite / (width * height), distinctColours: sampled.size, verdictRedPixels: red };
+function pixelStats(png: PNG): InkStats & { verdictRedPixels: number } {
+  return { ...inkStats(png), verdictRedPixels: countPixels(png, (r, g, b) => r > 180 && g < 90 && b < 90) };
 }
 
 describe.skipIf(skipReason !== undefined)(

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 export const CHROMIUM = process.env.P2PLAB_CHROMIUM ?? "/usr/bin/chromium";
 
 /** Headless, offline and without a profile: nothing but the page under test is loaded. */
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -64,7 +64,7 @@ async function runChromium(args: string[]): Promise<string> {
     return await new Promise<string>((resolve, reject) => {
       execFile(
         CHROMIUM,
-        [...FLAGS, `--user-data-dir=${profile}`, ...args],
+        [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args],
         { timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
           if (error) {

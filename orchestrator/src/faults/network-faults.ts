@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { formatDuration } from "../../../peer/src/duration.js";
 import { mulberry32 } from "../random.js";
+import { pairText } from "./pair-text.js";
+
+export { pairText };
 
 /**
  * How a delay is done: by the kernel's netem qdisc in the peer's network namespace, or, where the
@@ -290,11 +293,6 @@ function delayText(delay: { ms: number; jitterMs: number }): string {
 
 function toText(to: string | undefined): string {
   return to === undefined ? "" : ` to ${to}`;
-}
-
-/** A pair cut (or restored) in words: "alice ↔ bob", "alice → bob (one way)". */
-export function pairText(fault: { from: string; to: string; oneWay: boolean }): string {
-  return fault.oneWay ? `${fault.from} → ${fault.to} (one way)` : `${fault.from} ↔ ${fault.to}`;
 }
 
 function directions(fault: { from: string; to: string; oneWay: boolean }): Cut[] {

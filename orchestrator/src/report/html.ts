@@ -1,14 +1,13 @@
-import { pairText } from "../faults/network-faults.js";
 import { formatDuration } from "../../../peer/src/duration.js";
-import { partitionsText, type CutLink } from "../check/overlay.js";
+import { partitionsText } from "../check/overlay.js";
 import type { Forward, LatencySummary, OverlaySnapshot, Repair, RunReport } from "../check/run-report.js";
 import { CLASS_MEANING, DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
 import { isUp } from "../faults/peer-status.js";
 import { PROCESS_FAULTS, isProcessFault } from "../faults/process-faults.js";
-import { linkKey } from "../topology/link-key.js";
 import { describeEngineRecord, type EngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem, type Action } from "../transcript/journal.js";
 import { escapeHtml as esc } from "./escape-html.js";
+import { OVERLAY_STYLE, fx, overlayLegend, overlaySvg } from "./overlay-svg.js";
 import {
   COST_LEAD,
   cellText,
@@ -23,12 +22,6 @@ import {
   repairRows,
 } from "./markdown.js";
 
-/** Partition colours, in order of each partition's first peer; none of them means a state. */
-const PARTITION_PALETTE = ["#2563eb", "#0d9488", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#4f46e5", "#b45309"];
-/** Peers that are gone until restarted: drawn grey with ✕. */
-const DEAD_STATES: ReadonlySet<string> = new Set(["killed", "exited", "removed"]);
-const DEAD_FILL = "#9ca3af";
-const PAUSED_FILL = "#f59e0b";
 const MAX_ARROWS = 400;
 
 /**
@@ -100,19 +93,10 @@ ${guesses}
 function topologySection(report: RunReport): string {
   const graphs = report.snapshots.map(
     (snapshot, index) =>
-      `<figure class="graph">${topologySvg(report, snapshot, index)}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot.partitions))}</span>${networkList(snapshot)}</figcaption></figure>`,
+      `<figure class="graph">${overlaySvg(report.peers, report.links, snapshot, String(index)).svg}<figcaption><strong>${esc(snapshot.label)}</strong> <span class="muted">${esc(offsetLabel(report, snapshot.at))}</span><br><span class="partitions">partitions: ${esc(partitionsText(snapshot.partitions))}</span>${networkList(snapshot)}</figcaption></figure>`,
   );
-  const swatches = PARTITION_PALETTE.slice(0, 3)
-    .map((colour) => `<circle cx="${8 + PARTITION_PALETTE.indexOf(colour) * 12}" cy="8" r="6" fill="${colour}"/>`)
-    .join("");
   const legend = `<ul class="legend">
-<li><svg width="40" height="16" aria-hidden="true">${swatches}</svg> a partition (one colour each)</li>
-<li><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="7" fill="${DEAD_FILL}"/>${crossMark(8, 8, 7)}</svg> killed / exited / removed</li>
-<li><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="7" fill="${PAUSED_FILL}"/>${pauseMark(8, 8, 7)}</svg> paused</li>
-<li><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="6" fill="#fff" stroke="#64748b" stroke-dasharray="2 2"/></svg> other (created, restarting)</li>
-<li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="live"/></svg> live link</li>
-<li><svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" class="configured"/></svg> configured link, not up</li>
-<li><svg width="30" height="14" aria-hidden="true"><line x1="1" y1="7" x2="29" y2="7" class="cut"/><text x="15" y="7" class="cut-mark">✂</text></svg> cut by the network: reported up, nothing crosses (an arrow: one way, the direction dropped)</li>
+${overlayLegend()}
 </ul>`;
   const body =
     report.snapshots.length === 0
@@ -121,143 +105,12 @@ function topologySection(report: RunReport): string {
   return `<section id="topology"><h2>Topology</h2><p class="lead">The live overlay before the run and after each fault: peers that can reach each other share a colour.</p>${body}</section>`;
 }
 
-interface Point {
-  x: number;
-  y: number;
-}
-
-/** Peers on a circle in `peers` order from the top, clockwise: the same place in every snapshot. */
-function circleLayout(peers: string[], center: Point, radius: number): Map<string, Point> {
-  const positions = new Map<string, Point>();
-  peers.forEach((peer, index) => {
-    const angle = -Math.PI / 2 + (2 * Math.PI * index) / Math.max(1, peers.length);
-    positions.set(peer, { x: center.x + radius * Math.cos(angle), y: center.y + radius * Math.sin(angle) });
-  });
-  return positions;
-}
-
-function topologySvg(report: RunReport, snapshot: OverlaySnapshot, index: number): string {
-  const size = 320;
-  const count = report.peers.length;
-  const nodeRadius = count <= 12 ? 17 : count <= 40 ? 8 : 4;
-  const showLabels = count <= 60;
-  const center = { x: size / 2, y: size / 2 };
-  const radius = count <= 12 ? 92 : 112;
-  const positions = circleLayout(report.peers, center, radius);
-
-  const partitionOf = new Map<string, number>();
-  const ordered = [...snapshot.partitions].sort((a, b) => firstIndex(report.peers, a) - firstIndex(report.peers, b));
-  ordered.forEach((group, index) => group.forEach((peer) => partitionOf.set(peer, index)));
-
-  const cut = snapshot.cut ?? [];
-  const reportedUp = new Set(
-    [...snapshot.links, ...cut.map((link) => [link.from, link.to] as const)].map((link) => linkKey(...link)),
-  );
-  const configured = report.links
-    .filter((link) => !reportedUp.has(linkKey(...link)))
-    .map((link) => edge(positions, link, "configured"))
-    .join("");
-  const liveEdges = snapshot.links.map((link) => edge(positions, link, "live")).join("");
-  const arrow = `cut-arrow-${index}`;
-  const cutEdges = cut.map((link) => cutEdge(positions, link, nodeRadius, arrow)).join("");
-  const defs = cut.some((link) => link.oneWay)
-    ? `<defs><marker id="${arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0 0L10 5L0 10z" fill="#dc2626"/></marker></defs>`
-    : "";
-
-  const nodes = report.peers
-    .map((peer) => {
-      const p = positions.get(peer)!;
-      const state = snapshot.states[peer] ?? "removed";
-      const partition = partitionOf.get(peer);
-      let shape: string;
-      if (partition !== undefined) {
-        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="${PARTITION_PALETTE[partition % PARTITION_PALETTE.length]}" stroke="#fff" stroke-width="2"/>`;
-      } else if (DEAD_STATES.has(state)) {
-        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="${DEAD_FILL}" stroke="#fff" stroke-width="2"/>${crossMark(p.x, p.y, nodeRadius)}`;
-      } else if (state === "paused") {
-        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="${PAUSED_FILL}" stroke="#fff" stroke-width="2"/>${pauseMark(p.x, p.y, nodeRadius)}`;
-      } else {
-        shape = `<circle cx="${fx(p.x)}" cy="${fx(p.y)}" r="${nodeRadius}" fill="#fff" stroke="#64748b" stroke-width="1.5" stroke-dasharray="3 2"/>`;
-      }
-      const label = showLabels ? nodeLabel(peer, p, center, nodeRadius, count) : "";
-      return `<g class="node"><title>${esc(`${peer}: ${state}${partition === undefined ? "" : `, partition ${partition + 1}`}`)}</title>${shape}${label}</g>`;
-    })
-    .join("");
-
-  // Room at the sides for the longest label beside a node on the circle's left or right.
-  const labelWidth = showLabels
-    ? Math.max(...report.peers.map((peer) => labelText(peer).length)) * (count <= 12 ? 8 : 5.6)
-    : 0;
-  const labelGap = count <= 12 ? 10 : 6;
-  const pad = Math.max(0, Math.ceil(labelWidth - (size / 2 - radius - nodeRadius - labelGap)) + 4);
-  return `<svg class="topology" viewBox="${-pad} 0 ${size + 2 * pad} ${size}" role="img" aria-label="${esc(`overlay ${snapshot.label}`)}">${defs}${configured}${liveEdges}${cutEdges}${nodes}</svg>`;
-}
-
-/** A node's label: long names end in an ellipsis. */
-function labelText(peer: string): string {
-  return peer.length > 14 ? `${peer.slice(0, 13)}…` : peer;
-}
-
-function nodeLabel(peer: string, p: Point, center: Point, nodeRadius: number, count: number): string {
-  const dx = p.x - center.x;
-  const dy = p.y - center.y;
-  const length = Math.hypot(dx, dy) || 1;
-  const distance = nodeRadius + (count <= 12 ? 10 : 6);
-  const x = p.x + (dx / length) * distance;
-  const y = p.y + (dy / length) * distance;
-  const anchor = dx / length > 0.3 ? "start" : dx / length < -0.3 ? "end" : "middle";
-  const baseline = dy / length > 0.3 ? "hanging" : dy / length < -0.3 ? "auto" : "middle";
-  const text = labelText(peer);
-  return `<text x="${fx(x)}" y="${fx(y)}" text-anchor="${anchor}" dominant-baseline="${baseline}" class="${count <= 12 ? "label" : "label small"}">${esc(text)}</text>`;
-}
-
-function edge(positions: Map<string, Point>, [a, b]: [string, string], kind: "live" | "configured"): string {
-  const p = positions.get(a);
-  const q = positions.get(b);
-  if (!p || !q) return "";
-  return `<line x1="${fx(p.x)}" y1="${fx(p.y)}" x2="${fx(q.x)}" y2="${fx(q.y)}" class="${kind}"/>`;
-}
-
-/**
- * A link the network cuts: dashed red with ✂ at its middle; a one-way cut ends in an arrow at the
- * peer its dropped packets were for, stopping short of the node so the arrow shows.
- */
-function cutEdge(positions: Map<string, Point>, link: CutLink, nodeRadius: number, arrow: string): string {
-  const p = positions.get(link.from);
-  const q = positions.get(link.to);
-  if (!p || !q) return "";
-  const length = Math.hypot(q.x - p.x, q.y - p.y) || 1;
-  const end = link.oneWay ? (nodeRadius + 3) / length : 0;
-  const x2 = q.x - (q.x - p.x) * end;
-  const y2 = q.y - (q.y - p.y) * end;
-  const title = link.oneWay
-    ? `cut ${pairText(link)}: ${link.from}'s packets to ${link.to} are dropped`
-    : `cut ${pairText(link)}: packets are dropped both ways`;
-  return `<g class="cut-link"><title>${esc(title)}</title><line x1="${fx(p.x)}" y1="${fx(p.y)}" x2="${fx(x2)}" y2="${fx(y2)}" class="cut"${link.oneWay ? ` marker-end="url(#${arrow})"` : ""}/><text x="${fx((p.x + q.x) / 2)}" y="${fx((p.y + q.y) / 2)}" class="cut-mark">✂</text></g>`;
-}
-
 /** The network faults in force at a snapshot, one line each; nothing when none (or a summary from before them). */
 function networkList(snapshot: OverlaySnapshot): string {
   const faults = snapshot.network ?? [];
   return faults.length === 0
     ? ""
     : `<ul class="network">${faults.map((fault) => `<li>${esc(`network: ${fault}`)}</li>`).join("")}</ul>`;
-}
-
-function crossMark(x: number, y: number, r: number): string {
-  const d = r * 0.45;
-  return `<path d="M${fx(x - d)} ${fx(y - d)}L${fx(x + d)} ${fx(y + d)}M${fx(x + d)} ${fx(y - d)}L${fx(x - d)} ${fx(y + d)}" stroke="#fff" stroke-width="${fx(Math.max(1.5, r / 6))}" stroke-linecap="round"/>`;
-}
-
-function pauseMark(x: number, y: number, r: number): string {
-  const w = r * 0.22;
-  const h = r * 0.9;
-  return `<rect x="${fx(x - w * 1.6)}" y="${fx(y - h / 2)}" width="${fx(w)}" height="${fx(h)}" fill="#fff"/><rect x="${fx(x + w * 0.6)}" y="${fx(y - h / 2)}" width="${fx(w)}" height="${fx(h)}" fill="#fff"/>`;
-}
-
-function firstIndex(peers: string[], group: string[]): number {
-  const indexes = group.map((peer) => peers.indexOf(peer)).filter((index) => index >= 0);
-  return indexes.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...indexes);
 }
 
 // ── Delivery matrix ─────────────────────────────────────────────────────────────────────────
@@ -473,7 +326,7 @@ export function reportPictures(report: RunReport): Array<{ file: string; svg: st
       .replace(/>/, `><style>${STYLE}svg{font:15px/1.5 system-ui,sans-serif;background:#fff}</style>`);
   const overlays = report.snapshots.map((snapshot, index) => ({
     file: `overlay-${index + 1}.svg`,
-    svg: standalone(topologySvg(report, snapshot, index), 400),
+    svg: standalone(overlaySvg(report.peers, report.links, snapshot, String(index)).svg, 400),
   }));
   const sequence = sequenceSvg(report);
   return [...overlays, ...(sequence ? [{ file: "sequence.svg", svg: standalone(sequence.svg) }] : [])];
@@ -634,10 +487,6 @@ function actionsSection(report: RunReport): string {
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
-function fx(n: number): string {
-  return (Math.round(n * 10) / 10).toString();
-}
-
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
@@ -673,13 +522,7 @@ code,pre,.time{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberatio
 .graph svg{width:100%;height:auto;display:block}
 .graph figcaption{text-align:center;font-size:14px}
 .partitions{font-size:13px;color:#334155}
-svg text{font-family:inherit}
-.topology .label{font-size:13px;fill:#0f172a;font-weight:600}
-.topology .label.small{font-size:9px;font-weight:500}
-line.live{stroke:#334155;stroke-width:2.5}
-line.configured{stroke:#94a3b8;stroke-width:1.5;stroke-dasharray:5 4}
-line.cut{stroke:#dc2626;stroke-width:2;stroke-dasharray:6 4}
-.cut-mark{font-size:16px;fill:#dc2626;text-anchor:middle;dominant-baseline:middle;paint-order:stroke;stroke:#fff;stroke-width:4px}
+${OVERLAY_STYLE}
 .graph .network{list-style:none;margin:4px 0 0;padding:0;font-size:12px;color:#991b1b}
 .split-lead{margin-top:12px}
 .detection tr.undetected td{color:#92400e}

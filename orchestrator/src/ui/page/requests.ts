@@ -1,0 +1,31 @@
+import { PROCESS_FAULT_NAMES, actsOn, type ProcessFaultName } from "../../faults/process-faults.js";
+import type { PeerStatus } from "../../faults/peer-status.js";
+import type { UiActionRequest } from "../protocol.js";
+
+/**
+ * What the page's controls ask the server, as protocol.ts's requests: pure, so it is tested
+ * without a browser. The server validates everything again with the CLI's rules.
+ */
+
+type NetworkAction = Extract<UiActionRequest, { args: string[] }>["action"];
+const NETWORK_ACTIONS: readonly NetworkAction[] = ["partition", "heal", "cut", "link", "loss", "delay", "rate"];
+
+/** The process faults a node's menu offers: those that act on a peer in its state, in the CLI's order. */
+export function processActions(status: PeerStatus): ProcessFaultName[] {
+  return PROCESS_FAULT_NAMES.filter((name) => actsOn(name, status));
+}
+
+/**
+ * The network-faults field, in the CLI's words (a leading `lab` is fine): "partition alice,bob /
+ * carol", "cut bob carol --one-way", "heal". An unknown first word is refused here, with the words known.
+ */
+export function networkRequest(line: string): UiActionRequest | { error: string } {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  const [action, ...args] = words[0] === "lab" ? words.slice(1) : words;
+  if (action === undefined) return { error: `type a network fault, e.g. "partition alice,bob / carol" or "heal"` };
+  const known = NETWORK_ACTIONS.find((name) => name === action);
+  if (known === undefined) {
+    return { error: `"${action}" is not a network fault (known: ${NETWORK_ACTIONS.join(", ")})` };
+  }
+  return { action: known, args };
+}
