@@ -201,17 +201,30 @@ describe("lab ui's server, on a memory runtime", () => {
     expect(large.status).toBe(413);
   });
 
-  it("does one action at a time: another while one is under way is refused as busy", async () => {
+  it("does one action at a time, in the order asked: a second page's action waits its turn", async () => {
     const served = await serve();
-    const [slow, second] = await Promise.all([
+    const [slow, second, again] = await Promise.all([
       act(served, { action: "restart", peer: "dave" }),
+      act(served, { action: "kill", peer: "bob" }),
       act(served, { action: "kill", peer: "bob" }),
     ]);
     expect(slow.status).toBe(200);
-    expect(second).toEqual({
-      status: 409,
-      result: { ok: false, error: "another action is under way", hint: "wait for its result, then try again" },
+    expect(second.status).toBe(200);
+    // As from one shell: the second kill of bob finds him killed, and says what to do instead.
+    expect(again).toEqual({
+      status: 400,
+      result: { ok: false, error: "cannot kill bob: it is killed", hint: "try lab start bob" },
     });
+    const actions = (await served.lab.recording()).actions.map((action) => `${action.action} ${action.target}`);
+    expect(actions.slice(-2)).toEqual(["restart dave", "kill bob"]);
+  });
+
+  it("answers the browser's favicon request with nothing rather than an error", async () => {
+    const served = await serve();
+    const favicon = await httpRequest(`${served.server.url}favicon.ico`, {
+      headers: { Host: new URL(served.server.url).host },
+    });
+    expect(favicon.status).toBe(204);
   });
 
   it("pages ask the engine nothing: opening them, their hellos and the page itself cost no request", async () => {

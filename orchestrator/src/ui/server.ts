@@ -52,6 +52,8 @@ export interface UiServer {
 export const FEED_BACKLOG = 200;
 /** Status and feed go out at most this often, changes in between coalesced: a page sees a change within 250 ms. */
 const FLUSH_MS = 100;
+/** Actions that may wait their turn at once (a class of pages each clicking); more are refused as too many. */
+const MAX_QUEUED_ACTIONS = 16;
 
 /**
  * `lab ui`'s server, on node:http: four routes, one server-sent event stream and one JSON POST
@@ -78,7 +80,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   let lastFlush = 0;
   let final: { type: "lab-down" | "engine-gone"; data: UiEvents["lab-down"] | UiEvents["engine-gone"] } | undefined;
   let savedReport: string | undefined;
-  let acting = false;
+  /** The actions asked for, done one after another in the order they came, from every page. */
+  let queue: Promise<unknown> = Promise.resolve();
+  let queued = 0;
 
   const feed = (item: UiFeedItem): void => {
     backlog.push(item);
@@ -183,6 +187,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return text(response, 200, "text/javascript", script);
     }
     if (route === "GET /events") return openEvents(response);
+    // Browsers ask for it on every page load: nothing, rather than a 404 in the page's console.
+    if (route === "GET /favicon.ico") return void response.writeHead(204).end();
     if (route === `GET ${SAVED_REPORT_PATH}` && savedReport) {
       return text(response, 200, "text/html", await readFile(savedReport, "utf8"));
     }
@@ -222,23 +228,27 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return json(response, 400, { ok: false, error: (error as Error).message });
     }
     if (final) return json(response, 409, { ok: false, error: final.data.message });
-    if (acting) {
-      return json(response, 409, {
+    if (queued >= MAX_QUEUED_ACTIONS) {
+      return json(response, 429, {
         ok: false,
-        error: "another action is under way",
-        hint: "wait for its result, then try again",
+        error: `${queued} actions are waiting their turn already`,
+        hint: "wait for their results, then try again",
       });
     }
-    acting = true;
+    // One at a time, as from one shell: two pages' kills of one peer get the CLI's second answer, not a race.
+    queued++;
+    const done = queue.then(() => (final ? undefined : options.act(asked, until)));
+    queue = done.catch(() => undefined);
     try {
-      const lines = await options.act(asked, until);
+      const lines = await done;
+      if (lines === undefined) return json(response, 409, { ok: false, error: final!.data.message });
       return json(response, 200, { ok: true, lines });
     } catch (error) {
       if (error instanceof InputError) return json(response, 400, failed(error));
       if (error instanceof LabError) return json(response, 500, failed(error));
       return json(response, 500, { ok: false, error: `internal error, a bug in p2plab: ${(error as Error).message}` });
     } finally {
-      acting = false;
+      queued--;
     }
   };
 
