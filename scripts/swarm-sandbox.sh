@@ -21,6 +21,9 @@
 # workers, since more managers only add Raft traffic. With N=1 the extra engine is a worker: two
 # managers would lose quorum with either one, which is worse than one.
 set -euo pipefail
+# Nothing here reads its input: a command that would (a `cat` given no file) ends at once instead
+# of waiting for ever on a caller's pipe.
+exec </dev/null
 
 readonly NAME=p2plab-sbx
 readonly STATE_DIR=/run/$NAME
@@ -84,7 +87,7 @@ firewall_rules() { iptables -S "$1" 2>/dev/null | grep -F -- "--comment $NAME" |
 
 host_swarm_state() { docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown; }
 
-state_get() { [ -f "$STATE_FILE" ] && sed -n "s/^$1=//p" "$STATE_FILE" | tail -n 1 || true; }
+state_get() { if [ -f "$STATE_FILE" ]; then sed -n "s/^$1=//p" "$STATE_FILE" | tail -n 1; fi; }
 state_set() { echo "$1=$2" >>"$STATE_FILE"; }
 
 # --- up ---------------------------------------------------------------------------------------
@@ -185,8 +188,9 @@ cmd_up() {
       *) die 2 "unknown argument to up: $1 (usage: $0 up [N] [--with-image TAG])" ;;
     esac
   done
-  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "$MAX_ENGINES" ] ||
+  if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt "$MAX_ENGINES" ]; then
     die 2 "N must be a number of extra engines from 1 to $MAX_ENGINES, got \"$n\""
+  fi
   need_root up
   need_tools
   if [ -n "$image" ]; then
@@ -255,17 +259,19 @@ cmd_up() {
 # Kill what a dead or killed daemon leaves running: its containers' processes, found by the cgroup
 # parent given to that daemon alone (a paused container is thawed first, or SIGKILL waits).
 kill_cgroup_leftovers() {
-  local i=$1 dirs=() dir f pid deadline
+  local i=$1 dirs=() dir pid pids deadline
   for dir in /sys/fs/cgroup/*/"$(netns "$i")" /sys/fs/cgroup/"$(netns "$i")"; do
     [ -d "$dir" ] && dirs+=("$dir")
   done
   [ "${#dirs[@]}" -gt 0 ] || return 0
-  for f in $(find "${dirs[@]}" -name freezer.state); do echo THAWED >"$f" 2>/dev/null || true; done
-  for f in $(find "${dirs[@]}" -name cgroup.freeze); do echo 0 >"$f" 2>/dev/null || true; done
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  find "${dirs[@]}" -name freezer.state -exec sh -c 'for f; do echo THAWED >"$f"; done' _ {} + 2>/dev/null || true
+  # shellcheck disable=SC2016
+  find "${dirs[@]}" -name cgroup.freeze -exec sh -c 'for f; do echo 0 >"$f"; done' _ {} + 2>/dev/null || true
   # A killed process leaves its cgroup a moment later: a cgroup is removable only once empty.
   deadline=$(($(date +%s) + STOP_DEADLINE_S))
-  while [ -n "$(cat $(find "${dirs[@]}" -name cgroup.procs) 2>/dev/null)" ]; do
-    for pid in $(cat $(find "${dirs[@]}" -name cgroup.procs) 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  while pids=$(find "${dirs[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null) && [ -n "$pids" ]; do
+    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <<<"$pids"
     [ "$(date +%s)" -lt "$deadline" ] || break
     sleep 0.1
   done
@@ -289,7 +295,7 @@ stop_engines() {
   local i pid deadline
   for i in "$@"; do
     pid=$(engine_pid "$i")
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   deadline=$(($(date +%s) + STOP_DEADLINE_S))
   for i in "$@"; do
@@ -297,7 +303,7 @@ stop_engines() {
     while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
     ip netns pids "$(netns "$i")" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
     kill_cgroup_leftovers "$i"
-    rm -rf --one-file-system "$(run_dir "$i")" "$DATA_ROOT/$i" "$DATA_ROOT/etc-$i"
+    rm -rf --one-file-system "$(run_dir "$i")" "${DATA_ROOT:?}/$i" "${DATA_ROOT:?}/etc-$i"
   done
 }
 
