@@ -2,7 +2,7 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { inBatches } from "../concurrency.js";
 import { CheckFailedError, EXIT, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan, type PlannedPeer } from "../plan/plan.js";
-import { formatClockOffsets } from "../runtime/clock-offsets.js";
+import { formatClockOffset, type ClockOffset } from "../runtime/clock-offset.js";
 import { ImageNotFoundError, NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
 import { SpreadRuntime } from "../runtime/spread-runtime.js";
 import { linkKey } from "../topology/link-key.js";
@@ -121,11 +121,15 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
 async function prepareEngines(
   runtime: SpreadRuntime,
   progress: (message: string) => void,
-): Promise<Record<string, number>> {
+): Promise<Record<string, ClockOffset>> {
   const manager = await runtime.checkSwarm();
   progress(`engines ${runtime.names.join(", ")}: one swarm; the lab's overlay network on ${manager}`);
   const offsets = await runtime.measureClockOffsets();
-  progress(`clock offsets (engine − lab): ${formatClockOffsets(offsets)}`);
+  progress(
+    `clock offsets (engine − lab): ${Object.entries(offsets)
+      .map(([engine, offset]) => `${engine} ${formatClockOffset(offset)}`)
+      .join(", ")}`,
+  );
   return offsets;
 }
 

@@ -3,6 +3,7 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { lab } from "../../../test/support/lab-cli.js";
@@ -85,6 +86,55 @@ describe("an engine's 404", () => {
         message: "create container p2plab-x_a: network p2plab-x not found",
         exitCode: 3,
       });
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+/** An engine on a unix socket that answers every request 200 with this body, once it has read the request's. */
+async function engineAnswering(body: string): Promise<{ runtime: DockerRuntime; close(): void }> {
+  const socketPath = join(await mkdtemp(join(tmpdir(), "p2plab-200-")), "docker.sock");
+  const server = createHttpServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return { runtime: new DockerRuntime(new Docker({ socketPath })), close: () => server.close() };
+}
+
+describe("images between engines, and the engine's clock", () => {
+  it("saving an image the engine lacks: ImageNotFoundError", async () => {
+    const engine = await engineAnswering404(() => "reference does not exist");
+    try {
+      await expect(engine.runtime.saveImage("ghost/peer:1")).rejects.toMatchObject({ image: "ghost/peer:1" });
+      await expect(engine.runtime.saveImage("ghost/peer:1")).rejects.toThrow(ImageNotFoundError);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it("a load the engine refuses in its progress stream: an EnvironmentError quoting it", async () => {
+    const engine = await engineAnswering(
+      `${JSON.stringify({ errorDetail: { message: "unexpected EOF" }, error: "unexpected EOF" })}\r\n`,
+    );
+    try {
+      await expect(engine.runtime.loadImage(Readable.from([Buffer.from("cut")]))).rejects.toMatchObject({
+        message: "the engine refused the image archive: unexpected EOF",
+        exitCode: 3,
+      });
+    } finally {
+      engine.close();
+    }
+  });
+
+  it("engineTime: GET /info's SystemTime, to the nanosecond", async () => {
+    const engine = await engineAnswering(JSON.stringify({ SystemTime: "2026-11-26T06:48:12.615962769Z" }));
+    try {
+      expect(await engine.runtime.engineTime()).toBe("2026-11-26T06:48:12.615962769Z");
     } finally {
       engine.close();
     }

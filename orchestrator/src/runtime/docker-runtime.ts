@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
 import { pack } from "tar-fs";
@@ -208,6 +208,40 @@ export class DockerRuntime implements Runtime, ImageEngine {
           ),
       { ignoreStatus: [404] },
     );
+  }
+
+  async imageId(tag: string): Promise<string | undefined> {
+    return (await this.inspectImage(tag))?.id;
+  }
+
+  async saveImage(tag: string): Promise<Readable> {
+    // Bounded until the engine starts sending; the archive itself takes seconds per hundred MB.
+    const archive = await this.call(`save image ${tag}`, () =>
+      this.docker
+        .getImage(tag)
+        .get()
+        .catch((error: EngineError) => {
+          if (error.statusCode === 404) throw new ImageNotFoundError(tag);
+          throw error;
+        }),
+    );
+    return archive as Readable;
+  }
+
+  async loadImage(archive: Readable): Promise<void> {
+    // No bound, as for a build: the engine answers once it has read the whole archive.
+    const response = await this.call("load an image", () => this.docker.loadImage(archive, { quiet: true }), {
+      timeoutMs: null,
+    });
+    const error = await this.followProgress(response, () => {});
+    if (error !== undefined) throw new EnvironmentError(`the engine refused the image archive: ${error}`);
+  }
+
+  async engineTime(): Promise<string> {
+    const info = (await this.call("read the engine's clock", () => this.docker.info(), {
+      timeoutMs: PING_TIMEOUT_MS,
+    })) as { SystemTime: string };
+    return info.SystemTime;
   }
 
   /** Follows a build or pull stream to its end: undefined when it went through, else its error. */

@@ -420,3 +420,12 @@ describe("MemoryRuntime", () => {
     expect(await lines(runtime, id)).toMatchObject([{ stream: "stderr", text: "no config" }]);
   });
 });
+
+describe("images", () => {
+  it("removeImage refuses while a container uses the image, as the engine does", async () => {
+    const runtime = await withNetwork();
+    await startPeer(runtime, "alice");
+    expect(() => runtime.removeImage(MEMORY_PEER_IMAGE)).toThrow(/image is being used by container/);
+    expect(await runtime.imageId(MEMORY_PEER_IMAGE)).toMatch(/^sha256:/);
+  });
+});

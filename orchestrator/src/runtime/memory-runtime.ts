@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { InputError, LabError } from "../errors.js";
 import { builtImageTag } from "./built-image.js";
 import { LoopbackNetworks, type Endpoint } from "./memory-network.js";
@@ -6,6 +7,7 @@ import { ENDED, cat, referencePeer, type Process, type Program } from "./memory-
 import { buildFailedMessage } from "./peer-image.js";
 import { appliedListing } from "./network-script.js";
 import {
+  ImageNotFoundError,
   NameInUseError,
   NoNetworkNamespaceError,
   type AppliedRules,
@@ -32,6 +34,23 @@ import {
 
 /** The tag `ensurePeerImage` gives: the reference peer, run in this process. */
 export const MEMORY_PEER_IMAGE = "p2plab/peer:in-memory";
+
+/** How big a memory image's archive is: enough chunks for shipping to report progress on. */
+export const MEMORY_IMAGE_ARCHIVE_BYTES = 256 * 1024;
+const ARCHIVE_CHUNK_BYTES = 16 * 1024;
+
+/** An image here: the program its containers run, and its id, which save and load keep. */
+interface MemoryImage {
+  program: Program;
+  id: string;
+}
+
+/**
+ * The programs of the images saved so far, by image id. An archive is bytes (its tag and id, then
+ * filler); the program cannot be, so a load takes it from here by the id, as an engine unpacks
+ * an image from its tar.
+ */
+const archivedPrograms = new Map<string, Program>();
 
 /** The executables an entrypoint may name, in every image. */
 const COMMANDS: Record<string, Program> = { cat };
@@ -78,7 +97,7 @@ export class MemoryRuntime implements Runtime {
   private readonly events: Array<ContainerEvent & { labels: Labels }> = [];
   private readonly eventsChanged = new Set<() => void>();
   private readonly loopback: LoopbackNetworks;
-  private readonly images: Map<string, Program>;
+  private readonly images: Map<string, MemoryImage>;
   private addressesGiven = 0;
   /** This engine's clock minus the host's (ms): the times it gives, as an engine on another machine would. */
   clockSkewMs = 0;
@@ -93,7 +112,12 @@ export class MemoryRuntime implements Runtime {
     /** Several memory engines in one swarm share it (memory-swarm.ts): their containers reach each other. */
     protected readonly fabric?: MemoryFabric,
   ) {
-    this.images = new Map([[MEMORY_PEER_IMAGE, referencePeer], ...Object.entries(images)]);
+    this.images = new Map(
+      [[MEMORY_PEER_IMAGE, referencePeer] as const, ...Object.entries(images)].map(([tag, program]) => [
+        tag,
+        { program, id: imageIdOf(tag) },
+      ]),
+    );
     this.loopback = fabric?.loopback ?? new LoopbackNetworks();
   }
 
@@ -117,8 +141,53 @@ export class MemoryRuntime implements Runtime {
       );
     }
     progress(`building ${tag} from ${build.context}`);
-    this.images.set(tag, program);
+    this.images.set(tag, { program, id: imageIdOf(tag) });
     return tag;
+  }
+
+  async imageId(tag: string): Promise<string | undefined> {
+    return this.images.get(tag)?.id;
+  }
+
+  /** As `docker rmi` (refused while a container uses it): for tests of an engine that lacks an image. */
+  removeImage(tag: string): void {
+    const user = [...this.containers.values()].find((c) => c.spec.image === tag);
+    if (user) throw refusal(`remove image ${tag}`, `image is being used by container ${user.id.slice(0, 12)}`, 409);
+    this.images.delete(tag);
+  }
+
+  async saveImage(tag: string): Promise<Readable> {
+    const image = this.images.get(tag);
+    if (!image) throw new ImageNotFoundError(tag);
+    archivedPrograms.set(image.id, image.program);
+    const archive = Buffer.alloc(MEMORY_IMAGE_ARCHIVE_BYTES);
+    archive.write(`${JSON.stringify({ tag, id: image.id })}\n`);
+    const chunks = [];
+    for (let at = 0; at < archive.length; at += ARCHIVE_CHUNK_BYTES)
+      chunks.push(archive.subarray(at, at + ARCHIVE_CHUNK_BYTES));
+    return Readable.from(chunks);
+  }
+
+  async loadImage(archive: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const header = bytes.subarray(0, bytes.indexOf("\n")).toString();
+    let image: { tag: string; id: string } | undefined;
+    try {
+      image = JSON.parse(header) as { tag: string; id: string };
+    } catch {
+      image = undefined;
+    }
+    const program = image && archivedPrograms.get(image.id);
+    if (!image || !program || bytes.length !== MEMORY_IMAGE_ARCHIVE_BYTES) {
+      throw refusal("load an image", "unexpected EOF: not an archive saveImage made, or a part of one", 400);
+    }
+    this.images.set(image.tag, { program, id: image.id });
+  }
+
+  async engineTime(): Promise<string> {
+    return this.now();
   }
 
   async createNetwork(name: string, labels: Labels): Promise<void> {
@@ -221,7 +290,7 @@ export class MemoryRuntime implements Runtime {
     if (c.state === "running") return;
     if (c.state === "paused") throw refusal(`start ${id}`, "cannot start a paused container, try unpause instead", 409);
     const entrypoint = c.spec.entrypoint?.join(" ");
-    const program = entrypoint === undefined ? this.images.get(c.spec.image)! : COMMANDS[entrypoint];
+    const program = entrypoint === undefined ? this.images.get(c.spec.image)!.program : COMMANDS[entrypoint];
     if (!program) {
       c.exitCode = 127;
       throw refusal(
@@ -521,6 +590,11 @@ function carries(labels: Labels, wanted: Labels): boolean {
 /** An engine refusal as DockerRuntime reports it: what was being done and the engine's words; a 404 is exit 2. */
 function refusal(what: string, message: string, status: 400 | 403 | 404 | 409): LabError {
   return new LabError(`${what}: ${message}`, status === 404 ? 2 : 3);
+}
+
+/** One tag, one id, on every memory engine: as one image is, once shipped. */
+function imageIdOf(tag: string): string {
+  return `sha256:${createHash("sha256").update(tag).digest("hex")}`;
 }
 
 function newId(): string {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { EnvironmentError } from "../errors.js";
-import { MEMORY_PEER_IMAGE, MemoryFabric, MemoryRuntime } from "./memory-runtime.js";
+import { MemoryFabric, MemoryRuntime } from "./memory-runtime.js";
 import type { Program } from "./memory-programs.js";
-import type { Labels, ImageBuildProgress } from "./runtime.js";
+import type { Labels } from "./runtime.js";
 import type { Member, SwarmEngine } from "./spread-runtime.js";
 import type { SwarmState } from "./swarm.js";
 
@@ -13,9 +13,6 @@ import type { SwarmState } from "./swarm.js";
  */
 export class MemorySwarmEngine extends MemoryRuntime implements SwarmEngine {
   swarm: SwarmState;
-  /** Every image it has, by tag → id: the peer image is there unless a test removes it. */
-  readonly imageIds = new Map<string, string>([[MEMORY_PEER_IMAGE, "sha256:peer"]]);
-  readonly shipped: string[] = [];
 
   constructor(fabric: MemoryFabric, swarm: SwarmState, images: Record<string, Program> = {}) {
     super(images, {}, fabric);
@@ -31,20 +28,6 @@ export class MemorySwarmEngine extends MemoryRuntime implements SwarmEngine {
     await this.createNetwork(name, labels);
     const network = [...this.networks.values()].find((candidate) => candidate.name === name)!;
     this.fabric!.overlays.set(network.id, network);
-  }
-
-  async clockOffsetMs(): Promise<number> {
-    return this.clockSkewMs;
-  }
-
-  async imageId(tag: string): Promise<string | undefined> {
-    return this.imageIds.get(tag);
-  }
-
-  async shipImage(tag: string, to: SwarmEngine, progress: ImageBuildProgress): Promise<void> {
-    progress(`loaded ${tag}`);
-    (to as MemorySwarmEngine).imageIds.set(tag, this.imageIds.get(tag)!);
-    (to as MemorySwarmEngine).shipped.push(tag);
   }
 }
 

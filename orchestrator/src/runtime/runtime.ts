@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { EXIT, LabError } from "../errors.js";
 
 /**
@@ -225,6 +226,14 @@ export interface Runtime {
   ensurePeerImage(progress: ImageBuildProgress): Promise<string>;
   /** Builds a `build:` image when it is missing or stale; returns its tag. A failed build is an InputError quoting the failing step. */
   ensureBuiltImage(build: BuildContext, progress: ImageBuildProgress): Promise<string>;
+  /** The id of the image this tag names here; undefined when the engine lacks it. Save and load keep an image's id. */
+  imageId(tag: string): Promise<string | undefined>;
+  /** The image as the engine exports it (`docker save`: a tar stream); ImageNotFoundError when the engine lacks it. */
+  saveImage(tag: string): Promise<Readable>;
+  /** Reads an archive saveImage made (`docker load`); resolves once the engine holds its images, throws when it refuses it. */
+  loadImage(archive: Readable): Promise<void>;
+  /** The engine's clock now, as it tells it (GET /info's SystemTime: ISO, to the nanosecond on Docker): clock-offset.ts. */
+  engineTime(): Promise<string>;
 
   createNetwork(name: string, labels: Labels): Promise<void>;
   removeNetwork(id: string): Promise<void>;

@@ -1,6 +1,8 @@
 import { EnvironmentError, LabError } from "../errors.js";
-import { shiftedTime } from "./clock-offsets.js";
+import type { Readable } from "node:stream";
+import { correctionMs, measureClockOffset, onLabClock, type ClockOffset } from "./clock-offset.js";
 import { mergeStreams } from "./merge-streams.js";
+import { shipImage } from "./ship-image.js";
 import { swarmProblem, type SwarmState } from "./swarm.js";
 import type {
   AppliedRules,
@@ -22,17 +24,11 @@ import type {
   TcpTables,
 } from "./runtime.js";
 
-/** What a lab on several engines needs of each engine beyond the Runtime: the swarm, its clock, its images. */
+/** What a lab on several engines needs of each engine beyond the Runtime: the swarm. */
 export interface SwarmEngine extends Runtime {
   swarmState(): Promise<SwarmState>;
   /** An attachable overlay network (a manager only): plain containers on every node of the swarm can join it by name. */
   createOverlayNetwork(name: string, labels: Labels): Promise<void>;
-  /** The engine's clock minus this host's, estimated (ms). */
-  clockOffsetMs(): Promise<number>;
-  /** The image's id on this engine; undefined when it has none. */
-  imageId(tag: string): Promise<string | undefined>;
-  /** Copies an image from this engine to `to` (save here, load there). */
-  shipImage(tag: string, to: SwarmEngine, progress: ImageBuildProgress): Promise<void>;
 }
 
 /** One engine of the lab, by its Docker context's name. */
@@ -66,7 +62,7 @@ export class EngineUnreachableError extends EnvironmentError {
  */
 export class SpreadRuntime implements Runtime {
   private readonly where = new Map<string, Member>();
-  private readonly offsets = new Map<string, number>();
+  private readonly offsets = new Map<string, ClockOffset>();
   private swarm: Promise<Member> | undefined;
   private netem: Promise<boolean> | undefined;
 
@@ -119,20 +115,16 @@ export class SpreadRuntime implements Runtime {
     return (await this.swarm).name;
   }
 
-  /** Each engine's clock offset, measured now and used from now on (ms: engine − this host). */
-  async measureClockOffsets(): Promise<Record<string, number>> {
-    const measured = await this.each((member) => member.engine.clockOffsetMs());
+  /** Each engine's clock offset, measured now (clock-offset.ts) and used from now on. */
+  async measureClockOffsets(): Promise<Record<string, ClockOffset>> {
+    const measured = await this.each((member) => measureClockOffset(member.engine));
     this.members.forEach((member, i) => this.offsets.set(member.name, measured[i]!));
-    return this.clockOffsets();
+    return Object.fromEntries(this.offsets);
   }
 
-  /** The offsets `up` measured, read back from the lab's network: a later command puts times on the same clock. */
-  useClockOffsets(offsets: Record<string, number>): void {
+  /** The offsets `up` measured, read back from the lab's topology: a later command puts times on the same clock. */
+  useClockOffsets(offsets: Record<string, ClockOffset>): void {
     for (const [engine, offset] of Object.entries(offsets)) this.offsets.set(engine, offset);
-  }
-
-  clockOffsets(): Record<string, number> {
-    return Object.fromEntries(this.members.map((member) => [member.name, this.offsets.get(member.name) ?? 0]));
   }
 
   /** The peer image, built on the first engine (or found there) and shipped to each engine without it. */
@@ -154,11 +146,27 @@ export class SpreadRuntime implements Runtime {
     const id = await source.engine.imageId(tag);
     for (const member of this.members.slice(1)) {
       if (id !== undefined && (await member.engine.imageId(tag)) === id) continue;
-      const started = Date.now();
       progress(`shipping ${tag} from ${source.name} to ${member.name} (save and load)`);
-      await source.engine.shipImage(tag, member.engine, progress);
-      progress(`${tag} on ${member.name} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      await shipImage(source.engine, member.engine, tag, progress);
     }
+  }
+
+  /** The first engine's: an image is shipped between the engines by ensurePeerImage. */
+  imageId(tag: string): Promise<string | undefined> {
+    return this.first.engine.imageId(tag);
+  }
+
+  saveImage(tag: string): Promise<Readable> {
+    return this.first.engine.saveImage(tag);
+  }
+
+  loadImage(archive: Readable): Promise<void> {
+    return this.first.engine.loadImage(archive);
+  }
+
+  /** The first engine's clock: the others are put on this host's by their offsets. */
+  engineTime(): Promise<string> {
+    return this.first.engine.engineTime();
   }
 
   /** The lab's network: an attachable overlay on the swarm's manager. */
@@ -290,8 +298,8 @@ export class SpreadRuntime implements Runtime {
   async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
     const member = await this.locate(id);
     if (!member) return yield* this.first.engine.logs(id, options);
-    const offset = this.offsets.get(member.name) ?? 0;
-    for await (const line of member.engine.logs(id, options)) yield { ...line, ts: shiftedTime(line.ts, -offset) };
+    const offset = this.offsets.get(member.name) ?? NO_OFFSET;
+    for await (const line of member.engine.logs(id, options)) yield { ...line, ts: onLabClock(line.ts, offset) };
   }
 
   /** Every engine's events, merged as they come, each on this host's clock. */
@@ -307,15 +315,17 @@ export class SpreadRuntime implements Runtime {
     labels: Labels,
     options: ContainerEventOptions,
   ): AsyncIterable<ContainerEvent> {
-    const offset = this.offsets.get(member.name) ?? 0;
+    const offset = this.offsets.get(member.name) ?? NO_OFFSET;
+    // The engine reads since and until on its own clock.
+    const onEngineClock = (iso: string) => new Date(Date.parse(iso) + correctionMs(offset)).toISOString();
     const asked: ContainerEventOptions = {
       ...options,
-      since: shiftedTime(options.since, offset),
-      ...(options.until ? { until: shiftedTime(options.until, offset) } : {}),
+      since: onEngineClock(options.since),
+      ...(options.until ? { until: onEngineClock(options.until) } : {}),
     };
     for await (const event of member.engine.containerEvents(labels, asked)) {
       this.where.set(event.id, member);
-      yield { ...event, ts: shiftedTime(event.ts, -offset) };
+      yield { ...event, ts: onLabClock(event.ts, offset) };
     }
   }
 
@@ -372,13 +382,15 @@ export class SpreadRuntime implements Runtime {
 
   /** An engine's times put on this host's clock. */
   private onLabClock(member: Member, info: ContainerInfo): ContainerInfo {
-    const offset = this.offsets.get(member.name) ?? 0;
-    if (offset === 0) return info;
+    const offset = this.offsets.get(member.name) ?? NO_OFFSET;
+    if (correctionMs(offset) === 0) return info;
+    // An empty time is "never": it stays empty.
+    const moved = (iso: string) => (iso === "" ? iso : onLabClock(iso, offset));
     return {
       ...info,
-      createdAt: shiftedTime(info.createdAt, -offset),
-      startedAt: shiftedTime(info.startedAt, -offset),
-      finishedAt: shiftedTime(info.finishedAt, -offset),
+      createdAt: moved(info.createdAt),
+      startedAt: moved(info.startedAt),
+      finishedAt: moved(info.finishedAt),
     };
   }
 }
@@ -392,6 +404,9 @@ function succeeds(call: () => Promise<unknown>): Promise<boolean> {
       () => false,
     );
 }
+
+/** An engine whose offset was never measured: its times are taken as they are. */
+const NO_OFFSET: ClockOffset = { offsetMs: 0, uncertaintyMs: 0 };
 
 function unique<T>(items: T[], key: (item: T) => string): T[] {
   const seen = new Set<string>();

@@ -522,8 +522,8 @@ export interface Topology {
   scenario: ScenarioStep[];
   /** The engines (Docker contexts), the first holding the journal; absent: one engine, the default. */
   engines?: string[];
-  /** With engines: each one's clock offset measured at `up` (ms, engine − lab), put by `up` (clock-offsets.ts). */
-  clockOffsets?: Record<string, number>;
+  /** With engines: each one's clock offset measured at `up` (runtime/clock-offset.ts), put there by `up`. */
+  clockOffsets?: Record<string, { offsetMs: number; uncertaintyMs: number }>;
 }
 
 const { build: _build, interface: _interface, ...storedSettings } = peerSettings;
@@ -567,7 +567,9 @@ export const storedTopologySchema: z.ZodType<Topology> = z
     check: checkSchema,
     scenario: z.array(stepSchema),
     engines: z.array(engineName).min(2).optional(),
-    clockOffsets: z.record(engineName, z.number()).optional(),
+    clockOffsets: z
+      .record(engineName, z.strictObject({ offsetMs: z.number(), uncertaintyMs: z.number().min(0) }))
+      .optional(),
   })
   .superRefine((topology, ctx) => {
     topology.peers.forEach((peer, i) => {
