@@ -6,10 +6,14 @@
 #   scripts/swarm-sandbox.sh status                      engines, contexts and swarm nodes
 #
 # Each extra engine i is a dockerd running as a host process in its own network namespace
-# (p2plab-sbx-i), joined to the host by a veth pair ($PREFIX.i.1 on the host, $PREFIX.i.2 inside),
-# with its own data root, exec root, socket and pid file, registered as docker context p2plab-sbx-i.
-# The host engine (context "default") initialises the swarm on its end of the first veth, so the
-# swarm's traffic (2377/tcp, 7946/tcp+udp, 4789/udp) crosses only links the sandbox made.
+# (p2plab-sbx-i), with its own data root, exec root, socket and pid file, registered as docker
+# context p2plab-sbx-i. A veth pair joins each namespace to a bridge on the host (p2plab-sbx-br):
+# one segment, $PREFIX.0.0/24, the host at .1 and engine i at .(10+i), as machines on one LAN.
+# The host engine (context "default") initialises the swarm on the bridge's address, so the
+# swarm's traffic (2377/tcp, 7946/tcp+udp, 4789/udp) crosses only links the sandbox made. (One
+# host address for all: with a routed veth per engine the host's VXLAN packets left from each
+# veth's own address, and an engine drops those from an address other than the one its swarm
+# peer advertised.)
 # Privileged containers are refused on this kind of machine, so Docker-in-Docker is no option.
 #
 # Engines 1 and 2 join as managers (the host plus two: three managers keep quorum when any one is
@@ -22,7 +26,7 @@ readonly NAME=p2plab-sbx
 readonly STATE_DIR=/run/$NAME
 readonly STATE_FILE=$STATE_DIR/state
 readonly DATA_ROOT=/var/lib/$NAME
-# Veth i carries $PREFIX.i.0/24; each engine's own docker0 and bridge networks live in
+# The segment is $PREFIX.0.0/24; each engine's own docker0 and bridge networks live in
 # 10.214.i.0/24 and 10.215.(16i).0/20, inside its namespace only.
 readonly PREFIX=${P2PLAB_SBX_PREFIX:-10.213}
 readonly MAX_ENGINES=8
@@ -46,12 +50,13 @@ since() { printf '%d.%01d s' $((($(now_ms) - $1) / 1000)) $(((($(now_ms) - $1) %
 
 netns() { echo "$NAME-$1"; }
 host_link() { echo "$NAME-${1}h"; }
+readonly BRIDGE=$NAME-br
 run_dir() { echo "/run/$NAME-$1"; }
 sock() { echo "unix://$(run_dir "$1")/docker.sock"; }
 pidfile() { echo "$(run_dir "$1")/docker.pid"; }
 engine_log() { echo "$STATE_DIR/engine-$1.log"; }
-host_addr() { echo "$PREFIX.$1.1"; }
-engine_addr() { echo "$PREFIX.$1.2"; }
+readonly HOST_ADDR=$PREFIX.0.1
+engine_addr() { echo "$PREFIX.0.$((10 + $1))"; }
 role() { if [ "$2" -ge 2 ] && [ "$1" -le 2 ]; then echo manager; else echo worker; fi; }
 
 need_root() { [ "$(id -u)" -eq 0 ] || die 3 "must run as root (it creates network namespaces, veths, iptables rules and daemons): sudo $0 $*"; }
@@ -84,18 +89,22 @@ state_set() { echo "$1=$2" >>"$STATE_FILE"; }
 
 # --- up ---------------------------------------------------------------------------------------
 
+make_bridge() {
+  ip link add "$BRIDGE" type bridge
+  ip addr add "$HOST_ADDR/24" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+}
+
 make_link() {
   local i=$1 ns
   ns=$(netns "$i")
   ip netns add "$ns"
   ip link add "$(host_link "$i")" type veth peer name eth0 netns "$ns"
-  ip addr add "$(host_addr "$i")/24" dev "$(host_link "$i")"
-  ip link set "$(host_link "$i")" up
+  ip link set "$(host_link "$i")" master "$BRIDGE" up
   ip -n "$ns" link set lo up
+  # Only the segment is reachable from inside: no default route.
   ip -n "$ns" addr add "$(engine_addr "$i")/24" dev eth0
   ip -n "$ns" link set eth0 up
-  # Only the sandbox's addresses are reachable from inside: no default route.
-  ip -n "$ns" route add "$PREFIX.0.0/16" via "$(host_addr "$i")"
 }
 
 start_engine() {
@@ -155,8 +164,8 @@ wait_nodes_ready() {
 }
 
 check_prefix_free() {
-  if ip -4 -o addr show | grep -q " inet $PREFIX\." || ip -4 route show | grep -q "^$PREFIX\."; then
-    die 3 "addresses $PREFIX.0.0/16 are in use on this host (ip -4 addr / ip -4 route); pick another range: P2PLAB_SBX_PREFIX=10.x $0 up"
+  if ip -4 -o addr show | grep -q " inet $PREFIX\.0\." || ip -4 route show | grep -q "^$PREFIX\.0\."; then
+    die 3 "addresses $PREFIX.0.0/24 are in use on this host (ip -4 addr / ip -4 route); pick another range: P2PLAB_SBX_PREFIX=10.x $0 up"
   fi
 }
 
@@ -184,7 +193,7 @@ cmd_up() {
     docker image inspect "$image" >/dev/null 2>&1 ||
       die 3 "image $image is not on the host engine; build it first (npm run build && node dist/lab.js image)"
   fi
-  if [ -n "$(sandbox_ids)" ] || [ -e "$STATE_DIR" ]; then
+  if [ -n "$(sandbox_ids)" ] || [ -e "$STATE_DIR" ] || ip link show "$BRIDGE" >/dev/null 2>&1; then
     die 3 "a sandbox (or part of one) is already here: see $0 status, and run $0 down first"
   fi
   local swarm
@@ -197,25 +206,29 @@ cmd_up() {
   mkdir -p "$STATE_DIR"
   echo '{}' >"$STATE_DIR/daemon.json"
   state_set engines "$n"
-  # The host drops forwarded packets by default (Docker sets FORWARD's policy to DROP); let the
-  # sandbox's veths reach each other and the host engine's swarm ports. Down removes these by comment.
+  # The host drops forwarded packets by default (Docker sets FORWARD's policy to DROP), bridged ones
+  # too where br_netfilter hands them to iptables: let the engines reach each other across the
+  # bridge, and the host engine's swarm ports. Down removes these by their comment.
   iptables -I FORWARD 1 -i "$NAME-+" -o "$NAME-+" -m comment --comment "$NAME" -j ACCEPT
   iptables -I INPUT 1 -i "$NAME-+" -p tcp -m multiport --dports 2377,7946 -m comment --comment "$NAME" -j ACCEPT
   iptables -I INPUT 1 -i "$NAME-+" -p udp -m multiport --dports 7946,4789 -m comment --comment "$NAME" -j ACCEPT
   [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || die 3 "IP forwarding is off (net.ipv4.ip_forward=0); the engines' traffic crosses the host: sysctl -w net.ipv4.ip_forward=1"
 
+  make_bridge
   for i in $(seq 1 "$n"); do make_link "$i"; done
   for i in $(seq 1 "$n"); do start_engine "$i"; done
   for i in $(seq 1 "$n"); do wait_engine "$i"; done
   log "$n engines answer ($(since "$started"))"
 
-  docker swarm init --advertise-addr "$(host_addr 1)" --listen-addr "$(host_addr 1):2377" >/dev/null
+  # The swarm makes docker_gwbridge on the host engine and leaves it there; down removes it only if it was not there before.
+  if docker network inspect docker_gwbridge >/dev/null 2>&1; then state_set gwbridge kept; fi
+  docker swarm init --advertise-addr "$HOST_ADDR" --listen-addr "$HOST_ADDR:2377" >/dev/null
   state_set swarm initialised
   local token
   for i in $(seq 1 "$n"); do
     token=$(docker swarm join-token -q "$(role "$i" "$n")")
     docker -H "$(sock "$i")" swarm join --token "$token" --advertise-addr "$(engine_addr "$i")" \
-      --listen-addr "$(engine_addr "$i"):2377" "$(host_addr 1):2377" >/dev/null
+      --listen-addr "$(engine_addr "$i"):2377" "$HOST_ADDR:2377" >/dev/null
   done
   wait_nodes_ready $((n + 1))
   log "swarm of $((n + 1)) nodes Ready ($(since "$started"))"
@@ -242,38 +255,55 @@ cmd_up() {
 # Kill what a dead or killed daemon leaves running: its containers' processes, found by the cgroup
 # parent given to that daemon alone (a paused container is thawed first, or SIGKILL waits).
 kill_cgroup_leftovers() {
-  local i=$1 dir f pid
+  local i=$1 dirs=() dir f pid deadline
   for dir in /sys/fs/cgroup/*/"$(netns "$i")" /sys/fs/cgroup/"$(netns "$i")"; do
-    [ -d "$dir" ] || continue
-    for f in $(find "$dir" -name freezer.state); do echo THAWED >"$f" 2>/dev/null || true; done
-    for f in $(find "$dir" -name cgroup.freeze); do echo 0 >"$f" 2>/dev/null || true; done
-    for f in $(find "$dir" -name cgroup.procs); do
-      while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$f"
-    done
-    find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ -d "$dir" ] && dirs+=("$dir")
   done
+  [ "${#dirs[@]}" -gt 0 ] || return 0
+  for f in $(find "${dirs[@]}" -name freezer.state); do echo THAWED >"$f" 2>/dev/null || true; done
+  for f in $(find "${dirs[@]}" -name cgroup.freeze); do echo 0 >"$f" 2>/dev/null || true; done
+  # A killed process leaves its cgroup a moment later: a cgroup is removable only once empty.
+  deadline=$(($(date +%s) + STOP_DEADLINE_S))
+  while [ -n "$(cat $(find "${dirs[@]}" -name cgroup.procs) 2>/dev/null)" ]; do
+    for pid in $(cat $(find "${dirs[@]}" -name cgroup.procs) 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep 0.1
+  done
+  find "${dirs[@]}" -depth -type d -exec rmdir {} + 2>/dev/null || true
 }
 
-stop_engine() {
-  local i=$1 pid="" deadline
-  [ -f "$(pidfile "$i")" ] && pid=$(cat "$(pidfile "$i")")
-  [ -z "$pid" ] && [ -f "$(run_dir "$i")/launcher.pid" ] && pid=$(cat "$(run_dir "$i")/launcher.pid")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    deadline=$(($(date +%s) + STOP_DEADLINE_S))
-    while kill -0 "$pid" 2>/dev/null; do
+engine_pid() {
+  local i=$1
+  if [ -f "$(pidfile "$i")" ]; then
+    cat "$(pidfile "$i")"
+  elif [ -f "$(run_dir "$i")/launcher.pid" ]; then
+    cat "$(run_dir "$i")/launcher.pid"
+  fi
+}
+
+# All engines are asked to stop at once: each waits up to --shutdown-timeout for its containers.
+stop_engines() {
+  local i pid deadline
+  for i in "$@"; do
+    pid=$(engine_pid "$i")
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  deadline=$(($(date +%s) + STOP_DEADLINE_S))
+  for i in "$@"; do
+    pid=$(engine_pid "$i")
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
       if [ "$(date +%s)" -ge "$deadline" ]; then
         log "engine $i (pid $pid) did not stop within ${STOP_DEADLINE_S} s; killing it"
         kill -KILL "$pid" 2>/dev/null || true
         break
       fi
-      sleep 0.2
+      sleep 0.1
     done
-  fi
-  # What a killed daemon leaves: its containerd and shims share its network namespace.
-  ip netns pids "$(netns "$i")" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
-  kill_cgroup_leftovers "$i"
-  rm -rf --one-file-system "$(run_dir "$i")" "$DATA_ROOT/$i" "$DATA_ROOT/etc-$i"
+    # What a killed daemon leaves: its containerd and shims share its network namespace.
+    ip netns pids "$(netns "$i")" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
+    kill_cgroup_leftovers "$i"
+    rm -rf --one-file-system "$(run_dir "$i")" "$DATA_ROOT/$i" "$DATA_ROOT/etc-$i"
+  done
 }
 
 cmd_down() {
@@ -283,14 +313,21 @@ cmd_down() {
   started=$(now_ms)
   ids=$(sandbox_ids)
   for i in $ids; do docker context rm -f "$(netns "$i")" >/dev/null 2>&1 || true; done
-  for i in $ids; do stop_engine "$i"; done
-  if [ "$(state_get swarm)" = initialised ] && [ "$(host_swarm_state)" != inactive ]; then
-    timeout 60 docker swarm leave --force >/dev/null || log "the host engine did not leave the swarm: run docker swarm leave --force"
+  # shellcheck disable=SC2086 # one word per engine number
+  stop_engines $ids
+  if [ "$(state_get swarm)" = initialised ]; then
+    if [ "$(host_swarm_state)" != inactive ]; then
+      timeout 60 docker swarm leave --force >/dev/null || log "the host engine did not leave the swarm: run docker swarm leave --force"
+    fi
+    if [ "$(state_get gwbridge)" != kept ]; then
+      docker network rm docker_gwbridge >/dev/null 2>&1 || true
+    fi
   fi
   for i in $ids; do
     ip netns del "$(netns "$i")" 2>/dev/null || true
     ip link del "$(host_link "$i")" 2>/dev/null || true
   done
+  ip link del "$BRIDGE" 2>/dev/null || true
   for chain in FORWARD INPUT; do
     firewall_rules "$chain" | while read -r rule; do
       # shellcheck disable=SC2086 # the rule's words, as iptables -S printed them
@@ -310,6 +347,7 @@ leftovers() {
   ids=$(sandbox_ids | tr '\n' ' ')
   [ -z "$ids" ] || left+=("engines $ids")
   [ -z "$(firewall_rules FORWARD)$(firewall_rules INPUT)" ] || left+=("iptables rules")
+  ! ip link show "$BRIDGE" >/dev/null 2>&1 || left+=("bridge $BRIDGE")
   [ ! -e "$STATE_DIR" ] || left+=("$STATE_DIR")
   echo "${left[*]}"
 }
