@@ -3,7 +3,7 @@ import { InputError } from "../errors.js";
 import { LABEL } from "../plan/labels.js";
 import { chooseEngines, DEFAULT_ENGINE, resolveEngine } from "../runtime/engines.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { SpreadRuntime } from "../runtime/spread-runtime.js";
+import { absentEngine, SpreadRuntime } from "../runtime/spread-runtime.js";
 import { formatDiagnostic, type Diagnostic } from "../topology/diagnostic.js";
 import { loadTopologyFile, type LoadOptions } from "../topology/load.js";
 import type { Topology } from "../topology/schema.js";
@@ -43,7 +43,8 @@ export function createContext(out: Output, signal: AbortSignal, enginesFlag?: st
  * Loaded when a command first needs the engine: dockerode (and the gRPC and protobuf code it
  * brings) costs more CPU to load than the rest of lab together.
  */
-async function engineRuntime(names: readonly string[] | undefined): Promise<Runtime> {
+async function engineRuntime(named: readonly string[] | undefined): Promise<Runtime> {
+  let names = named;
   const { DockerRuntime } = await import("../runtime/docker-runtime.js");
   const connect = async (name: string) => DockerRuntime.connect(await resolveEngine(name));
   if (names === undefined || names.length === 1) {
@@ -54,10 +55,16 @@ async function engineRuntime(names: readonly string[] | undefined): Promise<Runt
     if (spread.length < 2) return docker;
     names = spread;
   }
+  const discovered = named === undefined;
   const runtime = new SpreadRuntime(
     await Promise.all(
       names.map(async (name) => {
-        const address = await resolveEngine(name);
+        const address = await resolveEngine(name).catch((error: unknown) => {
+          // A context a lab's labels name that is gone from here: that engine is unreachable, the rest is not.
+          if (discovered && error instanceof InputError) return error;
+          throw error;
+        });
+        if (address instanceof InputError) return { name, endpoint: "?", engine: absentEngine(name, address.message) };
         return { name, endpoint: address.endpoint, engine: DockerRuntime.connect(address) };
       }),
     ),

@@ -53,6 +53,22 @@ export class EngineUnreachableError extends EnvironmentError {
 }
 
 /**
+ * An engine lab cannot even address (its context is gone from this machine): every call fails as
+ * an engine that does not answer does, so `down` removes what the other engines hold.
+ */
+export function absentEngine(name: string, problem: string): SwarmEngine {
+  return new Proxy({} as SwarmEngine, {
+    // Not a thenable: only the engine's methods fail.
+    get: (_target, property) =>
+      property === "then"
+        ? undefined
+        : () => {
+            throw new EngineUnreachableError([name], problem);
+          },
+  });
+}
+
+/**
  * A Runtime over several engines joined in one swarm: each container is created on the engine
  * its spec names and every call about it goes to that engine (an id's engine is remembered, or
  * found by asking each); lists and events are merged from every engine; the lab's network is an
