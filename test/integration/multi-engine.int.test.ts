@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunReport } from "../../orchestrator/src/check/run-report.js";
 import { DockerRuntime } from "../../orchestrator/src/runtime/docker-runtime.js";
 import { resolveEngine } from "../../orchestrator/src/runtime/engines.js";
+import { waitFor } from "../../orchestrator/src/wait.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
 import { lab, labJson, topologyCopy } from "../support/lab-cli.js";
 import { sandboxContext, sandboxSkipReason, swarmSandbox } from "../support/swarm-sandbox.js";
@@ -37,6 +38,16 @@ async function leftoversEverywhere(name: string): Promise<string[]> {
   return found.flat();
 }
 
+/** Every sandbox engine answers through its context. */
+async function sandboxReady(): Promise<boolean> {
+  try {
+    await Promise.all(ENGINES.map(async (engine) => DockerRuntime.connect(await resolveEngine(engine)).ping()));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface PeerJson {
   name: string;
   status: string;
@@ -53,6 +64,13 @@ describe.skipIf(skipReason !== undefined)(
         ours = true;
         await sandbox("up", "2");
       }
+      // A sandbox someone else is still bringing up is used once its engines answer.
+      await waitFor(async () => ((await sandboxReady()) ? true : undefined), {
+        what: "the swarm sandbox's engines answering through their contexts",
+        intervalMs: 1000,
+        timeoutMs: 120_000,
+        signal: new AbortController().signal,
+      });
     }, 300_000);
 
     afterAll(async () => {
