@@ -21,6 +21,9 @@
 # workers, since more managers only add Raft traffic. With N=1 the extra engine is a worker: two
 # managers would lose quorum with either one, which is worse than one.
 set -euo pipefail
+# Nothing here reads its input: a command that would (a `cat` given no file) ends at once instead
+# of waiting for ever on a caller's pipe.
+exec </dev/null
 
 readonly NAME=p2plab-sbx
 readonly STATE_DIR=/run/$NAME
@@ -84,7 +87,7 @@ firewall_rules() { iptables -S "$1" 2>/dev/null | grep -F -- "--comment $NAME" |
 
 host_swarm_state() { docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown; }
 
-state_get() { [ -f "$STATE_FILE" ] && sed -n "s/^$1=//p" "$STATE_FILE" | tail -n 1 || true; }
+state_get() { if [ -f "$STATE_FILE" ]; then sed -n "s/^$1=//p" "$STATE_FILE" | tail -n 1; fi; }
 state_set() { echo "$1=$2" >>"$STATE_FILE"; }
 
 # --- up ---------------------------------------------------------------------------------------
@@ -128,7 +131,7 @@ start_engine() {
     --data-root "$DATA_ROOT/$i" --exec-root "$dir/exec" --pidfile "$(pidfile "$i")" \
     -H "$(sock "$i")" --config-file "$STATE_DIR/daemon.json" \
     --bip "10.214.$i.1/24" --default-address-pool "base=10.215.$((16 * i)).0/20,size=24" \
-    --storage-driver overlay2 --cgroup-parent "/$(netns "$i")" --shutdown-timeout 5 \
+    --storage-driver overlay2 --cgroup-parent "/$(netns "$i")" \
     --containerd-namespace "$(netns "$i")" --containerd-plugins-namespace "$(netns "$i")-plugins" \
     </dev/null >>"$(engine_log "$i")" 2>&1 &
   echo "$!" >"$dir/launcher.pid"
@@ -185,8 +188,9 @@ cmd_up() {
       *) die 2 "unknown argument to up: $1 (usage: $0 up [N] [--with-image TAG])" ;;
     esac
   done
-  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "$MAX_ENGINES" ] ||
+  if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt "$MAX_ENGINES" ]; then
     die 2 "N must be a number of extra engines from 1 to $MAX_ENGINES, got \"$n\""
+  fi
   need_root up
   need_tools
   if [ -n "$image" ]; then
@@ -255,17 +259,19 @@ cmd_up() {
 # Kill what a dead or killed daemon leaves running: its containers' processes, found by the cgroup
 # parent given to that daemon alone (a paused container is thawed first, or SIGKILL waits).
 kill_cgroup_leftovers() {
-  local i=$1 dirs=() dir f pid deadline
+  local i=$1 dirs=() dir pid pids deadline
   for dir in /sys/fs/cgroup/*/"$(netns "$i")" /sys/fs/cgroup/"$(netns "$i")"; do
     [ -d "$dir" ] && dirs+=("$dir")
   done
   [ "${#dirs[@]}" -gt 0 ] || return 0
-  for f in $(find "${dirs[@]}" -name freezer.state); do echo THAWED >"$f" 2>/dev/null || true; done
-  for f in $(find "${dirs[@]}" -name cgroup.freeze); do echo 0 >"$f" 2>/dev/null || true; done
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  find "${dirs[@]}" -name freezer.state -exec sh -c 'for f; do echo THAWED >"$f"; done' _ {} + 2>/dev/null || true
+  # shellcheck disable=SC2016
+  find "${dirs[@]}" -name cgroup.freeze -exec sh -c 'for f; do echo 0 >"$f"; done' _ {} + 2>/dev/null || true
   # A killed process leaves its cgroup a moment later: a cgroup is removable only once empty.
   deadline=$(($(date +%s) + STOP_DEADLINE_S))
-  while [ -n "$(cat $(find "${dirs[@]}" -name cgroup.procs) 2>/dev/null)" ]; do
-    for pid in $(cat $(find "${dirs[@]}" -name cgroup.procs) 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  while pids=$(find "${dirs[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null) && [ -n "$pids" ]; do
+    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <<<"$pids"
     [ "$(date +%s)" -lt "$deadline" ] || break
     sleep 0.1
   done
@@ -281,48 +287,55 @@ engine_pid() {
   fi
 }
 
-# All engines are asked to stop at once: each waits up to --shutdown-timeout for its containers.
+# The sandbox is thrown away whole, so its engines are killed, not stopped: no state of theirs is
+# kept, and a manager whose swarm is gone takes ~12 s to stop gracefully (Raft elections). What
+# a killed daemon leaves is found by name: its containerd and shims share its network namespace,
+# its containers' processes its cgroup parent, its mounts its mount namespace (gone with them).
 stop_engines() {
   local i pid deadline
   for i in "$@"; do
     pid=$(engine_pid "$i")
-    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   deadline=$(($(date +%s) + STOP_DEADLINE_S))
   for i in "$@"; do
     pid=$(engine_pid "$i")
-    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
-      if [ "$(date +%s)" -ge "$deadline" ]; then
-        log "engine $i (pid $pid) did not stop within ${STOP_DEADLINE_S} s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.1
-    done
-    # What a killed daemon leaves: its containerd and shims share its network namespace.
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
     ip netns pids "$(netns "$i")" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
     kill_cgroup_leftovers "$i"
-    rm -rf --one-file-system "$(run_dir "$i")" "$DATA_ROOT/$i" "$DATA_ROOT/etc-$i"
+    rm -rf --one-file-system "$(run_dir "$i")" "${DATA_ROOT:?}/$i" "${DATA_ROOT:?}/etc-$i"
   done
+}
+
+# The host leaves first, while the other managers still answer: a manager that has lost quorum
+# can time out on leaving ("context deadline exceeded"); a second try then gets it out.
+leave_host_swarm() {
+  local attempt
+  [ "$(host_swarm_state)" != inactive ] || return 0
+  for attempt in 1 2 3; do
+    timeout 60 docker swarm leave --force >/dev/null 2>&1 && return 0
+    log "the host engine did not leave the swarm (try $attempt of 3)"
+    sleep 1
+  done
+  return 1
 }
 
 cmd_down() {
   need_root down
   command -v docker >/dev/null 2>&1 || die 3 "docker (the client) is missing"
-  local started ids i rule
+  local started ids i rule left_swarm=yes
   started=$(now_ms)
   ids=$(sandbox_ids)
   for i in $ids; do docker context rm -f "$(netns "$i")" >/dev/null 2>&1 || true; done
-  # shellcheck disable=SC2086 # one word per engine number
-  stop_engines $ids
   if [ "$(state_get swarm)" = initialised ]; then
-    if [ "$(host_swarm_state)" != inactive ]; then
-      timeout 60 docker swarm leave --force >/dev/null || log "the host engine did not leave the swarm: run docker swarm leave --force"
-    fi
-    if [ "$(state_get gwbridge)" != kept ]; then
-      docker network rm docker_gwbridge >/dev/null 2>&1 || true
+    leave_host_swarm || left_swarm=no
+    if [ "$left_swarm" = yes ] && [ "$(state_get gwbridge)" != kept ] && docker network inspect docker_gwbridge >/dev/null 2>&1; then
+      docker network rm docker_gwbridge >/dev/null 2>&1 ||
+        log "docker_gwbridge (made by the swarm) is still in use on the host engine: see docker network inspect docker_gwbridge"
     fi
   fi
+  # shellcheck disable=SC2086 # one word per engine number
+  stop_engines $ids
   for i in $ids; do
     ip netns del "$(netns "$i")" 2>/dev/null || true
     ip link del "$(host_link "$i")" 2>/dev/null || true
@@ -334,7 +347,13 @@ cmd_down() {
       iptables ${rule/-A /-D } || true
     done
   done
-  rm -rf --one-file-system "$STATE_DIR" "$DATA_ROOT"
+  rm -rf --one-file-system "$DATA_ROOT"
+  # The state file stays while the host is still in the swarm the sandbox made: the next down retries.
+  if [ "$left_swarm" = no ]; then
+    find "$STATE_DIR" -mindepth 1 ! -name state -delete
+    die 1 "the host engine is still in the swarm the sandbox made: run $0 down again (or docker swarm leave --force)"
+  fi
+  rm -rf --one-file-system "$STATE_DIR"
 
   local left
   left=$(leftovers)

@@ -42,8 +42,15 @@ async function hasNetwork(network: string): Promise<boolean> {
   return stdout.split("\n").includes(network);
 }
 
+/** Whether this file's `up` made the sandbox: one made by anyone else (another test, a person) is not this file's to use or remove. */
+let made = false;
+
+function ours(): void {
+  if (!made) throw new Error("the sandbox is not this test's (another one was up before it): nothing here touches it");
+}
+
 afterAll(async () => {
-  if (skipReason) return;
+  if (skipReason || !made) return;
   // Whatever failed above, leave nothing: the host's container first (the overlay goes with the swarm).
   for (const c of await host.listContainerSummaries(labels)) await host.remove(c.id);
   await swarmSandbox("down");
@@ -88,6 +95,7 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
     const up = await swarmSandbox("up", "2");
     timings.push(`up 2 in ${(up.ms / 1000).toFixed(1)}s`);
     expect(up.code, up.stderr).toBe(0);
+    made = true;
     expect(up.stdout).toBe("P2PLAB_ENGINES=default,p2plab-sbx-1,p2plab-sbx-2\n");
 
     const { stdout } = await run("docker", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]);
@@ -111,12 +119,14 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
   });
 
   it("a second up refuses: the sandbox is already here", async () => {
+    ours();
     const again = await swarmSandbox("up", "2");
     expect(again.code).toBe(3);
     expect(again.stderr).toContain("a sandbox (or part of one) is already here");
   });
 
   it("ships the peer image into each engine: same id there", async () => {
+    ours();
     const id = await host.imageId(image);
     expect(id, `${image} is not on the host engine: node dist/lab.js image`).toBeDefined();
     for (const i of [1, 2]) {
@@ -130,6 +140,7 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
   });
 
   it("every engine's clock offset: indistinguishable from zero, as they share this machine's clock", async () => {
+    ours();
     for (const [label, engine] of [
       ["host", host],
       ...[1, 2].map((i) => [`engine ${i}`, sandboxRuntime(i)] as const),
@@ -142,6 +153,7 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
   });
 
   it("a peer on each engine reaches the others by name across an attachable overlay", async () => {
+    ours();
     await run("docker", [
       "network",
       "create",
@@ -163,6 +175,7 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
   });
 
   it("down leaves nothing, even with an engine killed under a running container", async () => {
+    ours();
     for (const c of await host.listContainerSummaries(labels)) await host.remove(c.id);
     // Engine 2 dies hard: its containerd, shim and peer b are left for down to find.
     const [b] = await sandboxRuntime(2).listContainerSummaries(labels);
@@ -181,6 +194,7 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
   });
 
   it("down removes what a half-made sandbox left; up refuses until then", async () => {
+    ours();
     await run("ip", ["netns", "add", "p2plab-sbx-7"]);
     await run("docker", ["context", "create", "p2plab-sbx-7", "--docker", "host=unix:///run/p2plab-sbx-7/docker.sock"]);
     mkdirSync("/var/lib/p2plab-sbx/7", { recursive: true });
@@ -195,6 +209,7 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
   });
 
   it("up refuses a host engine already in a swarm the sandbox did not make, and leaves that swarm alone", async () => {
+    ours();
     await run("docker", ["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377"]);
     try {
       const up = await swarmSandbox("up", "2");

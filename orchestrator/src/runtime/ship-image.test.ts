@@ -77,6 +77,19 @@ describe("shipImage", () => {
       exitCode: 3,
     });
   });
+
+  it("a destination that gives up before the end: its error, and the source's stream is closed", async () => {
+    const endless = new Readable({ read: () => endless.push(Buffer.alloc(1024)) });
+    const refusing: Pick<Runtime, "loadImage"> = {
+      loadImage: async () => {
+        throw new Error("no space left on device");
+      },
+    };
+    await expect(shipImage({ saveImage: async () => endless }, refusing, "p2plab/peer:1", () => {})).rejects.toThrow(
+      "no space left on device",
+    );
+    expect(endless.destroyed).toBe(true);
+  });
 });
 
 describe("formatBytes", () => {

@@ -55,7 +55,11 @@ export async function shipImage(
   await to.loadImage(archive.pipe(counted)).catch((error: unknown) => (loadError = error));
   if (sourceError)
     throw new EnvironmentError(`shipping ${tag}: the source engine broke off its archive: ${sourceError.message}`);
-  if (loadError !== undefined) throw loadError;
+  if (loadError !== undefined) {
+    // A destination that gave up before the end leaves the source sending into nothing.
+    archive.destroy();
+    throw loadError;
+  }
   const ms = performance.now() - started;
   progress(`${tag}: shipped ${formatBytes(bytes)} in ${formatDuration(ms)}`);
   return { bytes, ms };
