@@ -1,3 +1,4 @@
+import { sleep } from "../concurrency.js";
 import { EnvironmentError, LabError } from "../errors.js";
 import type { Readable } from "node:stream";
 import { correctionMs, measureClockOffset, onLabClock, type ClockOffset } from "./clock-offset.js";
@@ -191,13 +192,36 @@ export class SpreadRuntime implements Runtime {
     await manager.engine.createOverlayNetwork(name, labels);
   }
 
-  /** On every engine that lists it: the manager removes the overlay; a node that still lists it forgets it. */
+  /**
+   * By the first engine that lists it, the manager when it is one: a swarm removes an overlay on
+   * every node, a node asked after that answers "not found", and a worker cannot remove it at all.
+   * The swarm does it a moment later on each node: this returns once no engine lists it, asking
+   * again while one does, for at most NETWORK_GONE_MS.
+   */
   async removeNetwork(id: string): Promise<void> {
-    const holders = await this.holders(
-      (engine) => engine.listNetworks({}),
-      (network) => network.id === id,
-    );
-    for (const member of holders) await member.engine.removeNetwork(id);
+    const deadline = Date.now() + NETWORK_GONE_MS;
+    for (;;) {
+      const holders = await this.holders(
+        (engine) => engine.listNetworks({}),
+        (network) => network.id === id,
+      );
+      if (holders.length === 0) return;
+      const problems: string[] = [];
+      for (const member of holders) {
+        const removed = await member.engine.removeNetwork(id).then(
+          () => true,
+          (error: Error) => (problems.push(`${member.name}: ${error.message}`), false),
+        );
+        if (removed) break;
+      }
+      if (Date.now() > deadline) {
+        throw new EnvironmentError(
+          `network ${id.slice(0, 12)} is still listed by ${holders.map((member) => member.name).join(", ")} ${NETWORK_GONE_MS / 1000} s after the swarm was asked to remove it${problems.length ? ` (${problems.join("; ")})` : ""}`,
+          "run lab down again; docker network rm ID on the swarm's manager removes it by hand",
+        );
+      }
+      await sleep(250);
+    }
   }
 
   /** Merged from every engine; a swarm network every node lists comes once. */
@@ -420,6 +444,9 @@ function succeeds(call: () => Promise<unknown>): Promise<boolean> {
       () => false,
     );
 }
+
+/** How long the swarm may take to forget a removed overlay on every node. */
+const NETWORK_GONE_MS = 30_000;
 
 /** An engine whose offset was never measured: its times are taken as they are. */
 const NO_OFFSET: ClockOffset = { offsetMs: 0, uncertaintyMs: 0 };
