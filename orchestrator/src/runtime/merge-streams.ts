@@ -17,9 +17,11 @@ export async function* mergeStreams<T>(streams: Array<AsyncIterable<T>>, signal?
       ),
     );
   iterators.forEach((_, index) => pull(index));
+  let onAbort = (): void => {};
   const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
     if (signal?.aborted) resolve("aborted");
-    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
   try {
     while (pending.size > 0) {
@@ -37,6 +39,7 @@ export async function* mergeStreams<T>(streams: Array<AsyncIterable<T>>, signal?
       yield next.result.value;
     }
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     // Streams still open are told to end, without waiting: a generator ends only after its pending
     // read, which the signal they were given (the same one) ends.
     for (const index of pending.keys()) void iterators[index]!.return?.(undefined).catch(() => undefined);

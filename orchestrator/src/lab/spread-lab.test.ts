@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { topologyFrom, upOptions } from "../../../test/support/memory-lab.js";
 import { EnvironmentError } from "../errors.js";
-import { control } from "../lab/control.js";
-import { down } from "../lab/down.js";
-import { Lab } from "../lab/lab.js";
-import { up } from "../lab/up.js";
+import { control } from "./control.js";
+import { down } from "./down.js";
+import { Lab } from "./lab.js";
+import { up } from "./up.js";
 import { LABEL } from "../plan/labels.js";
-import { MEMORY_PEER_IMAGE } from "./memory-runtime.js";
-import { memorySwarm, type MemorySwarmEngine } from "./memory-swarm.js";
-import { EngineUnreachableError, SpreadRuntime } from "./spread-runtime.js";
+import { MEMORY_PEER_IMAGE } from "../runtime/memory-runtime.js";
+import { memorySwarm, type MemorySwarmEngine } from "../runtime/memory-swarm.js";
+import { EngineUnreachableError, SpreadRuntime } from "../runtime/spread-runtime.js";
 
 const never = new AbortController().signal;
 const CHAIN = `name: spread
