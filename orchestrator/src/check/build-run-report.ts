@@ -4,7 +4,13 @@ import type { TimelineRecord } from "../transcript/transcript.js";
 import { checkDeliveries } from "./checker.js";
 import { costSummary } from "./cost.js";
 import { detectionTimes } from "./detection.js";
-import { SUMMARY_VERSION, type ExpectationResult, type OverlaySnapshot, type RunReport } from "./run-report.js";
+import {
+  SUMMARY_VERSION,
+  type EngineSummary,
+  type ExpectationResult,
+  type OverlaySnapshot,
+  type RunReport,
+} from "./run-report.js";
 import { changesOutsideLab, linkSourcesOf } from "./timeline-state.js";
 
 export interface RunRecord {
@@ -53,5 +59,19 @@ export function buildRunReport(run: RunRecord): RunReport {
     outsideLab: changesOutsideLab(timeline),
     journal: run.journal,
     reasons,
+    ...(topology.engines ? { engines: enginesOf(topology) } : {}),
   };
+}
+
+/** A spread lab's engines: which peers each held, and its clock offset as `up` measured it. */
+function enginesOf(topology: Topology): EngineSummary[] {
+  return (topology.engines ?? []).map((name) => {
+    const offset = topology.clockOffsets?.[name];
+    return {
+      name,
+      peers: topology.peers.filter((peer) => peer.placement === name).map((peer) => peer.name),
+      clockOffsetMs: offset?.offsetMs ?? 0,
+      uncertaintyMs: offset?.uncertaintyMs ?? 0,
+    };
+  });
 }

@@ -198,6 +198,16 @@ const linkSourceSchema = z.object({
   reason: z.string().optional(),
 });
 
+/** One engine of a lab spread over several: its peers and its clock against the lab's at `up`. */
+const engineSchema = z.object({
+  /** Its Docker context's name. */
+  name: z.string(),
+  peers: z.array(peer),
+  /** Engine − lab (ms), and how far off that may be; the engine's times and its peers' were corrected by it. */
+  clockOffsetMs: z.number(),
+  uncertaintyMs: z.number(),
+});
+
 /** Everything a report shows: summary.json is this, minus nothing. */
 const runReportSchema = z.object({
   version: z.literal(SUMMARY_VERSION),
@@ -235,6 +245,8 @@ const runReportSchema = z.object({
   journal: z.enum(JOURNAL_STATES),
   /** Why the run failed, in one line each (expectations and checker classes). */
   reasons: z.array(z.string()),
+  /** Present when the lab was spread over several engines (docs/multi-host.md), the first holding the journal. */
+  engines: z.array(engineSchema).optional(),
 });
 
 export type RunReport = z.infer<typeof runReportSchema>;
@@ -253,6 +265,7 @@ export type BroadcastCost = z.infer<typeof broadcastCostSchema>;
 export type ModeCost = z.infer<typeof modeCostSchema>;
 export type Repair = z.infer<typeof repairSchema>;
 export type CostSummary = z.infer<typeof costSchema>;
+export type EngineSummary = z.infer<typeof engineSchema>;
 
 /** A summary.json's content checked against this version's shape; a problem names the field. */
 export function parseRunReport(value: unknown): { ok: true; report: RunReport } | { ok: false; problem: string } {

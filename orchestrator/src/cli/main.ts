@@ -29,7 +29,9 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   let context: Context | undefined;
-  const program = buildProgram(() => (context ??= createContext(out, interrupt.signal)));
+  const program: ReturnType<typeof buildProgram> = buildProgram(
+    () => (context ??= createContext(out, interrupt.signal, (program.opts() as { engines?: string }).engines)),
+  );
   const json = wantsJson(program.commands, process.argv.slice(2));
   // Under --json a usage error is said once, as JSON, below.
   if (json) for (const command of [program, ...program.commands]) command.configureOutput({ writeErr: () => {} });

@@ -8,6 +8,11 @@ import type { Context } from "./context.js";
 const results = () => new Option("--results <dir>", "where transcripts are saved").default("results");
 const json = () => new Option("--json", "machine-readable output");
 const labOption = () => new Option("--lab <name>", "the lab, when more than one runs");
+const place = () =>
+  new Option(
+    "--place <placements>",
+    "put peers on engines, e.g. bob=sbx-1,carol=default (over the topology's placement:)",
+  );
 const wireTimeout = () =>
   new Option("--timeout <duration>", "how long starting the peers and bringing every link up may take").default("120s");
 
@@ -40,6 +45,7 @@ const declare = {
       .description("validate a topology, start one container per peer, and wait until every link is up")
       .argument("<file>", "topology file, e.g. topologies/chain.yaml")
       .option("--recreate", "replace a running lab of the same name (its transcripts are saved first)")
+      .addOption(place())
       .addOption(wireTimeout())
       .addOption(results())
       .addOption(json()),
@@ -58,6 +64,7 @@ const declare = {
       )
       .option("--build <dir>", "the same, with the image built from this directory (its Dockerfile)")
       .option("--keep", "leave the lab running afterwards")
+      .addOption(place())
       .addOption(wireTimeout())
       .addOption(results())
       .addOption(json()),
@@ -174,6 +181,7 @@ const declare = {
       .command("validate")
       .description("check a topology file and report every problem, without starting anything")
       .argument("<file>", "topology file")
+      .addOption(place())
       .addOption(json()),
 };
 
@@ -207,6 +215,10 @@ export function buildProgram(ctx: () => Context): Command {
     .description("p2plab: run peer-to-peer chat networks in containers, inject faults, and read who received what")
     .version(packageVersion())
     .showHelpAfterError("(run lab --help for the commands)")
+    .option(
+      "--engines <contexts>",
+      "Docker contexts to spread the lab over, split by commas (default: $P2PLAB_ENGINES, the topology's engines:, or the default engine); docs/multi-host.md",
+    )
     .exitOverride();
 
   declare

@@ -11,5 +11,7 @@ export function commandReference(program: CommandUnknownOpts): string {
       });
     return [`lab ${command.name()} ${command.usage()}`.trimEnd(), `  ${command.description()}`, ...options].join("\n");
   });
-  return `\`\`\`\n${blocks.join("\n\n")}\n\`\`\`\n`;
+  const global = program.options.map((option) => `  ${option.flags.padEnd(22)} ${option.description}`);
+  const every = global.length ? [["every command:", ...global].join("\n")] : [];
+  return `\`\`\`\n${[...every, ...blocks].join("\n\n")}\n\`\`\`\n`;
 }

@@ -2,6 +2,7 @@ import { inBatches, sleep } from "../concurrency.js";
 import { EnvironmentError } from "../errors.js";
 import { LABEL } from "../plan/labels.js";
 import type { ContainerInfo, NetworkInfo, Runtime } from "../runtime/runtime.js";
+import { SpreadRuntime } from "../runtime/spread-runtime.js";
 import { Lab } from "./lab.js";
 import { saveResults } from "./results.js";
 
@@ -15,6 +16,19 @@ export interface DownResult {
   fallbackReason?: string;
   removedContainers: number;
   removedNetworks: number;
+  /**
+   * A lab on several engines: those that did not answer. What they hold is left, and so is the
+   * lab's network (its labels keep the lab findable), for a later `down` to finish.
+   */
+  unreachable?: string[];
+}
+
+/**
+ * The part of the runtime that answers now: a lab on several engines is removed from those that
+ * answer, and the others are named. One engine: itself.
+ */
+export async function reachablePart(runtime: Runtime): Promise<{ runtime: Runtime; unreachable: string[] }> {
+  return runtime instanceof SpreadRuntime ? runtime.reachable() : { runtime, unreachable: [] };
 }
 
 /**
@@ -30,6 +44,17 @@ export async function down(
     /** The results directory's name before its time: the lab's unless said (see saveResults). */
     resultsName?: string;
   },
+): Promise<DownResult> {
+  const { runtime: reachable, unreachable } = await reachablePart(runtime);
+  const result = await downReachable(reachable, name, options, unreachable.length > 0);
+  return unreachable.length > 0 ? { ...result, unreachable } : result;
+}
+
+async function downReachable(
+  runtime: Runtime,
+  name: string,
+  options: { save: boolean; resultsDir: string; resultsName?: string },
+  keepNetwork: boolean,
 ): Promise<DownResult> {
   let saved: { savedTo?: string; fallbackReason?: string } = {};
   const refused: string[] = [];
@@ -50,7 +75,7 @@ export async function down(
   }
   const containers = await runtime.listContainers({ [LABEL.lab]: name });
   await inBatches(containers, REMOVE_CONCURRENCY, (container) => runtime.remove(container.id));
-  const networks = await runtime.listNetworks({ [LABEL.lab]: name });
+  const networks = keepNetwork ? [] : await runtime.listNetworks({ [LABEL.lab]: name });
   for (const network of networks) await removeNetwork(runtime, network, containers);
   return { lab: name, ...saved, refused, removedContainers: containers.length, removedNetworks: networks.length };
 }

@@ -11,6 +11,7 @@ import {
 import { networkStateAfter } from "../check/timeline-state.js";
 import type { NetworkState } from "../faults/network-faults.js";
 import { LABEL, readMember, readTopology, type Reading } from "../plan/labels.js";
+import { SpreadRuntime } from "../runtime/spread-runtime.js";
 import type { ContainerEvent, ContainerInfo, Runtime } from "../runtime/runtime.js";
 import { didYouMean } from "../did-you-mean.js";
 import { DNS_NAME, type Topology } from "../topology/schema.js";
@@ -493,9 +494,16 @@ function labNames(...labelled: Array<Array<{ labels: Record<string, string> }>>)
   return [...new Set(names)].sort();
 }
 
-/** The topology a lab was started from, from its network's label; undefined when there is none. */
+/**
+ * The topology a lab was started from, from its network's label; undefined when there is none.
+ * A lab on several engines: the clock offsets `up` measured, kept in it, put every engine's
+ * times on the lab's clock from now on.
+ */
 async function topologyOf(runtime: Runtime, lab: string): Promise<Reading<Topology> | undefined> {
-  return readTopology(await runtime.listNetworks({ [LABEL.lab]: lab }), lab);
+  const topology = readTopology(await runtime.listNetworks({ [LABEL.lab]: lab }), lab);
+  const offsets = topology?.ok ? topology.value.clockOffsets : undefined;
+  if (offsets && runtime instanceof SpreadRuntime) runtime.useClockOffsets(offsets);
+  return topology;
 }
 
 /** Two lists of one peer's lines, each in time order, as one (stable: a printed line before a typed one of the same time). */

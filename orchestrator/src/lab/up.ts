@@ -2,7 +2,9 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { inBatches } from "../concurrency.js";
 import { CheckFailedError, EXIT, InputError, LabError } from "../errors.js";
 import { planLab, type LabPlan, type PlannedPeer } from "../plan/plan.js";
+import { formatClockOffset, type ClockOffset } from "../runtime/clock-offset.js";
 import { ImageNotFoundError, NameInUseError, type ContainerSpec, type Runtime } from "../runtime/runtime.js";
+import { SpreadRuntime } from "../runtime/spread-runtime.js";
 import { linkKey } from "../topology/link-key.js";
 import { reportsLinks } from "../topology/peer-program.js";
 import type { Topology } from "../topology/schema.js";
@@ -74,6 +76,8 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
     options.progress(`replacing the running lab ${name} (its transcripts are saved first)`);
     replaced = await down(runtime, name, { save: true, resultsDir: options.resultsDir });
   }
+  if (runtime instanceof SpreadRuntime)
+    topology = { ...topology, clockOffsets: await prepareEngines(runtime, options.progress) };
   const image = await runtime.ensurePeerImage(options.progress);
   await buildImages(runtime, topology, options.progress);
   const plan = planLab(topology, image);
@@ -108,6 +112,25 @@ export async function up(runtime: Runtime, topology: Topology, options: UpOption
     detail: `${topology.file} (${plan.peers.length} peers, wired in ${formatDuration(wiredInMs)})`,
   });
   return { lab, snapshot: await lab.snapshot(), wiredInMs, ...(replaced ? { replaced } : {}) };
+}
+
+/**
+ * A lab on several engines: they must be one swarm (checked before anything is made), and each
+ * engine's clock offset is measured, said, and kept on the lab's network for every later reader.
+ */
+async function prepareEngines(
+  runtime: SpreadRuntime,
+  progress: (message: string) => void,
+): Promise<Record<string, ClockOffset>> {
+  const manager = await runtime.checkSwarm();
+  progress(`engines ${runtime.names.join(", ")}: one swarm; the lab's overlay network on ${manager}`);
+  const offsets = await runtime.measureClockOffsets();
+  progress(
+    `clock offsets (engine − lab): ${Object.entries(offsets)
+      .map(([engine, offset]) => `${engine} ${formatClockOffset(offset)}`)
+      .join(", ")}`,
+  );
+  return offsets;
 }
 
 /** Builds each image the topology's peers are built from (`build:`), once per recipe. */

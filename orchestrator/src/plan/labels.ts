@@ -9,6 +9,10 @@ export const LABEL = {
   role: "p2plab.role",
   /** The resolved topology, compact JSON, on the lab's network. */
   topology: "p2plab.topology",
+  /** A lab on several engines: on its network, their names (Docker contexts) split by commas, the first holding the journal. */
+  engines: "p2plab.engines",
+  /** A lab on several engines: on each container, the engine it was created on. */
+  engine: "p2plab.engine",
 } as const;
 
 /** A helper is a short-lived container reading a peer's TCP tables: it holds nothing to save. */

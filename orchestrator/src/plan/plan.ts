@@ -52,6 +52,8 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
   const start = planStartOrder(startPeers(topology.peers));
   // The loader refuses a cycle of runtime ports, and so does the stored topology's check.
   if (!start.ok) throw new Error(`planLab: ${start.problems[0]!.message}; load the topology first`);
+  // The journal is the lab's claim on its name: on the first engine, where every command looks for it.
+  const journalEngine = topology.engines?.[0];
   const atRuntime = new Set(topology.peers.filter(portAtRuntime).map((peer) => peer.name));
   const portOf =
     (ports: ReadonlyMap<string, number>) =>
@@ -62,7 +64,14 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
     };
   return {
     lab,
-    network: { name: network, labels: { ...labLabels, [LABEL.topology]: JSON.stringify(topology) } },
+    network: {
+      name: network,
+      labels: {
+        ...labLabels,
+        [LABEL.topology]: JSON.stringify(topology),
+        ...(topology.engines ? { [LABEL.engines]: topology.engines.join(",") } : {}),
+      },
+    },
     peers: topology.peers.map((peer) => {
       const image = peerImage(peer, referenceImage);
       return {
@@ -75,7 +84,13 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
             name: containerName(lab, peer.name),
             image,
             cmd: peer.command ? expandCommand(peer.command, values) : peerCommand(peer, values.portOf),
-            labels: { ...labLabels, [LABEL.peer]: peer.name, [LABEL.role]: "peer" },
+            labels: {
+              ...labLabels,
+              [LABEL.peer]: peer.name,
+              [LABEL.role]: "peer",
+              ...(peer.placement ? { [LABEL.engine]: peer.placement } : {}),
+            },
+            ...(peer.placement ? { engine: peer.placement } : {}),
             network,
             aliases: [peer.name],
             hostname: peer.name,
@@ -95,7 +110,8 @@ export function planLab(topology: Topology, referenceImage: string): LabPlan {
       image: referenceImage,
       entrypoint: ["cat"],
       cmd: [],
-      labels: { ...labLabels, [LABEL.role]: "journal" },
+      labels: { ...labLabels, [LABEL.role]: "journal", ...(journalEngine ? { [LABEL.engine]: journalEngine } : {}) },
+      ...(journalEngine ? { engine: journalEngine } : {}),
       aliases: [],
       hostname: "journal",
       env: {},

@@ -15,6 +15,7 @@ import {
   costRows,
   detectionRows,
   elapsedMs,
+  enginesText,
   formatTime,
   linkSourceReasons,
   linkSourcesText,
@@ -66,6 +67,7 @@ function header(report: RunReport): string {
   const problem = journalProblem(report.journal);
   const journal = problem ? `<div class="journal-warning"><h2>Journal</h2><p>${esc(problem)}.</p></div>` : "";
   const sources = linkSourcesText(report);
+  const engines = enginesText(report);
   const guessed = linkSourceReasons(report);
   const guesses =
     guessed.length === 0
@@ -81,6 +83,7 @@ ${report.description ? `<p class="description">${esc(report.description)}</p>` :
 <div><dt>duration</dt><dd>${esc(formatDuration(elapsedMs(report.startedAt, report.finishedAt)))}</dd></div>
 <div><dt>peers · links · messages</dt><dd>${report.peers.length} · ${report.links.length} · ${report.messages.length}</dd></div>
 ${sources === undefined ? "" : `<div><dt>links from</dt><dd>${esc(sources)}</dd></div>`}
+${engines === undefined ? "" : `<div><dt>engines</dt><dd>${esc(engines)}</dd></div>`}
 </dl>
 ${reasons}
 ${journal}

@@ -178,6 +178,20 @@ export function offsetLabel(report: RunReport, iso: string): string {
 }
 
 /**
+ * A spread lab's engines in one line: each with its peers and its clock offset, and how the peer
+ * image reached them. Undefined for a lab on one engine.
+ */
+export function enginesText(report: RunReport): string | undefined {
+  if (!report.engines) return undefined;
+  const each = report.engines.map((engine) => {
+    const sign = engine.clockOffsetMs < 0 ? "−" : "+";
+    const clock = `clock ${sign}${Math.abs(engine.clockOffsetMs).toFixed(2)} ms ± ${engine.uncertaintyMs.toFixed(2)} ms`;
+    return `${engine.name} (${engine.peers.join(", ") || "no peers"}; ${clock})`;
+  });
+  return `${each.join("; ")} — times corrected by each engine's offset; the peer image built on ${report.engines[0]!.name} and shipped to the others by save and load where missing`;
+}
+
+/**
  * report.md: the same content as report.html for a terminal or a code review, with the delivery
  * matrix as a table and each expectation's detail in a collapsible block.
  */
@@ -194,6 +208,8 @@ export function renderMarkdown(report: RunReport): string {
   );
   const sources = linkSourcesText(report);
   if (sources !== undefined) out.push(`- **Links from:** ${inline(sources)}`);
+  const engines = enginesText(report);
+  if (engines !== undefined) out.push(`- **Engines:** ${inline(engines)}`);
   out.push("");
   const guessed = linkSourceReasons(report);
   if (guessed.length > 0)

@@ -538,3 +538,27 @@ describe("costLines", () => {
     expect(costLines(older)).toEqual([]);
   });
 });
+
+describe("a lab spread over several engines", () => {
+  const spread = (): RunReport => ({
+    ...fixture(),
+    engines: [
+      { name: "default", peers: ["alice", "carol", "dave"], clockOffsetMs: 0.02, uncertaintyMs: 0.11 },
+      { name: "p2plab-sbx-1", peers: ["bob"], clockOffsetMs: -41.5, uncertaintyMs: 0.2 },
+    ],
+  });
+  const line =
+    "default (alice, carol, dave; clock +0.02 ms ± 0.11 ms); p2plab-sbx-1 (bob; clock −41.50 ms ± 0.20 ms) — times corrected by each engine's offset; the peer image built on default and shipped to the others by save and load where missing";
+
+  it("the header names each engine, its peers and its clock offset, in both reports; summary.json keeps them", () => {
+    expect(renderMarkdown(spread())).toContain(`- **Engines:** ${line}`);
+    expect(renderHtml(spread())).toContain(`<div><dt>engines</dt><dd>${line.replace("'", "&#39;")}</dd></div>`);
+    const reread = parseRunReport(JSON.parse(JSON.stringify(spread())));
+    expect(reread.ok && reread.report.engines).toEqual(spread().engines);
+  });
+
+  it("a lab on one engine says nothing of engines", () => {
+    expect(renderMarkdown(fixture())).not.toContain("Engines:");
+    expect(renderHtml(fixture())).not.toContain("<dt>engines</dt>");
+  });
+});

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { Agent as HttpsAgent } from "node:https";
 import { PassThrough, type Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import Docker from "dockerode";
@@ -47,7 +48,10 @@ import {
   TCP_TABLE_FILES,
   TcpTablesUnreadableError,
 } from "./runtime.js";
+import type { EngineAddress, EngineConnection } from "./engines.js";
+import type { SwarmEngine } from "./spread-runtime.js";
 import { StandInScript, thisHost } from "./stand-in-base.js";
+import type { SwarmState } from "./swarm.js";
 
 /**
  * How long an engine call may take before the engine counts as hung. Calls answer in
@@ -99,11 +103,64 @@ interface ProgressEvent {
 }
 
 /** The Docker Engine runtime: the one module that talks to dockerode. */
-export class DockerRuntime implements Runtime, ImageEngine {
+export class DockerRuntime implements Runtime, ImageEngine, SwarmEngine {
   /** netemAvailable's answer, once asked. */
   private netem: Promise<boolean> | undefined;
 
   constructor(private readonly docker: Docker = new Docker()) {}
+
+  /** The engine a Docker context names (engines.ts). */
+  static connect(address: EngineAddress): DockerRuntime {
+    return new DockerRuntime(new Docker(dockerOptions(address.connection)));
+  }
+
+  /** The swarm as this engine sees it; a manager also gives its worker join token. */
+  async swarmState(): Promise<SwarmState> {
+    const info = (await this.call("read the engine's swarm state", (abortSignal) =>
+      (this.docker.info as unknown as (options: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }),
+    )) as {
+      Swarm?: {
+        NodeID?: string;
+        NodeAddr?: string;
+        LocalNodeState?: string;
+        ControlAvailable?: boolean;
+        Cluster?: { ID?: string };
+      };
+    };
+    const swarm = info.Swarm ?? {};
+    const manager = swarm.LocalNodeState === "active" && swarm.ControlAvailable === true;
+    const inspected = manager
+      ? ((await this.call("inspect the swarm", () => this.docker.swarmInspect(), { ignoreStatus: [503] })) as
+          { JoinTokens?: { Worker?: string } } | undefined)
+      : undefined;
+    const workerToken = inspected?.JoinTokens?.Worker;
+    return {
+      state: swarm.LocalNodeState || "inactive",
+      nodeId: swarm.NodeID ?? "",
+      clusterId: swarm.Cluster?.ID ?? "",
+      manager,
+      nodeAddr: swarm.NodeAddr ?? "",
+      ...(workerToken ? { workerToken } : {}),
+    };
+  }
+
+  /**
+   * The lab's network when it spans engines: an overlay, attachable so plain containers (not
+   * services) on every node join it by name, made on a manager; each node sees it once one of
+   * its containers joins.
+   */
+  async createOverlayNetwork(name: string, labels: Labels): Promise<void> {
+    await this.call(`create overlay network ${name}`, (abortSignal) =>
+      this.docker.createNetwork({
+        Name: name,
+        Driver: "overlay",
+        Attachable: true,
+        Labels: labels,
+        CheckDuplicate: true,
+        abortSignal,
+      }),
+    );
+  }
 
   async ping(): Promise<void> {
     // dockerode takes options on ping too; its types do not say so.
@@ -757,6 +814,41 @@ export class DockerRuntime implements Runtime, ImageEngine {
     // under us is a race); the one thing input names, an image, is ImageNotFoundError.
     const detail = (e.json?.message ?? e.message ?? String(error)).trim();
     return new LabError(`${what}: ${detail.replace(/^\(HTTP code \d+\)\s*/, "")}`, EXIT.environment);
+  }
+}
+
+/** dockerode's options for an engine: none for the default (DOCKER_HOST or the local socket, as before engines). */
+function dockerOptions(connection: EngineConnection): Docker.DockerOptions {
+  switch (connection.kind) {
+    case "default":
+      return {};
+    case "socket":
+      return { socketPath: connection.socketPath };
+    case "tcp": {
+      const { tls } = connection;
+      if (!tls) return { protocol: "http", host: connection.host, port: connection.port };
+      return {
+        protocol: "https",
+        host: connection.host,
+        port: connection.port,
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.cert ? { cert: tls.cert } : {}),
+        ...(tls.key ? { key: tls.key } : {}),
+        // SkipTLSVerify: the context asked not to check the engine's certificate (docker-modem takes no such option; its agent does).
+        ...(tls.skipVerify
+          ? { agent: new HttpsAgent({ rejectUnauthorized: false, ca: tls.ca, cert: tls.cert, key: tls.key }) }
+          : {}),
+      };
+    }
+    case "ssh":
+      // docker-modem runs `docker system dial-stdio` on the host over ssh2, with the ssh agent's keys.
+      return {
+        protocol: "ssh",
+        host: connection.host,
+        port: connection.port,
+        ...(connection.username ? { username: connection.username } : {}),
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      } as Docker.DockerOptions;
   }
 }
 

@@ -90,17 +90,19 @@ interface Container {
  */
 export class MemoryRuntime implements Runtime {
   private readonly containers = new Map<string, Container>();
-  private readonly networks = new Map<string, NetworkInfo>();
+  protected readonly networks = new Map<string, NetworkInfo>();
   /** Endpoints kept after their container was removed (moby#42119), by network name. */
   private readonly staleEndpoints = new Map<string, NetworkEndpoint[]>();
   private staleRemovalsLeft = 0;
   private readonly events: Array<ContainerEvent & { labels: Labels }> = [];
   private readonly eventsChanged = new Set<() => void>();
-  private readonly loopback = new LoopbackNetworks();
+  private readonly loopback: LoopbackNetworks;
   private readonly images: Map<string, MemoryImage>;
   private addressesGiven = 0;
   /** Set by `stopAnswering`: every call fails as a call to an engine that has gone away. */
   private gone = false;
+  /** This engine's clock minus the host's (ms): the times it gives, as an engine on another machine would. */
+  clockSkewMs = 0;
 
   /**
    * `images`: the programs of other images (a custom peer); the reference peer is always there.
@@ -109,6 +111,8 @@ export class MemoryRuntime implements Runtime {
   constructor(
     images: Record<string, Program> = {},
     private readonly builds: Record<string, Program> = {},
+    /** Several memory engines in one swarm share it (memory-swarm.ts): their containers reach each other. */
+    protected readonly fabric?: MemoryFabric,
   ) {
     this.images = new Map(
       [[MEMORY_PEER_IMAGE, referencePeer] as const, ...Object.entries(images)].map(([tag, program]) => [
@@ -116,6 +120,7 @@ export class MemoryRuntime implements Runtime {
         { program, id: imageIdOf(tag) },
       ]),
     );
+    this.loopback = fabric?.loopback ?? new LoopbackNetworks();
   }
 
   async ping(): Promise<void> {
@@ -206,7 +211,8 @@ export class MemoryRuntime implements Runtime {
   }
 
   async engineTime(): Promise<string> {
-    return new Date().toISOString();
+    this.answer();
+    return this.now();
   }
 
   async createNetwork(name: string, labels: Labels): Promise<void> {
@@ -228,12 +234,19 @@ export class MemoryRuntime implements Runtime {
       );
     }
     this.networks.delete(id);
+    this.fabric?.overlays.delete(id);
     this.staleEndpoints.delete(network.name);
   }
 
   async listNetworks(labels: Labels): Promise<NetworkInfo[]> {
     this.answer();
-    return [...this.networks.values()]
+    // A swarm network is listed by a node that did not make it once a container there joins it.
+    const joined = [...(this.fabric?.overlays.values() ?? [])].filter(
+      (overlay) =>
+        !this.networks.has(overlay.id) &&
+        [...this.containers.values()].some((c) => c.spec.network === overlay.name && isLive(c)),
+    );
+    return [...this.networks.values(), ...joined]
       .filter((network) => carries(network.labels, labels))
       .map((network) => ({ ...network, labels: { ...network.labels } }));
   }
@@ -276,14 +289,15 @@ export class MemoryRuntime implements Runtime {
     if ([...this.containers.values()].some((c) => c.spec.name === spec.name)) throw new NameInUseError(spec.name);
     const what = `create container ${spec.name}`;
     if (!this.images.has(spec.image)) throw refusal(what, `No such image: ${spec.image}`, 404);
-    if (spec.network !== undefined && ![...this.networks.values()].some((network) => network.name === spec.network)) {
+    const networks = [...this.networks.values(), ...(this.fabric?.overlays.values() ?? [])];
+    if (spec.network !== undefined && !networks.some((network) => network.name === spec.network)) {
       throw refusal(what, `network ${spec.network} not found`, 404);
     }
     const id = newId();
     this.containers.set(id, {
       id,
       spec: structuredClone(spec),
-      createdAt: new Date().toISOString(),
+      createdAt: this.now(),
       state: "created",
       exitCode: 0,
       startedAt: "",
@@ -313,7 +327,7 @@ export class MemoryRuntime implements Runtime {
     }
     const run = ++c.run;
     c.state = "running";
-    c.startedAt = new Date().toISOString();
+    c.startedAt = this.now();
     c.ended = new Promise((resolve) => (c.endRun = resolve));
     this.record(c, "start");
     const endpoint: Endpoint = {
@@ -326,7 +340,7 @@ export class MemoryRuntime implements Runtime {
       argv: c.spec.cmd,
       print: (stream, text) => {
         if (c.run !== run || !isLive(c)) return;
-        c.log.push({ ts: new Date().toISOString(), stream, text });
+        c.log.push({ ts: this.now(), stream, text });
         wake(c.changed);
       },
       exit: (code) => {
@@ -344,7 +358,7 @@ export class MemoryRuntime implements Runtime {
     } catch (error) {
       // The process failed as it started: it printed why and exited, as a real one would.
       c.process = Promise.resolve(ENDED);
-      c.log.push({ ts: new Date().toISOString(), stream: "stderr", text: String((error as Error).message) });
+      c.log.push({ ts: this.now(), stream: "stderr", text: String((error as Error).message) });
       if (c.run === run) this.end(c, 1);
     }
   }
@@ -509,8 +523,9 @@ export class MemoryRuntime implements Runtime {
         )
           yield event;
       }
-      if (options.signal?.aborted || (until !== undefined && Date.now() > until)) return;
-      await changeOf(this.eventsChanged, options.signal, until);
+      // `until` is on this engine's clock, as the engine reads it.
+      if (options.signal?.aborted || (until !== undefined && Date.now() + this.clockSkewMs > until)) return;
+      await changeOf(this.eventsChanged, options.signal, until === undefined ? undefined : until - this.clockSkewMs);
     }
   }
 
@@ -521,9 +536,14 @@ export class MemoryRuntime implements Runtime {
     this.staleEndpoints.clear();
   }
 
-  /** 10.88.0.2, 10.88.0.3, …: one address per container, never reused. */
+  /** Now on this engine's clock. */
+  private now(): string {
+    return new Date(Date.now() + this.clockSkewMs).toISOString();
+  }
+
+  /** 10.88.0.2, 10.88.0.3, …: one address per container, never reused (in the whole fabric when there is one). */
   private newAddress(): string {
-    const n = this.addressesGiven++;
+    const n = this.fabric ? this.fabric.addressesGiven++ : this.addressesGiven++;
     return `10.88.${Math.floor(n / 250)}.${(n % 250) + 2}`;
   }
 
@@ -545,7 +565,7 @@ export class MemoryRuntime implements Runtime {
     if (!isLive(c)) return;
     c.state = "exited";
     c.exitCode = exitCode;
-    c.finishedAt = new Date().toISOString();
+    c.finishedAt = this.now();
     c.heldInput = [];
     this.loopback.cut(c.id);
     this.record(c, "die", exitCode);
@@ -555,7 +575,7 @@ export class MemoryRuntime implements Runtime {
 
   private record(c: Container, change: ContainerChange, exitCode?: number): void {
     this.events.push({
-      ts: new Date().toISOString(),
+      ts: this.now(),
       id: c.id,
       change,
       ...(exitCode === undefined ? {} : { exitCode }),
@@ -563,6 +583,14 @@ export class MemoryRuntime implements Runtime {
     });
     wake(this.eventsChanged);
   }
+}
+
+/** What memory engines in one swarm share: the loopback network, the swarm's overlay networks, the addresses. */
+export class MemoryFabric {
+  readonly loopback = new LoopbackNetworks();
+  /** By id: every node may join them by name. */
+  readonly overlays = new Map<string, NetworkInfo>();
+  addressesGiven = 0;
 }
 
 function info(c: Container): ContainerInfo {

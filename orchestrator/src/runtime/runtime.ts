@@ -13,6 +13,8 @@ export type ContainerState = "created" | "running" | "paused" | "restarting" | "
 
 export interface ContainerSpec {
   name: string;
+  /** The engine it is created on, when the runtime has several (spread-runtime.ts); absent: the first. */
+  engine?: string;
   image: string;
   /** Replaces the image's entrypoint when given. */
   entrypoint?: string[];

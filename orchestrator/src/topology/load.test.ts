@@ -297,13 +297,13 @@ describe("loadTopology: errors", () => {
       'fixtures/many-errors.yaml:4:9 defaults.mode: expected one of tree, dedup, heal, got "dedupe" — did you mean "dedup"?',
       'fixtures/many-errors.yaml:5:14 defaults.heartbeat: expected a duration such as 500ms, 2s or 1m, got "1 s"',
       "fixtures/many-errors.yaml:6:13 defaults.hopLimit: must be at least 1, got 0",
-      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, mode, image, build, command, interface, heartbeat, timeout, hopLimit, minNeighbours, crashHandler, env, limits)',
+      'fixtures/many-errors.yaml:8:12 peers.alice.conect: unknown key "conect" — did you mean "connect"? (known keys: connect, placement, mode, image, build, command, interface, heartbeat, timeout, hopLimit, minNeighbours, crashHandler, env, limits)',
       "fixtures/many-errors.yaml:9:19 peers.bob.connect: expected a list of peer names, got a string",
       `fixtures/many-errors.yaml:10:3 peers.Bob_1: peer name "Bob_1" is not DNS-safe (lowercase letters, digits and '-', at most 32) — try "bob-1"`,
       "fixtures/many-errors.yaml:11:22 peers.carol.connect[0]: carol connects to itself — remove it",
       "fixtures/many-errors.yaml:11:45 peers.carol.hopLimit: expected an integer, got 2.5",
       'fixtures/many-errors.yaml:12:40 peers.dave.env.PORT: expected a string, got 7000 — quote it: "7000"',
-      'fixtures/many-errors.yaml:13:1 colour: unknown key "colour" — known keys: name, description, defaults, peers, generate, check, scenario',
+      'fixtures/many-errors.yaml:13:1 colour: unknown key "colour" — known keys: name, description, defaults, peers, generate, check, scenario, engines, placement',
     ]);
   });
 

@@ -28,6 +28,7 @@ import {
   type Topology,
   type TopologyFile,
 } from "./schema.js";
+import { parsePlaceFlag, placePeers } from "./placement.js";
 
 export type LoadResult =
   | { ok: true; topology: Topology; warnings: Diagnostic[] }
@@ -46,6 +47,10 @@ export type ProgramOverride = { image: string } | { build: PeerBuild };
 
 export interface LoadOptions {
   program?: ProgramOverride;
+  /** The engines named on the command line (--engines, else P2PLAB_ENGINES): they replace the file's `engines:`. */
+  engines?: string[];
+  /** `--place peer=engine,…`: wins over the peers' own `placement:`. */
+  place?: string;
 }
 
 export async function loadTopologyFile(path: string, options: LoadOptions = {}): Promise<LoadResult> {
@@ -564,6 +569,7 @@ class TopologyLoader {
     if (this.errors.length === 0) this.checkConnected(peers, links, Boolean(file.generate));
     if (this.errors.length === 0) this.checkPrograms(file, peers);
     if (file.scenario) this.checkDeliveredRefs(file);
+    const engines = this.place(file, peers);
 
     return {
       name: file.name,
@@ -573,7 +579,39 @@ class TopologyLoader {
       links,
       check: file.check ?? {},
       scenario: file.scenario ?? [],
+      ...(engines ? { engines } : {}),
     };
+  }
+
+  /** Puts each peer on an engine (placement.ts) when the lab spans several; returns the engines then. */
+  private place(file: TopologyFile, peers: PeerSpec[]): string[] | undefined {
+    const flag = parsePlaceFlag(this.options.place);
+    const placement = placePeers({
+      peers: peers.map((peer) => peer.name),
+      engines: this.options.engines ?? file.engines,
+      enginesFrom: this.options.engines ? "command line" : "file",
+      own: Object.fromEntries(
+        Object.entries(file.peers ?? {}).flatMap(([name, peer]) => (peer?.placement ? [[name, peer.placement]] : [])),
+      ),
+      flag: flag.place,
+    });
+    for (const problem of [...flag.problems, ...placement.problems]) {
+      if ("file" in problem.at) this.error(problem.at.file, problem.message, problem.hint);
+      else
+        this.errors.push({
+          file: "--place",
+          line: 0,
+          col: 0,
+          path: problem.at.flag,
+          message: problem.message,
+          ...(problem.hint ? { hint: problem.hint } : {}),
+        });
+    }
+    for (const peer of peers) {
+      const engine = placement.byPeer.get(peer.name);
+      if (engine !== undefined) peer.placement = engine;
+    }
+    return placement.engines;
   }
 
   /**

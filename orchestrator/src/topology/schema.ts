@@ -25,6 +25,9 @@ export const PEER_MODES = ["tree", "dedup", "heal"] as const;
 export const SHAPES = ["chain", "ring", "star", "tree", "mesh", "random", "two-earlier"] as const;
 export const PEER_STATES = ["running", "paused", "exited", "stopped", "killed"] as const;
 
+/** The lab-level placements: the one there is, round robin in peer order. */
+export const PLACEMENTS = ["spread"] as const;
+
 export const DEFAULTS = {
   mode: "tree",
   heartbeat: "1s",
@@ -174,8 +177,17 @@ const peerSettings = {
 
 export const defaultsSchema = z.strictObject(peerSettings).describe("settings every peer inherits");
 
+/** A Docker context's name, as `docker context ls` lists it. */
+const engineName = z.string().min(1).describe("a Docker context's name (docker context ls)");
+
 export const peerSchema = z
-  .strictObject({ connect: peerList.optional().describe("the peers this one dials"), ...peerSettings })
+  .strictObject({
+    connect: peerList.optional().describe("the peers this one dials"),
+    placement: engineName
+      .optional()
+      .describe("the engine (one of engines) this peer runs on; absent: placed by the lab's placement"),
+    ...peerSettings,
+  })
   .nullable()
   .describe("a peer; an empty value means all defaults");
 
@@ -437,6 +449,19 @@ export const topologyFileSchema = z
     generate: generateSchema.optional(),
     check: checkSchema.optional(),
     scenario: z.array(stepSchema).optional().describe("steps run in order: sends, faults and expectations"),
+    engines: z
+      .array(engineName)
+      .min(1)
+      .optional()
+      .describe(
+        "the Docker engines (contexts) the peers are spread over, joined by a swarm overlay network (docs/multi-host.md); absent: the default engine. --engines and P2PLAB_ENGINES win over it",
+      ),
+    placement: z
+      .enum(PLACEMENTS)
+      .optional()
+      .describe(
+        "how peers without their own placement are put on the engines: spread, round robin in peer order (default)",
+      ),
   })
   .describe("a p2plab topology: peers, their links, and optionally a scenario");
 
@@ -479,6 +504,8 @@ export interface PeerSpec {
   crashHandler?: boolean;
   env: Record<string, string>;
   limits: { memory: string; pids: number };
+  /** The engine it runs on: set for every peer when the lab has several engines, absent with one. */
+  placement?: string;
 }
 
 /** A loaded topology: defaults applied, peers generated, references checked. */
@@ -493,6 +520,10 @@ export interface Topology {
   links: Array<[string, string]>;
   check: Partial<Record<FailableClass, CheckLevel>>;
   scenario: ScenarioStep[];
+  /** The engines (Docker contexts), the first holding the journal; absent: one engine, the default. */
+  engines?: string[];
+  /** With engines: each one's clock offset measured at `up` (runtime/clock-offset.ts), put there by `up`. */
+  clockOffsets?: Record<string, { offsetMs: number; uncertaintyMs: number }>;
 }
 
 const { build: _build, interface: _interface, ...storedSettings } = peerSettings;
@@ -517,6 +548,7 @@ const storedPeerSchema = z
       .optional(),
     interface: storedInterfaceSchema,
     limits: limitsSchema.required(),
+    placement: engineName.optional(),
   })
   .required({ mode: true, heartbeat: true, timeout: true, hopLimit: true, env: true, limits: true });
 
@@ -534,8 +566,26 @@ export const storedTopologySchema: z.ZodType<Topology> = z
     links: z.array(z.tuple([dnsName, dnsName])),
     check: checkSchema,
     scenario: z.array(stepSchema),
+    engines: z.array(engineName).min(2).optional(),
+    clockOffsets: z
+      .record(engineName, z.strictObject({ offsetMs: z.number(), uncertaintyMs: z.number().min(0) }))
+      .optional(),
   })
   .superRefine((topology, ctx) => {
+    topology.peers.forEach((peer, i) => {
+      if (topology.engines !== undefined && peer.placement === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["peers", i, "placement"],
+          message: "a lab on several engines places every peer",
+        });
+      if (peer.placement !== undefined && !topology.engines?.includes(peer.placement))
+        ctx.addIssue({
+          code: "custom",
+          path: ["peers", i, "placement"],
+          message: `unknown engine "${peer.placement}"`,
+        });
+    });
     const names = new Set<string>();
     topology.peers.forEach((peer, i) => {
       if (names.has(peer.name))

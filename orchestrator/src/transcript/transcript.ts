@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { clockTime, describeEvent, parseEventLine, type PeerEvent } from "../../../peer/src/events.js";
 import { typedLine } from "../adapter/send-template.js";
 import { StdioAdapter, foreignMessageId } from "../adapter/stdio-adapter.js";
+import { eventOnLabClock, type ClockOffset } from "../runtime/clock-offset.js";
 import type { LogLine } from "../runtime/runtime.js";
 import { fixedPort } from "../topology/peer-program.js";
 import type { PeerSpec, Topology } from "../topology/schema.js";
@@ -26,8 +27,10 @@ export interface PeerLine {
 }
 
 /** A line of a peer that prints the reference peer's JSON events (peer/PROTOCOL.md). */
-export function toPeerLine(peer: string, line: LogLine): PeerLine {
-  const event = line.stream === "stdout" ? parseEventLine(line.text) : undefined;
+export function toPeerLine(peer: string, line: LogLine, clockOffset?: ClockOffset): PeerLine {
+  const parsed = line.stream === "stdout" ? parseEventLine(line.text) : undefined;
+  // The peer stamps its events with its machine's clock: put on the lab's, as the runtime puts the engine's times.
+  const event = parsed && clockOffset ? eventOnLabClock(parsed, clockOffset) : parsed;
   return { peer, ts: event?.ts ?? line.ts, stream: line.stream, text: line.text, ...(event ? { event } : {}) };
 }
 
@@ -49,6 +52,8 @@ export class PeerLineReader {
     private readonly spec: PeerSpec,
     peers: readonly string[],
     starts: readonly string[] = [],
+    /** Its engine's clock offset: a lab on several engines (clock-offset.ts). */
+    private readonly clockOffset?: ClockOffset,
   ) {
     if (spec.interface.events === "stdio") {
       const { events: _events, send: _send, ...expressions } = spec.interface;
@@ -58,7 +63,7 @@ export class PeerLineReader {
   }
 
   read(line: LogLine): PeerLine {
-    if (!this.adapter) return toPeerLine(this.spec.name, line);
+    if (!this.adapter) return toPeerLine(this.spec.name, line, this.clockOffset);
     for (; this.nextStart < this.starts.length && line.ts >= this.starts[this.nextStart]!; this.nextStart++) {
       if (this.readAny) this.adapter.restarted();
     }
@@ -76,6 +81,7 @@ export function peerLineReader(topology: Topology, peer: string, starts: readonl
     spec,
     topology.peers.map((candidate) => candidate.name),
     starts,
+    spec.placement === undefined ? undefined : topology.clockOffsets?.[spec.placement],
   );
 }
 

@@ -5,13 +5,17 @@ import { costLines } from "../../report/markdown.js";
 import { runLab } from "../../run/run.js";
 import type { ProgramOverride } from "../../topology/load.js";
 import { buildContextProblem } from "../../topology/peer-program.js";
-import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
+import { DEFAULT_ENGINE } from "../../runtime/engines.js";
+import { durationFlag, loadTopologyOrFail, placementOptions, type Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
 
 export async function runCommand(ctx: Context, file: string, options: OptionsOf<"run">): Promise<void> {
   const wireTimeoutMs = durationFlag("--timeout", options.timeout);
   const program = programOf(options);
-  const topology = await loadTopologyOrFail(file, ctx.out, program ? { program: program.override } : {});
+  const topology = await loadTopologyOrFail(file, ctx.out, {
+    ...(program ? { program: program.override } : {}),
+    ...placementOptions(ctx, options.place),
+  });
   await checkResultsDir(options.results);
   if (topology.scenario.length === 0) {
     ctx.out.progress(`${file} has no scenario: the run only brings the lab up, checks what it saw, and brings it down`);
@@ -20,7 +24,8 @@ export async function runCommand(ctx: Context, file: string, options: OptionsOf<
   // Under --json stdout holds the result alone: the steps go with the progress then.
   const printStep = (line: string): void => (options.json ? ctx.out.progress(line) : ctx.out.line(line));
   if (program) ctx.out.progress(`every peer runs ${program.described}`);
-  const { report, saved } = await runLab(await ctx.runtime(), topology, {
+  const runtime = await ctx.runtime(topology.engines ?? ctx.engines ?? [DEFAULT_ENGINE]);
+  const { report, saved } = await runLab(runtime, topology, {
     ...(program ? { resultsName: `${topology.name}-${program.name}` } : {}),
     recreate: false,
     keep: options.keep === true,

@@ -1,16 +1,17 @@
 import { formatDuration } from "../../../../peer/src/duration.js";
 import { checkResultsDir, describeSaved } from "../../lab/results.js";
 import { up } from "../../lab/up.js";
-import { durationFlag, loadTopologyOrFail, type Context } from "../context.js";
+import { DEFAULT_ENGINE } from "../../runtime/engines.js";
+import { durationFlag, loadTopologyOrFail, placementOptions, type Context } from "../context.js";
 import { renderSnapshot } from "../render.js";
 import type { OptionsOf } from "../program.js";
 
 export async function upCommand(ctx: Context, file: string, options: OptionsOf<"up">): Promise<void> {
   const wireTimeoutMs = durationFlag("--timeout", options.timeout);
-  const topology = await loadTopologyOrFail(file, ctx.out);
+  const topology = await loadTopologyOrFail(file, ctx.out, placementOptions(ctx, options.place));
   // Only a replaced lab's transcripts are saved.
   if (options.recreate) await checkResultsDir(options.results);
-  const runtime = await ctx.runtime();
+  const runtime = await ctx.runtime(topology.engines ?? ctx.engines ?? [DEFAULT_ENGINE]);
   ctx.out.progress(`bringing up lab ${topology.name}: ${topology.peers.length} peers, ${topology.links.length} links`);
   const result = await up(runtime, topology, {
     recreate: options.recreate === true,

@@ -1,11 +1,11 @@
 import { EXIT } from "../../errors.js";
 import { formatDiagnostic } from "../../topology/diagnostic.js";
 import { loadTopologyFile } from "../../topology/load.js";
-import { TopologyError, type Context } from "../context.js";
+import { placementOptions, TopologyError, type Context } from "../context.js";
 import type { OptionsOf } from "../program.js";
 
 export async function validateCommand(ctx: Context, file: string, options: OptionsOf<"validate">): Promise<void> {
-  const result = await loadTopologyFile(file);
+  const result = await loadTopologyFile(file, placementOptions(ctx, options.place));
   if (options.json) {
     ctx.out.json(result.ok ? { ok: true, warnings: result.warnings, topology: result.topology } : result);
     if (!result.ok) process.exitCode = EXIT.input;
