@@ -7,15 +7,14 @@
 // killed and restarted under load, timed from the CLI's answer to every page drawing the new state.
 // Writes bench/RESULTS-ui.md (not with --quick) and bench/results/ui-<date>.json; never asserts a
 // timing, fails when a measurement fails or something it made is left behind.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import puppeteer from "puppeteer-core";
-import { PREFIX, chain, lab, leftovers, machine, run, sleep, stats, writeTopology } from "./harness.mjs";
-import { cpuTicks, keptUp, lagFigures } from "./ui-figures.mjs";
+import { PREFIX, chain, lab, leftovers, machine, sleep, writeTopology } from "./harness.mjs";
+import { keptUp, lagFigures } from "./ui-figures.mjs";
+import { TICKS, flood, startUi, ticksOf } from "./ui-lab.mjs";
 import { renderUi } from "./ui-render.mjs";
 
 const { values: args } = parseArgs({
@@ -57,8 +56,6 @@ const CHROMIUM_FLAGS = [
   "--disable-renderer-backgrounding",
   "--disable-backgrounding-occluded-windows",
 ];
-const PACED_FLOOD = readFileSync(new URL("./paced-flood.cjs", import.meta.url), "utf8");
-const TICKS = 100; // getconf CLK_TCK on Linux
 /** After the flood ends, how long the server's count and the pages may take to settle. */
 const DRAIN_MS = 5_000;
 const ours = (line) => line.includes(`${PREFIX}-ui-`);
@@ -208,21 +205,6 @@ async function loadInterval({ name, size, count, round, ui, pages, rate }) {
   };
 }
 
-/** A paced flood of `rate` messages a second into p1, from inside its container. */
-async function flood(name, rate, forSeconds, tag) {
-  const { stdout } = await run("docker", [
-    "exec",
-    `p2plab-${name}_p1`,
-    "node",
-    "-e",
-    PACED_FLOOD,
-    String(rate),
-    String(forSeconds),
-    tag,
-  ]);
-  return JSON.parse(stdout);
-}
-
 /** Kill and restart of the chain's last peer while loaded: from the CLI's answer to every page drawing the new state. */
 async function measureStatusPath({ name, size, count, ui, pages }) {
   const peer = `p${size}`;
@@ -315,106 +297,6 @@ async function stateShown(page, peer, state, timeout) {
   const query = `window.__bench.states.find((s) => s[1] === ${JSON.stringify(peer)} && s[2] === ${JSON.stringify(state)})`;
   const found = await page.waitForFunction(query, { timeout, polling: 50 }).catch(() => undefined);
   return found ? (await found.jsonValue())[0] : undefined;
-}
-
-/** `lab ui` for the lab, its URL, its pid, and a counter of the feed items it sends (an event stream of its own). */
-async function startUi(name, results) {
-  const child = spawn(process.execPath, ["dist/lab.js", "ui", name, "--results", results], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let printed = "";
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lab ui printed no URL within 30 s:\n${printed}`)), 30_000);
-    const seen = (chunk) => {
-      printed += chunk;
-      const found = /^(http:\/\/\S+)\n/m.exec(printed);
-      if (found) (clearTimeout(timer), resolve(found[1]));
-    };
-    child.stdout.on("data", seen);
-    child.stderr.on("data", seen);
-    child.on("close", (code) => (clearTimeout(timer), reject(new Error(`lab ui ended (${code}):\n${printed}`))));
-  });
-  const counter = await feedCounter(url);
-  const closed = new Promise((resolve) => child.on("close", resolve));
-  return {
-    url,
-    pid: child.pid,
-    counter,
-    stop: async () => {
-      counter.close();
-      child.kill("SIGINT");
-      await closed;
-    },
-  };
-}
-
-/**
- * Follows the server's event stream as a page does and counts the feed items carrying each tag:
- * what the server sent every page, and when it came out. It is one more stream for the server to write.
- */
-function feedCounter(url) {
-  const counts = new Map();
-  /** Per tag, when each item came out of the server and its peer's ts. */
-  const lags = new Map();
-  let statuses = 0;
-  const waiters = new Set();
-  return new Promise((resolve, reject) => {
-    const request = get(new URL("events", url), (response) => {
-      let buffer = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (message.startsWith("event: status\n")) statuses++;
-          if (!message.startsWith("event: feed\n")) continue;
-          const at = Date.now();
-          for (const item of JSON.parse(message.slice(message.indexOf("data: ") + 6))) {
-            const tag = /^\S+/.exec(item.event?.text ?? "")?.[0];
-            if (!tag) continue;
-            counts.set(tag, (counts.get(tag) ?? 0) + 1);
-            lags.set(tag, [...(lags.get(tag) ?? []), { at, ts: Date.parse(item.ts) }]);
-          }
-          waiters.forEach((check) => check());
-        }
-      });
-      resolve({
-        count: (tag) => counts.get(tag) ?? 0,
-        /** The lag of the tag's items as they came out of the server: what no page can do better than. */
-        lag: (tag) => lagFigures(lags.get(tag) ?? []),
-        /** Status events sent so far (each redraws every page's graph). */
-        statuses: () => statuses,
-        /** Until `expected` items carry the tag, or `quietMs` pass without one more. */
-        until: (tag, expected, quietMs) =>
-          new Promise((done) => {
-            let timer;
-            const finish = () => (clearTimeout(timer), waiters.delete(check), done());
-            const check = () => {
-              if ((counts.get(tag) ?? 0) >= expected) return finish();
-              clearTimeout(timer);
-              timer = setTimeout(finish, quietMs);
-            };
-            waiters.add(check);
-            check();
-          }),
-        close: () => request.destroy(),
-      });
-    });
-    request.on("error", reject);
-  });
-}
-
-/** The utime + stime of the processes, in clock ticks (a process gone counts nothing). */
-function ticksOf(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      ticks += cpuTicks(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {}
-  }
-  return ticks;
 }
 
 /** The browser's process and every process under it (renderers, GPU, utility). */
