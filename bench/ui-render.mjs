@@ -66,7 +66,8 @@ export function renderUi({ date, command, seconds, options, machine: m, rows, st
         "lag p50",
         "lag p99",
         "lag max",
-        "server's lag p50 / p99",
+        "server's lag p50",
+        "server's lag p99",
         "status events",
         "kept up",
         "`lab ui` CPU",
@@ -90,10 +91,14 @@ export function renderUi({ date, command, seconds, options, machine: m, rows, st
           group.map((row) => row.lag.max),
           " ms",
         ),
-        `${triple(group.map((row) => row.serverLag.p50))} / ${triple(
+        triple(
+          group.map((row) => row.serverLag.p50),
+          " ms",
+        ),
+        triple(
           group.map((row) => row.serverLag.p99),
           " ms",
-        )}`,
+        ),
         triple(group.map((row) => row.statusEvents)),
         `${group.filter((row) => row.kept).length} of ${group.length}` +
           (group.some((row) => !row.kept) ? ` (${group.find((row) => !row.kept).why})` : ""),
