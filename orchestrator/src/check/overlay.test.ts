@@ -3,6 +3,7 @@ import type { PeerEvent } from "../../../peer/src/events.js";
 import { NO_NETWORK_FAULTS, afterNetworkFault, type NetworkFault, pairText } from "../faults/network-faults.js";
 import type { LinkRecord } from "../transcript/link-records.js";
 import {
+  changesLinks,
   latestLinkRecords,
   liveOverlay,
   partitionsText,
@@ -81,6 +82,26 @@ describe("reportedNeighbors", () => {
     const events = [seen("b", ["a", "c"]), listening("b")];
     expect(reportedNeighbors(events).get("b")).toEqual(new Set());
     expect(reportedNeighbors([...events, seen("b", ["a"])]).get("b")).toEqual(new Set(["a"]));
+  });
+});
+
+describe("changesLinks", () => {
+  it("keeps the events that change a peer's neighbours and drops the messages, the same neighbours from either", () => {
+    const recv = (peer: string, from: string): PeerEvent => ({
+      ts: ts(),
+      peer,
+      ev: "recv",
+      id: `m${clock}`,
+      origin: "alice",
+      from,
+      hops: 1,
+      text: "hi",
+    });
+    const sent: PeerEvent = { ts: ts(), peer: "alice", ev: "sent", id: "m", origin: "alice", text: "hi", to: ["bob"] };
+    const all = [...chainUp, sent, recv("bob", "alice"), listening("carol"), recv("carol", "bob"), up("carol", "dave")];
+    const kept = all.filter(changesLinks);
+    expect(kept.map((event) => event.ev)).toEqual([...chainUp.map(() => "link-up"), "listening", "link-up"]);
+    expect(reportedNeighbors(kept)).toEqual(reportedNeighbors(all));
   });
 });
 

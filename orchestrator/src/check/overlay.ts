@@ -34,6 +34,17 @@ export function describeStatus(state: Pick<PeerState, "status" | "exitCode">): s
   return state.status === "exited" ? `exited (${state.exitCode})` : state.status;
 }
 
+/** The peer events reportedNeighbors reads: a restart, and a link's ends going up and down. */
+const LINK_EVENTS = new Set<PeerEvent["ev"]>(["listening", "link-up", "link-down"]);
+
+/**
+ * Whether reportedNeighbors reads this event: a live view keeps only these, so its memory and the
+ * cost of each snapshot grow with the links' changes, not with the messages the lab carries.
+ */
+export function changesLinks(event: PeerEvent): boolean {
+  return LINK_EVENTS.has(event.ev);
+}
+
 /**
  * Each peer's neighbours right now, replaying its events in order: what it reports, or, for a
  * peer the lab observes from outside (one with link records), what the latest observation saw.

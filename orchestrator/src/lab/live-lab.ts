@@ -1,4 +1,5 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
+import { changesLinks } from "../check/overlay.js";
 import { LabError } from "../errors.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
 import type { LinkRecord } from "../transcript/link-records.js";
@@ -34,6 +35,7 @@ export interface LiveLabListener {
  * answering, and says which (`ended`).
  */
 export class LiveLab {
+  /** The peers' link events (changesLinks), in the order they came: what the snapshot is made of besides the containers. */
   private readonly events: PeerEvent[] = [];
   private latestLinks: LinkRecord[] = [];
   /** The journal as read, and read again once when its log ends (it stopped, or was removed). */
@@ -89,7 +91,8 @@ export class LiveLab {
     const until = this.stop.signal;
     const changed = (): void => listener.changed?.();
     const show = (line: PeerLine): void => {
-      if (line.event) this.events.push(line.event);
+      // Only what the snapshot reads: a lab carrying messages for hours would otherwise grow this, and every snapshot's sort, without bound.
+      if (line.event && changesLinks(line.event)) this.events.push(line.event);
       listener.line(line);
     };
     this.follower = new LiveFollower(
