@@ -206,6 +206,8 @@ describe.skipIf(skipReason !== undefined)(
       if (started.length > 1) {
         expect(ambiguous.code).toBe(2);
         expect(ambiguous.stderr).toMatch(/several labs are running/);
+        // How to name one, whether the command takes the lab as its argument (status NAME) or as --lab NAME.
+        expect(ambiguous.stderr).toMatch(/lab status NAME\), else with --lab NAME/);
       }
       expect((await lab(["kill", "alice", "--lab", one!])).code).toBe(0);
       expect((await labJson<Status>(["status", two!])).overlay.partitions).toEqual([

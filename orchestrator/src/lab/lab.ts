@@ -152,7 +152,10 @@ export class Lab {
       if (names.length === 0)
         throw new InputError("no lab is running on this engine", "start one: lab up topologies/chain.yaml");
       if (names.length > 1)
-        throw new InputError(`several labs are running: ${names.join(", ")}`, "name one with --lab NAME");
+        throw new InputError(
+          `several labs are running: ${names.join(", ")}`,
+          "name one: as the argument of status, watch, ui, transcripts and down (lab status NAME), else with --lab NAME",
+        );
       name = names[0]!;
     }
     if (!names.includes(name)) {
