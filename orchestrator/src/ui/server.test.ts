@@ -157,6 +157,20 @@ describe("lab ui's server, on a memory runtime", () => {
     expect(batch.find((item) => item.event?.ev === "recv")!.text).toContain("hello from the page");
   });
 
+  it("a page opened after many long messages still gets its hello, larger than a page may fall behind", async () => {
+    const served = await serve();
+    const first = await events(served);
+    const { peers } = await served.lab.containers();
+    const long = "x".repeat(8000);
+    for (let i = 0; i < 30; i++) await served.runtime.writeLine(peers.get("alice")!.id, `${i} ${long}`);
+    await first.next<UiFeedItem[]>("feed", (items) =>
+      items.some((item) => item.peer === "dave" && item.event?.ev === "recv" && item.event.text.startsWith("29 ")),
+    );
+    const late = await events(served);
+    const hello = await late.next<UiHello>("hello");
+    expect(JSON.stringify(hello).length).toBeGreaterThan(1 << 20);
+  });
+
   it("a network fault is asked in the CLI's words and answered with its lines", async () => {
     const served = await serve();
     const stream = await events(served);

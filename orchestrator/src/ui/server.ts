@@ -112,6 +112,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const flush = (): void => {
     flushTimer = undefined;
     lastFlush = Date.now();
+    // A page has had a flush's time to take what it was sent.
+    pages.dropBehind();
     if (pendingFeed.length) pages.broadcast("feed", pendingFeed.splice(0));
     if (statusDue) {
       statusDue = false;
