@@ -233,6 +233,40 @@ describe("lab ui's server, on a memory runtime", () => {
     expect(actions.slice(-2)).toEqual(["restart dave", "kill bob"]);
   });
 
+  it("on Ctrl-C finishes the action under way, so its journal entry is written, and does none that waits its turn", async () => {
+    const served = await serve();
+    const ctrlC = new AbortController();
+    const done: string[] = [];
+    let started!: () => void;
+    const underWay = new Promise<void>((resolve) => (started = resolve));
+    const server = await startUiServer({
+      lab: served.lab,
+      host: "127.0.0.1",
+      port: 0,
+      signal: ctrlC.signal,
+      resultsDir: served.results,
+      act: async (request, signal) => {
+        started();
+        // As control() does: the engine's part is not cut short; only the waiting after it is.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        done.push(`${request.action} ${"peer" in request ? request.peer : ""} (aborted: ${signal.aborted})`);
+        return [];
+      },
+    });
+    opened.push(server);
+    const page = await httpRequest(server.url, { headers: { Host: new URL(server.url).host } });
+    const token = /<meta name="p2plab-token" content="([^"]+)">/.exec(page.body)![1]!;
+    const other = { ...served, server, token };
+    const first = act(other, { action: "stop", peer: "bob" }).catch(() => undefined);
+    const second = act(other, { action: "kill", peer: "carol" }).catch(() => undefined);
+    await underWay;
+    ctrlC.abort();
+    await server.close();
+    expect(done).toEqual(["stop bob (aborted: true)"]);
+    await Promise.all([first, second]);
+    expect(done).toEqual(["stop bob (aborted: true)"]);
+  });
+
   it("answers the browser's favicon request with nothing rather than an error", async () => {
     const served = await serve();
     const favicon = await httpRequest(`${served.server.url}favicon.ico`, {

@@ -79,6 +79,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   let flushTimer: NodeJS.Timeout | undefined;
   let lastFlush = 0;
   let final: { type: "lab-down" | "engine-gone"; data: UiEvents["lab-down"] | UiEvents["engine-gone"] } | undefined;
+  const endMessage = (): string | undefined => final?.data.message;
   let savedReport: string | undefined;
   /** The actions asked for, done one after another in the order they came, from every page. */
   let queue: Promise<unknown> = Promise.resolve();
@@ -239,11 +240,16 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     // One at a time, as from one shell: two pages' kills of one peer get the CLI's second answer, not a race.
     queued++;
-    const done = queue.then(() => (final ? undefined : options.act(asked, until)));
+    const done = queue.then(() => (final || until.aborted ? undefined : options.act(asked, until)));
     queue = done.catch(() => undefined);
     try {
       const lines = await done;
-      if (lines === undefined) return json(response, 409, { ok: false, error: final!.data.message });
+      if (lines === undefined) {
+        // Not done: the lab ended while it waited its turn, or lab ui is stopping.
+        const ended = endMessage();
+        if (ended !== undefined) return json(response, 409, { ok: false, error: ended });
+        return json(response, 503, { ok: false, error: "lab ui is stopping: not done" });
+      }
       return json(response, 200, { ok: true, lines });
     } catch (error) {
       if (error instanceof InputError) return json(response, 400, failed(error));
@@ -270,6 +276,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stop.abort();
+      // The action under way ends as from a shell on Ctrl-C: done and journalled, its waiting cut short.
+      await queue;
       clearTimeout(flushTimer);
       pages.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
