@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CountingRuntime } from "../../../test/support/counting-runtime.js";
@@ -13,7 +14,7 @@ import { up } from "../lab/up.js";
 import type { MemoryRuntime } from "../runtime/memory-runtime.js";
 import type { UiActionRequest, UiActionResult, UiFeedItem, UiHello, UiLabDown, UiStatus } from "./protocol.js";
 import { CONTENT_SECURITY_POLICY } from "./request-guard.js";
-import { startUiServer, type UiServer } from "./server.js";
+import { REQUEST_TIMEOUT_MS, startUiServer, type UiServer } from "./server.js";
 
 const labs = new MemoryLabs();
 const opened: Array<{ close(): unknown }> = [];
@@ -266,6 +267,31 @@ describe("lab ui's server, on a memory runtime", () => {
     await Promise.all([first, second]);
     expect(done).toEqual(["stop bob (aborted: true)"]);
   });
+
+  it("hangs up on a request whose body never comes whole (slowloris), and keeps the event streams open", async () => {
+    const served = await serve();
+    const stream = await events(served);
+    await stream.next("hello");
+    const { hostname, port, host } = new URL(served.server.url);
+    const socket = connect(Number(port), hostname);
+    socket.on("error", () => undefined);
+    const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now())));
+    const sentAt = Date.now();
+    socket.write(
+      `POST /api/action HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nX-P2plab-Token: ${served.token}\r\nContent-Length: 100\r\n\r\n{`,
+    );
+    const dripping = setInterval(() => socket.write(" "), 500);
+    const closedAt = await Promise.race([
+      closed,
+      new Promise<number>((resolve) => setTimeout(resolve, REQUEST_TIMEOUT_MS + 3000, -1)),
+    ]);
+    clearInterval(dripping);
+    socket.destroy();
+    expect(closedAt, "the server should have hung up").toBeGreaterThan(0);
+    expect(closedAt - sentAt).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
+    await served.runtime.kill((await served.lab.containers()).peers.get("bob")!.id, "SIGKILL");
+    await stream.next<UiStatus>("status", (data) => status("bob")(data) === "killed");
+  }, 20_000);
 
   it("answers the browser's favicon request with nothing rather than an error", async () => {
     const served = await serve();

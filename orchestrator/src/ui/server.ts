@@ -52,6 +52,12 @@ export interface UiServer {
 export const FEED_BACKLOG = 200;
 /** Status and feed go out at most this often, changes in between coalesced: a page sees a change within 250 ms. */
 const FLUSH_MS = 100;
+/**
+ * How long a request may take to arrive whole, headers and body (16 KiB at most): a client that
+ * never finishes one is hung up on rather than holding a connection. An event stream's request
+ * is whole once its headers are in, so this does not end it.
+ */
+export const REQUEST_TIMEOUT_MS = 5_000;
 /** Actions that may wait their turn at once (a class of pages each clicking); more are refused as too many. */
 const MAX_QUEUED_ACTIONS = 16;
 
@@ -162,14 +168,18 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     feed: [...backlog],
   });
 
-  const server = createServer((request, response) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent)
-        json(response, 500, { ok: false, error: `internal error: ${(error as Error).message}` });
-      else response.destroy();
-    });
-  });
+  // Checked every second rather than Node's 30 s, so a slow request ends close to its deadline.
+  const server = createServer(
+    { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    (request, response) => {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+      handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent)
+          json(response, 500, { ok: false, error: `internal error: ${(error as Error).message}` });
+        else response.destroy();
+      });
+    },
+  );
   let served = { host: options.host, port: options.port };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
