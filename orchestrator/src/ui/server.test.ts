@@ -11,10 +11,11 @@ import type { Lab } from "../lab/lab.js";
 import { down } from "../lab/down.js";
 import { saveResults } from "../lab/results.js";
 import { up } from "../lab/up.js";
+import { waitFor } from "../wait.js";
 import type { MemoryRuntime } from "../runtime/memory-runtime.js";
 import type { UiActionRequest, UiActionResult, UiFeedItem, UiHello, UiLabDown, UiStatus } from "./protocol.js";
 import { CONTENT_SECURITY_POLICY } from "./request-guard.js";
-import { REQUEST_TIMEOUT_MS, startUiServer, type UiServer } from "./server.js";
+import { MAX_PAGES, REQUEST_TIMEOUT_MS, startUiServer, type UiServer } from "./server.js";
 
 const labs = new MemoryLabs();
 const opened: Array<{ close(): unknown }> = [];
@@ -292,6 +293,28 @@ describe("lab ui's server, on a memory runtime", () => {
     await served.runtime.kill((await served.lab.containers()).peers.get("bob")!.id, "SIGKILL");
     await stream.next<UiStatus>("status", (data) => status("bob")(data) === "killed");
   }, 20_000);
+
+  it(`opens at most ${MAX_PAGES} event streams at once, so pages cannot hold the server's memory without bound`, async () => {
+    const served = await serve();
+    const streams = await Promise.all(Array.from({ length: MAX_PAGES }, () => events(served)));
+    await Promise.all(streams.map((stream) => stream.next("hello")));
+    const refused = await fetch(`${served.server.url}events`, { signal: AbortSignal.timeout(5000) });
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toBe(`${MAX_PAGES} pages are open on this lab already: close one, then reload`);
+    streams[0]!.close();
+    const reopen = async () => {
+      const late = await EventStream.open(`${served.server.url}events`).catch(() => undefined);
+      if (late) opened.push(late);
+      return late;
+    };
+    const late = await waitFor(reopen, {
+      what: "a stream once a page closed",
+      intervalMs: 50,
+      timeoutMs: 5000,
+      signal: new AbortController().signal,
+    });
+    await late.next("hello");
+  });
 
   it("answers the browser's favicon request with nothing rather than an error", async () => {
     const served = await serve();

@@ -58,6 +58,11 @@ const FLUSH_MS = 100;
  * is whole once its headers are in, so this does not end it.
  */
 export const REQUEST_TIMEOUT_MS = 5_000;
+/**
+ * Event streams open at once: a class's browsers, a tab or two each. With what each may fall
+ * behind (event-pages.ts), it bounds the memory pages can hold; more are refused until one closes.
+ */
+export const MAX_PAGES = 100;
 /** Actions that may wait their turn at once (a class of pages each clicking); more are refused as too many. */
 const MAX_QUEUED_ACTIONS = 16;
 
@@ -213,6 +218,14 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   };
 
   const openEvents = (response: ServerResponse): void => {
+    if (pages.size >= MAX_PAGES) {
+      return text(
+        response,
+        503,
+        "text/plain",
+        `${MAX_PAGES} pages are open on this lab already: close one, then reload`,
+      );
+    }
     // What waits to go out is in the hello already: the others get it now, so this page gets it once.
     clearTimeout(flushTimer);
     flush();
