@@ -125,10 +125,9 @@ describe.skipIf(skipReason !== undefined)(
       await page.setViewport({ width: 1024, height: 768 });
       await page.click("#big");
       try {
-        const heading = await page.$eval("#lab", (h1) => ({
-          height: h1.getBoundingClientRect().height,
-          line: parseFloat(getComputedStyle(h1).lineHeight),
-        }));
+        const heading = (await page.evaluate(
+          `(() => { const h1 = document.querySelector("#lab"); return { height: h1.getBoundingClientRect().height, line: parseFloat(getComputedStyle(h1).lineHeight) }; })()`,
+        )) as { height: number; line: number };
         expect(heading.height).toBeLessThan(heading.line * 1.5);
       } finally {
         await page.click("#big");

@@ -47,6 +47,19 @@ describe.skipIf(skipReason !== undefined)(
         stream.close();
       }
 
+      // Where it cannot listen: the error alone, no warning about listening there first.
+      const nowhere = await lab(["ui", name, "--host", "foo.invalid"]);
+      expect(nowhere.code).toBe(2);
+      expect(nowhere.stderr).toContain("cannot listen on foo.invalid: no such address on this machine");
+      expect(nowhere.stderr).not.toContain("warning");
+      // IPv6 loopback written as in a URL, brackets and all: served there, no warning.
+      const six = startLab(["ui", name, "--host", "[::1]"]);
+      await six.waitFor(/^http:\/\/\[::1\]:\d+\/\n/, 30_000);
+      six.signal("SIGINT");
+      const sixEnded = await six.done;
+      expect(sixEnded.code, sixEnded.stderr).toBe(0);
+      expect(sixEnded.stderr).not.toContain("warning");
+
       served.signal("SIGINT");
       const ended = await served.done;
       expect(ended.code, ended.stderr).toBe(0);
