@@ -201,6 +201,8 @@ describe.skipIf(skipReason !== undefined)(
       expect(await page.$eval("#banners .lab", (banner) => banner.textContent)).toContain(
         `transcripts were saved to ${join(dir, "results")}`,
       );
+      // Its terminal says so too: a lab brought up again under this name is not followed.
+      await ui!.waitFor(/brought down; .*the pages say so\. Ctrl-C stops serving; run lab ui again/, 10_000);
     });
 
     it("says so when the lab ui server goes away (Ctrl-C), instead of freezing", async () => {

@@ -351,6 +351,7 @@ describe("lab ui's server, on a memory runtime", () => {
     expect(report.body).toContain("the report");
     const late = await events(served);
     expect((await late.next<UiLabDown>("lab-down")).message).toBe(ended.message);
+    expect(await served.server.ended).toBe(ended.message);
   });
 
   it("tells the pages when the engine stops answering, with the fix", async () => {
@@ -360,6 +361,7 @@ describe("lab ui's server, on a memory runtime", () => {
     served.runtime.stopAnswering();
     const gone = await stream.next<{ message: string }>("engine-gone");
     expect(gone.message).toMatch(/^no Docker engine answers at memory \(ECONNREFUSED\); fix: start the engine/);
+    expect(await served.server.ended).toBe(gone.message);
   });
 });
 

@@ -44,6 +44,8 @@ export interface UiServerOptions {
 
 export interface UiServer {
   url: string;
+  /** What the pages were told when the lab ended (brought down, the engine gone); undefined when serving stopped first. */
+  ended: Promise<string | undefined>;
   /** Stops serving and following; the lab keeps running. */
   close(): Promise<void>;
 }
@@ -312,7 +314,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   if (signal.aborted) await close();
   else signal.addEventListener("abort", () => void close(), { once: true });
 
-  return { url: `http://${authority(served.host, served.port)}/`, close };
+  return { url: `http://${authority(served.host, served.port)}/`, ended: ending.then(endMessage), close };
 }
 
 /** Why it cannot listen there, said as the user's to fix; anything else as it came. */

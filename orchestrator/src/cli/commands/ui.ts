@@ -31,6 +31,10 @@ export async function uiCommand(ctx: Context, labName: string | undefined, optio
     );
   }
   ctx.out.progress(`serving lab ${lab.name}; Ctrl-C stops serving and leaves the lab running`);
+  // The pages say so; this terminal too, or a lab brought up again under this name would seem followed.
+  void server.ended.then((message) => {
+    if (message) ctx.out.progress(`${message}; the pages say so. Ctrl-C stops serving; run lab ui again for a new lab`);
+  });
   await untilAborted(ctx.signal);
   await server.close();
 }
