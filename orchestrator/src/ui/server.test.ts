@@ -252,6 +252,8 @@ describe("lab ui's server, on a memory runtime", () => {
         // As control() does: the engine's part is not cut short; only the waiting after it is.
         await new Promise((resolve) => setTimeout(resolve, 300));
         done.push(`${request.action} ${"peer" in request ? request.peer : ""} (aborted: ${signal.aborted})`);
+        // What follows the engine's part (settling, links coming back) is waited for no longer.
+        signal.throwIfAborted();
         return [];
       },
     });
@@ -265,7 +267,12 @@ describe("lab ui's server, on a memory runtime", () => {
     ctrlC.abort();
     await server.close();
     expect(done).toEqual(["stop bob (aborted: true)"]);
-    await Promise.all([first, second]);
+    expect(await first).toEqual({
+      status: 503,
+      result: { ok: false, error: "lab ui is stopping: stop cut short", hint: "lab status shows what was done" },
+    });
+    // Refused as lab ui stops, or cut off with the connections if it came in after: never done.
+    expect([undefined, 503]).toContain((await second)?.status);
     expect(done).toEqual(["stop bob (aborted: true)"]);
   });
 

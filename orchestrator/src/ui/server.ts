@@ -277,6 +277,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       }
       return json(response, 200, { ok: true, lines });
     } catch (error) {
+      if (until.aborted && !(error instanceof LabError)) {
+        return json(response, 503, {
+          ok: false,
+          error: `lab ui is stopping: ${asked.action} cut short`,
+          hint: "lab status shows what was done",
+        });
+      }
       if (error instanceof InputError) return json(response, 400, failed(error));
       if (error instanceof LabError) return json(response, 500, failed(error));
       return json(response, 500, { ok: false, error: `internal error, a bug in p2plab: ${(error as Error).message}` });
