@@ -111,6 +111,30 @@ describe.skipIf(skipReason !== undefined)(
       expect(await page.evaluate(`document.activeElement?.getAttribute("data-peer")`)).toBe("alice");
     });
 
+    it("closes a node's menu on Escape after Tab moved the focus out of it, and leaves the focus where it went", async () => {
+      await page.evaluate(`document.querySelector('[data-peer="carol"]').focus()`);
+      await page.keyboard.press("Space");
+      await page.waitForSelector("#menu:not([hidden])");
+      await page.focus("#fault");
+      await page.keyboard.press("Escape");
+      expect(await page.$eval("#menu", (menu) => menu.hasAttribute("hidden"))).toBe(true);
+      expect(await page.evaluate(`document.activeElement?.id`)).toBe("fault");
+    });
+
+    it("keeps the lab's name on one line at 1024×768 with the big type, for a projector", async () => {
+      await page.setViewport({ width: 1024, height: 768 });
+      await page.click("#big");
+      try {
+        const heading = (await page.evaluate(
+          `(() => { const h1 = document.querySelector("#lab"); return { height: h1.getBoundingClientRect().height, line: parseFloat(getComputedStyle(h1).lineHeight) }; })()`,
+        )) as { height: number; line: number };
+        expect(heading.height).toBeLessThan(heading.line * 1.5);
+      } finally {
+        await page.click("#big");
+        await page.setViewport({ width: 1280, height: 720 });
+      }
+    });
+
     it(`kills bob from his menu, and within ${SHOWN_WITHIN_MS / 1000} s the page shows him dead and the partition`, async () => {
       await page.click('[data-peer="bob"] circle');
       await page.waitForSelector('#menu:not([hidden]) button[data-action="kill"]');
@@ -177,6 +201,8 @@ describe.skipIf(skipReason !== undefined)(
       expect(await page.$eval("#banners .lab", (banner) => banner.textContent)).toContain(
         `transcripts were saved to ${join(dir, "results")}`,
       );
+      // Its terminal says so too: a lab brought up again under this name is not followed.
+      await ui!.waitFor(/brought down; .*the pages say so\. Ctrl-C stops serving; run lab ui again/, 10_000);
     });
 
     it("says so when the lab ui server goes away (Ctrl-C), instead of freezing", async () => {

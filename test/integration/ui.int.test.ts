@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { UiActionResult, UiHello, UiStatus } from "../../orchestrator/src/ui/protocol.js";
 import { engineOrSkipReason, uniqueLabName } from "../support/engine.js";
-import { lab, labJson, leftovers, startLab, topologyCopy } from "../support/lab-cli.js";
+import { lab, labJson, leftovers, startLab, topologyCopy, type RunningLab } from "../support/lab-cli.js";
 import { EventStream, httpRequest } from "../support/sse.js";
 
 const skipReason = await engineOrSkipReason();
@@ -10,7 +10,11 @@ const name = uniqueLabName("uiserver");
 describe.skipIf(skipReason !== undefined)(
   `lab ui on a real engine${skipReason ? ` (skipped: ${skipReason})` : ""}`,
   () => {
+    /** The lab ui processes started, stopped here too when a test failed before stopping them. */
+    const started: RunningLab[] = [];
     afterAll(async () => {
+      for (const ui of started) ui.signal("SIGINT");
+      await Promise.all(started.map((ui) => ui.done));
       await lab(["down", name, "--results", "/tmp/p2plab-test-results"]);
       expect(await leftovers(name)).toEqual([]);
     }, 60_000);
@@ -19,6 +23,7 @@ describe.skipIf(skipReason !== undefined)(
       const upped = await lab(["up", await topologyCopy("topologies/chain.yaml", name)]);
       expect(upped.code, upped.stderr).toBe(0);
       const served = startLab(["ui", name]);
+      started.push(served);
       await served.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/\n/, 30_000);
       const url = served.printed().stdout.split("\n")[0]!;
       const own = new URL(url);
@@ -46,6 +51,20 @@ describe.skipIf(skipReason !== undefined)(
       } finally {
         stream.close();
       }
+
+      // Where it cannot listen: the error alone, no warning about listening there first.
+      const nowhere = await lab(["ui", name, "--host", "foo.invalid"]);
+      expect(nowhere.code).toBe(2);
+      expect(nowhere.stderr).toContain("cannot listen on foo.invalid: no such address on this machine");
+      expect(nowhere.stderr).not.toContain("warning");
+      // IPv6 loopback written as in a URL, brackets and all: served there, no warning.
+      const six = startLab(["ui", name, "--host", "[::1]"]);
+      started.push(six);
+      await six.waitFor(/^http:\/\/\[::1\]:\d+\/\n/, 30_000);
+      six.signal("SIGINT");
+      const sixEnded = await six.done;
+      expect(sixEnded.code, sixEnded.stderr).toBe(0);
+      expect(sixEnded.stderr).not.toContain("warning");
 
       served.signal("SIGINT");
       const ended = await served.done;

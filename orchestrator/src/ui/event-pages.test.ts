@@ -29,12 +29,35 @@ describe("the pages' event streams", () => {
     pages.add(slow as unknown as EventSink);
     pages.add(quick as unknown as EventSink);
     const item = { ts: "2026-11-26T07:00:00.000Z", peer: "alice", text: "x".repeat(100) };
-    for (let i = 0; i < 20; i++) pages.broadcast("feed", [item]);
+    for (let i = 0; i < 20; i++) {
+      pages.dropBehind();
+      pages.broadcast("feed", [item]);
+    }
     expect(slow.destroyed).toBe(true);
     expect(slow.writableLength).toBeLessThan(1000 + 200);
     expect(slow.written.length).toBeLessThan(20);
     expect(quick.destroyed).toBe(false);
     expect(quick.written).toHaveLength(20);
+    expect(pages.size).toBe(1);
+    pages.close();
+  });
+
+  it("send a page a burst larger than the bound whole (a hello after long messages), then drop it only if it took none", () => {
+    const pages = new EventPages(1000, 60_000);
+    const slow = page(false);
+    const reading = page(false);
+    pages.add(slow as unknown as EventSink);
+    pages.add(reading as unknown as EventSink);
+    const long = { ts: "2026-11-26T07:00:00.000Z", peer: "alice", text: "x".repeat(5000) };
+    // One flush: the feed and then the status, back to back.
+    pages.dropBehind();
+    pages.broadcast("feed", [long]);
+    pages.broadcast("engine-gone", { message: "status" });
+    expect([slow.destroyed, reading.destroyed]).toEqual([false, false]);
+    expect(slow.written).toHaveLength(2);
+    reading.writableLength = 0;
+    pages.dropBehind();
+    expect([slow.destroyed, reading.destroyed]).toEqual([true, false]);
     expect(pages.size).toBe(1);
     pages.close();
   });

@@ -11,9 +11,12 @@ const KEEP_ALIVE_MS = 15_000;
 
 /**
  * The event streams of the pages open on a server: an event written to each. A page that does
- * not take what it is sent (a slow one, or one gone without closing) is dropped once more than
- * `maxPendingBytes` wait for it, so no page holds the server's memory without bound; it can open
- * the stream again and get a fresh hello.
+ * not take what it is sent (a slow one, or one gone without closing) is dropped when more than
+ * `maxPendingBytes` still wait for it at the next `dropBehind` (the server calls it before each
+ * flush), so no page holds more of the server's memory than that and one flush; it can open the
+ * stream again and get a fresh hello. Measured then, not as each event is written: one event or
+ * one flush larger than the bound (a hello or a burst of long messages) still goes out whole to a
+ * page that reads, else a page opened after them would be dropped on every reconnect.
  */
 export class EventPages {
   private readonly pages = new Set<EventSink>();
@@ -24,7 +27,8 @@ export class EventPages {
     keepAliveMs = KEEP_ALIVE_MS,
   ) {
     this.keepAlive = setInterval(() => {
-      for (const page of this.pages) this.write(page, ": keep-alive\n\n");
+      this.dropBehind();
+      for (const page of this.pages) page.write(": keep-alive\n\n");
     }, keepAliveMs);
   }
 
@@ -45,11 +49,22 @@ export class EventPages {
   }
 
   send<K extends keyof UiEvents>(page: EventSink, type: K, data: UiEvents[K]): void {
-    this.write(page, `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    page.write(frame(type, data));
   }
 
+  /** Serialized once, however many pages are open. */
   broadcast<K extends keyof UiEvents>(type: K, data: UiEvents[K]): void {
-    for (const page of this.pages) this.send(page, type, data);
+    const text = frame(type, data);
+    for (const page of this.pages) page.write(text);
+  }
+
+  /** Drops the pages that have not taken what they were sent since the last time: more than the bound waits. */
+  dropBehind(): void {
+    for (const page of this.pages) {
+      if (page.writableLength <= this.maxPendingBytes) continue;
+      this.pages.delete(page);
+      page.destroy();
+    }
   }
 
   /** Ends every stream. */
@@ -58,12 +73,9 @@ export class EventPages {
     for (const page of this.pages) page.end();
     this.pages.clear();
   }
+}
 
-  private write(page: EventSink, text: string): void {
-    page.write(text);
-    if (page.writableLength > this.maxPendingBytes) {
-      this.pages.delete(page);
-      page.destroy();
-    }
-  }
+/** One event as the stream carries it: an `event:` line and one JSON `data:` line. */
+function frame<K extends keyof UiEvents>(type: K, data: UiEvents[K]): string {
+  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }

@@ -17,7 +17,7 @@ input{font:inherit;padding:.25rem .5rem;border:2px solid #64748b;border-radius:.
 .hint{font-size:.85rem;margin:.3rem 0}
 .top{display:grid;grid-template-columns:1fr auto;align-items:center;gap:.2rem 1rem;padding:.5rem 1rem;background:var(--card);border-bottom:1px solid var(--line)}
 .title{display:flex;align-items:baseline;gap:1rem;min-width:0}
-h1{font-size:1.6rem;margin:0}
+h1{font-size:1.6rem;margin:0;flex:none;max-width:100%;overflow-wrap:anywhere}
 h2{font-size:1.1rem;margin:0 0 .4rem}
 #description{margin:0;color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .status{grid-column:1/-1;margin:0;font-weight:600;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.95rem}

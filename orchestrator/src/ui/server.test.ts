@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CountingRuntime } from "../../../test/support/counting-runtime.js";
@@ -10,10 +11,11 @@ import type { Lab } from "../lab/lab.js";
 import { down } from "../lab/down.js";
 import { saveResults } from "../lab/results.js";
 import { up } from "../lab/up.js";
+import { waitFor } from "../wait.js";
 import type { MemoryRuntime } from "../runtime/memory-runtime.js";
 import type { UiActionRequest, UiActionResult, UiFeedItem, UiHello, UiLabDown, UiStatus } from "./protocol.js";
 import { CONTENT_SECURITY_POLICY } from "./request-guard.js";
-import { startUiServer, type UiServer } from "./server.js";
+import { MAX_PAGES, REQUEST_TIMEOUT_MS, startUiServer, type UiServer } from "./server.js";
 
 const labs = new MemoryLabs();
 const opened: Array<{ close(): unknown }> = [];
@@ -157,6 +159,20 @@ describe("lab ui's server, on a memory runtime", () => {
     expect(batch.find((item) => item.event?.ev === "recv")!.text).toContain("hello from the page");
   });
 
+  it("a page opened after many long messages still gets its hello, larger than a page may fall behind", async () => {
+    const served = await serve();
+    const first = await events(served);
+    const { peers } = await served.lab.containers();
+    const long = "x".repeat(8000);
+    for (let i = 0; i < 30; i++) await served.runtime.writeLine(peers.get("alice")!.id, `${i} ${long}`);
+    await first.next<UiFeedItem[]>("feed", (items) =>
+      items.some((item) => item.peer === "dave" && item.event?.ev === "recv" && item.event.text.startsWith("29 ")),
+    );
+    const late = await events(served);
+    const hello = await late.next<UiHello>("hello");
+    expect(JSON.stringify(hello).length).toBeGreaterThan(1 << 20);
+  });
+
   it("a network fault is asked in the CLI's words and answered with its lines", async () => {
     const served = await serve();
     const stream = await events(served);
@@ -219,6 +235,94 @@ describe("lab ui's server, on a memory runtime", () => {
     expect(actions.slice(-2)).toEqual(["restart dave", "kill bob"]);
   });
 
+  it("on Ctrl-C finishes the action under way, so its journal entry is written, and does none that waits its turn", async () => {
+    const served = await serve();
+    const ctrlC = new AbortController();
+    const done: string[] = [];
+    let started!: () => void;
+    const underWay = new Promise<void>((resolve) => (started = resolve));
+    const server = await startUiServer({
+      lab: served.lab,
+      host: "127.0.0.1",
+      port: 0,
+      signal: ctrlC.signal,
+      resultsDir: served.results,
+      act: async (request, signal) => {
+        started();
+        // As control() does: the engine's part is not cut short; only the waiting after it is.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        done.push(`${request.action} ${"peer" in request ? request.peer : ""} (aborted: ${signal.aborted})`);
+        // What follows the engine's part (settling, links coming back) is waited for no longer.
+        signal.throwIfAborted();
+        return [];
+      },
+    });
+    opened.push(server);
+    const page = await httpRequest(server.url, { headers: { Host: new URL(server.url).host } });
+    const token = /<meta name="p2plab-token" content="([^"]+)">/.exec(page.body)![1]!;
+    const other = { ...served, server, token };
+    const first = act(other, { action: "stop", peer: "bob" }).catch(() => undefined);
+    const second = act(other, { action: "kill", peer: "carol" }).catch(() => undefined);
+    await underWay;
+    ctrlC.abort();
+    await server.close();
+    expect(done).toEqual(["stop bob (aborted: true)"]);
+    expect(await first).toEqual({
+      status: 503,
+      result: { ok: false, error: "lab ui is stopping: stop cut short", hint: "lab status shows what was done" },
+    });
+    // Refused as lab ui stops, or cut off with the connections if it came in after: never done.
+    expect([undefined, 503]).toContain((await second)?.status);
+    expect(done).toEqual(["stop bob (aborted: true)"]);
+  });
+
+  it("hangs up on a request whose body never comes whole (slowloris), and keeps the event streams open", async () => {
+    const served = await serve();
+    const stream = await events(served);
+    await stream.next("hello");
+    const { hostname, port, host } = new URL(served.server.url);
+    const socket = connect(Number(port), hostname);
+    socket.on("error", () => undefined);
+    const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now())));
+    const sentAt = Date.now();
+    socket.write(
+      `POST /api/action HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nX-P2plab-Token: ${served.token}\r\nContent-Length: 100\r\n\r\n{`,
+    );
+    const dripping = setInterval(() => socket.write(" "), 500);
+    const closedAt = await Promise.race([
+      closed,
+      new Promise<number>((resolve) => setTimeout(resolve, REQUEST_TIMEOUT_MS + 3000, -1)),
+    ]);
+    clearInterval(dripping);
+    socket.destroy();
+    expect(closedAt, "the server should have hung up").toBeGreaterThan(0);
+    expect(closedAt - sentAt).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
+    await served.runtime.kill((await served.lab.containers()).peers.get("bob")!.id, "SIGKILL");
+    await stream.next<UiStatus>("status", (data) => status("bob")(data) === "killed");
+  }, 20_000);
+
+  it(`opens at most ${MAX_PAGES} event streams at once, so pages cannot hold the server's memory without bound`, async () => {
+    const served = await serve();
+    const streams = await Promise.all(Array.from({ length: MAX_PAGES }, () => events(served)));
+    await Promise.all(streams.map((stream) => stream.next("hello")));
+    const refused = await fetch(`${served.server.url}events`, { signal: AbortSignal.timeout(5000) });
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toBe(`${MAX_PAGES} pages are open on this lab already: close one, then reload`);
+    streams[0]!.close();
+    const reopen = async () => {
+      const late = await EventStream.open(`${served.server.url}events`).catch(() => undefined);
+      if (late) opened.push(late);
+      return late;
+    };
+    const late = await waitFor(reopen, {
+      what: "a stream once a page closed",
+      intervalMs: 50,
+      timeoutMs: 5000,
+      signal: new AbortController().signal,
+    });
+    await late.next("hello");
+  });
+
   it("answers the browser's favicon request with nothing rather than an error", async () => {
     const served = await serve();
     const favicon = await httpRequest(`${served.server.url}favicon.ico`, {
@@ -254,6 +358,7 @@ describe("lab ui's server, on a memory runtime", () => {
     expect(report.body).toContain("the report");
     const late = await events(served);
     expect((await late.next<UiLabDown>("lab-down")).message).toBe(ended.message);
+    expect(await served.server.ended).toBe(ended.message);
   });
 
   it("tells the pages when the engine stops answering, with the fix", async () => {
@@ -263,6 +368,7 @@ describe("lab ui's server, on a memory runtime", () => {
     served.runtime.stopAnswering();
     const gone = await stream.next<{ message: string }>("engine-gone");
     expect(gone.message).toMatch(/^no Docker engine answers at memory \(ECONNREFUSED\); fix: start the engine/);
+    expect(await served.server.ended).toBe(gone.message);
   });
 });
 

@@ -44,6 +44,8 @@ export interface UiServerOptions {
 
 export interface UiServer {
   url: string;
+  /** What the pages were told when the lab ended (brought down, the engine gone); undefined when serving stopped first. */
+  ended: Promise<string | undefined>;
   /** Stops serving and following; the lab keeps running. */
   close(): Promise<void>;
 }
@@ -52,6 +54,17 @@ export interface UiServer {
 export const FEED_BACKLOG = 200;
 /** Status and feed go out at most this often, changes in between coalesced: a page sees a change within 250 ms. */
 const FLUSH_MS = 100;
+/**
+ * How long a request may take to arrive whole, headers and body (16 KiB at most): a client that
+ * never finishes one is hung up on rather than holding a connection. An event stream's request
+ * is whole once its headers are in, so this does not end it.
+ */
+export const REQUEST_TIMEOUT_MS = 5_000;
+/**
+ * Event streams open at once: a class's browsers, a tab or two each. With what each may fall
+ * behind (event-pages.ts), it bounds the memory pages can hold; more are refused until one closes.
+ */
+export const MAX_PAGES = 100;
 /** Actions that may wait their turn at once (a class of pages each clicking); more are refused as too many. */
 const MAX_QUEUED_ACTIONS = 16;
 
@@ -79,6 +92,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   let flushTimer: NodeJS.Timeout | undefined;
   let lastFlush = 0;
   let final: { type: "lab-down" | "engine-gone"; data: UiEvents["lab-down"] | UiEvents["engine-gone"] } | undefined;
+  const endMessage = (): string | undefined => final?.data.message;
   let savedReport: string | undefined;
   /** The actions asked for, done one after another in the order they came, from every page. */
   let queue: Promise<unknown> = Promise.resolve();
@@ -112,6 +126,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const flush = (): void => {
     flushTimer = undefined;
     lastFlush = Date.now();
+    // A page has had a flush's time to take what it was sent.
+    pages.dropBehind();
     if (pendingFeed.length) pages.broadcast("feed", pendingFeed.splice(0));
     if (statusDue) {
       statusDue = false;
@@ -159,14 +175,18 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     feed: [...backlog],
   });
 
-  const server = createServer((request, response) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent)
-        json(response, 500, { ok: false, error: `internal error: ${(error as Error).message}` });
-      else response.destroy();
-    });
-  });
+  // Checked every second rather than Node's 30 s, so a slow request ends close to its deadline.
+  const server = createServer(
+    { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    (request, response) => {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+      handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent)
+          json(response, 500, { ok: false, error: `internal error: ${(error as Error).message}` });
+        else response.destroy();
+      });
+    },
+  );
   let served = { host: options.host, port: options.port };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -200,6 +220,14 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   };
 
   const openEvents = (response: ServerResponse): void => {
+    if (pages.size >= MAX_PAGES) {
+      return text(
+        response,
+        503,
+        "text/plain",
+        `${MAX_PAGES} pages are open on this lab already: close one, then reload`,
+      );
+    }
     // What waits to go out is in the hello already: the others get it now, so this page gets it once.
     clearTimeout(flushTimer);
     flush();
@@ -237,13 +265,25 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     // One at a time, as from one shell: two pages' kills of one peer get the CLI's second answer, not a race.
     queued++;
-    const done = queue.then(() => (final ? undefined : options.act(asked, until)));
+    const done = queue.then(() => (final || until.aborted ? undefined : options.act(asked, until)));
     queue = done.catch(() => undefined);
     try {
       const lines = await done;
-      if (lines === undefined) return json(response, 409, { ok: false, error: final!.data.message });
+      if (lines === undefined) {
+        // Not done: the lab ended while it waited its turn, or lab ui is stopping.
+        const ended = endMessage();
+        if (ended !== undefined) return json(response, 409, { ok: false, error: ended });
+        return json(response, 503, { ok: false, error: "lab ui is stopping: not done" });
+      }
       return json(response, 200, { ok: true, lines });
     } catch (error) {
+      if (until.aborted && !(error instanceof LabError)) {
+        return json(response, 503, {
+          ok: false,
+          error: `lab ui is stopping: ${asked.action} cut short`,
+          hint: "lab status shows what was done",
+        });
+      }
       if (error instanceof InputError) return json(response, 400, failed(error));
       if (error instanceof LabError) return json(response, 500, failed(error));
       return json(response, 500, { ok: false, error: `internal error, a bug in p2plab: ${(error as Error).message}` });
@@ -268,6 +308,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stop.abort();
+      // The action under way ends as from a shell on Ctrl-C: done and journalled, its waiting cut short.
+      await queue;
       clearTimeout(flushTimer);
       pages.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -279,7 +321,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   if (signal.aborted) await close();
   else signal.addEventListener("abort", () => void close(), { once: true });
 
-  return { url: `http://${authority(served.host, served.port)}/`, close };
+  return { url: `http://${authority(served.host, served.port)}/`, ended: ending.then(endMessage), close };
 }
 
 /** Why it cannot listen there, said as the user's to fix; anything else as it came. */

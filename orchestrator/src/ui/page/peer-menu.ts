@@ -48,7 +48,8 @@ export class PeerMenu {
       form,
     );
     container.append(this.element);
-    this.element.addEventListener("keydown", (event) => {
+    // Wherever the focus went: Tab leaves the menu open on the way to the other controls.
+    document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.close();
     });
     document.addEventListener("pointerdown", (event) => {
@@ -87,12 +88,14 @@ export class PeerMenu {
     if (hadFocus) (buttons[0] ?? this.text).focus();
   }
 
+  /** The focus goes back to the node when it was in the menu; a control the user moved on to keeps it. */
   close(): void {
     if (this.peer === undefined) return;
     const peer = this.peer;
+    const focusInMenu = this.element.contains(document.activeElement) || document.activeElement === document.body;
     this.peer = undefined;
     this.element.hidden = true;
-    this.nodeOf(peer)?.focus();
+    if (focusInMenu) this.nodeOf(peer)?.focus();
   }
 
   /** Beside the node, kept inside the graph's box. */
