@@ -60,7 +60,7 @@ export async function startUi(name, results, cli = "dist/lab.js") {
  * Follows the server's event stream as a page does and counts the feed items carrying each tag:
  * what the server sent every page, and when it came out. It is one more stream for the server to write.
  */
-function feedCounter(url) {
+export function feedCounter(url) {
   const counts = new Map();
   /** Per tag, when each item came out of the server and its peer's ts. */
   const lags = new Map();

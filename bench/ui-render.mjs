@@ -38,7 +38,7 @@ function keptUpTo(rows) {
   return [...best].map(([key, events]) => `- ${key}: ${events ? `${events} events/s` : "not even the lowest rate"}`);
 }
 
-export function renderUi({ date, command, seconds, options, machine: m, rows, statusPath, failures }) {
+export function renderUi({ date, command, seconds, options, machine: m, rows, statusPath, streamRows = [], failures }) {
   const loads = rows.map((row) => row.load);
   const parts = [
     "# `lab ui` under load",
@@ -137,6 +137,36 @@ export function renderUi({ date, command, seconds, options, machine: m, rows, st
           `${row.answeredMs} ms`,
           row.shownMs.map((ms) => (ms === undefined ? "not within 10 s" : `${ms} ms`)).join(", "),
           row.shownMs.map((ms) => (ms === undefined ? "—" : `${ms - row.answeredMs} ms`)).join(", "),
+        ]),
+      ),
+    );
+  }
+  if (streamRows.length) {
+    parts.push(
+      "## The server and many browsers",
+      "One page plus more event streams, each read whole by a plain reader (browsers on other machines, as in a" +
+        " classroom, whose rendering costs this machine nothing): what every stream received, the server's lag" +
+        " (when an item came out, less its ts) at p99 over the streams, and the server's CPU.",
+      table(
+        [
+          "peers",
+          "streams served",
+          "offered events/s",
+          "server sent",
+          "least any stream got",
+          "server's lag p99 (worst stream)",
+          "page's lag p99",
+          "`lab ui` CPU",
+        ],
+        streamRows.map((row) => [
+          row.peers,
+          row.streams + 1 + (row.pages ?? 1),
+          row.offeredPerSecond,
+          row.sent,
+          row.streamsReceivedMin,
+          `${Math.max(row.serverLag.p99 ?? 0, ...row.streamsLag.map((lag) => lag.p99 ?? 0))} ms`,
+          `${row.lag.p99} ms`,
+          `${row.serverCpu}%`,
         ]),
       ),
     );

@@ -1,4 +1,5 @@
-// `node bench/ui.mjs [--quick] [--sizes 8,32] [--browsers 1,3,6] [--runs 2] [--seconds 5]`: what
+// `node bench/ui.mjs [--quick] [--sizes 8,32] [--browsers 1,3,6] [--runs 2] [--seconds 5]
+// [--streams 25,99 --stream-events 800]`: what
 // `lab ui` keeps up with. For each lab size (a chain, dedup), one `lab ui` server and one headless
 // Chromium; for each number of pages (in an order that rotates every round) a ramp of rates written
 // into p1 by paced-flood.cjs, each message one `recv` per peer, so events/s ≈ rate × peers. Every
@@ -14,7 +15,7 @@ import { parseArgs } from "node:util";
 import puppeteer from "puppeteer-core";
 import { PREFIX, chain, lab, leftovers, machine, sleep, writeTopology } from "./harness.mjs";
 import { keptUp, lagFigures } from "./ui-figures.mjs";
-import { TICKS, flood, startUi, ticksOf } from "./ui-lab.mjs";
+import { TICKS, feedCounter, flood, startUi, ticksOf } from "./ui-lab.mjs";
 import { renderUi } from "./ui-render.mjs";
 
 const { values: args } = parseArgs({
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     runs: { type: "string" },
     seconds: { type: "string" },
     events: { type: "string" },
+    streams: { type: "string" },
+    "stream-events": { type: "string" },
   },
 });
 const quick = args.quick;
@@ -35,7 +38,10 @@ const runs = Number(args.runs ?? (quick ? 1 : 2));
 const seconds = Number(args.seconds ?? (quick ? 3 : 5));
 /** The ramp, in events a second offered to each page; the rate into p1 is this over the peers. */
 const eventRamp = list(args.events, quick ? [100, 400] : [100, 200, 400, 800, 1600, 3200]);
-const numbers = [...sizes, ...browserCounts, runs, seconds, ...eventRamp];
+/** Extra event streams (readers standing for browsers elsewhere) and the events a second offered to them. */
+const streamCounts = list(args.streams, []);
+const streamEvents = Number(args["stream-events"] ?? 800);
+const numbers = [...sizes, ...browserCounts, runs, seconds, ...eventRamp, ...streamCounts, streamEvents];
 if (numbers.some((n) => !Number.isInteger(n) || n < 1) || sizes.some((size) => size < 2)) {
   console.error(
     "bench/ui: every option takes whole numbers ≥ 1 (sizes ≥ 2), e.g. --sizes 8,32 --browsers 1,3 --runs 2",
@@ -73,6 +79,7 @@ const started = new Date();
 const machineInfo = await machine();
 const rows = [];
 const statusPath = [];
+const streamRows = [];
 const failures = [];
 let tagSeq = 0;
 const browser = await puppeteer.launch({
@@ -102,10 +109,11 @@ const report = {
   date: started.toISOString(),
   command: `node bench/ui.mjs ${process.argv.slice(2).join(" ")}`.trim(),
   seconds: Math.round((Date.now() - started.getTime()) / 1000),
-  options: { sizes, browsers: browserCounts, runs, seconds, eventRamp },
+  options: { sizes, browsers: browserCounts, runs, seconds, eventRamp, streams: streamCounts, streamEvents },
   machine: machineInfo,
   rows,
   statusPath,
+  streamRows,
   failures,
 };
 const markdown = renderUi(report);
@@ -142,6 +150,9 @@ async function measureSize(size) {
     }
     const most = Math.max(...browserCounts);
     await withPages(ui, most, (pages) => measureStatusPath({ name, size, count: most, ui, pages }));
+    for (const streams of streamCounts) {
+      await withPages(ui, 1, (pages) => measureStreams({ name, size, ui, pages, streams }));
+    }
   } finally {
     await ui?.stop();
     await lab("down", name, "--results", results);
@@ -183,6 +194,7 @@ async function loadInterval({ name, size, count, round, ui, pages, rate }) {
   const statuses = ui.counter.statuses() - statusesBefore;
   const worst = perPage.reduce((a, b) => ((b.lag.p99 ?? Infinity) > (a.lag.p99 ?? Infinity) ? b : a));
   return {
+    tag,
     peers: size,
     pages: count,
     round,
@@ -237,6 +249,33 @@ async function measureStatusPath({ name, size, count, ui, pages }) {
     }
   } finally {
     await loading;
+  }
+}
+
+/**
+ * The server feeding many browsers: `streams` more event streams, each read whole by a plain
+ * reader, beside one page, for one interval at --stream-events. Every stream must get every item.
+ */
+async function measureStreams({ name, size, ui, pages, streams }) {
+  const readers = await Promise.all(Array.from({ length: streams }, () => feedCounter(ui.url)));
+  try {
+    const rate = streamEvents / size;
+    const row = await loadInterval({ name, size, count: 1, round: 0, ui, pages, rate });
+    const tag = row.tag;
+    await Promise.all(readers.map((reader) => reader.until(tag, row.sent, DRAIN_MS)));
+    const received = readers.map((reader) => reader.count(tag));
+    streamRows.push({
+      ...row,
+      streams,
+      streamsReceivedMin: Math.min(...received),
+      streamsLag: readers.map((reader) => reader.lag(tag)),
+    });
+    console.error(
+      `bench/ui: ${size} peers, 1 page + ${streams} streams, ${row.offeredPerSecond} events/s: every stream got ` +
+        `${Math.min(...received)} of ${row.sent}, server CPU ${row.serverCpu}%, server's lag p99 ${row.serverLag.p99} ms`,
+    );
+  } finally {
+    readers.forEach((reader) => reader.close());
   }
 }
 
