@@ -91,25 +91,27 @@ const upDown = [];
 let chain = { failed: "not run" };
 let sandboxSeconds;
 
-const sandboxUp = await sandbox("up", String(EXTRA_ENGINES), "--with-image", machineInfo.peerImage);
-if (sandboxUp.code !== 0) {
-  failures.push(`${SANDBOX_SCRIPT} up ${EXTRA_ENGINES} exited ${sandboxUp.code}:\n${sandboxUp.stderr}`);
-} else {
+// The sandbox goes whatever happens: `down` also clears a failed `up`, and any sandbox here now is this run's.
+try {
+  const sandboxUp = await sandbox("up", String(EXTRA_ENGINES), "--with-image", machineInfo.peerImage);
+  if (sandboxUp.code !== 0)
+    throw new Error(`${SANDBOX_SCRIPT} up ${EXTRA_ENGINES} exited ${sandboxUp.code}:\n${sandboxUp.stderr}`);
   sandboxSeconds = { up: Math.round(sandboxUp.ms / 100) / 10 };
-  try {
-    for (const size of sizes) {
-      console.error(`bench/engines: up and down, ${size} peers…`);
-      upDown.push(await measureUpDown(size));
-    }
-    console.error("bench/engines: lab run topologies/chain64.yaml…");
-    chain = await measureChain();
-  } finally {
-    await checkLeftovers();
+  for (const size of sizes) {
+    console.error(`bench/engines: up and down, ${size} peers…`);
+    upDown.push(await measureUpDown(size));
   }
+  console.error("bench/engines: lab run topologies/chain64.yaml…");
+  chain = await measureChain();
+} catch (error) {
+  failures.push(error.message);
+} finally {
+  if (sandboxSeconds) await checkLeftovers();
+  const sandboxDown = await sandbox("down");
+  if (sandboxDown.code !== 0)
+    failures.push(`${SANDBOX_SCRIPT} down exited ${sandboxDown.code}:\n${sandboxDown.stderr}`);
+  else if (sandboxSeconds) sandboxSeconds.down = Math.round(sandboxDown.ms / 100) / 10;
 }
-const sandboxDown = await sandbox("down");
-if (sandboxDown.code !== 0) failures.push(`${SANDBOX_SCRIPT} down exited ${sandboxDown.code}:\n${sandboxDown.stderr}`);
-else if (sandboxSeconds) sandboxSeconds.down = Math.round(sandboxDown.ms / 100) / 10;
 
 const allOffsets = [...upDown.flatMap((size) => size.offsets ?? []), ...(chain.offsets ?? [])];
 const report = {
