@@ -73,7 +73,9 @@ if (!status.stdout.startsWith("no sandbox engines")) {
   );
   process.exit(1);
 }
-const before = await leftovers();
+/** What this bench makes: `bench-eng-…` labs (other benches' `bench-…` may be running meanwhile). */
+const ours = (line) => line.includes(`${PREFIX}-eng-`);
+const before = (await leftovers()).filter(ours);
 if (before.length > 0) {
   console.error(
     `bench/engines: the engine already holds what a bench run creates; remove it first:\n  ${before.join("\n  ")}`,
@@ -158,12 +160,10 @@ function attempt(command, words) {
 }
 
 /** The CLI on one engine (no engines named) or on the three. */
-const labAt = (engines, ...words) =>
-  attempt(process.execPath, [
-    "dist/lab.js",
-    ...words,
-    ...(engines === "three" ? ["--engines", ENGINES.join(",")] : []),
-  ]);
+function labAt(engines, ...words) {
+  const named = engines === "three" ? ["--engines", ENGINES.join(",")] : [];
+  return attempt(process.execPath, ["dist/lab.js", ...words, ...named]);
+}
 
 /** `lab up` to wired then `lab down` of a `size`-peer random graph, one engine and three alternating. */
 async function measureUpDown(size) {
@@ -268,7 +268,9 @@ async function measureChain() {
 async function checkLeftovers() {
   const found = async () =>
     (
-      await Promise.all(ENGINES.map(async (name) => (await leftovers(dockers[name])).map((item) => `${name}: ${item}`)))
+      await Promise.all(
+        ENGINES.map(async (name) => (await leftovers(dockers[name])).filter(ours).map((item) => `${name}: ${item}`)),
+      )
     ).flat();
   const left = await found().catch((error) => [`could not list: ${error.message}`]);
   if (left.length === 0) return;
