@@ -130,17 +130,20 @@ export async function machine() {
   };
 }
 
-/** Every container and network this bench run may have created: named with PREFIX, or labelled by it. */
-export async function leftovers() {
+/**
+ * Every container and network this bench run may have created: named with PREFIX, or labelled by
+ * it; on the default engine, or on `docker` (bench/engines.mjs checks each engine of a spread lab).
+ */
+export async function leftovers(docker = engine) {
   const ours = (name, labels = {}) =>
     name.replace(/^\//, "").startsWith(`p2plab-${PREFIX}-`) ||
     name.replace(/^\//, "").startsWith(`${PREFIX}-`) ||
     (labels["p2plab.lab"] ?? "").startsWith(`${PREFIX}-`) ||
     BENCH_LABEL in labels;
-  const containers = (await engine.listContainers({ all: true }))
+  const containers = (await docker.listContainers({ all: true }))
     .filter((c) => c.Names.some((name) => ours(name, c.Labels)))
     .map((c) => `container ${c.Names[0].replace(/^\//, "")} (${c.State})`);
-  const networks = (await engine.listNetworks())
+  const networks = (await docker.listNetworks())
     .filter((n) => ours(n.Name, n.Labels ?? {}))
     .map((n) => `network ${n.Name}`);
   return [...containers, ...networks];

@@ -1,13 +1,13 @@
 // bench/RESULTS.md from a bench run's figures: the machine, then one table per measurement.
-const s = (ms) => (ms === undefined ? "—" : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
-const x = (ratio) => (ratio === undefined ? "—" : `${ratio.toFixed(2)}×`);
-const triple = (figure, format) =>
+export const s = (ms) => (ms === undefined ? "—" : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
+export const x = (ratio) => (ratio === undefined ? "—" : `${ratio.toFixed(2)}×`);
+export const triple = (figure, format) =>
   figure?.n ? `${format(figure.min)} / ${format(figure.median)} / ${format(figure.max)}` : "—";
 const mib = (value) => `${Math.round(value * 10) / 10} MiB`;
 /** min/median/max of a lab's memory in all, per peer. */
 const perPeer = (figure, peers) =>
   figure?.n ? { n: figure.n, min: figure.min / peers, median: figure.median / peers, max: figure.max / peers } : figure;
-const table = (head, rows) =>
+export const table = (head, rows) =>
   [
     `| ${head.join(" | ")} |`,
     `| ${head.map(() => "---").join(" | ")} |`,

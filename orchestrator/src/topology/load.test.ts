@@ -35,6 +35,7 @@ describe("shipped topologies", () => {
       "big.yaml",
       "c-chain.yaml",
       "chain.yaml",
+      "chain64.yaml",
       "lossy.yaml",
       "mesh.yaml",
       "partition.yaml",
@@ -73,6 +74,19 @@ describe("shipped topologies", () => {
     expect(chain.scenario).toContainEqual({ kill: "bob" });
     expect(chain.scenario).toContainEqual({ expect: { partitions: [["alice"], ["carol", "dave"]], within: "10s" } });
     expect(chain.scenario).toContainEqual({ expect: { delivered: "anyone?", to: [], within: "2s" } });
+  });
+
+  it("chain64: chain's story on 64 peers, the bridge p32 on another engine than its neighbours when spread over three", async () => {
+    const path = fileURLToPath(new URL("chain64.yaml", shipped));
+    const chain = topology(await loadTopologyFile(path));
+    expect(chain.peers.map((peer) => peer.name)).toEqual(Array.from({ length: 64 }, (_, i) => `p${i + 1}`));
+    expect(chain.links).toHaveLength(63);
+    // 63 hops from p1 to p64: the default hop limit (16) would stop the first message at p17.
+    expect(chain.peers.every((peer) => peer.hopLimit >= 63)).toBe(true);
+    expect(chain.scenario).toContainEqual({ kill: "p32" });
+    const spread = topology(await loadTopologyFile(path, { engines: ["a", "b", "c"] }));
+    const engineOf = (name: string) => spread.peers.find((peer) => peer.name === name)!.placement;
+    expect(new Set(["p31", "p32", "p33"].map(engineOf))).toEqual(new Set(["a", "b", "c"]));
   });
 
   it("big: 32 generated peers in dedup mode", async () => {
