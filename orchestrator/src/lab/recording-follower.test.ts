@@ -40,4 +40,29 @@ describe("a lab's recording followed in memory", () => {
       await following.close();
     }
   });
+
+  it("follows more than ten peers without Node's listener-leak warning (one signal ends every peer's stream)", async () => {
+    const warnings: string[] = [];
+    const warned = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", warned);
+    try {
+      const { lab } = await up(labs.runtime(), shipped("topologies/chain64.yaml"), upOptions());
+      const following = await RecordingFollower.start(lab);
+      try {
+        await waitFor(() => (following.recording().lines.get("p64")?.length ? true : undefined), {
+          what: "p64's log followed",
+          intervalMs: 20,
+          timeoutMs: 10_000,
+          signal: never,
+        });
+        // A warning is emitted on the next tick: let one pass.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.filter((warning) => warning.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+      } finally {
+        await following.close();
+      }
+    } finally {
+      process.off("warning", warned);
+    }
+  });
 });

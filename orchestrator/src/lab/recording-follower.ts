@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { networkStateAfter } from "../check/timeline-state.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
 import { engineRecords } from "../transcript/engine.js";
@@ -48,6 +49,8 @@ export class RecordingFollower implements LabView {
   ) {
     this.journal = journal;
     this.refused = refused;
+    // One signal ends every peer's log stream: as many listeners as peers, not a leak.
+    setMaxListeners(0, this.stop.signal);
     for (const [peer, info] of peers) {
       this.starts.set(peer, info.startedAt ? [info.startedAt] : []);
       this.lines.set(peer, []);
