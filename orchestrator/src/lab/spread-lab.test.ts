@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { SPREAD_CHAIN, closeSwarms, memorySpread } from "../../../test/support/memory-spread.js";
 import { topologyFrom, upOptions } from "../../../test/support/memory-lab.js";
 import { EnvironmentError } from "../errors.js";
 import { control } from "./control.js";
@@ -7,30 +8,11 @@ import { Lab } from "./lab.js";
 import { up } from "./up.js";
 import { LABEL } from "../plan/labels.js";
 import { MEMORY_PEER_IMAGE } from "../runtime/memory-runtime.js";
-import { memorySwarm, type MemorySwarmEngine } from "../runtime/memory-swarm.js";
+import type { MemorySwarmEngine } from "../runtime/memory-swarm.js";
 import { EngineUnreachableError, SpreadRuntime } from "../runtime/spread-runtime.js";
 
 const never = new AbortController().signal;
-const CHAIN = `name: spread
-defaults: {heartbeat: 200ms, timeout: 800ms}
-engines: [a, b]
-peers:
-  alice: {connect: [bob]}
-  bob: {connect: [carol]}
-  carol: {connect: [dave]}
-  dave: {}
-`;
-
-let opened: MemorySwarmEngine[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((engine) => engine.close()));
-});
-
-function swarm(names = ["a", "b"]) {
-  const made = memorySwarm(names);
-  opened.push(...made.engines);
-  return { ...made, runtime: new SpreadRuntime(made.members) };
-}
+afterEach(closeSwarms);
 
 /** The names of the containers each engine holds for the lab. */
 async function byEngine(engines: MemorySwarmEngine[], lab: string): Promise<string[][]> {
@@ -41,9 +23,13 @@ async function byEngine(engines: MemorySwarmEngine[], lab: string): Promise<stri
 
 describe("a lab spread over two memory engines", () => {
   it("places peers round robin, the journal on the first engine, the network an overlay on the manager; links cross engines", async () => {
-    const { runtime, engines } = swarm();
+    const { runtime, engines } = memorySpread();
     const progress: string[] = [];
-    const { lab, snapshot } = await up(runtime, topologyFrom(CHAIN), upOptions({ progress: (m) => progress.push(m) }));
+    const { lab, snapshot } = await up(
+      runtime,
+      topologyFrom(SPREAD_CHAIN),
+      upOptions({ progress: (m) => progress.push(m) }),
+    );
     expect(await byEngine(engines, "spread")).toEqual([
       ["p2plab-spread_alice", "p2plab-spread_carol", "p2plab-spread_journal"],
       ["p2plab-spread_bob", "p2plab-spread_dave"],
@@ -59,18 +45,18 @@ describe("a lab spread over two memory engines", () => {
   });
 
   it("the peer image goes to each engine lacking it, said in up's output", async () => {
-    const { runtime, engines } = swarm();
+    const { runtime, engines } = memorySpread();
     engines[1]!.removeImage(MEMORY_PEER_IMAGE);
     const progress: string[] = [];
-    await up(runtime, topologyFrom(CHAIN), upOptions({ progress: (m) => progress.push(m) }));
+    await up(runtime, topologyFrom(SPREAD_CHAIN), upOptions({ progress: (m) => progress.push(m) }));
     expect(await engines[1]!.imageId(MEMORY_PEER_IMAGE)).toBe(await engines[0]!.imageId(MEMORY_PEER_IMAGE));
     expect(progress).toContain(`shipping ${MEMORY_PEER_IMAGE} from a to b (save and load)`);
     await down(runtime, "spread", { save: false, resultsDir: "/nonexistent" });
   });
 
   it("a new runtime (another command) finds the lab and routes kill and pause to the engine holding the peer", async () => {
-    const { runtime, members, engines } = swarm();
-    await up(runtime, topologyFrom(CHAIN), upOptions());
+    const { runtime, members, engines } = memorySpread();
+    await up(runtime, topologyFrom(SPREAD_CHAIN), upOptions());
     const later = await Lab.find(new SpreadRuntime(members), "spread");
     const killed = await control(later, "kill", "bob", 5, never);
     expect(killed).toMatchObject({ status: "killed", partitionsAfter: [["alice"], ["carol", "dave"]] });
@@ -82,16 +68,16 @@ describe("a lab spread over two memory engines", () => {
   });
 
   it("lab ls: labs on every engine, each once", async () => {
-    const { runtime } = swarm();
-    await up(runtime, topologyFrom(CHAIN), upOptions());
+    const { runtime } = memorySpread();
+    await up(runtime, topologyFrom(SPREAD_CHAIN), upOptions());
     expect(await Lab.list(runtime)).toEqual([{ name: "spread", description: undefined, peers: 4, running: 4 }]);
     await down(runtime, "spread", { save: false, resultsDir: "/nonexistent" });
   });
 
   it("engines not in one swarm: exit 3 with the join line, nothing created", async () => {
-    const { runtime, engines } = swarm();
+    const { runtime, engines } = memorySpread();
     engines[1]!.swarm = { state: "inactive", nodeId: "", clusterId: "", manager: false, nodeAddr: "" };
-    const attempt = up(runtime, topologyFrom(CHAIN), upOptions());
+    const attempt = up(runtime, topologyFrom(SPREAD_CHAIN), upOptions());
     await expect(attempt).rejects.toThrow(EnvironmentError);
     await expect(attempt).rejects.toMatchObject({
       message: expect.stringContaining("the engines are not in one swarm (a: manager of swarm"),
@@ -101,8 +87,8 @@ describe("a lab spread over two memory engines", () => {
   });
 
   it("down with one engine gone: removes what the others hold, keeps the network, names the engine; a later down finishes", async () => {
-    const { runtime, engines, gone } = swarm();
-    await up(runtime, topologyFrom(CHAIN), upOptions());
+    const { runtime, engines, gone } = memorySpread();
+    await up(runtime, topologyFrom(SPREAD_CHAIN), upOptions());
     gone.add("b");
     await expect(Lab.list(runtime)).rejects.toThrow(EngineUnreachableError);
     const first = await down(runtime, "spread", { save: true, resultsDir: upOptions().resultsDir });
@@ -119,10 +105,10 @@ describe("a lab spread over two memory engines", () => {
   });
 
   it("an engine whose clock runs ahead: its log lines and events put on the lab's clock, so the timeline keeps cause before effect", async () => {
-    const { runtime, engines } = swarm();
+    const { runtime, engines } = memorySpread();
     engines[1]!.clockSkewMs = 60_000;
     const progress: string[] = [];
-    const { lab } = await up(runtime, topologyFrom(CHAIN), upOptions({ progress: (m) => progress.push(m) }));
+    const { lab } = await up(runtime, topologyFrom(SPREAD_CHAIN), upOptions({ progress: (m) => progress.push(m) }));
     expect(progress.find((line) => line.startsWith("clock offsets"))).toMatch(
       /^clock offsets \(engine − lab\): a [+−]\d\.\d\d ms ± \d+\.\d\d ms, b \+(599|600)\d\d\.\d\d ms ± /,
     );

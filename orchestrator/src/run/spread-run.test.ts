@@ -1,35 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { SPREAD_CHAIN, closeSwarms, memorySpread } from "../../../test/support/memory-spread.js";
 import { topologyFrom, upOptions } from "../../../test/support/memory-lab.js";
-import { memorySwarm, type MemorySwarmEngine } from "../runtime/memory-swarm.js";
-import { SpreadRuntime } from "../runtime/spread-runtime.js";
 import { runLab } from "./run.js";
 
-const CHAIN = `name: spread
-defaults: {heartbeat: 200ms, timeout: 800ms}
-engines: [a, b]
-peers:
-  alice: {connect: [bob]}
-  bob: {connect: [carol]}
-  carol: {connect: [dave]}
-  dave: {}
-`;
-
-let opened: MemorySwarmEngine[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((engine) => engine.close()));
-});
-
-function swarm(names = ["a", "b"]) {
-  const made = memorySwarm(names);
-  opened.push(...made.engines);
-  return { ...made, runtime: new SpreadRuntime(made.members) };
-}
+afterEach(closeSwarms);
 
 describe("lab run over two memory engines", () => {
   it("summary.json names each engine, its peers and the clock offset measured at up", async () => {
-    const { runtime, engines } = swarm();
+    const { runtime, engines } = memorySpread();
     engines[1]!.clockSkewMs = 30_000;
-    const { report } = await runLab(runtime, topologyFrom(CHAIN), {
+    const { report } = await runLab(runtime, topologyFrom(SPREAD_CHAIN), {
       ...upOptions(),
       recreate: false,
       keep: false,
