@@ -3,6 +3,7 @@ import { formatDuration } from "../../../peer/src/duration.js";
 import { partitionsText } from "../check/overlay.js";
 import type { DeliveryCell, LatencySummary, MessageResult, RunReport, Spread } from "../check/run-report.js";
 import { DELIVERY_CLASSES, isFailable } from "../delivery/delivery-classes.js";
+import { formatClockOffset } from "../runtime/clock-offset.js";
 import { describeEngineRecord } from "../transcript/engine.js";
 import { describeAction, journalProblem } from "../transcript/journal.js";
 import { LINK_SOURCES, linkSourceLabel } from "../transcript/link-records.js";
@@ -184,8 +185,7 @@ export function offsetLabel(report: RunReport, iso: string): string {
 export function enginesText(report: RunReport): string | undefined {
   if (!report.engines) return undefined;
   const each = report.engines.map((engine) => {
-    const sign = engine.clockOffsetMs < 0 ? "−" : "+";
-    const clock = `clock ${sign}${Math.abs(engine.clockOffsetMs).toFixed(2)} ms ± ${engine.uncertaintyMs.toFixed(2)} ms`;
+    const clock = `clock ${formatClockOffset({ offsetMs: engine.clockOffsetMs, uncertaintyMs: engine.uncertaintyMs })}`;
     return `${engine.name} (${engine.peers.join(", ") || "no peers"}; ${clock})`;
   });
   return `${each.join("; ")} — times corrected by each engine's offset; the peer image built on ${report.engines[0]!.name} and shipped to the others by save and load where missing`;
