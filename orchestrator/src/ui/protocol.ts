@@ -1,5 +1,7 @@
 import type { PeerEvent } from "../../../peer/src/events.js";
 import type { OverlaySnapshot } from "../check/run-report.js";
+import type { NetworkFaultName } from "../faults/network-faults.js";
+import type { ProcessFaultName } from "../faults/process-faults.js";
 import type { JournalState } from "../transcript/journal.js";
 
 /**
@@ -65,9 +67,9 @@ export interface UiEvents {
  * ["alice,bob", "/", "carol"]}). The request carries the page's token in the X-P2plab-Token header.
  */
 export type UiActionRequest =
-  | { action: "kill" | "stop" | "pause" | "resume" | "restart" | "start"; peer: string }
+  | { action: ProcessFaultName; peer: string }
   | { action: "send"; peer: string; text: string }
-  | { action: "partition" | "heal" | "cut" | "link" | "loss" | "delay" | "rate"; args: string[] };
+  | { action: NetworkFaultName; args: string[] };
 
 /** The answer: the lines the CLI would print for it (no colour), or its error and the fix. */
 export type UiActionResult = { ok: true; lines: string[] } | { ok: false; error: string; hint?: string };

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { InputError, LabError } from "../errors.js";
+import { NETWORK_FAULT_NAMES } from "../faults/network-faults.js";
+import { PROCESS_FAULT_NAMES } from "../faults/process-faults.js";
 import type { Lab, LabSnapshot } from "../lab/lab.js";
 import { LiveLab, type LiveLabEnd } from "../lab/live-lab.js";
 import { isFeedLine, statusLine } from "../lab/live-text.js";
@@ -360,12 +362,12 @@ function observedItem(record: LinkRecord): UiFeedItem {
 
 const ACTION_SCHEMA = z.union([
   z.object({
-    action: z.enum(["kill", "stop", "pause", "resume", "restart", "start"]),
+    action: z.enum(PROCESS_FAULT_NAMES),
     peer: z.string().max(200),
   }),
   z.object({ action: z.literal("send"), peer: z.string().max(200), text: z.string() }),
   z.object({
-    action: z.enum(["partition", "heal", "cut", "link", "loss", "delay", "rate"]),
+    action: z.enum(NETWORK_FAULT_NAMES),
     args: z.array(z.string().max(1000)).max(200),
   }),
 ]);
