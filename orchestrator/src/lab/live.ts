@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { peerLineReader, type PeerLine } from "../transcript/transcript.js";
+import { untilAborted } from "../wait.js";
 import { followPeers } from "./follow.js";
 import { createdSince, type Lab, type LabContainers } from "./lab.js";
 import { PeerStates } from "./peer-states.js";
@@ -58,7 +59,7 @@ export class LiveFollower {
   async closed(): Promise<void> {
     if (!this.signal.aborted) {
       setMaxListeners(0, this.signal);
-      await new Promise((resolve) => this.signal.addEventListener("abort", resolve, { once: true }));
+      await untilAborted(this.signal);
     }
     await this.following?.states.close();
     while (this.streams.size) await Promise.all(this.streams.values());
