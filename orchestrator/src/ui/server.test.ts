@@ -11,7 +11,7 @@ import type { Lab } from "../lab/lab.js";
 import { down } from "../lab/down.js";
 import { saveResults } from "../lab/results.js";
 import { up } from "../lab/up.js";
-import { waitFor } from "../wait.js";
+import { untilAborted, waitFor } from "../wait.js";
 import type { MemoryRuntime } from "../runtime/memory-runtime.js";
 import type { UiActionRequest, UiActionResult, UiFeedItem, UiHello, UiLabDown, UiStatus } from "./protocol.js";
 import { CONTENT_SECURITY_POLICY } from "./request-guard.js";
@@ -249,8 +249,8 @@ describe("lab ui's server, on a memory runtime", () => {
       resultsDir: served.results,
       act: async (request, signal) => {
         started();
-        // As control() does: the engine's part is not cut short; only the waiting after it is.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        // As control() does: the engine's part is not cut short (here it lasts until Ctrl-C); only the waiting after it is.
+        await untilAborted(signal);
         done.push(`${request.action} ${"peer" in request ? request.peer : ""} (aborted: ${signal.aborted})`);
         // What follows the engine's part (settling, links coming back) is waited for no longer.
         signal.throwIfAborted();
