@@ -221,7 +221,12 @@ describe.skipIf(skipReason)("scripts/swarm-sandbox.sh", () => {
       expect((await run("docker", ["info", "--format", "{{.Swarm.LocalNodeState}}"])).stdout.trim()).toBe("active");
     } finally {
       await run("docker", ["swarm", "leave", "--force"]);
+      // This test's own swarm made docker_gwbridge on the host engine, and leaving a swarm keeps it.
+      if (!gwbridgeBefore && (await hasNetwork("docker_gwbridge"))) {
+        await run("docker", ["network", "rm", "docker_gwbridge"]);
+      }
     }
     expect(await sandboxTraces()).toEqual([]);
+    expect(await hasNetwork("docker_gwbridge")).toBe(gwbridgeBefore);
   });
 });
